@@ -1,0 +1,336 @@
+//! The index directory: a tantivy index for search and Parquet tables for analysis.
+//!
+//! Layout of an index directory:
+//!
+//! ```text
+//! manifest.json            tool version, hashes of every input and the corpus manifest, counts
+//! rejects.jsonl            one JSON object per rejected record: source, file, line, record, reason
+//! tantivy/                 the search index
+//! tables/documents.parquet one row per document
+//! tables/threads.parquet   reply structure, for reply-linked sources
+//! ```
+//!
+//! A build writes into a fresh temporary directory beside the target and swaps it in only
+//! when complete, so an interrupted build leaves the previous index as it was.
+
+pub mod schema;
+pub mod tables;
+pub mod threads;
+
+use crate::error::{Error, Result};
+use crate::ingest::{self, Sink};
+use crate::model::{Document, Reject};
+use serde::{Deserialize, Serialize};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use tantivy::{Index, IndexWriter, TantivyDocument};
+
+/// File name of the index manifest.
+pub const MANIFEST: &str = "manifest.json";
+/// File name of the rejects log.
+pub const REJECTS: &str = "rejects.jsonl";
+/// Version of the index directory layout; bumped when old indexes cannot be read.
+pub const LAYOUT_VERSION: u32 = 1;
+
+/// Contents of `manifest.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IndexManifest {
+    /// Always "replyscope": how we recognise our own directories.
+    pub tool: String,
+    /// replyscope version that built it.
+    pub version: String,
+    /// Layout version.
+    pub layout: u32,
+    /// When the build finished (UTC, RFC 3339).
+    pub built_at: String,
+    /// The corpus manifest (or directory) and its hash.
+    pub corpus: CorpusInfo,
+    /// Per input file: hash and counts.
+    pub inputs: Vec<ingest::FileSummary>,
+    /// Totals: records read = documents + rejects.
+    pub counts: ingest::Counts,
+    /// Rows in tables/threads.parquet (0 when no source is reply-linked).
+    pub thread_posts: u64,
+    /// Hash of everything that decides the index's content: tool version, corpus manifest,
+    /// every input file. Two builds with the same fingerprint hold the same data.
+    pub fingerprint: String,
+}
+
+/// The corpus an index was built from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CorpusInfo {
+    /// Path as given.
+    pub path: String,
+    /// SHA-256 of the manifest file (empty for a directory).
+    pub sha256: String,
+    /// Corpus name.
+    pub name: String,
+}
+
+/// Writes documents into the search index and tables as ingest streams them.
+pub struct Builder {
+    dir: PathBuf,
+    writer: IndexWriter,
+    fields: schema::Fields,
+    table: tables::DocumentTable,
+    threads: threads::Threads,
+    /// Sources whose documents carry reply links; only they go into the threads table.
+    threaded: Vec<String>,
+    rejects: BufWriter<File>,
+}
+
+impl Builder {
+    /// Creates an empty index in `dir`, which must exist and be empty.
+    /// `threaded` names the sources whose documents go into the threads table.
+    pub fn create(
+        dir: &Path,
+        given_labels: Vec<String>,
+        threaded: Vec<String>,
+        threads: usize,
+    ) -> Result<Builder> {
+        let tantivy_dir = dir.join("tantivy");
+        let tables_dir = dir.join("tables");
+        for d in [&tantivy_dir, &tables_dir] {
+            std::fs::create_dir_all(d).map_err(Error::io(d, "cannot create directory"))?;
+        }
+        let (schema, fields) = schema::build();
+        let index = Index::create_in_dir(&tantivy_dir, schema)?;
+        // Tantivy runs its own indexing threads; 64 MB of heap each keeps segments large
+        // enough that merging stays cheap, and memory bounded whatever the corpus size.
+        let threads = threads.clamp(1, 8);
+        let writer = index.writer_with_num_threads(threads, threads * 64_000_000)?;
+        let table =
+            tables::DocumentTable::create(&tables_dir.join("documents.parquet"), given_labels)?;
+        let rejects_path = dir.join(REJECTS);
+        let rejects =
+            File::create(&rejects_path).map_err(Error::io(&rejects_path, "cannot create"))?;
+        Ok(Builder {
+            dir: dir.to_path_buf(),
+            writer,
+            fields,
+            table,
+            threads: threads::Threads::default(),
+            threaded,
+            rejects: BufWriter::new(rejects),
+        })
+    }
+
+    /// Commits the search index, writes the tables and returns the thread-table row count.
+    pub fn finish(mut self) -> Result<u64> {
+        self.writer.commit()?;
+        self.writer.wait_merging_threads()?;
+        self.table.finish()?;
+        let rejects_path = self.dir.join(REJECTS);
+        self.rejects
+            .flush()
+            .map_err(Error::io(&rejects_path, "cannot write"))?;
+        if self.threads.is_empty() {
+            return Ok(0);
+        }
+        self.threads
+            .write(&self.dir.join("tables").join("threads.parquet"))
+    }
+
+    fn tantivy_doc(&self, doc: &Document) -> TantivyDocument {
+        let f = &self.fields;
+        let mut d = TantivyDocument::default();
+        d.add_text(f.id, &doc.id);
+        d.add_text(f.source, &doc.source);
+        d.add_text(f.kind, &doc.kind);
+        if let Some(a) = &doc.author {
+            d.add_text(f.author, a);
+        }
+        if let Some(t) = &doc.title {
+            d.add_text(f.title, t);
+        }
+        d.add_text(f.text, &doc.text);
+        if let Some(t) = doc.created_at {
+            d.add_date(
+                f.created_at,
+                tantivy::DateTime::from_timestamp_secs(t.timestamp()),
+            );
+        }
+        if let Some(u) = &doc.url {
+            d.add_text(f.url, u);
+        }
+        d
+    }
+}
+
+impl Sink for Builder {
+    fn document(&mut self, doc: Document) -> Result<()> {
+        let tdoc = self.tantivy_doc(&doc);
+        self.writer.add_document(tdoc)?;
+        if self.threaded.contains(&doc.source) {
+            self.threads.observe(&doc);
+        }
+        self.table.push(doc)
+    }
+
+    fn reject(&mut self, reject: &Reject) -> Result<()> {
+        let line = serde_json::to_string(reject).expect("reject serialises");
+        let path = self.dir.join(REJECTS);
+        writeln!(self.rejects, "{line}").map_err(Error::io(&path, "cannot write"))
+    }
+}
+
+/// Reads and checks `manifest.json` of an index directory.
+pub fn read_manifest(dir: &Path) -> Result<IndexManifest> {
+    let path = dir.join(MANIFEST);
+    let bytes = std::fs::read(&path).map_err(|e| Error::Index {
+        path: dir.to_path_buf(),
+        message: format!(
+            "not a replyscope index ({MANIFEST}: {e}); build one with `replyscope index`"
+        ),
+    })?;
+    let m: IndexManifest = serde_json::from_slice(&bytes).map_err(|e| Error::Index {
+        path: dir.to_path_buf(),
+        message: format!(
+            "{MANIFEST} is not valid ({e}); rebuild the index with `replyscope index`"
+        ),
+    })?;
+    if m.tool != "replyscope" {
+        return Err(Error::Index {
+            path: dir.to_path_buf(),
+            message: "not a replyscope index".into(),
+        });
+    }
+    if m.layout != LAYOUT_VERSION {
+        return Err(Error::Index {
+            path: dir.to_path_buf(),
+            message: format!(
+                "index layout {} is not supported (expected {LAYOUT_VERSION}); rebuild it",
+                m.layout
+            ),
+        });
+    }
+    Ok(m)
+}
+
+/// Writes `manifest.json`.
+pub fn write_manifest(dir: &Path, m: &IndexManifest) -> Result<()> {
+    let path = dir.join(MANIFEST);
+    let mut text = serde_json::to_string_pretty(m).expect("manifest serialises");
+    text.push('\n');
+    std::fs::write(&path, text).map_err(Error::io(&path, "cannot write"))
+}
+
+/// Opens the search index of an index directory.
+pub fn open_search(dir: &Path) -> Result<(Index, schema::Fields)> {
+    read_manifest(dir)?;
+    let index = Index::open_in_dir(dir.join("tantivy"))?;
+    let fields = schema::fields_of(&index.schema())?;
+    Ok((index, fields))
+}
+
+/// Staging directories next to the target: where a build writes, and where the old index
+/// waits while the new one is moved in.
+pub struct Staging {
+    /// The index directory the user named.
+    pub target: PathBuf,
+    /// Where the new index is built.
+    pub tmp: PathBuf,
+    /// Where the old index is parked during the swap.
+    pub old: PathBuf,
+}
+
+impl Staging {
+    /// Prepares to build `target`: refuses a directory that is not ours, finishes or undoes
+    /// a swap an earlier run was killed in, and removes a stale temporary directory.
+    pub fn prepare(target: &Path) -> Result<Staging> {
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| Error::Refused {
+                path: target.to_path_buf(),
+                message: "needs a directory name for the index".into(),
+            })?;
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(Error::io(parent, "cannot create directory"))?;
+        let staging = Staging {
+            target: target.to_path_buf(),
+            tmp: parent.join(format!(".{name}.replyscope-tmp")),
+            old: parent.join(format!(".{name}.replyscope-old")),
+        };
+        // A run killed between the two renames of a swap leaves the old index parked.
+        if !staging.target.exists() && staging.old.exists() {
+            std::fs::rename(&staging.old, &staging.target)
+                .map_err(Error::io(&staging.old, "cannot restore"))?;
+        }
+        if staging.old.exists() {
+            remove_dir(&staging.old)?;
+        }
+        if staging.target.exists() {
+            check_ours(&staging.target)?;
+        }
+        if staging.tmp.exists() {
+            remove_dir(&staging.tmp)?;
+        }
+        std::fs::create_dir(&staging.tmp)
+            .map_err(Error::io(&staging.tmp, "cannot create directory"))?;
+        Ok(staging)
+    }
+
+    /// Moves the finished build into place and removes the old index.
+    pub fn commit(self) -> Result<()> {
+        sync_dir(&self.tmp);
+        if self.target.exists() {
+            std::fs::rename(&self.target, &self.old)
+                .map_err(Error::io(&self.target, "cannot move aside"))?;
+        }
+        std::fs::rename(&self.tmp, &self.target)
+            .map_err(Error::io(&self.tmp, "cannot move into place"))?;
+        if self.old.exists() {
+            remove_dir(&self.old)?;
+        }
+        Ok(())
+    }
+
+    /// Removes the unfinished build (after an error).
+    pub fn abandon(self) {
+        let _ = std::fs::remove_dir_all(&self.tmp);
+    }
+}
+
+/// Refuses to replace a directory that is not a replyscope index (or empty).
+fn check_ours(dir: &Path) -> Result<()> {
+    if !dir.is_dir() {
+        return Err(Error::Refused {
+            path: dir.to_path_buf(),
+            message: "exists and is not a directory; not overwriting it".into(),
+        });
+    }
+    let empty = std::fs::read_dir(dir)
+        .map_err(Error::io(dir, "cannot list"))?
+        .next()
+        .is_none();
+    if empty {
+        return Ok(());
+    }
+    let ours = std::fs::read(dir.join(MANIFEST))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .is_some_and(|v| v.get("tool").and_then(|t| t.as_str()) == Some("replyscope"));
+    if !ours {
+        return Err(Error::Refused {
+            path: dir.to_path_buf(),
+            message: "exists and is not a replyscope index; not overwriting it (choose another --out or remove it)".into(),
+        });
+    }
+    Ok(())
+}
+
+fn remove_dir(dir: &Path) -> Result<()> {
+    std::fs::remove_dir_all(dir).map_err(Error::io(dir, "cannot remove stale directory"))
+}
+
+fn sync_dir(dir: &Path) {
+    // Best effort: make the new files durable before they become the index.
+    if let Ok(f) = File::open(dir) {
+        let _ = f.sync_all();
+    }
+}

@@ -1,0 +1,59 @@
+//! The tantivy schema: text stored with positions for phrase search and snippets; id,
+//! source, kind and author as exact-match filters; created_at as a date.
+
+use tantivy::schema::{
+    DateOptions, DateTimePrecision, Field, Schema, FAST, INDEXED, STORED, STRING, TEXT,
+};
+
+/// The fields of the search index, resolved once.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    /// Document id (exact).
+    pub id: Field,
+    /// Source name (exact).
+    pub source: Field,
+    /// Kind (exact).
+    pub kind: Field,
+    /// Author (exact).
+    pub author: Field,
+    /// Title (full text).
+    pub title: Field,
+    /// Text (full text, positions, stored).
+    pub text: Field,
+    /// Creation time (date, seconds).
+    pub created_at: Field,
+    /// Link (stored only).
+    pub url: Field,
+}
+
+/// Builds the schema and its field handles.
+pub fn build() -> (Schema, Fields) {
+    let mut sb = Schema::builder();
+    let date = DateOptions::from(INDEXED | STORED | FAST).set_precision(DateTimePrecision::Seconds);
+    let fields = Fields {
+        id: sb.add_text_field("id", STRING | STORED | FAST),
+        source: sb.add_text_field("source", STRING | STORED | FAST),
+        kind: sb.add_text_field("kind", STRING | STORED | FAST),
+        author: sb.add_text_field("author", STRING | STORED | FAST),
+        title: sb.add_text_field("title", TEXT | STORED),
+        text: sb.add_text_field("text", TEXT | STORED),
+        created_at: sb.add_date_field("created_at", date),
+        url: sb.add_text_field("url", STORED),
+    };
+    (sb.build(), fields)
+}
+
+/// Resolves the field handles of an existing index, checking it has them all.
+pub fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
+    let f = |name: &str| schema.get_field(name);
+    Ok(Fields {
+        id: f("id")?,
+        source: f("source")?,
+        kind: f("kind")?,
+        author: f("author")?,
+        title: f("title")?,
+        text: f("text")?,
+        created_at: f("created_at")?,
+        url: f("url")?,
+    })
+}

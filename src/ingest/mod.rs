@@ -1,0 +1,357 @@
+//! Ingest: corpus manifest in, a stream of [`Document`]s and [`Reject`]s out.
+//!
+//! Takes a [`Manifest`] and a [`Sink`]; reads every source in manifest order, parses in
+//! parallel (rayon) in bounded batches, and hands documents and rejects to the sink in
+//! input order, so memory does not grow with corpus size and output does not depend on the
+//! thread count. It never drops a record: each one read becomes exactly one document or
+//! one reject, and [`Counts`] says so. It does not index, tag or print.
+
+pub mod date;
+pub mod decode;
+pub mod manifest;
+pub mod record;
+pub mod structured;
+pub mod whole_file;
+
+pub use manifest::{Format, Manifest};
+
+use crate::error::{Error, Result};
+use crate::model::{Document, Reject};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+
+/// Where documents and rejects go, in input order.
+pub trait Sink {
+    /// Takes one document.
+    fn document(&mut self, doc: Document) -> Result<()>;
+    /// Takes one reject.
+    fn reject(&mut self, reject: &Reject) -> Result<()>;
+}
+
+/// Settings for one ingest run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Stop at the first reject.
+    pub strict: bool,
+    /// Records per parallel batch.
+    pub batch_records: usize,
+    /// Input bytes per parallel batch (bounds memory for long records).
+    pub batch_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            strict: false,
+            batch_records: 8192,
+            batch_bytes: 32 << 20,
+        }
+    }
+}
+
+/// Records read, documents made, records rejected. `records == documents + rejects`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Records read (CSV rows, JSON lines, whole files).
+    pub records: u64,
+    /// Records that became documents.
+    pub documents: u64,
+    /// Records that did not, each with a reason in `rejects.jsonl`.
+    pub rejects: u64,
+}
+
+impl Counts {
+    fn add(&mut self, other: Counts) {
+        self.records += other.records;
+        self.documents += other.documents;
+        self.rejects += other.rejects;
+    }
+}
+
+/// What was read from one input file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FileSummary {
+    /// Source name.
+    pub source: String,
+    /// File as shown in documents and rejects.
+    pub file: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// Its counts.
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+/// What ingest read, file by file.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Totals over all files.
+    pub counts: Counts,
+    /// One entry per input file, in reading order.
+    pub files: Vec<FileSummary>,
+}
+
+/// Progress events for a progress bar; stages do not print.
+pub trait Progress: Sync {
+    /// `bytes` more input bytes have been read.
+    fn advance(&self, bytes: u64);
+}
+
+impl Progress for () {
+    fn advance(&self, _: u64) {}
+}
+
+/// Total input bytes, for a progress bar.
+pub fn total_bytes(manifest: &Manifest) -> u64 {
+    manifest
+        .sources
+        .iter()
+        .flat_map(|s| &s.files)
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+/// Reads the whole corpus into `sink`.
+pub fn read_corpus(
+    manifest: &Manifest,
+    opts: &Options,
+    sink: &mut dyn Sink,
+    progress: &dyn Progress,
+) -> Result<Summary> {
+    let mut state = State {
+        opts,
+        sink,
+        seen: HashMap::new(),
+        files: Vec::new(),
+    };
+    let mut summary = Summary::default();
+    for source in &manifest.sources {
+        if source.spec.format.is_whole_file() {
+            for chunk in source.files.chunks(64) {
+                let parsed: Vec<_> = chunk
+                    .par_iter()
+                    .map(|path| {
+                        let shown = manifest.display_path(path);
+                        let result = read_whole_file(source, path, &shown);
+                        progress.advance(std::fs::metadata(path).map(|m| m.len()).unwrap_or(0));
+                        (shown, result)
+                    })
+                    .collect();
+                for (shown, result) in parsed {
+                    let (bytes, sha256, result) = result?;
+                    let idx = state.start_file(&shown);
+                    let counts = state.take(idx, &source.spec.name, &shown, 1, None, result)?;
+                    summary.files.push(FileSummary {
+                        source: source.spec.name.clone(),
+                        file: shown,
+                        bytes,
+                        sha256,
+                        counts,
+                    });
+                }
+            }
+        } else {
+            for path in &source.files {
+                let shown = manifest.display_path(path);
+                let (bytes, sha256) = hash_file(path)?;
+                let idx = state.start_file(&shown);
+                let counts = read_records(&mut state, idx, source, path, &shown, progress)?;
+                summary.files.push(FileSummary {
+                    source: source.spec.name.clone(),
+                    file: shown,
+                    bytes,
+                    sha256,
+                    counts,
+                });
+            }
+        }
+    }
+    for f in &summary.files {
+        summary.counts.add(f.counts);
+    }
+    debug_assert_eq!(
+        summary.counts.records,
+        summary.counts.documents + summary.counts.rejects
+    );
+    Ok(summary)
+}
+
+type WholeFile = (u64, String, std::result::Result<Document, String>);
+
+fn read_whole_file(source: &manifest::Source, path: &Path, shown: &str) -> Result<WholeFile> {
+    let bytes = std::fs::read(path).map_err(Error::io(path, "cannot read"))?;
+    let sha = hex(&Sha256::digest(&bytes));
+    let format = if source.by_extension {
+        Format::from_extension(path)
+    } else {
+        Some(source.spec.format)
+    };
+    let result = match format {
+        None => Err(format!(
+            "unsupported file type {:?}; expected .txt, .md or .html (write a manifest for CSV or JSON lines)",
+            path.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default()
+        )),
+        Some(format) => whole_file::read(&bytes, format).map(|page| Document {
+            id: format!("{}:{}", source.spec.name, source.file_id(path)),
+            source: source.spec.name.clone(),
+            kind: source.spec.kind.clone(),
+            file: shown.to_string(),
+            line: 1,
+            title: page.title,
+            text: page.text,
+            ..Document::default()
+        }),
+    };
+    Ok((bytes.len() as u64, sha, result))
+}
+
+fn read_records(
+    state: &mut State<'_>,
+    idx: usize,
+    source: &manifest::Source,
+    path: &Path,
+    shown: &str,
+    progress: &dyn Progress,
+) -> Result<Counts> {
+    let spec = &source.spec;
+    let (mut reader, mapper) = match structured::open(path, spec)? {
+        Ok(opened) => opened,
+        Err(reason) => return state.take(idx, &spec.name, shown, 1, None, Err(reason)),
+    };
+    let mut counts = Counts::default();
+    let io_err = |e: std::io::Error| Error::Io {
+        path: path.to_path_buf(),
+        action: "cannot read",
+        source: e,
+    };
+    let mut batch = reader
+        .next_batch(state.opts.batch_records, state.opts.batch_bytes)
+        .map_err(io_err)?;
+    while !batch.is_empty() {
+        // Read the next batch on this thread while the pool maps the current one.
+        let (next, mapped) = rayon::join(
+            || reader.next_batch(state.opts.batch_records, state.opts.batch_bytes),
+            || {
+                batch
+                    .into_par_iter()
+                    .map(|rec| {
+                        let (line, record) = (rec.line, rec.record);
+                        (line, record, mapper.map(spec, shown, rec))
+                    })
+                    .collect::<Vec<_>>()
+            },
+        );
+        for (line, record, result) in mapped {
+            counts.add(state.take(idx, &spec.name, shown, record, Some(line), result)?);
+        }
+        batch = next.map_err(io_err)?;
+        progress.advance(0);
+    }
+    progress.advance(std::fs::metadata(path).map(|m| m.len()).unwrap_or(0));
+    Ok(counts)
+}
+
+struct State<'a> {
+    opts: &'a Options,
+    sink: &'a mut dyn Sink,
+    /// Hash of each document id seen -> (file index, line), to reject duplicates.
+    /// A 128-bit hash keeps this small for millions of ids with no practical collision risk.
+    seen: HashMap<u128, (u32, u64)>,
+    files: Vec<String>,
+}
+
+impl State<'_> {
+    fn start_file(&mut self, shown: &str) -> usize {
+        self.files.push(shown.to_string());
+        self.files.len() - 1
+    }
+
+    /// Passes one record's outcome to the sink, turning a duplicate id into a reject.
+    fn take(
+        &mut self,
+        file_idx: usize,
+        source: &str,
+        file: &str,
+        record: u64,
+        line: Option<u64>,
+        result: std::result::Result<Document, String>,
+    ) -> Result<Counts> {
+        let result = result.and_then(|doc| {
+            let key = id_hash(&doc.id);
+            match self.seen.get(&key) {
+                Some(&(f, l)) => {
+                    let first = &self.files[f as usize];
+                    Err(format!("duplicate id {:?} (first seen at {first}:{l}); the later record is not indexed", doc.id))
+                }
+                None => {
+                    self.seen.insert(key, (file_idx as u32, doc.line));
+                    Ok(doc)
+                }
+            }
+        });
+        match result {
+            Ok(doc) => {
+                self.sink.document(doc)?;
+                Ok(Counts {
+                    records: 1,
+                    documents: 1,
+                    rejects: 0,
+                })
+            }
+            Err(reason) => {
+                let reject = Reject {
+                    source: source.to_string(),
+                    file: file.to_string(),
+                    line,
+                    record,
+                    reason,
+                };
+                if self.opts.strict {
+                    return Err(Error::Strict(reject.to_string()));
+                }
+                self.sink.reject(&reject)?;
+                Ok(Counts {
+                    records: 1,
+                    documents: 0,
+                    rejects: 1,
+                })
+            }
+        }
+    }
+}
+
+fn id_hash(id: &str) -> u128 {
+    let digest = Sha256::digest(id.as_bytes());
+    u128::from_le_bytes(digest[..16].try_into().expect("16 bytes"))
+}
+
+/// Size and SHA-256 of a file, streamed.
+pub fn hash_file(path: &Path) -> Result<(u64, String)> {
+    let mut file = std::fs::File::open(path).map_err(Error::io(path, "cannot open"))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut total = 0u64;
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(Error::io(path, "cannot read"))?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Ok((total, hex(&hasher.finalize())))
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,772 @@
+//! Readers for formats with many records per file: CSV (with the user's own column names)
+//! and JSON lines. Reading is sequential and cheap (split the file into raw records);
+//! turning a raw record into a document is the costly part and runs in parallel
+//! ([`Mapper::map`] is a pure function of one record).
+
+use super::decode::strip_bom;
+use super::manifest::{Format, SourceSpec};
+use super::record::{self, split_ids, Location, Values};
+use crate::model::Document;
+use serde_json::Value;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+/// One record as read from the file, not yet checked.
+#[derive(Debug)]
+pub struct RawRecord {
+    /// Line where it starts.
+    pub line: u64,
+    /// Record number in the file, from 1.
+    pub record: u64,
+    /// The record, or why it could not even be split out.
+    pub raw: Raw,
+}
+
+/// The payload of a raw record.
+#[derive(Debug)]
+pub enum Raw {
+    /// A CSV row.
+    Csv(csv::ByteRecord),
+    /// A JSON line.
+    Json(String),
+    /// Unusable as read; the reason.
+    Bad(String),
+}
+
+/// A problem with a whole file that still lets the run go on: the file counts as one
+/// record read and one reject.
+pub type FileReject = String;
+
+/// An open CSV or JSON lines file that yields raw records in batches.
+pub enum RecordReader {
+    /// CSV with its header checked.
+    Csv {
+        /// The csv reader.
+        reader: csv::Reader<Box<dyn Read + Send>>,
+        /// Number of header fields.
+        width: usize,
+        /// Records read so far.
+        count: u64,
+        /// Line numbers from byte offsets (the csv crate miscounts lines in CRLF files).
+        lines: LineCounter,
+        /// Whether the file's last byte, ignoring line ends, is a quote.
+        ends_in_quote: bool,
+        /// Bytes of the file after the byte-order mark.
+        len: u64,
+    },
+    /// JSON lines.
+    Jsonl {
+        /// Buffered file.
+        reader: BufReader<File>,
+        /// Lines read so far.
+        line: u64,
+        /// Records read so far.
+        count: u64,
+        /// Reused line buffer.
+        buf: Vec<u8>,
+    },
+}
+
+/// Compiled mapping from a record to [`Values`]: column indices for CSV, paths for JSON.
+#[derive(Debug, Clone)]
+pub struct Mapper {
+    kind: MapKind,
+    slots: Slots<Key>,
+}
+
+#[derive(Debug, Clone)]
+enum MapKind {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+enum Key {
+    Col(usize, String),
+    Path(Vec<String>),
+}
+
+impl Key {
+    fn name(&self) -> String {
+        match self {
+            Key::Col(_, name) => name.clone(),
+            Key::Path(p) => p.join("."),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Slots<K> {
+    id: Option<K>,
+    text: Vec<K>,
+    title: Option<K>,
+    author: Option<K>,
+    created_at: Vec<K>,
+    url: Option<K>,
+    in_reply_to: Option<K>,
+    replies: Option<K>,
+    conversation_id: Option<K>,
+    inbound: Option<K>,
+    given: Vec<(String, K)>,
+    meta: Vec<(String, K)>,
+}
+
+/// Builds the slots from the manifest, resolving each column name with `resolve`.
+fn slots<K>(
+    spec: &SourceSpec,
+    mut resolve: impl FnMut(&str) -> Result<K, String>,
+) -> Result<Slots<K>, String> {
+    let f = &spec.fields;
+    let mut one = |c: &Option<String>| c.as_deref().map(&mut resolve).transpose();
+    let id = one(&f.id)?;
+    let title = one(&f.title)?;
+    let author = one(&f.author)?;
+    let url = one(&f.url)?;
+    let in_reply_to = one(&f.in_reply_to)?;
+    let replies = one(&f.replies)?;
+    let conversation_id = one(&f.conversation_id)?;
+    let inbound = one(&f.inbound)?;
+    let many = |c: &Option<super::manifest::Columns>,
+                resolve: &mut dyn FnMut(&str) -> Result<K, String>| {
+        c.as_ref()
+            .map(|c| {
+                c.names()
+                    .into_iter()
+                    .map(resolve)
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()
+            .map(Option::unwrap_or_default)
+    };
+    let text = many(&f.text, &mut resolve)?;
+    let created_at = many(&f.created_at, &mut resolve)?;
+    let given = spec
+        .given
+        .iter()
+        .map(|(label, col)| Ok((label.clone(), resolve(col)?)))
+        .collect::<Result<_, String>>()?;
+    let meta = spec
+        .keep
+        .iter()
+        .map(|col| Ok((col.clone(), resolve(col)?)))
+        .collect::<Result<_, String>>()?;
+    Ok(Slots {
+        id,
+        text,
+        title,
+        author,
+        created_at,
+        url,
+        in_reply_to,
+        replies,
+        conversation_id,
+        inbound,
+        given,
+        meta,
+    })
+}
+
+/// Opens a structured file. `Ok(Err(reason))` is a file that cannot be read as records but
+/// does not stop the run (empty, binary); `Err` is a mapping that cannot work (a mapped column
+/// missing from the header) and is fatal, because every record would fail the same way.
+pub fn open(
+    path: &Path,
+    spec: &SourceSpec,
+) -> crate::Result<Result<(RecordReader, Mapper), FileReject>> {
+    let file = File::open(path).map_err(crate::Error::io(path, "cannot open"))?;
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let head = reader
+        .fill_buf()
+        .map_err(crate::Error::io(path, "cannot read"))?;
+    if head.is_empty() {
+        let what = if spec.format == Format::Csv {
+            "a header row"
+        } else {
+            "JSON lines"
+        };
+        return Ok(Err(format!("empty file; expected {what}")));
+    }
+    if let Some(pos) = head.iter().position(|&b| b == 0) {
+        return Ok(Err(format!(
+            "binary file (NUL byte at offset {pos}); expected {:?} text",
+            spec.format
+        )
+        .to_lowercase()));
+    }
+    let bom = strip_bom(head).len() != head.len();
+    if bom {
+        reader.consume(3);
+    }
+    let source_err = |message: String| crate::Error::Source {
+        path: path.to_path_buf(),
+        message,
+    };
+    match spec.format {
+        Format::Csv => {
+            let delimiter = spec.delimiter.map(|c| c as u8).unwrap_or(b',');
+            let boxed: Box<dyn Read + Send> = Box::new(reader);
+            let mut csv = csv::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .flexible(true)
+                .has_headers(true)
+                .from_reader(boxed);
+            let header = csv
+                .byte_headers()
+                .map_err(|e| source_err(format!("cannot read the CSV header: {e}")))?
+                .clone();
+            let names: Vec<String> = header
+                .iter()
+                .map(|h| String::from_utf8_lossy(h).trim().to_string())
+                .collect();
+            let slots = slots(spec, |col| {
+                names.iter().position(|n| n == col).map(|i| Key::Col(i, col.to_string())).ok_or_else(|| {
+                    let shown: Vec<_> = names.iter().map(|n| format!("{n:?}")).collect();
+                    format!("the header has no column {col:?} (columns: {}); fix the mapping in the manifest", shown.join(", "))
+                })
+            })
+            .map_err(source_err)?;
+            let width = names.len();
+            let skip = if bom { 3 } else { 0 };
+            let lines = LineCounter::open(path, skip)?;
+            let (len, last) = last_byte_ignoring_line_ends(path)?;
+            let ends_in_quote = last == Some(b'"');
+            let reader = RecordReader::Csv {
+                reader: csv,
+                width,
+                count: 0,
+                lines,
+                ends_in_quote,
+                len: len - skip,
+            };
+            Ok(Ok((
+                reader,
+                Mapper {
+                    kind: MapKind::Csv,
+                    slots,
+                },
+            )))
+        }
+        Format::Jsonl => {
+            let slots = slots(spec, |col| {
+                if col.is_empty() || col.split('.').any(str::is_empty) {
+                    return Err(format!(
+                        "field path {col:?} is not valid (expected names joined by '.')"
+                    ));
+                }
+                Ok(Key::Path(col.split('.').map(str::to_string).collect()))
+            })
+            .map_err(source_err)?;
+            let reader = RecordReader::Jsonl {
+                reader,
+                line: 0,
+                count: 0,
+                buf: Vec::new(),
+            };
+            Ok(Ok((
+                reader,
+                Mapper {
+                    kind: MapKind::Json,
+                    slots,
+                },
+            )))
+        }
+        _ => unreachable!("whole-file formats have no record reader"),
+    }
+}
+
+impl RecordReader {
+    /// Reads up to `max_records` raw records or about `max_bytes` of input; empty at the end.
+    pub fn next_batch(
+        &mut self,
+        max_records: usize,
+        max_bytes: usize,
+    ) -> std::io::Result<Vec<RawRecord>> {
+        let mut out = Vec::new();
+        let mut bytes = 0;
+        while out.len() < max_records && bytes < max_bytes {
+            match self.next_record()? {
+                Some((r, n)) => {
+                    bytes += n;
+                    out.push(r)
+                }
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    fn next_record(&mut self) -> std::io::Result<Option<(RawRecord, usize)>> {
+        match self {
+            RecordReader::Csv {
+                reader,
+                width,
+                count,
+                lines,
+                ends_in_quote,
+                len,
+            } => {
+                let mut rec = csv::ByteRecord::new();
+                let more = reader
+                    .read_byte_record(&mut rec)
+                    .map_err(|e| std::io::Error::other(e.to_string()))?;
+                if !more {
+                    return Ok(None);
+                }
+                *count += 1;
+                let line = lines.record_line(rec.position().map(|p| p.byte()).unwrap_or(0))?;
+                let size = rec.as_slice().len();
+                // The line holding the record's last byte (its terminator).
+                let end = lines
+                    .line_at(reader.position().byte().saturating_sub(1))?
+                    .max(line);
+                let last_field_multiline =
+                    rec.iter().next_back().is_some_and(|f| f.contains(&b'\n'));
+                let raw = if rec.len() != *width {
+                    let mut reason = format!(
+                        "expected {} fields (as in the header), found {}",
+                        width,
+                        rec.len()
+                    );
+                    if end > line {
+                        reason.push_str(&format!(
+                            "; the record runs from line {line} to line {end}: an unbalanced quote may have joined lines"
+                        ));
+                    }
+                    Raw::Bad(reason)
+                } else if reader.position().byte() >= *len
+                    && last_field_multiline
+                    && !*ends_in_quote
+                {
+                    // A quoted last field that runs to the end of the file without a closing
+                    // quote: the rest of the file was swallowed into one field.
+                    Raw::Bad(format!(
+                        "unterminated quote: the record runs from line {line} to the end of the file (line {end}); \
+                         expected a closing quote"
+                    ))
+                } else {
+                    Raw::Csv(rec)
+                };
+                Ok(Some((
+                    RawRecord {
+                        line,
+                        record: *count,
+                        raw,
+                    },
+                    size,
+                )))
+            }
+            RecordReader::Jsonl {
+                reader,
+                line,
+                count,
+                buf,
+            } => loop {
+                buf.clear();
+                let n = reader.read_until(b'\n', buf)?;
+                if n == 0 {
+                    return Ok(None);
+                }
+                *line += 1;
+                let trimmed = buf.trim_ascii();
+                if trimmed.is_empty() {
+                    continue; // a blank line is not a record
+                }
+                *count += 1;
+                let raw = match std::str::from_utf8(trimmed) {
+                    Ok(s) => Raw::Json(s.to_string()),
+                    Err(e) => Raw::Bad(format!(
+                        "invalid UTF-8 at byte {} of the line; expected UTF-8 JSON",
+                        e.valid_up_to()
+                    )),
+                };
+                return Ok(Some((
+                    RawRecord {
+                        line: *line,
+                        record: *count,
+                        raw,
+                    },
+                    n,
+                )));
+            },
+        }
+    }
+}
+
+/// Line numbers for byte offsets, by counting newlines on a second, sequential read of
+/// the file. Offsets must be asked for in increasing order.
+pub struct LineCounter {
+    reader: BufReader<File>,
+    pos: u64,
+    newlines: u64,
+}
+
+impl LineCounter {
+    fn open(path: &Path, skip: u64) -> crate::Result<LineCounter> {
+        let file = File::open(path).map_err(crate::Error::io(path, "cannot open"))?;
+        let mut reader = BufReader::with_capacity(1 << 16, file);
+        std::io::copy(&mut (&mut reader).take(skip), &mut std::io::sink())
+            .map_err(crate::Error::io(path, "cannot read"))?;
+        Ok(LineCounter {
+            reader,
+            pos: 0,
+            newlines: 0,
+        })
+    }
+
+    /// The 1-based line holding byte `offset`.
+    fn line_at(&mut self, offset: u64) -> std::io::Result<u64> {
+        while self.pos < offset {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                break;
+            }
+            let n = buf.len().min((offset - self.pos) as usize);
+            self.newlines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.reader.consume(n);
+            self.pos += n as u64;
+        }
+        Ok(self.newlines + 1)
+    }
+
+    /// The line where a record starts, given the csv crate's offset for it. That offset can
+    /// point at the line end before the record (CRLF files), so line-end bytes are skipped.
+    fn record_line(&mut self, offset: u64) -> std::io::Result<u64> {
+        self.line_at(offset)?;
+        loop {
+            let buf = self.reader.fill_buf()?;
+            match buf.first() {
+                Some(&b) if self.pos >= offset && (b == b'\n' || b == b'\r') => {
+                    self.newlines += u64::from(b == b'\n');
+                    self.reader.consume(1);
+                    self.pos += 1;
+                }
+                _ => return Ok(self.newlines + 1),
+            }
+        }
+    }
+}
+
+/// The file's length and its last byte that is not a line end.
+fn last_byte_ignoring_line_ends(path: &Path) -> crate::Result<(u64, Option<u8>)> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = File::open(path).map_err(crate::Error::io(path, "cannot open"))?;
+    let len = f
+        .metadata()
+        .map_err(crate::Error::io(path, "cannot read"))?
+        .len();
+    let tail = len.min(64);
+    f.seek(SeekFrom::Start(len - tail))
+        .map_err(crate::Error::io(path, "cannot read"))?;
+    let mut buf = Vec::new();
+    f.read_to_end(&mut buf)
+        .map_err(crate::Error::io(path, "cannot read"))?;
+    Ok((
+        len,
+        buf.iter()
+            .rev()
+            .copied()
+            .find(|b| *b != b'\n' && *b != b'\r'),
+    ))
+}
+
+impl Mapper {
+    /// Turns one raw record into a document, or the reason it cannot be one.
+    pub fn map(&self, spec: &SourceSpec, file: &str, rec: RawRecord) -> Result<Document, String> {
+        let at = Location {
+            file,
+            line: rec.line,
+            record: rec.record,
+        };
+        let values = match (&self.kind, rec.raw) {
+            (_, Raw::Bad(reason)) => return Err(reason),
+            (MapKind::Csv, Raw::Csv(row)) => self.csv_values(&row)?,
+            (MapKind::Json, Raw::Json(line)) => self.json_values(&line)?,
+            _ => unreachable!("reader and mapper are made together"),
+        };
+        record::build(spec, at, values)
+    }
+
+    fn csv_values(&self, row: &csv::ByteRecord) -> Result<Values, String> {
+        let get = |k: &Key| -> Result<String, String> {
+            let Key::Col(i, name) = k else { unreachable!() };
+            let bytes = row.get(*i).unwrap_or_default();
+            std::str::from_utf8(bytes).map(str::to_string).map_err(|e| {
+                format!(
+                    "invalid UTF-8 in column {name:?} at byte {}; expected UTF-8 text",
+                    e.valid_up_to()
+                )
+            })
+        };
+        self.values(|k| get(k).map(Some), |k| get(k).map(|s| split_ids(&s)))
+    }
+
+    fn json_values(&self, line: &str) -> Result<Values, String> {
+        let value: Value = serde_json::from_str(line).map_err(|e| {
+            let what = if e.is_eof() {
+                "truncated JSON"
+            } else {
+                "invalid JSON"
+            };
+            format!(
+                "{what} at column {}: {e}; expected one JSON object per line",
+                e.column()
+            )
+        })?;
+        if !value.is_object() {
+            return Err(format!(
+                "expected a JSON object, found {}",
+                type_name(&value)
+            ));
+        }
+        let lookup = |k: &Key| -> Option<&Value> {
+            let Key::Path(path) = k else { unreachable!() };
+            path.iter().try_fold(&value, |v, p| v.get(p))
+        };
+        let scalar = |k: &Key| -> Result<Option<String>, String> {
+            match lookup(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(Value::Number(n)) => Ok(Some(n.to_string())),
+                Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+                Some(other) => Err(format!(
+                    "field {:?} is {}; expected a string or number",
+                    k.name(),
+                    type_name(other)
+                )),
+            }
+        };
+        let list = |k: &Key| -> Result<Vec<String>, String> {
+            match lookup(k) {
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|v| match v {
+                        Value::String(s) => Ok(s.clone()),
+                        Value::Number(n) => Ok(n.to_string()),
+                        other => Err(format!(
+                            "field {:?} holds {}; expected ids",
+                            k.name(),
+                            type_name(other)
+                        )),
+                    })
+                    .collect(),
+                _ => Ok(scalar(k)?.map(|s| split_ids(&s)).unwrap_or_default()),
+            }
+        };
+        let mut v = self.values(scalar, list)?;
+        // Text-like fields must really be text: a number where the text should be is a
+        // mapping mistake, not a post.
+        for k in self
+            .slots
+            .text
+            .iter()
+            .chain(&self.slots.title)
+            .chain(&self.slots.author)
+        {
+            if let Some(found) = lookup(k).filter(|x| !x.is_string() && !x.is_null()) {
+                return Err(format!(
+                    "field {:?} is {}; expected a string",
+                    k.name(),
+                    type_name(found)
+                ));
+            }
+        }
+        v.text.retain(|t| !t.is_empty());
+        Ok(v)
+    }
+
+    fn values(
+        &self,
+        one: impl Fn(&Key) -> Result<Option<String>, String>,
+        list: impl Fn(&Key) -> Result<Vec<String>, String>,
+    ) -> Result<Values, String> {
+        let s = &self.slots;
+        let opt = |k: &Option<Key>| k.as_ref().map(&one).transpose().map(Option::flatten);
+        let all = |ks: &[Key]| {
+            ks.iter()
+                .map(&one)
+                .filter_map(|r| r.transpose())
+                .collect::<Result<Vec<_>, _>>()
+        };
+        Ok(Values {
+            id: opt(&s.id)?,
+            text: all(&s.text)?,
+            title: opt(&s.title)?,
+            author: opt(&s.author)?,
+            created_at: all(&s.created_at)?,
+            url: opt(&s.url)?,
+            in_reply_to: opt(&s.in_reply_to)?,
+            replies: s
+                .replies
+                .as_ref()
+                .map(&list)
+                .transpose()?
+                .unwrap_or_default(),
+            conversation_id: opt(&s.conversation_id)?,
+            inbound: opt(&s.inbound)?,
+            given: s
+                .given
+                .iter()
+                .filter_map(|(l, k)| one(k).map(|v| v.map(|v| (l.clone(), v))).transpose())
+                .collect::<Result<_, _>>()?,
+            meta: s
+                .meta
+                .iter()
+                .filter_map(|(c, k)| one(k).map(|v| v.map(|v| (c.clone(), v))).transpose())
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::manifest::ManifestFile;
+    use std::io::Write;
+
+    fn spec(format: &str, fields: &str) -> SourceSpec {
+        let text = format!("version = 1\n[[source]]\nname = \"s\"\npath = \"x\"\nformat = \"{format}\"\n[source.fields]\n{fields}\n");
+        toml::from_str::<ManifestFile>(&text)
+            .unwrap()
+            .sources
+            .remove(0)
+    }
+
+    fn read_all(
+        bytes: &[u8],
+        spec: &SourceSpec,
+    ) -> crate::Result<Result<Vec<Result<Document, String>>, String>> {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(bytes).unwrap();
+        Ok(match open(f.path(), spec)? {
+            Err(reject) => Err(reject),
+            Ok((mut reader, mapper)) => {
+                let mut out = Vec::new();
+                loop {
+                    let batch = reader.next_batch(3, usize::MAX).unwrap();
+                    if batch.is_empty() {
+                        break;
+                    }
+                    out.extend(batch.into_iter().map(|r| mapper.map(spec, "f", r)));
+                }
+                Ok(out)
+            }
+        })
+    }
+
+    #[test]
+    fn csv_with_bom_crlf_quoted_newlines_and_own_column_names() {
+        let spec = spec("csv", "id = \"Ticket #\"\ntext = \"Complaint\"");
+        let data = "\u{feff}Ticket #,Complaint\r\n1,\"line one\r\nline two\"\r\n2,plain\r\n";
+        let docs = read_all(data.as_bytes(), &spec).unwrap().unwrap();
+        let docs: Vec<_> = docs.into_iter().map(Result::unwrap).collect();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0].id, "s:1");
+        assert_eq!(docs[0].text, "line one\nline two");
+        assert_eq!((docs[1].line, docs[1].text.as_str()), (4, "plain"));
+    }
+
+    #[test]
+    fn csv_ragged_row_and_unbalanced_quote_are_located() {
+        let spec = spec("csv", "id = \"id\"\ntext = \"text\"");
+        let data = "id,text\n1,ok\n2,too,many\n3,\"open quote\n4,next\n5,last\n";
+        let out = read_all(data.as_bytes(), &spec).unwrap().unwrap();
+        assert_eq!(out.len(), 3, "{out:?}");
+        assert!(out[0].is_ok());
+        assert_eq!(
+            out[1].as_ref().unwrap_err(),
+            "expected 2 fields (as in the header), found 3"
+        );
+        assert_eq!(
+            out[2].as_ref().unwrap_err(),
+            "unterminated quote: the record runs from line 4 to the end of the file (line 6); expected a closing quote"
+        );
+        // A properly closed multi-line last field at the end of the file is fine.
+        let out = read_all(b"id,text\r\n1,\"two\r\nlines\"\r\n", &spec)
+            .unwrap()
+            .unwrap();
+        assert_eq!(out[0].as_ref().unwrap().text, "two\nlines");
+    }
+
+    #[test]
+    fn csv_missing_mapped_column_is_fatal_with_the_columns_listed() {
+        let spec = spec("csv", "id = \"tweet_id\"\ntext = \"body\"");
+        let err = read_all(b"tweet_id,text\n1,x\n", &spec)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("the header has no column \"body\" (columns: \"tweet_id\", \"text\")"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn csv_empty_and_binary_files_are_file_rejects() {
+        let spec = spec("csv", "text = \"text\"");
+        assert_eq!(
+            read_all(b"", &spec).unwrap().unwrap_err(),
+            "empty file; expected a header row"
+        );
+        assert!(read_all(b"PK\x03\x04\x00", &spec)
+            .unwrap()
+            .unwrap_err()
+            .starts_with("binary file"));
+    }
+
+    #[test]
+    fn csv_invalid_utf8_in_a_mapped_field() {
+        let spec = spec("csv", "text = \"text\"");
+        let out = read_all(b"text\nna\xEFve\n", &spec).unwrap().unwrap();
+        assert!(out[0]
+            .as_ref()
+            .unwrap_err()
+            .starts_with("invalid UTF-8 in column \"text\" at byte 2"));
+    }
+
+    #[test]
+    fn jsonl_broken_truncated_deep_and_wrong_type() {
+        let spec = spec(
+            "jsonl",
+            "id = \"id\"\ntext = \"body.text\"\nreplies = \"replies\"",
+        );
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let data = format!(
+            "{{\"id\": 1, \"body\": {{\"text\": \"hello\"}}, \"replies\": [2, \"3\"]}}\n\n{{\"id\": 2, \"body\"\n{deep}\n{{\"id\": 3, \"body\": {{\"text\": 42}}}}\n[1]\n"
+        );
+        let out = read_all(data.as_bytes(), &spec).unwrap().unwrap();
+        assert_eq!(out.len(), 5, "blank line is not a record: {out:?}");
+        let d = out[0].as_ref().unwrap();
+        assert_eq!(
+            (d.id.as_str(), d.text.as_str(), d.line),
+            ("s:1", "hello", 1)
+        );
+        assert_eq!(d.thread.replies, vec!["s:2", "s:3"]);
+        assert!(
+            out[1].as_ref().unwrap_err().starts_with("truncated JSON"),
+            "{out:?}"
+        );
+        assert!(
+            out[2].as_ref().unwrap_err().contains("recursion limit"),
+            "{out:?}"
+        );
+        assert_eq!(
+            out[3].as_ref().unwrap_err(),
+            "field \"body.text\" is a number; expected a string"
+        );
+        assert_eq!(
+            out[4].as_ref().unwrap_err(),
+            "expected a JSON object, found an array"
+        );
+    }
+}

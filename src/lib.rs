@@ -1,0 +1,35 @@
+//! replyscope: an offline corpus analyzer for social customer-service stories.
+//!
+//! The pipeline runs one way, one module per stage:
+//!
+//! ```text
+//! corpus/ --ingest--> Document --index--> tantivy index + Parquet tables --search--> hits
+//! ```
+//!
+//! ```no_run
+//! use replyscope::{ingest::Manifest, pipeline};
+//! let manifest = Manifest::load("corpus/corpus.toml".as_ref(), &Default::default())?;
+//! let cfg = pipeline::IndexConfig {
+//!     manifest,
+//!     out: "index".into(),
+//!     ingest: Default::default(),
+//!     index_threads: 2,
+//! };
+//! let built = pipeline::build_index(&cfg, &())?;
+//! assert_eq!(built.counts.records, built.counts.documents + built.counts.rejects);
+//! # Ok::<(), replyscope::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod index;
+pub mod ingest;
+pub mod model;
+pub mod pipeline;
+pub mod search;
+
+pub use error::{Error, Result};
+pub use model::{Document, Reject};

@@ -1,0 +1,22 @@
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = replyscope::cli::Args::parse(); // clap prints usage errors itself (exit 2)
+    match replyscope::app::run(args) {
+        Ok(outcome) if outcome.rejects == 0 => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::from(1),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS, // `replyscope search ... | head`
+        Err(err) => {
+            eprintln!("replyscope: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,345 @@
+//! Full-text search over an index directory, with a keyword-in-context line per hit.
+//!
+//! Takes tantivy's query syntax (terms, "phrases", AND/OR/NOT, +must -mustnot, field:value)
+//! over title and text, plus exact filters. Terms are combined with AND by default, which is
+//! what a researcher narrowing a corpus expects. Hits are ordered by score, then id, so the
+//! same index and query always list the same hits in the same order.
+
+use crate::error::{Error, Result};
+use crate::index::{self, schema::Fields};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::HashSet;
+use std::ops::Bound;
+use std::path::Path;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{Index, TantivyDocument, Term};
+
+/// What to search for.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// Query in tantivy syntax.
+    pub query: String,
+    /// Only these sources (any of them).
+    pub sources: Vec<String>,
+    /// Only these kinds (any of them).
+    pub kinds: Vec<String>,
+    /// Created at or after.
+    pub since: Option<DateTime<Utc>>,
+    /// Created before.
+    pub until: Option<DateTime<Utc>>,
+    /// At most this many hits.
+    pub limit: usize,
+    /// Bytes of context on each side of the match.
+    pub context: usize,
+}
+
+/// One hit with its keyword-in-context line.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// Document id.
+    pub id: String,
+    /// BM25 score.
+    pub score: f32,
+    /// Source name.
+    pub source: String,
+    /// Kind.
+    pub kind: String,
+    /// Title, if any.
+    pub title: Option<String>,
+    /// Creation time, if known.
+    pub created_at: Option<String>,
+    /// The context line: `left **match** right`, on one line.
+    pub snippet: String,
+    /// Text before the match.
+    pub left: String,
+    /// The matched text (empty when only the title matched).
+    #[serde(rename = "match")]
+    pub matched: String,
+    /// Text after the match.
+    pub right: String,
+    /// Byte offset of the match in the document text.
+    pub match_start: Option<usize>,
+    /// Byte offset just past the match.
+    pub match_end: Option<usize>,
+}
+
+/// Runs a search on an index directory.
+pub fn search(dir: &Path, req: &Request) -> Result<(usize, Vec<Hit>)> {
+    let (index, fields) = index::open_search(dir)?;
+    let query = build_query(&index, &fields, req)?;
+    let reader = index.reader()?;
+    let searcher = reader.searcher();
+    let count = searcher.search(&query, &tantivy::collector::Count)?;
+    // Take extra candidates so ties at the cut are broken by id, not by segment order.
+    let want = req.limit.saturating_add(req.limit / 2 + 32);
+    let top = searcher.search(&query, &TopDocs::with_limit(want.max(1)).order_by_score())?;
+    let mut terms = HashSet::new();
+    query.query_terms(&mut |term, _| {
+        if term.field() == fields.text {
+            if let Some(s) = term.value().as_str() {
+                terms.insert(s.to_string());
+            }
+        }
+    });
+    let analyzer = index.tokenizer_for_field(fields.text)?;
+    let mut hits = Vec::with_capacity(top.len());
+    for (score, addr) in top {
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        let text_of = |f| {
+            doc.get_first(f)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let text = text_of(fields.text).unwrap_or_default();
+        let span = best_match(&mut analyzer.clone(), &text, &terms);
+        let created_at = doc
+            .get_first(fields.created_at)
+            .and_then(|v| v.as_datetime())
+            .and_then(|d| DateTime::<Utc>::from_timestamp(d.into_timestamp_secs(), 0))
+            .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        let (left, matched, right) = kwic(&text, span, req.context);
+        let snippet = if matched.is_empty() {
+            left.clone()
+        } else {
+            format!("{left}**{matched}**{right}")
+        };
+        hits.push(Hit {
+            id: text_of(fields.id).unwrap_or_default(),
+            score,
+            source: text_of(fields.source).unwrap_or_default(),
+            kind: text_of(fields.kind).unwrap_or_default(),
+            title: text_of(fields.title),
+            created_at,
+            snippet,
+            left,
+            matched,
+            right,
+            match_start: span.map(|s| s.0),
+            match_end: span.map(|s| s.1),
+        });
+    }
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    hits.truncate(req.limit);
+    Ok((count, hits))
+}
+
+fn build_query(index: &Index, f: &Fields, req: &Request) -> Result<Box<dyn Query>> {
+    let mut parser = QueryParser::for_index(index, vec![f.title, f.text]);
+    parser.set_conjunction_by_default();
+    let q = parser
+        .parse_query(&drop_and_before_not(&req.query))
+        .map_err(|e| {
+            let known = "fields: title, text, id, source, kind, author, created_at";
+            Error::Query {
+                query: req.query.clone(),
+                message: format!("{e} ({known})"),
+            }
+        })?;
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, q)];
+    let any_of = |field, values: &[String]| -> Box<dyn Query> {
+        let terms: Vec<(Occur, Box<dyn Query>)> = values
+            .iter()
+            .map(|v| {
+                let q: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(field, v),
+                    IndexRecordOption::Basic,
+                ));
+                (Occur::Should, q)
+            })
+            .collect();
+        Box::new(BooleanQuery::new(terms))
+    };
+    if !req.sources.is_empty() {
+        clauses.push((Occur::Must, any_of(f.source, &req.sources)));
+    }
+    if !req.kinds.is_empty() {
+        clauses.push((Occur::Must, any_of(f.kind, &req.kinds)));
+    }
+    if req.since.is_some() || req.until.is_some() {
+        let term = |d: DateTime<Utc>| {
+            Term::from_field_date(
+                f.created_at,
+                tantivy::DateTime::from_timestamp_secs(d.timestamp()),
+            )
+        };
+        let lower = req
+            .since
+            .map(|d| Bound::Included(term(d)))
+            .unwrap_or(Bound::Unbounded);
+        let upper = req
+            .until
+            .map(|d| Bound::Excluded(term(d)))
+            .unwrap_or(Bound::Unbounded);
+        clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
+    }
+    Ok(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// Rewrites `a AND NOT b` as `a NOT b`, outside quotes. Tantivy's parser gives the former no
+/// hits at all (quickwit-oss/tantivy#2584), which would silently empty a researcher's query;
+/// the latter means the same and works.
+fn drop_and_before_not(query: &str) -> String {
+    let mut out = String::with_capacity(query.len());
+    let mut in_quotes = false;
+    let mut rest = query;
+    while let Some(c) = rest.chars().next() {
+        if c == '"' {
+            in_quotes = !in_quotes;
+        }
+        if !in_quotes
+            && rest.starts_with("AND")
+            && out.chars().last().is_none_or(char::is_whitespace)
+        {
+            let after = &rest[3..];
+            let trimmed = after.trim_start();
+            if after.len() != trimmed.len()
+                && trimmed.starts_with("NOT")
+                && trimmed[3..].starts_with(char::is_whitespace)
+            {
+                rest = trimmed;
+                continue;
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// The longest run of consecutive tokens that are query terms (a phrase match is such a
+/// run), as a byte range of `text`; the first such run when several are equally long.
+fn best_match(
+    analyzer: &mut tantivy::tokenizer::TextAnalyzer,
+    text: &str,
+    terms: &HashSet<String>,
+) -> Option<(usize, usize)> {
+    if terms.is_empty() {
+        return None;
+    }
+    let mut stream = analyzer.token_stream(text);
+    let mut best: Option<(usize, usize, usize)> = None; // (start, end, tokens)
+    let mut run: Option<(usize, usize, usize, usize)> = None; // (start, end, tokens, last position)
+    while let Some(tok) = stream.next() {
+        if terms.contains(&tok.text) {
+            run = match run {
+                Some((s, _, n, pos)) if tok.position == pos + 1 => {
+                    Some((s, tok.offset_to, n + 1, tok.position))
+                }
+                _ => Some((tok.offset_from, tok.offset_to, 1, tok.position)),
+            };
+            let (s, e, n, _) = run.expect("just set");
+            if best.is_none_or(|(_, _, bn)| n > bn) {
+                best = Some((s, e, n));
+            }
+        } else {
+            run = None;
+        }
+    }
+    best.map(|(s, e, _)| (s, e))
+}
+
+/// Splits the text around the match into (left, match, right), each on one line, with about
+/// `context` bytes each side, cut at character and word boundaries.
+fn kwic(text: &str, span: Option<(usize, usize)>, context: usize) -> (String, String, String) {
+    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let Some((start, end)) = span else {
+        let cut = floor_char(text, context * 2);
+        let mut left = one_line(&text[..cut]);
+        if cut < text.len() {
+            left.push_str(" …");
+        }
+        return (left, String::new(), String::new());
+    };
+    let mut from = floor_char(text, start.saturating_sub(context));
+    if from > 0 && !text[..from].ends_with(char::is_whitespace) {
+        from = text[from..start]
+            .find(char::is_whitespace)
+            .map_or(from, |i| from + i);
+    }
+    let mut to = floor_char(text, (end + context).min(text.len()));
+    if to < text.len() && !text[to..].starts_with(char::is_whitespace) {
+        to = text[end..to]
+            .rfind(char::is_whitespace)
+            .map_or(to, |i| end + i);
+    }
+    let mut left = one_line(&text[from..start]);
+    if from > 0 {
+        left.insert_str(0, "… ");
+    }
+    if text[..start].ends_with(char::is_whitespace) && !left.is_empty() {
+        left.push(' ');
+    }
+    let mut right = one_line(&text[end..to]);
+    if text[end..].starts_with(char::is_whitespace) && !right.is_empty() {
+        right.insert(0, ' ');
+    }
+    if to < text.len() {
+        right.push_str(" …");
+    }
+    (left, one_line(&text[start..end]), right)
+}
+
+fn floor_char(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kwic_cuts_at_word_boundaries_and_marks_ellipses() {
+        let text = "Within 5 minutes of my tweet, I received a Direct message from @GMCustomerSvc asking me";
+        let start = text.find("Direct").unwrap();
+        let (l, m, r) = kwic(text, Some((start, start + "Direct message".len())), 20);
+        assert_eq!(m, "Direct message");
+        assert_eq!(l, "… tweet, I received a ");
+        assert_eq!(r, " from @GMCustomerSvc …");
+    }
+
+    #[test]
+    fn and_not_is_rewritten_outside_quotes_only() {
+        assert_eq!(
+            drop_and_before_not("twitter AND NOT zappos"),
+            "twitter NOT zappos"
+        );
+        assert_eq!(
+            drop_and_before_not("\"this AND NOT that\" AND NOT x"),
+            "\"this AND NOT that\" NOT x"
+        );
+        assert_eq!(
+            drop_and_before_not("BRAND AND NOTHING"),
+            "BRAND AND NOTHING"
+        );
+    }
+
+    #[test]
+    fn kwic_is_safe_on_multibyte_text() {
+        let text = "すごい犬 said the reply came within 30 minutes ✓✓✓";
+        let start = text.find("within").unwrap();
+        let (l, m, r) = kwic(text, Some((start, start + 6)), 7);
+        assert_eq!(m, "within");
+        assert!(l.starts_with('…') && r.ends_with('…'), "{l:?} {r:?}");
+    }
+
+    #[test]
+    fn phrase_runs_beat_single_terms() {
+        let (schema, fields) = crate::index::schema::build();
+        let index = Index::create_in_ram(schema);
+        let mut analyzer = index.tokenizer_for_field(fields.text).unwrap();
+        let terms: HashSet<String> = ["direct", "message"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let text = "a message came; then a Direct Message arrived";
+        let (s, e) = best_match(&mut analyzer, text, &terms).unwrap();
+        assert_eq!(&text[s..e], "Direct Message");
+    }
+}

@@ -1,0 +1,273 @@
+//! `replyscope index` on the example corpus and on slices of the shared data sets.
+
+use super::util::*;
+
+#[test]
+fn seed_stories_index_from_the_default_manifest() {
+    let t = TestDir::new();
+    let out = t.path().join("ix");
+    // No --corpus: the default corpus/corpus.toml, read from the repository root.
+    let o = t.run_in(
+        &repo(),
+        ["index".as_ref(), "--out".as_ref(), out.as_os_str()],
+    );
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(
+        o.stderr.contains("5 records read, 5 documents, 0 rejected"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(counts(&out), (5, 5, 0));
+    let m = manifest(&out);
+    assert_eq!(m["tool"], "replyscope");
+    assert_eq!(m["inputs"].as_array().unwrap().len(), 5);
+    assert_eq!(m["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(m["corpus"]["sha256"].as_str().unwrap().len(), 64);
+    let docs = table(&out, "documents");
+    assert_eq!(docs.height(), 5);
+    assert_eq!(
+        cell(&docs, "seeds:000_fdbd4c938871ac11.txt", "kind").as_deref(),
+        Some("blog")
+    );
+    assert_eq!(
+        cell(&docs, "seeds:004_97d3d5276ba1948e.txt", "title").as_deref(),
+        Some("Twitter Is Not Just To Follow Your Friends")
+    );
+    assert!(
+        !out.with_file_name(".ix.replyscope-tmp").exists(),
+        "no temporary directory is left behind"
+    );
+}
+
+#[test]
+fn a_directory_of_text_files_is_a_corpus() {
+    let t = TestDir::new();
+    let o = t.run([
+        "index",
+        "--corpus",
+        fixture("bad_input/blogs").to_str().unwrap(),
+        "--out",
+        "ix",
+    ]);
+    assert_eq!(o.code, 1, "{o:?}");
+    let ix = t.path().join("ix");
+    assert_eq!(counts(&ix), (5, 2, 3));
+    let reasons: Vec<String> = rejects(&ix)
+        .iter()
+        .map(|r| {
+            format!(
+                "{}: {}",
+                r["file"].as_str().unwrap(),
+                r["reason"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("photo.png: unsupported file type \"png\"")),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn twcs_head_builds_threads_across_the_file() {
+    let t = TestDir::new();
+    let o = t.index_data("twcs.toml", "corpora/twcs_head1000.csv", "ix");
+    assert_eq!(o.code, 0, "{o:?}");
+    let ix = t.path().join("ix");
+    assert_eq!(counts(&ix), (1000, 1000, 0));
+    let docs = table(&ix, "documents");
+    assert_eq!(
+        cell(&docs, "twcs:1", "author").as_deref(),
+        Some("sprintcare")
+    );
+    assert_eq!(
+        cell(&docs, "twcs:1", "in_reply_to").as_deref(),
+        Some("twcs:3"),
+        "pandas float ids link"
+    );
+    assert_eq!(cell(&docs, "twcs:1", "inbound").as_deref(), Some("false"));
+    assert_eq!(
+        cell(&docs, "twcs:1", "created_at").as_deref(),
+        Some("2017-10-31 22:10:47")
+    );
+    let threads = table(&ix, "threads");
+    assert_eq!(threads.height(), 1000);
+    // 1 -> 3 -> 4 -> 5 -> 6 -> 8, and 8 opens the conversation.
+    assert_eq!(
+        cell(&threads, "twcs:1", "conversation_id").as_deref(),
+        Some("twcs:8")
+    );
+    assert_eq!(cell(&threads, "twcs:1", "depth").as_deref(), Some("5"));
+    assert_eq!(cell(&threads, "twcs:8", "parent_in_corpus"), None);
+}
+
+#[test]
+fn twcs_sample_with_crlf_and_links_outside_the_file() {
+    let t = TestDir::new();
+    let o = t.index_data("twcs.toml", "corpora/twcs_sample.csv", "ix");
+    assert_eq!(o.code, 0, "{o:?}");
+    let ix = t.path().join("ix");
+    assert_eq!(counts(&ix), (93, 93, 0));
+    let threads = table(&ix, "threads");
+    // 119238 answers 119239, which is in the file; 119246 answers a tweet that is not.
+    assert_eq!(
+        cell(&threads, "twcs:119238", "parent_in_corpus").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        cell(&threads, "twcs:119246", "parent_in_corpus").as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        cell(&threads, "twcs:119246", "conversation_id").as_deref(),
+        Some("twcs:119246")
+    );
+    let docs = table(&ix, "documents");
+    assert!(!cell(&docs, "twcs:119245", "text").unwrap().contains('\r'));
+}
+
+#[test]
+fn airline_tweets_keep_given_labels_and_reject_duplicate_ids() {
+    let t = TestDir::new();
+    let o = t.index_data("airline.toml", "corpora/airline_tweets.csv", "ix");
+    assert_eq!(o.code, 1, "rejects make exit status 1: {o:?}");
+    let ix = t.path().join("ix");
+    let (records, docs, rej) = counts(&ix);
+    assert_eq!((records, docs, rej), (205, 202, 3));
+    for r in rejects(&ix) {
+        assert!(
+            r["reason"]
+                .as_str()
+                .unwrap()
+                .starts_with("duplicate id \"airline:"),
+            "{r}"
+        );
+        assert!(
+            r["reason"].as_str().unwrap().contains("(first seen at "),
+            "{r}"
+        );
+        assert!(r["line"].as_u64().unwrap() > 1);
+    }
+    let table = table(&ix, "documents");
+    assert_eq!(
+        cell(&table, "airline:570300616901320704", "given_company").as_deref(),
+        Some("Virgin America")
+    );
+    assert_eq!(
+        cell(&table, "airline:570300616901320704", "given_sentiment").as_deref(),
+        Some("positive")
+    );
+    assert_eq!(
+        cell(&table, "airline:570300616901320704", "created_at").as_deref(),
+        Some("2015-02-24 19:13:57")
+    );
+    assert!(
+        o.stderr.contains("3 of 205 records rejected"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn cfpb_complaints_count_csv_records_not_lines() {
+    let t = TestDir::new();
+    let o = t.index_data("cfpb.toml", "corpora/cfpb_complaints.csv", "ix");
+    assert_eq!(o.code, 0, "{o:?}");
+    let ix = t.path().join("ix");
+    assert_eq!(counts(&ix), (126, 126, 0));
+    let lines = std::fs::read_to_string(fixture("corpora/cfpb_complaints.csv"))
+        .unwrap()
+        .lines()
+        .count();
+    assert!(
+        lines > 127,
+        "the fixture has multi-line records ({lines} lines)"
+    );
+    let docs = table(&ix, "documents");
+    assert_eq!(
+        cell(&docs, "cfpb:3558196", "given_response").as_deref(),
+        Some("In progress")
+    );
+    assert_eq!(
+        cell(&docs, "cfpb:3558196", "given_channel").as_deref(),
+        Some("Web")
+    );
+    assert_eq!(
+        cell(&docs, "cfpb:3558196", "created_at").as_deref(),
+        Some("2020-03-07 00:00:00")
+    );
+}
+
+#[test]
+fn comcast_and_reddit_manifests() {
+    let t = TestDir::new();
+    let o = t.index_data("comcast.toml", "corpora/comcast_complaints.csv", "comcast");
+    assert_eq!(o.code, 0, "{o:?}");
+    assert_eq!(counts(&t.path().join("comcast")), (60, 60, 0));
+    let o = t.index_data("reddit.toml", "corpora/reddit_posts.csv", "reddit");
+    assert_eq!(o.code, 0, "{o:?}");
+    let ix = t.path().join("reddit");
+    assert_eq!(counts(&ix), (20, 20, 0));
+    let docs = table(&ix, "documents");
+    let texts = docs.column("text").unwrap().str().unwrap().clone();
+    assert!(
+        texts.iter().all(|t| !t.unwrap().contains('\r')),
+        "bare carriage returns become newlines"
+    );
+}
+
+#[test]
+fn rebuild_replaces_the_index_and_refuses_foreign_directories() {
+    let t = TestDir::new();
+    let corpus = repo().join("corpus/corpus.toml");
+    let corpus = corpus.to_str().unwrap();
+    assert_eq!(t.run(["index", "--corpus", corpus, "--out", "ix"]).code, 0);
+    let first = manifest(&t.path().join("ix"))["fingerprint"].clone();
+    assert_eq!(t.run(["index", "--corpus", corpus, "--out", "ix"]).code, 0);
+    assert_eq!(
+        manifest(&t.path().join("ix"))["fingerprint"],
+        first,
+        "same input, same fingerprint"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(t.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, vec![std::ffi::OsString::from("ix")]);
+
+    t.write("papers/draft.tex", "my paper");
+    let o = t.run(["index", "--corpus", corpus, "--out", "papers"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr
+            .contains("papers: exists and is not a replyscope index; not overwriting it"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(t.path().join("papers/draft.tex")).unwrap(),
+        "my paper"
+    );
+}
+
+#[test]
+fn a_killed_swap_is_restored_on_the_next_run() {
+    let t = TestDir::new();
+    let corpus = repo().join("corpus/corpus.toml");
+    let corpus = corpus.to_str().unwrap();
+    assert_eq!(t.run(["index", "--corpus", corpus, "--out", "ix"]).code, 0);
+    // Simulate a run killed between the two renames: the old index parked, a stale build.
+    std::fs::rename(t.path().join("ix"), t.path().join(".ix.replyscope-old")).unwrap();
+    t.write(".ix.replyscope-tmp/half-written", "x");
+    let o = t.run(["search", "ix", "zappos"]);
+    assert_eq!(o.code, 2, "no index at ix yet: {o:?}");
+    let o = t.run(["index", "--corpus", corpus, "--out", "ix"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(
+        !t.path().join(".ix.replyscope-tmp").exists()
+            && !t.path().join(".ix.replyscope-old").exists()
+    );
+    assert_eq!(t.run(["search", "ix", "zappos"]).code, 0);
+}

@@ -1,0 +1,4 @@
+mod errors;
+mod index;
+mod search;
+mod util;

@@ -1,0 +1,153 @@
+//! A temporary directory per test and a way to run the binary in it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository root (where Cargo.toml is).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fixture file or directory.
+pub fn fixture(rel: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(rel)
+}
+
+/// The output of one run.
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    /// Exit code, stdout and stderr together, with the temp dir replaced, for snapshots.
+    pub fn render(&self, tmp: &Path) -> String {
+        let clean = |s: &str| {
+            s.replace(&tmp.display().to_string(), "[TMP]")
+                .replace(&repo().display().to_string(), "[REPO]")
+                .replace(env!("CARGO_PKG_VERSION"), "[VERSION]")
+        };
+        format!(
+            "exit: {}\n--- stdout ---\n{}--- stderr ---\n{}",
+            self.code,
+            clean(&self.stdout),
+            clean(&self.stderr)
+        )
+    }
+}
+
+/// A fresh temporary directory that runs the binary with a cleared environment.
+pub struct TestDir {
+    pub dir: tempfile::TempDir,
+}
+
+impl TestDir {
+    pub fn new() -> TestDir {
+        TestDir {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs `replyscope ARGS` with the temp dir as working directory.
+    pub fn run<I, S>(&self, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.run_in(self.path(), args)
+    }
+
+    /// Runs `replyscope ARGS` in `cwd`.
+    pub fn run_in<I, S>(&self, cwd: &Path, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let out = Command::new(env!("CARGO_BIN_EXE_replyscope"))
+            .args(args)
+            .current_dir(cwd)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .output()
+            .expect("run replyscope");
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+        }
+    }
+
+    /// Indexes a ready manifest from corpus/ on a fixture file into `out` (relative to the temp dir).
+    pub fn index_data(&self, manifest: &str, data: &str, out: &str) -> Output {
+        let manifest = repo().join("corpus").join(manifest);
+        let data = fixture(data);
+        self.run([
+            "index".as_ref(),
+            "--corpus".as_ref(),
+            manifest.as_os_str(),
+            "--data".as_ref(),
+            data.as_os_str(),
+            "--out".as_ref(),
+            out.as_ref(),
+        ])
+    }
+
+    /// Writes a file under the temp dir.
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, contents).unwrap();
+        p
+    }
+}
+
+/// The index manifest of an index directory.
+pub fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest.json"))
+        .unwrap()
+}
+
+/// (records, documents, rejects) from an index manifest.
+pub fn counts(dir: &Path) -> (u64, u64, u64) {
+    let m = manifest(dir);
+    let c = &m["counts"];
+    (
+        c["records"].as_u64().unwrap(),
+        c["documents"].as_u64().unwrap(),
+        c["rejects"].as_u64().unwrap(),
+    )
+}
+
+/// Every line of rejects.jsonl.
+pub fn rejects(dir: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(dir.join("rejects.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// A Parquet table of an index directory.
+pub fn table(dir: &Path, name: &str) -> polars::prelude::DataFrame {
+    use polars::prelude::*;
+    let f = std::fs::File::open(dir.join("tables").join(format!("{name}.parquet"))).unwrap();
+    ParquetReader::new(f).finish().unwrap()
+}
+
+/// The string value of `column` in the row whose id is `id`.
+pub fn cell(df: &polars::prelude::DataFrame, id: &str, column: &str) -> Option<String> {
+    let ids = df.column("id").unwrap().str().unwrap();
+    let row = ids.iter().position(|v| v == Some(id))?;
+    let v = df.column(column).unwrap().get(row).unwrap();
+    match v {
+        polars::prelude::AnyValue::Null => None,
+        polars::prelude::AnyValue::String(s) => Some(s.to_string()),
+        other => Some(other.to_string()),
+    }
+}
