@@ -1,7 +1,8 @@
 //! Runs a parsed command line and prints its results: the only place besides `main` that
 //! writes to the terminal.
 
-use crate::cli::{Args, Command, SearchFormat};
+use crate::cli::{Args, Command, SearchFormat, TagFormat};
+use crate::model::{Document, Tag, TagSet};
 use crate::{config, pipeline, search};
 use anyhow::Context;
 use std::io::{IsTerminal, Write};
@@ -24,6 +25,50 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         Command::Index(a) => {
             let cfg = config::index_config(&a, threads)?;
             index(&cfg, a.quiet)
+        }
+        Command::Tag(a) => {
+            let lex = config::lexicons(&a.rule_args, None)?;
+            let text = if a.file.as_os_str() == "-" {
+                let mut s = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+                    .context("cannot read standard input")?;
+                s
+            } else {
+                std::fs::read_to_string(&a.file)
+                    .with_context(|| format!("{}: cannot read", a.file.display()))?
+            };
+            let doc = Document {
+                id: "input".into(),
+                source: "input".into(),
+                kind: a.kind.clone(),
+                text: crate::ingest::decode::normalize_newlines(&text),
+                author: a.author.clone(),
+                ..Document::default()
+            };
+            let tagged = lex.tag(doc);
+            print_tagged(&tagged.doc, &tagged.tags, &tagged.interactions, a.format)?;
+            Ok(Outcome::default())
+        }
+        Command::Explain(_) => anyhow::bail!("not available yet"),
+        Command::Eval(a) => {
+            let default_study = std::path::Path::new("corpus/corpus.toml");
+            let lex = config::lexicons(&a.rule_args, Some(default_study))?;
+            if a.gold.is_none() && a.index.is_none() {
+                anyhow::bail!("eval needs --gold FILE or --index DIR");
+            }
+            let report = a
+                .gold
+                .as_deref()
+                .map(crate::tag::eval::read_gold)
+                .transpose()?
+                .map(|gold| crate::tag::eval::evaluate(&lex, &gold));
+            let given = a
+                .index
+                .as_deref()
+                .map(|dir| crate::tag::eval::given_agreement(&lex, dir))
+                .transpose()?;
+            print_eval(report.as_ref(), given.as_deref(), a.format)?;
+            Ok(Outcome::default())
         }
         Command::Search(a) => {
             let req = config::search_request(&a)?;
@@ -166,6 +211,291 @@ fn print_hits(count: usize, hits: &[search::Hit], format: SearchFormat) -> anyho
                 ])?;
             }
             w.flush()?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn print_tagged(
+    doc: &Document,
+    tags: &[Tag],
+    interactions: &[crate::model::Interaction],
+    format: TagFormat,
+) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if format == TagFormat::Json {
+        let v = serde_json::json!({ "id": doc.id, "tags": tags, "interactions": interactions });
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+        return Ok(out.flush()?);
+    }
+    writeln!(
+        out,
+        "{} ({}, {} bytes): {} tags",
+        doc.id,
+        doc.kind,
+        doc.text.len(),
+        tags.len()
+    )?;
+    for t in tags {
+        let what = match t.set {
+            TagSet::Company => format!("{} {}", t.label, t.role.map(|r| r.as_str()).unwrap_or("")),
+            TagSet::Channel => format!(
+                "{} by {}",
+                t.label,
+                t.actor.map(|a| a.as_str()).unwrap_or("?")
+            ),
+            TagSet::Latency => match t.seconds {
+                Some(s) => format!("{} {s} s", t.label),
+                None => format!("{} (unquantified)", t.label),
+            },
+            TagSet::Move if t.target.is_some() => {
+                format!("{} -> {}", t.label, t.target.as_deref().unwrap_or(""))
+            }
+            _ => t.label.clone(),
+        };
+        let surface = if t.start == t.end {
+            "(whole document)".to_string()
+        } else {
+            format!("{:?}", &doc.text[t.start..t.end])
+        };
+        let rule = match &t.role_rule {
+            Some(r) => format!("{} + {r}", t.rule),
+            None => t.rule.clone(),
+        };
+        writeln!(
+            out,
+            "  {:<10} {:<28} [{}..{}] {surface}  ({rule})",
+            t.set.as_str(),
+            what,
+            t.start,
+            t.end
+        )?;
+    }
+    for i in interactions {
+        writeln!(out, "interaction {} ({})", i.id, i.basis)?;
+        writeln!(
+            out,
+            "  company {}  responded {}  channels {}  switched {}",
+            i.company,
+            i.responded.as_str(),
+            i.channels.join(">"),
+            i.switched
+        )?;
+        let latency = match (&i.latency_kind, i.latency_seconds) {
+            (Some(k), Some(s)) => format!("{k} {s} s"),
+            (Some(k), None) => format!("{k} (unquantified)"),
+            _ => "-".into(),
+        };
+        writeln!(
+            out,
+            "  latency {latency}  moves {}  redirect_to {}  resolution {}  sentiment {}",
+            list(&i.moves),
+            list(&i.redirect_to),
+            i.resolution,
+            i.sentiment
+        )?;
+        if let Some(p) = &i.problem {
+            writeln!(out, "  problem: {p}")?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn list(v: &[String]) -> String {
+    if v.is_empty() {
+        "-".into()
+    } else {
+        v.join(",")
+    }
+}
+
+fn print_eval(
+    report: Option<&crate::tag::eval::Report>,
+    given: Option<&[crate::tag::eval::GivenAgreement]>,
+    format: crate::cli::EvalFormat,
+) -> anyhow::Result<()> {
+    use crate::cli::EvalFormat;
+    use crate::tag::eval::{Accuracy, Score};
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match format {
+        EvalFormat::Json => {
+            serde_json::to_writer_pretty(
+                &mut out,
+                &serde_json::json!({ "gold": report, "given": given }),
+            )?;
+            writeln!(out)?;
+        }
+        EvalFormat::Csv => {
+            let mut w = csv::Writer::from_writer(&mut out);
+            w.write_record([
+                "kind",
+                "name",
+                "n_or_tags",
+                "tp_or_correct",
+                "fp",
+                "fn",
+                "precision",
+                "recall",
+                "f1_or_accuracy",
+            ])?;
+            if let Some(r) = report {
+                let mut score = |name: &str, s: &Score| {
+                    w.write_record([
+                        "labelset",
+                        name,
+                        &(s.tp + s.fn_).to_string(),
+                        &s.tp.to_string(),
+                        &s.fp.to_string(),
+                        &s.fn_.to_string(),
+                        &format!("{:.4}", s.precision),
+                        &format!("{:.4}", s.recall),
+                        &format!("{:.4}", s.f1),
+                    ])
+                };
+                score("company", &r.company)?;
+                score("mention", &r.mention)?;
+                score("channel", &r.channel)?;
+                score("moves", &r.moves)?;
+                for (label, s) in &r.channel_by_label {
+                    score(&format!("channel:{label}"), s)?;
+                }
+                for (name, a) in [
+                    ("responded", &r.responded),
+                    ("resolution", &r.resolution),
+                    ("sentiment", &r.sentiment),
+                    ("latency", &r.latency),
+                ] {
+                    w.write_record([
+                        "accuracy",
+                        name,
+                        &a.n.to_string(),
+                        &a.correct.to_string(),
+                        "",
+                        "",
+                        "",
+                        "",
+                        &format!("{:.4}", a.accuracy),
+                    ])?;
+                }
+                for s in &r.rules {
+                    w.write_record([
+                        "rule",
+                        &s.rule,
+                        &s.tags.to_string(),
+                        &s.correct.to_string(),
+                        "",
+                        "",
+                        &format!("{:.4}", s.precision),
+                        "",
+                        "",
+                    ])?;
+                }
+            }
+            for g in given.unwrap_or(&[]) {
+                w.write_record([
+                    "given",
+                    &g.label,
+                    &g.n.to_string(),
+                    &g.agree.to_string(),
+                    "",
+                    "",
+                    "",
+                    "",
+                    &format!("{:.4}", g.rate),
+                ])?;
+            }
+            w.flush()?;
+        }
+        EvalFormat::Table => {
+            if let Some(r) = report {
+                writeln!(out, "gold documents: {}", r.documents)?;
+                writeln!(
+                    out,
+                    "\n{:<28} {:>5} {:>5} {:>5} {:>9} {:>7} {:>6}",
+                    "label set", "tp", "fp", "fn", "precision", "recall", "F1"
+                )?;
+                let line = |out: &mut dyn Write, name: &str, s: &Score| {
+                    writeln!(
+                        out,
+                        "{:<28} {:>5} {:>5} {:>5} {:>9.3} {:>7.3} {:>6.3}",
+                        name, s.tp, s.fp, s.fn_, s.precision, s.recall, s.f1
+                    )
+                };
+                line(&mut out, "company (party)", &r.company)?;
+                line(&mut out, "company (mention only)", &r.mention)?;
+                line(&mut out, "channel", &r.channel)?;
+                for (label, s) in &r.channel_by_label {
+                    line(&mut out, &format!("  {label}"), s)?;
+                }
+                line(&mut out, "moves", &r.moves)?;
+                writeln!(
+                    out,
+                    "\n{:<28} {:>5} {:>8} {:>9}",
+                    "single label", "n", "correct", "accuracy"
+                )?;
+                let acc = |out: &mut dyn Write, name: &str, a: &Accuracy| -> std::io::Result<()> {
+                    writeln!(
+                        out,
+                        "{:<28} {:>5} {:>8} {:>9.3}",
+                        name, a.n, a.correct, a.accuracy
+                    )?;
+                    for (g, row) in &a.confusion {
+                        let cells: Vec<String> =
+                            row.iter().map(|(p, n)| format!("{p}:{n}")).collect();
+                        writeln!(out, "    gold {g:<14} -> {}", cells.join("  "))?;
+                    }
+                    Ok(())
+                };
+                acc(&mut out, "responded", &r.responded)?;
+                acc(&mut out, "resolution", &r.resolution)?;
+                acc(&mut out, "sentiment", &r.sentiment)?;
+                acc(&mut out, "latency (stated)", &r.latency)?;
+                writeln!(
+                    out,
+                    "latency inferred where gold has none: {}",
+                    r.latency_spurious
+                )?;
+                writeln!(
+                    out,
+                    "\n{:<40} {:<10} {:>5} {:>5} {:>8} {:>9} {:>8} {:>9}",
+                    "rule", "set", "tags", "docs", "correct", "precision", "overlaps", "conflicts"
+                )?;
+                for s in &r.rules {
+                    writeln!(
+                        out,
+                        "{:<40} {:<10} {:>5} {:>5} {:>8} {:>9.3} {:>8} {:>9}",
+                        s.rule,
+                        s.set,
+                        s.tags,
+                        s.docs,
+                        s.correct,
+                        s.precision,
+                        s.overlaps,
+                        s.conflicts
+                    )?;
+                }
+                writeln!(out, "\ndisagreements ({}):", r.misses.len())?;
+                for m in &r.misses {
+                    writeln!(
+                        out,
+                        "  {:<44} {:<10} gold {:<30} inferred {}",
+                        m.id, m.field, m.gold, m.inferred
+                    )?;
+                }
+            }
+            for g in given.unwrap_or(&[]) {
+                writeln!(out, "\ngiven {}: {} of {} documents agree ({:.2}%); {} given values not in the gazetteer", g.label, g.agree, g.n, 100.0 * g.rate, g.unknown_given)?;
+                let mut worst: Vec<_> = g.confusion.iter().collect();
+                worst.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+                for (pair, n) in worst.into_iter().take(10) {
+                    writeln!(out, "    {pair}: {n}")?;
+                }
+            }
         }
     }
     out.flush()?;

@@ -36,6 +36,110 @@ pub enum Command {
     /// title:word, text:"a phrase". Each hit shows the best match with context on both sides
     /// and the match's byte offsets in the document text.
     Search(SearchArgs),
+    /// Tag one text without an index: print each tag with its evidence and rule id.
+    ///
+    /// Reads FILE (or standard input with -) as one document and prints every company,
+    /// channel and outcome tag with its byte span, the words it covers and the rule that
+    /// produced it, then the interactions the text describes.
+    Tag(TagArgs),
+    /// Show one indexed document with its tags, their evidence and its interactions.
+    Explain(ExplainArgs),
+    /// Measure the tagger against a gold file, or against the labels a data set gives.
+    ///
+    /// With --gold: precision, recall and F1 per label and label set, confusion tables, and
+    /// per rule its coverage, overlaps, conflicts and precision. With an index and no --gold:
+    /// inferred company against the given company label of each document.
+    Eval(EvalArgs),
+}
+
+/// Where the tagging rules come from; shared by the commands that tag.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RuleArgs {
+    /// Directory with rule files replacing the built-in ones (companies.toml, channels.toml,
+    /// outcomes.toml, roles.toml; any subset).
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+
+    /// The study's company gazetteer, added on top of the built-in one (default:
+    /// companies.toml next to the corpus manifest, when there is one).
+    #[arg(long, value_name = "FILE")]
+    pub companies: Option<PathBuf>,
+}
+
+/// Output formats of `replyscope tag` and `explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TagFormat {
+    /// Lines for reading.
+    Text,
+    /// One JSON document.
+    Json,
+}
+
+/// Flags of `replyscope tag`.
+#[derive(Debug, clap::Args)]
+pub struct TagArgs {
+    /// The text to tag; - for standard input.
+    #[arg(default_value = "-")]
+    pub file: PathBuf,
+
+    /// Document kind: blog, tweet, post, complaint (tweets are read as posts to @handles).
+    #[arg(long, default_value = "blog")]
+    pub kind: String,
+
+    /// Author (a tweet's account, e.g. AppleSupport for a company's reply).
+    #[arg(long)]
+    pub author: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TagFormat::Text)]
+    pub format: TagFormat,
+
+    /// Where the tagging rules come from.
+    #[command(flatten)]
+    pub rule_args: RuleArgs,
+}
+
+/// Flags of `replyscope explain`.
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// Index directory.
+    pub index: PathBuf,
+    /// Document id, e.g. seeds:000_fdbd4c938871ac11.txt or twcs:119237.
+    pub id: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TagFormat::Text)]
+    pub format: TagFormat,
+}
+
+/// Output formats of `replyscope eval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvalFormat {
+    /// Aligned tables for reading.
+    Table,
+    /// CSV: one row per label and per rule.
+    Csv,
+    /// One JSON document.
+    Json,
+}
+
+/// Flags of `replyscope eval`.
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// Gold file (JSON lines, see the README) to compare the tagger with.
+    #[arg(long, value_name = "FILE")]
+    pub gold: Option<PathBuf>,
+
+    /// Index directory: compare inferred labels with the labels the data set gives.
+    #[arg(long, value_name = "DIR")]
+    pub index: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
+    pub format: EvalFormat,
+
+    /// Where the tagging rules come from.
+    #[command(flatten)]
+    pub rule_args: RuleArgs,
 }
 
 /// Flags of `replyscope index`.
@@ -65,6 +169,10 @@ pub struct IndexArgs {
     /// No progress bar or summary; errors only.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// Where the tagging rules come from.
+    #[command(flatten)]
+    pub rule_args: RuleArgs,
 }
 
 /// Output formats of `replyscope search`.

@@ -1,11 +1,13 @@
 //! Validated settings built from the flags.
 
-use crate::cli::{IndexArgs, SearchArgs};
+use crate::cli::{IndexArgs, RuleArgs, SearchArgs};
 use crate::error::{Error, Result};
 use crate::ingest::{self, manifest::DATA_VAR, Manifest};
 use crate::pipeline::IndexConfig;
 use crate::search::Request;
+use crate::tag::Lexicons;
 use std::collections::BTreeMap;
+use std::path::Path;
 
 /// Threads to use: the flag, or every core.
 pub fn threads(flag: Option<usize>) -> Result<usize> {
@@ -31,7 +33,9 @@ pub fn index_config(args: &IndexArgs, threads: usize) -> Result<IndexConfig> {
         vars.insert(DATA_VAR.to_string(), data.display().to_string());
     }
     let manifest = Manifest::load(&args.corpus, &vars)?;
+    let lexicons = std::sync::Arc::new(lexicons(&args.rule_args, Some(&args.corpus))?);
     Ok(IndexConfig {
+        lexicons,
         manifest,
         out: args.out.clone(),
         ingest: ingest::Options {
@@ -63,4 +67,17 @@ pub fn search_request(args: &SearchArgs) -> Result<Request> {
         limit: args.limit,
         context: args.context,
     })
+}
+
+/// Loads the tagging rules: `--rules` files over the built-in ones, and the study's
+/// gazetteer (`--companies`, else `companies.toml` beside the corpus manifest).
+pub fn lexicons(args: &RuleArgs, corpus: Option<&Path>) -> Result<Lexicons> {
+    let beside = corpus
+        .filter(|c| c.is_file())
+        .and_then(|c| c.parent())
+        .map(|d| d.join("companies.toml"))
+        .filter(|p| p.is_file());
+    let companies = args.companies.clone().or(beside);
+    Lexicons::load(args.rules.as_deref(), companies.as_deref())
+        .map_err(|e| Error::Rules(e.to_string()))
 }

@@ -61,6 +61,9 @@ pub enum Error {
         /// The parser's reason.
         message: String,
     },
+    /// A rule, lexicon or gazetteer file that cannot be used.
+    #[error("{0}")]
+    Rules(String),
     /// A command-line value that is not valid (a date, a thread count).
     #[error("{0}")]
     Usage(String),

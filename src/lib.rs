@@ -14,6 +14,7 @@
 //!     out: "index".into(),
 //!     ingest: Default::default(),
 //!     index_threads: 2,
+//!     lexicons: std::sync::Arc::new(replyscope::tag::Lexicons::defaults()),
 //! };
 //! let built = pipeline::build_index(&cfg, &())?;
 //! assert_eq!(built.counts.records, built.counts.documents + built.counts.rejects);
@@ -30,6 +31,7 @@ pub mod ingest;
 pub mod model;
 pub mod pipeline;
 pub mod search;
+pub mod tag;
 
 pub use error::{Error, Result};
 pub use model::{Document, Reject};

@@ -86,3 +86,212 @@ impl std::fmt::Display for Reject {
         }
     }
 }
+
+/// What a tag says: which label set it belongs to.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum TagSet {
+    /// A company named in the text (label: canonical company id).
+    Company,
+    /// A channel someone used (label: channel name).
+    Channel,
+    /// Whether the company answered (label: yes or no).
+    Responded,
+    /// A move the company made (label: apology, asks_details, redirect, fix, compensate, thanks).
+    Move,
+    /// Whether the problem was solved (label: resolved or unresolved).
+    Resolution,
+    /// Words of the customer's feeling (label: positive or negative).
+    Sentiment,
+    /// A stated response time (label: at_most, at_least, approximate, bounded).
+    Latency,
+}
+
+impl TagSet {
+    /// The set's name as written in tables and rule files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TagSet::Company => "company",
+            TagSet::Channel => "channel",
+            TagSet::Responded => "responded",
+            TagSet::Move => "move",
+            TagSet::Resolution => "resolution",
+            TagSet::Sentiment => "sentiment",
+            TagSet::Latency => "latency",
+        }
+    }
+}
+
+/// The part a company plays in a text.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The company in the service story.
+    Subject,
+    /// The account a customer writes to (@handle).
+    Addressee,
+    /// The account that answers (a company's own post).
+    Responder,
+    /// Named in passing: an example, a product, a place.
+    Mention,
+}
+
+impl Role {
+    /// Name as written in tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Subject => "subject",
+            Role::Addressee => "addressee",
+            Role::Responder => "responder",
+            Role::Mention => "mention",
+        }
+    }
+
+    /// True for the roles that make a company party to the interaction.
+    pub fn is_party(self) -> bool {
+        self != Role::Mention
+    }
+}
+
+/// Who used a channel.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Actor {
+    /// The customer.
+    Customer,
+    /// The company.
+    Company,
+}
+
+impl Actor {
+    /// Name as written in tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Actor::Customer => "customer",
+            Actor::Company => "company",
+        }
+    }
+}
+
+/// One inferred label with its evidence: the byte span in the text and the rule that fired.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tag {
+    /// Label set.
+    pub set: TagSet,
+    /// The label: company id, channel, yes/no, move, ...
+    pub label: String,
+    /// For companies: the role.
+    pub role: Option<Role>,
+    /// For channels: who used it.
+    pub actor: Option<Actor>,
+    /// For latency: seconds (None when the bound is unquantified); for redirects: none.
+    pub seconds: Option<f64>,
+    /// For redirect moves: the target channel.
+    pub target: Option<String>,
+    /// Byte offset of the evidence in the document text.
+    pub start: usize,
+    /// Byte offset just past the evidence.
+    pub end: usize,
+    /// The rule that produced the tag (a role rule id for companies is in `role_rule`).
+    pub rule: String,
+    /// For companies: the rule that decided the role.
+    pub role_rule: Option<String>,
+}
+
+/// Whether the company answered.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Responded {
+    /// A company answer is in the corpus (or the text says it answered).
+    Yes,
+    /// The conversation is in the corpus and no company post answers it (or the text says so).
+    No,
+    /// We cannot tell: the text does not say, or the answer lies outside the corpus.
+    Unknown,
+}
+
+impl Responded {
+    /// Name as written in tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Responded::Yes => "yes",
+            Responded::No => "no",
+            Responded::Unknown => "unknown",
+        }
+    }
+}
+
+/// A piece of evidence behind an interaction field.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Evidence {
+    /// The interaction field it supports: company, channel, responded, latency, move, ...
+    pub field: String,
+    /// The document the span is in.
+    pub doc: String,
+    /// Byte span in that document's text.
+    pub start: usize,
+    /// End of the span.
+    pub end: usize,
+    /// Rule id, or a structural rule such as `thread.reply_link`.
+    pub rule: String,
+}
+
+/// One customer-company story: the unit of analysis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Interaction {
+    /// `doc_id#company` for a text, `conversation_id#company` for a thread.
+    pub id: String,
+    /// The document that opens it.
+    pub doc_id: String,
+    /// Source name.
+    pub source: String,
+    /// Document kind.
+    pub kind: String,
+    /// `text` (from one document's words) or `thread` (from reply structure).
+    pub basis: String,
+    /// Canonical company id, rolled up to the parent.
+    pub company: String,
+    /// Channels in order of first use: customer's and company's.
+    pub channels: Vec<String>,
+    /// The first channel the customer used, if known.
+    pub first_channel: Option<String>,
+    /// The channel the company answered on, if known.
+    pub response_channel: Option<String>,
+    /// Whether the company answered.
+    pub responded: Responded,
+    /// Time to first response in seconds: exact (threads) or a bound from the text.
+    pub latency_seconds: Option<f64>,
+    /// exact, at_most, at_least, approximate or bounded.
+    pub latency_kind: Option<String>,
+    /// The company's moves, sorted, distinct.
+    pub moves: Vec<String>,
+    /// Channels the company redirected the customer to, in order.
+    pub redirect_to: Vec<String>,
+    /// True when the company moved the customer to another channel.
+    pub switched: bool,
+    /// resolved, unresolved or unknown.
+    pub resolution: String,
+    /// positive, negative, neutral or mixed: the customer's.
+    pub sentiment: String,
+    /// When the customer's first post was written.
+    pub opened_at: Option<DateTime<Utc>>,
+    /// When the company first answered (threads).
+    pub responded_at: Option<DateTime<Utc>>,
+    /// For an unanswered thread: seconds from the opening post to the corpus's last
+    /// timestamp, where Kaplan-Meier censors it.
+    pub censor_seconds: Option<f64>,
+    /// Posts in the conversation (1 for a text).
+    pub posts: u32,
+    /// Why a field could not be filled (a negative delay, a missing time).
+    pub problem: Option<String>,
+    /// Why each field has its value.
+    pub evidence: Vec<Evidence>,
+}

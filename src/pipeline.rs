@@ -17,6 +17,8 @@ pub struct IndexConfig {
     pub ingest: ingest::Options,
     /// Tantivy indexing threads.
     pub index_threads: usize,
+    /// Tagging rules.
+    pub lexicons: std::sync::Arc<crate::tag::Lexicons>,
 }
 
 /// Builds the index directory from the corpus. The old index stays in place until the new
@@ -43,12 +45,19 @@ fn build_into(
     let manifest = &cfg.manifest;
     let mut builder = Builder::create(
         dir,
+        cfg.lexicons.clone(),
         manifest.given_labels(),
         manifest.threaded_sources(),
         cfg.index_threads,
     )?;
     let summary = ingest::read_corpus(manifest, &cfg.ingest, &mut builder, progress)?;
-    let thread_posts = builder.finish()?;
+    let tables = builder.finish()?;
+    let lexicons: Vec<(String, String)> = cfg
+        .lexicons
+        .files
+        .iter()
+        .map(|(p, h)| (p.trim_start_matches("(built-in) ").to_string(), h.clone()))
+        .collect();
     let corpus_sha = if manifest.raw.is_empty() {
         String::new()
     } else {
@@ -60,6 +69,9 @@ fn build_into(
     h.update(corpus_sha.as_bytes());
     for f in &summary.files {
         h.update(format!("\n{}\t{}\t{}", f.source, f.file, f.sha256).as_bytes());
+    }
+    for (file, sha) in &lexicons {
+        h.update(format!("\nrules\t{file}\t{sha}").as_bytes());
     }
     let m = IndexManifest {
         tool: "replyscope".into(),
@@ -73,7 +85,8 @@ fn build_into(
         },
         inputs: summary.files,
         counts: summary.counts,
-        thread_posts,
+        tables,
+        lexicons,
         fingerprint: hex(&h.finalize()),
     };
     index::write_manifest(dir, &m)?;

@@ -19,11 +19,13 @@ pub mod threads;
 
 use crate::error::{Error, Result};
 use crate::ingest::{self, Sink};
-use crate::model::{Document, Reject};
+use crate::model::{Document, Interaction, Reject, TagSet};
+use crate::tag::{self, Lexicons, TaggedDoc};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
 /// File name of the index manifest.
@@ -50,8 +52,10 @@ pub struct IndexManifest {
     pub inputs: Vec<ingest::FileSummary>,
     /// Totals: records read = documents + rejects.
     pub counts: ingest::Counts,
-    /// Rows in tables/threads.parquet (0 when no source is reply-linked).
-    pub thread_posts: u64,
+    /// Rows of the other tables and the thread stage's counts.
+    pub tables: TableCounts,
+    /// Rule files the tagger used, with their SHA-256.
+    pub lexicons: Vec<(String, String)>,
     /// Hash of everything that decides the index's content: tool version, corpus manifest,
     /// every input file. Two builds with the same fingerprint hold the same data.
     pub fingerprint: String,
@@ -68,16 +72,35 @@ pub struct CorpusInfo {
     pub name: String,
 }
 
-/// Writes documents into the search index and tables as ingest streams them.
+/// Writes documents into the search index and tables as ingest streams them: tags each batch
+/// (in parallel), indexes it with its labels, and appends to the tables.
 pub struct Builder {
     dir: PathBuf,
     writer: IndexWriter,
     fields: schema::Fields,
-    table: tables::DocumentTable,
+    lexicons: Arc<Lexicons>,
+    documents: tables::TableWriter<Document>,
+    mentions: tables::TableWriter<tables::MentionRow>,
+    interactions: tables::TableWriter<Interaction>,
     threads: threads::Threads,
+    thread_posts: Vec<tag::threads::ThreadPost>,
     /// Sources whose documents carry reply links; only they go into the threads table.
     threaded: Vec<String>,
     rejects: BufWriter<File>,
+    tags: u64,
+}
+
+/// What the build wrote besides the documents.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableCounts {
+    /// Rows of tables/mentions.parquet (tags).
+    pub tags: u64,
+    /// Rows of tables/interactions.parquet.
+    pub interactions: u64,
+    /// Rows of tables/threads.parquet.
+    pub thread_posts: u64,
+    /// The thread stage's counts.
+    pub threads: tag::threads::ThreadStats,
 }
 
 impl Builder {
@@ -85,6 +108,7 @@ impl Builder {
     /// `threaded` names the sources whose documents go into the threads table.
     pub fn create(
         dir: &Path,
+        lexicons: Arc<Lexicons>,
         given_labels: Vec<String>,
         threaded: Vec<String>,
         threads: usize,
@@ -100,8 +124,6 @@ impl Builder {
         // enough that merging stays cheap, and memory bounded whatever the corpus size.
         let threads = threads.clamp(1, 8);
         let writer = index.writer_with_num_threads(threads, threads * 64_000_000)?;
-        let table =
-            tables::DocumentTable::create(&tables_dir.join("documents.parquet"), given_labels)?;
         let rejects_path = dir.join(REJECTS);
         let rejects =
             File::create(&rejects_path).map_err(Error::io(&rejects_path, "cannot create"))?;
@@ -109,31 +131,50 @@ impl Builder {
             dir: dir.to_path_buf(),
             writer,
             fields,
-            table,
+            lexicons,
+            documents: tables::documents(&tables_dir.join("documents.parquet"), given_labels)?,
+            mentions: tables::mentions(&tables_dir.join("mentions.parquet"))?,
+            interactions: tables::interactions(&tables_dir.join("interactions.parquet"))?,
             threads: threads::Threads::default(),
+            thread_posts: Vec::new(),
             threaded,
             rejects: BufWriter::new(rejects),
+            tags: 0,
         })
     }
 
-    /// Commits the search index, writes the tables and returns the thread-table row count.
-    pub fn finish(mut self) -> Result<u64> {
+    /// Commits the search index, builds the thread interactions and writes the tables.
+    pub fn finish(mut self) -> Result<TableCounts> {
         self.writer.commit()?;
         self.writer.wait_merging_threads()?;
-        self.table.finish()?;
         let rejects_path = self.dir.join(REJECTS);
         self.rejects
             .flush()
             .map_err(Error::io(&rejects_path, "cannot write"))?;
-        if self.threads.is_empty() {
-            return Ok(0);
+        let (thread_interactions, stats) = tag::threads::interactions(&self.thread_posts);
+        for i in thread_interactions {
+            self.interactions.push(i)?;
         }
-        self.threads
-            .write(&self.dir.join("tables").join("threads.parquet"))
+        let thread_posts = if self.threads.is_empty() {
+            0
+        } else {
+            self.threads
+                .write(&self.dir.join("tables").join("threads.parquet"))?
+        };
+        self.documents.finish()?;
+        let tags = self.mentions.finish()?;
+        let interactions = self.interactions.finish()?;
+        Ok(TableCounts {
+            tags,
+            interactions,
+            thread_posts,
+            threads: stats,
+        })
     }
 
-    fn tantivy_doc(&self, doc: &Document) -> TantivyDocument {
+    fn tantivy_doc(&self, t: &TaggedDoc) -> TantivyDocument {
         let f = &self.fields;
+        let doc = &t.doc;
         let mut d = TantivyDocument::default();
         d.add_text(f.id, &doc.id);
         d.add_text(f.source, &doc.source);
@@ -141,31 +182,85 @@ impl Builder {
         if let Some(a) = &doc.author {
             d.add_text(f.author, a);
         }
-        if let Some(t) = &doc.title {
-            d.add_text(f.title, t);
+        if let Some(title) = &doc.title {
+            d.add_text(f.title, title);
         }
         d.add_text(f.text, &doc.text);
-        if let Some(t) = doc.created_at {
+        if let Some(c) = doc.created_at {
             d.add_date(
                 f.created_at,
-                tantivy::DateTime::from_timestamp_secs(t.timestamp()),
+                tantivy::DateTime::from_timestamp_secs(c.timestamp()),
             );
         }
         if let Some(u) = &doc.url {
             d.add_text(f.url, u);
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        let parties: std::collections::BTreeSet<&str> = t
+            .tags
+            .iter()
+            .filter(|x| {
+                x.set == TagSet::Company && x.role.is_some_and(crate::model::Role::is_party)
+            })
+            .map(|x| x.label.as_str())
+            .collect();
+        for tag in &t.tags {
+            let (field, value) = match tag.set {
+                TagSet::Company if parties.contains(tag.label.as_str()) => {
+                    (f.company, tag.label.clone())
+                }
+                TagSet::Company => (f.mention, tag.label.clone()),
+                TagSet::Channel => (f.channel, tag.label.clone()),
+                TagSet::Latency => continue,
+                set => (f.outcome, format!("{}:{}", set.as_str(), tag.label)),
+            };
+            if seen.insert((field, value.clone())) {
+                d.add_text(field, value);
+            }
         }
         d
     }
 }
 
 impl Sink for Builder {
-    fn document(&mut self, doc: Document) -> Result<()> {
-        let tdoc = self.tantivy_doc(&doc);
-        self.writer.add_document(tdoc)?;
-        if self.threaded.contains(&doc.source) {
-            self.threads.observe(&doc);
+    fn documents(&mut self, docs: Vec<Document>) -> Result<()> {
+        let tagged = tag::tag_all(&self.lexicons, docs);
+        for t in tagged {
+            let tdoc = self.tantivy_doc(&t);
+            self.writer.add_document(tdoc)?;
+            let TaggedDoc {
+                doc,
+                tags,
+                interactions,
+            } = t;
+            if self.threaded.contains(&doc.source) {
+                self.threads.observe(&doc);
+                self.thread_posts
+                    .push(tag::threads::ThreadPost::from_tagged(
+                        &self.lexicons,
+                        &TaggedDoc {
+                            doc: doc.clone(),
+                            tags: tags.clone(),
+                            interactions: Vec::new(),
+                        },
+                    ));
+            }
+            for tag in tags {
+                let surface = doc.text.get(tag.start..tag.end).unwrap_or("").to_string();
+                self.tags += 1;
+                self.mentions.push(tables::MentionRow {
+                    doc_id: doc.id.clone(),
+                    source: doc.source.clone(),
+                    tag,
+                    surface,
+                })?;
+            }
+            for i in interactions {
+                self.interactions.push(i)?;
+            }
+            self.documents.push(doc)?;
         }
-        self.table.push(doc)
+        Ok(())
     }
 
     fn reject(&mut self, reject: &Reject) -> Result<()> {

@@ -24,6 +24,15 @@ pub struct Fields {
     pub created_at: Field,
     /// Link (stored only).
     pub url: Field,
+    /// Companies party to an interaction in the document (exact, repeated).
+    pub company: Field,
+    /// Companies only mentioned in passing (exact, repeated).
+    pub mention: Field,
+    /// Channels named as used (exact, repeated).
+    pub channel: Field,
+    /// Outcome tags as `set:label`: responded:yes, move:redirect, resolution:resolved,
+    /// sentiment:negative (exact, repeated).
+    pub outcome: Field,
 }
 
 /// Builds the schema and its field handles.
@@ -39,6 +48,10 @@ pub fn build() -> (Schema, Fields) {
         text: sb.add_text_field("text", TEXT | STORED),
         created_at: sb.add_date_field("created_at", date),
         url: sb.add_text_field("url", STORED),
+        company: sb.add_text_field("company", STRING | STORED),
+        mention: sb.add_text_field("mention", STRING | STORED),
+        channel: sb.add_text_field("channel", STRING | STORED),
+        outcome: sb.add_text_field("outcome", STRING | STORED),
     };
     (sb.build(), fields)
 }
@@ -55,5 +68,9 @@ pub fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
         text: f("text")?,
         created_at: f("created_at")?,
         url: f("url")?,
+        company: f("company")?,
+        mention: f("mention")?,
+        channel: f("channel")?,
+        outcome: f("outcome")?,
     })
 }

@@ -2,7 +2,7 @@
 //! stream in, so memory stays bounded.
 
 use crate::error::{Error, Result};
-use crate::model::Document;
+use crate::model::{Document, Interaction, Tag};
 use polars::prelude::*;
 use std::fs::File;
 use std::path::Path;
@@ -47,34 +47,40 @@ pub mod col {
 /// Rows per row group written.
 const ROWS_PER_GROUP: usize = 16_384;
 
-/// Streams documents into a Parquet file.
-pub struct DocumentTable {
+/// Streams rows of type `T` into a Parquet file, one row group per `ROWS_PER_GROUP` rows.
+/// `frame` turns a batch of rows into a data frame with the table's fixed schema.
+pub struct TableWriter<T> {
     writer: polars::io::parquet::write::BatchedWriter<File>,
-    given: Vec<String>,
-    pending: Vec<Document>,
+    frame: FrameFn<T>,
+    pending: Vec<T>,
     rows: u64,
 }
 
-impl DocumentTable {
-    /// Creates the file; `given` are the given-label columns every row has (null when absent).
-    pub fn create(path: &Path, given: Vec<String>) -> Result<DocumentTable> {
+type FrameFn<T> = Box<dyn Fn(&[T]) -> Result<DataFrame> + Send>;
+
+impl<T> TableWriter<T> {
+    /// Creates the file with the schema of `frame(&[])`.
+    pub fn create(
+        path: &Path,
+        frame: impl Fn(&[T]) -> Result<DataFrame> + Send + 'static,
+    ) -> Result<TableWriter<T>> {
         let file = File::create(path).map_err(Error::io(path, "cannot create"))?;
-        let schema = frame(&[], &given)?.schema().as_ref().clone();
+        let schema = frame(&[])?.schema().as_ref().clone();
         let writer = ParquetWriter::new(file)
             .with_compression(ParquetCompression::Zstd(None))
             .set_parallel(false)
             .batched(&schema)?;
-        Ok(DocumentTable {
+        Ok(TableWriter {
             writer,
-            given,
+            frame: Box::new(frame),
             pending: Vec::new(),
             rows: 0,
         })
     }
 
-    /// Adds one document; writes a row group when enough are pending.
-    pub fn push(&mut self, doc: Document) -> Result<()> {
-        self.pending.push(doc);
+    /// Adds one row; writes a row group when enough are pending.
+    pub fn push(&mut self, row: T) -> Result<()> {
+        self.pending.push(row);
         if self.pending.len() >= ROWS_PER_GROUP {
             self.flush()?;
         }
@@ -85,7 +91,7 @@ impl DocumentTable {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let df = frame(&self.pending, &self.given)?;
+        let df = (self.frame)(&self.pending)?;
         self.writer.write_batch(&df)?;
         self.rows += self.pending.len() as u64;
         self.pending.clear();
@@ -98,6 +104,122 @@ impl DocumentTable {
         self.writer.finish()?;
         Ok(self.rows)
     }
+}
+
+/// The documents table; `given` are the given-label columns every row has (null when absent).
+pub fn documents(path: &Path, given: Vec<String>) -> Result<TableWriter<Document>> {
+    TableWriter::create(path, move |docs| frame(docs, &given))
+}
+
+/// One row of the mentions table: a tag of a document.
+pub struct MentionRow {
+    /// Document id.
+    pub doc_id: String,
+    /// Source name.
+    pub source: String,
+    /// The tag.
+    pub tag: Tag,
+    /// The words the span covers.
+    pub surface: String,
+}
+
+fn text_col<R>(name: &str, rows: &[R], f: impl Fn(&R) -> Option<String>) -> Column {
+    Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
+}
+
+/// The mentions table: one row per tag, with its evidence span and rule.
+pub fn mentions(path: &Path) -> Result<TableWriter<MentionRow>> {
+    TableWriter::create(path, |rows: &[MentionRow]| {
+        Ok(DataFrame::new(
+            rows.len(),
+            vec![
+                text_col("doc_id", rows, |r| Some(r.doc_id.clone())),
+                text_col("source", rows, |r| Some(r.source.clone())),
+                text_col("set", rows, |r| Some(r.tag.set.as_str().to_string())),
+                text_col("label", rows, |r| Some(r.tag.label.clone())),
+                text_col("role", rows, |r| r.tag.role.map(|x| x.as_str().to_string())),
+                text_col("actor", rows, |r| {
+                    r.tag.actor.map(|x| x.as_str().to_string())
+                }),
+                Column::new(
+                    "seconds".into(),
+                    rows.iter().map(|r| r.tag.seconds).collect::<Vec<_>>(),
+                ),
+                text_col("target", rows, |r| r.tag.target.clone()),
+                Column::new(
+                    "start".into(),
+                    rows.iter().map(|r| r.tag.start as u64).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "end".into(),
+                    rows.iter().map(|r| r.tag.end as u64).collect::<Vec<_>>(),
+                ),
+                text_col("surface", rows, |r| Some(r.surface.clone())),
+                text_col("rule", rows, |r| Some(r.tag.rule.clone())),
+                text_col("role_rule", rows, |r| r.tag.role_rule.clone()),
+            ],
+        )?)
+    })
+}
+
+/// The interactions table: one row per customer-company story. List fields are joined:
+/// channels and redirect_to with '>', moves with ','; evidence is a JSON array.
+pub fn interactions(path: &Path) -> Result<TableWriter<Interaction>> {
+    TableWriter::create(path, |rows: &[Interaction]| {
+        let time = |name: &str, f: &dyn Fn(&Interaction) -> Option<i64>| -> Result<Column> {
+            Ok(
+                Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
+                    .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?,
+            )
+        };
+        let joined = |v: &[String], sep: &str| (!v.is_empty()).then(|| v.join(sep));
+        Ok(DataFrame::new(
+            rows.len(),
+            vec![
+                text_col("id", rows, |r| Some(r.id.clone())),
+                text_col("doc_id", rows, |r| Some(r.doc_id.clone())),
+                text_col("source", rows, |r| Some(r.source.clone())),
+                text_col("kind", rows, |r| Some(r.kind.clone())),
+                text_col("basis", rows, |r| Some(r.basis.clone())),
+                text_col("company", rows, |r| Some(r.company.clone())),
+                text_col("channels", rows, |r| joined(&r.channels, ">")),
+                text_col("first_channel", rows, |r| r.first_channel.clone()),
+                text_col("response_channel", rows, |r| r.response_channel.clone()),
+                text_col("responded", rows, |r| {
+                    Some(r.responded.as_str().to_string())
+                }),
+                Column::new(
+                    "latency_seconds".into(),
+                    rows.iter().map(|r| r.latency_seconds).collect::<Vec<_>>(),
+                ),
+                text_col("latency_kind", rows, |r| r.latency_kind.clone()),
+                text_col("moves", rows, |r| joined(&r.moves, ",")),
+                text_col("redirect_to", rows, |r| joined(&r.redirect_to, ">")),
+                Column::new(
+                    "switched".into(),
+                    rows.iter().map(|r| r.switched).collect::<Vec<_>>(),
+                ),
+                text_col("resolution", rows, |r| Some(r.resolution.clone())),
+                text_col("sentiment", rows, |r| Some(r.sentiment.clone())),
+                time("opened_at", &|r| r.opened_at.map(|t| t.timestamp_millis()))?,
+                time("responded_at", &|r| {
+                    r.responded_at.map(|t| t.timestamp_millis())
+                })?,
+                Column::new(
+                    "censor_seconds".into(),
+                    rows.iter().map(|r| r.censor_seconds).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "posts".into(),
+                    rows.iter().map(|r| r.posts).collect::<Vec<_>>(),
+                ),
+                text_col("problem", rows, |r| r.problem.clone()),
+                text_col("evidence", rows, |r| {
+                    Some(serde_json::to_string(&r.evidence).expect("evidence serialises"))
+                }),
+            ],
+        )?)
+    })
 }
 
 fn strings<'a>(

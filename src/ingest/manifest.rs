@@ -453,6 +453,9 @@ pub fn expand_vars(
             .or_else(|| std::env::var(name).ok())
             .filter(|v| !v.is_empty());
         match value {
+            // A data path given on the command line or in the environment is relative to
+            // where the user is, not to the manifest.
+            Some(v) if name == DATA_VAR => out.push_str(&std::path::absolute(&v).map(|p| p.display().to_string()).unwrap_or(v)),
             Some(v) => out.push_str(&v),
             None if name == DATA_VAR => {
                 return Err(format!("path {path:?} needs ${{{name}}}: pass --data PATH or set the environment variable {name}"))

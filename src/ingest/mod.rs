@@ -26,8 +26,8 @@ use std::path::Path;
 
 /// Where documents and rejects go, in input order.
 pub trait Sink {
-    /// Takes one document.
-    fn document(&mut self, doc: Document) -> Result<()>;
+    /// Takes a batch of documents (at most a few thousand), in input order.
+    fn documents(&mut self, docs: Vec<Document>) -> Result<()>;
     /// Takes one reject.
     fn reject(&mut self, reject: &Reject) -> Result<()>;
 }
@@ -130,6 +130,7 @@ pub fn read_corpus(
         sink,
         seen: HashMap::new(),
         files: Vec::new(),
+        pending: Vec::new(),
     };
     let mut summary = Summary::default();
     for source in &manifest.sources {
@@ -173,6 +174,7 @@ pub fn read_corpus(
             }
         }
     }
+    state.flush()?;
     for f in &summary.files {
         summary.counts.add(f.counts);
     }
@@ -265,9 +267,21 @@ struct State<'a> {
     /// A 128-bit hash keeps this small for millions of ids with no practical collision risk.
     seen: HashMap<u128, (u32, u64)>,
     files: Vec<String>,
+    /// Documents not yet handed to the sink.
+    pending: Vec<Document>,
 }
 
+/// Documents handed to the sink at a time.
+const SINK_BATCH: usize = 4096;
+
 impl State<'_> {
+    fn flush(&mut self) -> Result<()> {
+        if !self.pending.is_empty() {
+            self.sink.documents(std::mem::take(&mut self.pending))?;
+        }
+        Ok(())
+    }
+
     fn start_file(&mut self, shown: &str) -> usize {
         self.files.push(shown.to_string());
         self.files.len() - 1
@@ -298,7 +312,10 @@ impl State<'_> {
         });
         match result {
             Ok(doc) => {
-                self.sink.document(doc)?;
+                self.pending.push(doc);
+                if self.pending.len() >= SINK_BATCH {
+                    self.flush()?;
+                }
                 Ok(Counts {
                     records: 1,
                     documents: 1,

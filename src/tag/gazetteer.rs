@@ -1,0 +1,465 @@
+//! The company gazetteer: canonical names, aliases, social handles, web domains and the
+//! brands that roll up to a parent, compiled into one Aho-Corasick automaton.
+//!
+//! Matching is ASCII case-insensitive in one pass over the text, leftmost-longest, then
+//! checked for word boundaries; aliases listed in `case_sensitive` must match their exact
+//! case, so a short name that is also a word ("Delta", "GM") does not fire on the word.
+
+use super::rules::{line_of, line_of_nth, LoadError};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// What a gazetteer file says.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GazetteerFile {
+    version: u32,
+    #[serde(rename = "company", default)]
+    companies: Vec<CompanyEntry>,
+}
+
+/// One company or brand.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompanyEntry {
+    /// Canonical id (lower-case snake_case).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Names matched as whole words.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Aliases that must match with exactly this case.
+    #[serde(default)]
+    pub case_sensitive: Vec<String>,
+    /// Twitter handles without '@'.
+    #[serde(default)]
+    pub handles: Vec<String>,
+    /// Web domains.
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// The company this one rolls up to.
+    #[serde(default)]
+    pub parent: Option<String>,
+}
+
+/// How a pattern names a company.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatternKind {
+    /// A name or brand.
+    Alias,
+    /// An @handle.
+    Handle,
+    /// A web domain.
+    Domain,
+}
+
+impl PatternKind {
+    /// Rule id of a match of this kind.
+    pub fn rule(self) -> &'static str {
+        match self {
+            PatternKind::Alias => "company.alias",
+            PatternKind::Handle => "company.handle",
+            PatternKind::Domain => "company.domain",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Pattern {
+    entry: usize,
+    kind: PatternKind,
+    exact: Option<String>,
+}
+
+/// A company found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// Index of the matched entry.
+    pub entry: usize,
+    /// How it was named.
+    pub kind: PatternKind,
+    /// Byte span.
+    pub start: usize,
+    /// End of the span.
+    pub end: usize,
+}
+
+/// The compiled gazetteer, shared read-only by all workers.
+#[derive(Debug, Clone)]
+pub struct Gazetteer {
+    entries: Vec<CompanyEntry>,
+    root: Vec<usize>,
+    automaton: AhoCorasick,
+    patterns: Vec<Pattern>,
+    handles: HashMap<String, usize>,
+}
+
+impl Gazetteer {
+    /// Loads the defaults and, on top, a study's own file (same id replaces, new ids add).
+    pub fn load(files: &[(String, String)]) -> Result<Gazetteer, LoadError> {
+        let mut entries: Vec<CompanyEntry> = Vec::new();
+        let mut origin: Vec<usize> = Vec::new();
+        for (fi, (path, text)) in files.iter().enumerate() {
+            let file: GazetteerFile =
+                toml::from_str(text).map_err(|e| LoadError::toml(path, text, &e))?;
+            if file.version != 1 {
+                return Err(LoadError::at(
+                    path,
+                    None,
+                    format!("version {} is not supported (expected 1)", file.version),
+                ));
+            }
+            let mut seen: HashMap<String, ()> = HashMap::new();
+            for entry in file.companies {
+                let line = line_of(text, &format!("id = \"{}\"", entry.id));
+                check_entry(&entry).map_err(|m| {
+                    LoadError::at(path, line, format!("company {:?}: {m}", entry.id))
+                })?;
+                if seen.insert(entry.id.clone(), ()).is_some() {
+                    let second = line_of_nth(text, &format!("id = \"{}\"", entry.id), 2);
+                    return Err(LoadError::at(
+                        path,
+                        second,
+                        format!("duplicate company id {:?}", entry.id),
+                    ));
+                }
+                match entries.iter().position(|e| e.id == entry.id) {
+                    Some(i) => {
+                        entries[i] = entry;
+                        origin[i] = fi;
+                    }
+                    None => {
+                        entries.push(entry);
+                        origin.push(fi);
+                    }
+                }
+            }
+        }
+        let where_ = |i: usize| files[origin[i]].0.clone();
+        let index: HashMap<&str, usize> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.as_str(), i))
+            .collect();
+        let mut root = Vec::with_capacity(entries.len());
+        for (i, e) in entries.iter().enumerate() {
+            let mut cur = i;
+            let mut steps = 0;
+            while let Some(p) = entries[cur].parent.as_deref() {
+                cur = *index.get(p).ok_or_else(|| {
+                    LoadError::at(
+                        &where_(i),
+                        None,
+                        format!("company {:?}: parent {p:?} is not a company id", e.id),
+                    )
+                })?;
+                steps += 1;
+                if steps > entries.len() {
+                    return Err(LoadError::at(
+                        &where_(i),
+                        None,
+                        format!("company {:?}: parents form a cycle", e.id),
+                    ));
+                }
+            }
+            root.push(cur);
+        }
+        let mut texts: Vec<String> = Vec::new();
+        let mut patterns = Vec::new();
+        let mut owner: HashMap<String, usize> = HashMap::new();
+        let mut handles = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            let mut add = |text: String,
+                           kind: PatternKind,
+                           exact: Option<String>|
+             -> Result<(), LoadError> {
+                let key = text.to_ascii_lowercase();
+                if let Some(&j) = owner.get(&key) {
+                    if j != i {
+                        return Err(LoadError::at(
+                            &where_(i),
+                            None,
+                            format!("{text:?} of company {:?} is also a name of {:?}; give it to one of them", e.id, entries[j].id),
+                        ));
+                    }
+                    return Ok(());
+                }
+                owner.insert(key, i);
+                texts.push(text);
+                patterns.push(Pattern {
+                    entry: i,
+                    kind,
+                    exact,
+                });
+                Ok(())
+            };
+            for a in &e.aliases {
+                let exact = e.case_sensitive.contains(a).then(|| a.clone());
+                add(a.clone(), PatternKind::Alias, exact)?;
+            }
+            for h in &e.handles {
+                add(format!("@{h}"), PatternKind::Handle, None)?;
+                handles.insert(h.to_ascii_lowercase(), i);
+            }
+            for d in &e.domains {
+                add(d.clone(), PatternKind::Domain, None)?;
+            }
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&texts)
+            .map_err(|e| {
+                LoadError::at(
+                    &files.last().map(|f| f.0.clone()).unwrap_or_default(),
+                    None,
+                    e.to_string(),
+                )
+            })?;
+        Ok(Gazetteer {
+            entries,
+            root,
+            automaton,
+            patterns,
+            handles,
+        })
+    }
+
+    /// Every company named in `text`, in order.
+    pub fn find(&self, text: &str) -> Vec<Found> {
+        let bytes = text.as_bytes();
+        let mut out = Vec::new();
+        for m in self.automaton.find_iter(text) {
+            let p = &self.patterns[m.pattern().as_usize()];
+            let (s, e) = (m.start(), m.end());
+            if let Some(exact) = &p.exact {
+                if &text[s..e] != exact {
+                    continue;
+                }
+            }
+            let before = s.checked_sub(1).map(|i| bytes[i]);
+            let after = bytes.get(e).copied();
+            let word = |b: Option<u8>| {
+                b.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80)
+            };
+            let ok = match p.kind {
+                PatternKind::Alias => {
+                    let first_is_word = bytes[s].is_ascii_alphanumeric();
+                    let last_is_word = bytes[e - 1].is_ascii_alphanumeric();
+                    (!first_is_word || !word(before) && before != Some(b'@'))
+                        && (!last_is_word || !word(after))
+                        && before != Some(b'.')
+                        && !(after == Some(b'.')
+                            && bytes.get(e + 1).is_some_and(|b| b.is_ascii_alphabetic()))
+                }
+                PatternKind::Handle => !word(before) && !word(after),
+                PatternKind::Domain => {
+                    !(word(before) || before == Some(b'-') || word(after) || after == Some(b'-'))
+                }
+            };
+            if ok {
+                out.push(Found {
+                    entry: p.entry,
+                    kind: p.kind,
+                    start: s,
+                    end: e,
+                });
+            }
+        }
+        out
+    }
+
+    /// The company whose handle this is (a tweet's author), if any.
+    pub fn by_handle(&self, handle: &str) -> Option<usize> {
+        self.handles
+            .get(&handle.trim_start_matches('@').to_ascii_lowercase())
+            .copied()
+    }
+
+    /// The canonical id an entry rolls up to.
+    pub fn root_id(&self, entry: usize) -> &str {
+        &self.entries[self.root[entry]].id
+    }
+
+    /// The entry's own id.
+    pub fn id(&self, entry: usize) -> &str {
+        &self.entries[entry].id
+    }
+
+    /// The display name of a company id, if known.
+    pub fn name_of(&self, id: &str) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|e| e.id == id)
+            .map(|e| e.name.as_str())
+    }
+
+    /// The id a company id rolls up to; unknown ids stay as they are.
+    pub fn roll_up(&self, id: &str) -> String {
+        match self.entries.iter().position(|e| e.id == id) {
+            Some(i) => self.root_id(i).to_string(),
+            None => id.to_string(),
+        }
+    }
+
+    /// The company a free-text name (a data set's label such as "Virgin America") denotes:
+    /// the first company the gazetteer finds in it, or an entry whose display name matches.
+    pub fn resolve_name(&self, name: &str) -> Option<String> {
+        if let Some(e) = self
+            .entries
+            .iter()
+            .position(|e| e.name.eq_ignore_ascii_case(name.trim()))
+        {
+            return Some(self.root_id(e).to_string());
+        }
+        self.find(name)
+            .first()
+            .map(|f| self.root_id(f.entry).to_string())
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+fn check_entry(e: &CompanyEntry) -> Result<(), String> {
+    if e.id.is_empty()
+        || !e
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return Err("id must be lower-case letters, digits and '_'".into());
+    }
+    if e.aliases.is_empty() && e.handles.is_empty() && e.domains.is_empty() {
+        return Err("needs at least one alias, handle or domain".into());
+    }
+    for c in &e.case_sensitive {
+        if !e.aliases.contains(c) {
+            return Err(format!("case_sensitive {c:?} is not one of its aliases"));
+        }
+    }
+    for a in e.aliases.iter().chain(&e.domains) {
+        if a.trim().len() < 2 || a.trim() != a {
+            return Err(format!(
+                "name {a:?} must have at least 2 characters and no surrounding spaces"
+            ));
+        }
+    }
+    for h in &e.handles {
+        if h.is_empty() || !h.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!(
+                "handle {h:?} must be letters, digits and '_' without '@'"
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gaz(text: &str) -> Gazetteer {
+        Gazetteer::load(&[("test.toml".into(), text.into())]).unwrap()
+    }
+
+    const G: &str = r#"
+version = 1
+[[company]]
+id = "general_motors"
+name = "General Motors"
+aliases = ["General Motors", "GM"]
+case_sensitive = ["GM"]
+handles = ["GMCustomerSvc"]
+[[company]]
+id = "chevrolet"
+name = "Chevrolet"
+aliases = ["Chevy", "Chevrolet"]
+parent = "general_motors"
+[[company]]
+id = "att"
+name = "AT&T"
+aliases = ["AT&T"]
+[[company]]
+id = "wirefly"
+name = "Wirefly"
+aliases = ["Wirefly"]
+domains = ["wirefly.com"]
+handles = ["Wirefly"]
+[[company]]
+id = "delta"
+name = "Delta"
+aliases = ["Delta"]
+case_sensitive = ["Delta"]
+"#;
+
+    fn ids(g: &Gazetteer, text: &str) -> Vec<String> {
+        g.find(text)
+            .iter()
+            .map(|f| format!("{}:{}", g.root_id(f.entry), &text[f.start..f.end]))
+            .collect()
+    }
+
+    #[test]
+    fn aliases_handles_domains_and_roll_up() {
+        let g = gaz(G);
+        assert_eq!(
+            ids(&g, "My Chevy dealer; @GMCustomerSvc replied. I ordered an AT&T phone from www.wirefly.com and tweeted @wirefly."),
+            vec!["general_motors:Chevy", "general_motors:@GMCustomerSvc", "att:AT&T", "wirefly:wirefly.com", "wirefly:@wirefly"]
+        );
+    }
+
+    #[test]
+    fn case_sensitive_and_word_boundaries() {
+        let g = gaz(G);
+        assert!(ids(&g, "the delta of the river, a gm crop, GMT time, Chevys").is_empty());
+        assert_eq!(
+            ids(&g, "Flew Delta. GM answered."),
+            vec!["delta:Delta", "general_motors:GM"]
+        );
+        assert!(ids(&g, "email me at x@wirefly.company or @Wirefly_fan").is_empty());
+    }
+
+    #[test]
+    fn load_errors_name_file_line_and_problem() {
+        let err = Gazetteer::load(&[(
+            "g.toml".into(),
+            "version = 1\n[[company]]\nid = \"a\"\nname = \"A\"\nalias = [\"A\"]\n".into(),
+        )])
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("g.toml: line 5: unknown field `alias`"),
+            "{err}"
+        );
+        let dup = "version = 1\n[[company]]\nid = \"a\"\nname = \"A\"\naliases = [\"Acme\"]\n[[company]]\nid = \"a\"\nname = \"B\"\naliases = [\"Bee\"]\n";
+        let err = Gazetteer::load(&[("g.toml".into(), dup.into())]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "g.toml: line 7: duplicate company id \"a\""
+        );
+        let bad_parent = "version = 1\n[[company]]\nid = \"a\"\nname = \"A\"\naliases = [\"Acme\"]\nparent = \"zz\"\n";
+        assert!(Gazetteer::load(&[("g.toml".into(), bad_parent.into())])
+            .unwrap_err()
+            .to_string()
+            .contains("parent \"zz\" is not a company id"));
+    }
+
+    #[test]
+    fn study_file_overrides_defaults() {
+        let study = "version = 1\n[[company]]\nid = \"delta\"\nname = \"Delta Faucet\"\naliases = [\"Delta Faucet\"]\n";
+        let g = Gazetteer::load(&[("d.toml".into(), G.into()), ("s.toml".into(), study.into())])
+            .unwrap();
+        assert!(ids(&g, "Flew Delta").is_empty());
+        assert_eq!(ids(&g, "my Delta Faucet leaks"), vec!["delta:Delta Faucet"]);
+    }
+}

@@ -1,0 +1,400 @@
+//! Channel, outcome and role rules: data files read by serde, checked, then compiled once
+//! into regexes that every worker shares.
+//!
+//! The defaults live in `src/tag/rules/*.toml` and are built into the binary; a directory
+//! given with `--rules` replaces any of them file by file. Errors name the file, the line and
+//! what was expected: an unknown key, a bad pattern, a duplicate id, an unknown label.
+
+use regex::{Regex, RegexBuilder};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// A rule or gazetteer file that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {}{message}", .line.map(|l| format!("line {l}: ")).unwrap_or_default())]
+pub struct LoadError {
+    /// The file.
+    pub path: String,
+    /// The line, when known.
+    pub line: Option<usize>,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+impl LoadError {
+    /// An error at a place.
+    pub fn at(path: &str, line: Option<usize>, message: String) -> LoadError {
+        LoadError {
+            path: path.to_string(),
+            line,
+            message,
+        }
+    }
+
+    /// A TOML syntax or schema error, with its line.
+    pub fn toml(path: &str, text: &str, e: &toml::de::Error) -> LoadError {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        LoadError::at(path, line, e.message().trim_end().to_string())
+    }
+}
+
+/// The 1-based line of the first occurrence of `needle`.
+pub fn line_of(text: &str, needle: &str) -> Option<usize> {
+    text.find(needle)
+        .map(|i| text[..i].matches('\n').count() + 1)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    version: u32,
+    #[serde(rename = "rule")]
+    rules: Vec<RuleSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleSpec {
+    id: String,
+    pattern: String,
+    #[serde(default)]
+    set: Option<String>,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    case_sensitive: bool,
+    #[serde(default)]
+    target: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    cue: Option<String>,
+    #[serde(default)]
+    position: Option<String>,
+    #[serde(default)]
+    window: Option<usize>,
+}
+
+/// A compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Rule id, cited as evidence.
+    pub id: String,
+    /// What it means: label (channels, outcomes), kind (latency) or cue (roles).
+    pub label: String,
+    /// Redirect target channel.
+    pub target: Option<String>,
+    /// Where a role cue must be.
+    pub position: Position,
+    /// Bytes around the name a before/after cue may span.
+    pub window: usize,
+    /// The pattern.
+    pub regex: Regex,
+}
+
+/// Where a role cue is looked for, relative to the company name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// Anywhere in the sentence.
+    Sentence,
+    /// In the bytes before the name (same sentence).
+    Before,
+    /// In the bytes after the name (same sentence).
+    After,
+    /// In the bytes before or after the name (same sentence), not in the name itself.
+    Near,
+}
+
+/// The default channel labels (DESIGN.md); rules must use one of them.
+pub const CHANNELS: &[&str] = &[
+    "twitter",
+    "twitter_dm",
+    "facebook",
+    "facebook_messenger",
+    "instagram",
+    "phone",
+    "email",
+    "mail",
+    "web_form",
+    "live_chat",
+    "in_person",
+    "video",
+    "review_site",
+    "forum_or_blog",
+    "third_party",
+];
+
+/// Outcome sets and their labels.
+const OUTCOMES: &[(&str, &[&str])] = &[
+    ("responded", &["yes", "no"]),
+    (
+        "move",
+        &[
+            "apology",
+            "asks_details",
+            "redirect",
+            "fix",
+            "compensate",
+            "thanks",
+        ],
+    ),
+    ("resolution", &["resolved", "unresolved"]),
+    ("sentiment", &["positive", "negative"]),
+    (
+        "latency",
+        &["at_most", "at_least", "approximate", "bounded"],
+    ),
+];
+
+const CUES: &[&str] = &["service", "staff", "list", "product", "actor"];
+
+/// What kind of rule file is being read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// channels.toml
+    Channels,
+    /// outcomes.toml
+    Outcomes,
+    /// roles.toml
+    Roles,
+}
+
+/// Compiled rules of one file, grouped by set ("channel" for channels, the cue for roles).
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    /// set name -> rules in file order.
+    pub by_set: HashMap<String, Vec<Rule>>,
+}
+
+impl RuleSet {
+    /// The rules of one set (empty when none).
+    pub fn get(&self, set: &str) -> &[Rule] {
+        self.by_set.get(set).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+/// Reads and compiles one rule file.
+pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError> {
+    let file: RuleFile = toml::from_str(text).map_err(|e| LoadError::toml(path, text, &e))?;
+    if file.version != 1 {
+        return Err(LoadError::at(
+            path,
+            None,
+            format!("version {} is not supported (expected 1)", file.version),
+        ));
+    }
+    let mut out = RuleSet::default();
+    let mut seen: HashMap<String, Option<usize>> = HashMap::new();
+    for spec in file.rules {
+        let line = line_of(text, &format!("id = \"{}\"", spec.id));
+        let err = |m: String| LoadError::at(path, line, format!("rule {:?}: {m}", spec.id));
+        if let Some(first) = seen.get(&spec.id) {
+            let first = first
+                .map(|l| format!(" (first at line {l})"))
+                .unwrap_or_default();
+            return Err(LoadError::at(
+                path,
+                line_of_nth(text, &format!("id = \"{}\"", spec.id), 2),
+                format!("duplicate rule id {:?}{first}", spec.id),
+            ));
+        }
+        seen.insert(spec.id.clone(), line);
+        let (set, label) = match kind {
+            FileKind::Channels => {
+                let label = spec
+                    .label
+                    .clone()
+                    .ok_or_else(|| err("needs a label (the channel)".into()))?;
+                if !CHANNELS.contains(&label.as_str()) {
+                    return Err(err(format!(
+                        "unknown channel {label:?} (known: {})",
+                        CHANNELS.join(", ")
+                    )));
+                }
+                ("channel".to_string(), label)
+            }
+            FileKind::Outcomes => {
+                let set = spec
+                    .set
+                    .clone()
+                    .ok_or_else(|| err(format!("needs a set (one of: {})", names(OUTCOMES))))?;
+                let labels = OUTCOMES
+                    .iter()
+                    .find(|(s, _)| *s == set)
+                    .map(|(_, l)| *l)
+                    .ok_or_else(|| {
+                        err(format!("unknown set {set:?} (known: {})", names(OUTCOMES)))
+                    })?;
+                let label = if set == "latency" {
+                    spec.kind.clone()
+                } else {
+                    spec.label.clone()
+                };
+                let label = label.ok_or_else(|| {
+                    err(format!(
+                        "needs a {} (one of: {})",
+                        if set == "latency" { "kind" } else { "label" },
+                        labels.join(", ")
+                    ))
+                })?;
+                if !labels.contains(&label.as_str()) {
+                    return Err(err(format!(
+                        "unknown {set} label {label:?} (known: {})",
+                        labels.join(", ")
+                    )));
+                }
+                if label == "redirect" {
+                    let t = spec
+                        .target
+                        .as_deref()
+                        .ok_or_else(|| err("a redirect needs a target channel".into()))?;
+                    if !CHANNELS.contains(&t) {
+                        return Err(err(format!(
+                            "unknown target channel {t:?} (known: {})",
+                            CHANNELS.join(", ")
+                        )));
+                    }
+                }
+                (set, label)
+            }
+            FileKind::Roles => {
+                let cue = spec
+                    .cue
+                    .clone()
+                    .ok_or_else(|| err(format!("needs a cue (one of: {})", CUES.join(", "))))?;
+                if !CUES.contains(&cue.as_str()) {
+                    return Err(err(format!(
+                        "unknown cue {cue:?} (known: {})",
+                        CUES.join(", ")
+                    )));
+                }
+                (cue.clone(), cue)
+            }
+        };
+        let position = match spec.position.as_deref() {
+            None | Some("sentence") => Position::Sentence,
+            Some("before") => Position::Before,
+            Some("after") => Position::After,
+            Some("near") => Position::Near,
+            Some(p) => {
+                return Err(err(format!(
+                    "unknown position {p:?} (known: sentence, before, after, near)"
+                )))
+            }
+        };
+        let regex = RegexBuilder::new(&spec.pattern)
+            .case_insensitive(!spec.case_sensitive)
+            .size_limit(1 << 22)
+            .build()
+            .map_err(|e| err(format!("bad pattern: {}", one_line(&e.to_string()))))?;
+        if kind == FileKind::Outcomes && set == "latency" && label != "bounded" {
+            let groups: Vec<_> = regex.capture_names().flatten().collect();
+            if !groups.contains(&"unit") {
+                return Err(err(
+                    "a latency pattern needs a named group `unit` (and usually `n`)".into(),
+                ));
+            }
+        }
+        out.by_set.entry(set).or_default().push(Rule {
+            id: spec.id,
+            label,
+            target: spec.target,
+            position,
+            window: spec.window.unwrap_or(80),
+            regex,
+        });
+    }
+    Ok(out)
+}
+
+/// The 1-based line of the n-th occurrence of `needle`.
+pub fn line_of_nth(text: &str, needle: &str, n: usize) -> Option<usize> {
+    text.match_indices(needle)
+        .nth(n - 1)
+        .map(|(i, _)| text[..i].matches('\n').count() + 1)
+}
+
+fn names(sets: &[(&str, &[&str])]) -> String {
+    sets.iter().map(|(s, _)| *s).collect::<Vec<_>>().join(", ")
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_compile() {
+        for (name, text, kind) in [
+            (
+                "channels.toml",
+                include_str!("rules/channels.toml"),
+                FileKind::Channels,
+            ),
+            (
+                "outcomes.toml",
+                include_str!("rules/outcomes.toml"),
+                FileKind::Outcomes,
+            ),
+            (
+                "roles.toml",
+                include_str!("rules/roles.toml"),
+                FileKind::Roles,
+            ),
+        ] {
+            load(name, text, kind).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+
+    #[test]
+    fn errors_name_line_and_what_was_expected() {
+        let bad = "version = 1\n[[rule]]\nid = \"a\"\nlabel = \"twitter\"\npattern = '(unclosed'\n";
+        let e = load("c.toml", bad, FileKind::Channels)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("c.toml: line 3: rule \"a\": bad pattern: regex parse error:"),
+            "{e}"
+        );
+        let typo = "version = 1\n[[rule]]\nid = \"a\"\nlabel = \"twitter\"\npatern = 'x'\n";
+        let e = load("c.toml", typo, FileKind::Channels)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("c.toml: line 5: unknown field `patern`, expected one of"),
+            "{e}"
+        );
+        let label = "version = 1\n[[rule]]\nid = \"a\"\nlabel = \"twiter\"\npattern = 'x'\n";
+        let e = load("c.toml", label, FileKind::Channels)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("unknown channel \"twiter\" (known: twitter, twitter_dm"),
+            "{e}"
+        );
+        let dup = "version = 1\n[[rule]]\nid = \"a\"\nlabel = \"phone\"\npattern = 'x'\n[[rule]]\nid = \"a\"\nlabel = \"phone\"\npattern = 'y'\n";
+        let e = load("c.toml", dup, FileKind::Channels)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "c.toml: line 7: duplicate rule id \"a\" (first at line 3)"
+        );
+        let set =
+            "version = 1\n[[rule]]\nid = \"a\"\nset = \"mood\"\nlabel = \"x\"\npattern = 'x'\n";
+        let e = load("o.toml", set, FileKind::Outcomes)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(
+                "unknown set \"mood\" (known: responded, move, resolution, sentiment, latency)"
+            ),
+            "{e}"
+        );
+    }
+}
