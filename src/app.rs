@@ -12,6 +12,8 @@ use std::io::{IsTerminal, Write};
 pub struct Outcome {
     /// Records rejected (exit status 1 when non-zero).
     pub rejects: u64,
+    /// Query files that failed (the exit status when non-zero).
+    pub failed_queries: u64,
 }
 
 /// Runs one command.
@@ -49,7 +51,92 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             print_tagged(&tagged.doc, &tagged.tags, &tagged.interactions, a.format)?;
             Ok(Outcome::default())
         }
-        Command::Explain(_) => anyhow::bail!("not available yet"),
+        Command::Explain(a) => {
+            let e = crate::explain::explain(&a.index, &a.id)?;
+            print_explained(&e, a.format)?;
+            Ok(Outcome::default())
+        }
+        Command::BenchCorpus { from, scale, out } => {
+            let n = crate::bench::corpus(&from, scale, &out)?;
+            eprintln!("replyscope: wrote {n} tweets to {}", out.display());
+            Ok(Outcome::default())
+        }
+        Command::BenchSearch {
+            index,
+            queries,
+            passes,
+        } => {
+            let mut times = crate::bench::searches(&index, &queries, passes, 10)?;
+            let n = times.len();
+            times.sort_by(|a, b| a.1.total_cmp(&b.1));
+            let ms = |q: f64| {
+                crate::query::metrics::quantile(&times.iter().map(|t| t.1).collect::<Vec<_>>(), q)
+                    .unwrap_or(0.0)
+                    * 1000.0
+            };
+            println!(
+                "searches {n}  median_ms {:.3}  p90_ms {:.3}  p99_ms {:.3}  max_ms {:.3}",
+                ms(0.5),
+                ms(0.9),
+                ms(0.99),
+                ms(1.0)
+            );
+            for (q, t) in times.iter().rev().take(3) {
+                println!("slowest {:.3} ms  {q}", t * 1000.0);
+            }
+            Ok(Outcome::default())
+        }
+        Command::BenchBaseline { data, out } => {
+            let n = crate::bench::baseline(&data, &out, threads)?;
+            eprintln!(
+                "replyscope: bare tantivy index of {n} documents in {}",
+                out.display()
+            );
+            Ok(Outcome::default())
+        }
+        Command::Query(a) => {
+            let files = if a.queries.is_empty() {
+                query_files(std::path::Path::new("queries"))?
+            } else {
+                a.queries.clone()
+            };
+            let failed = query(&a.index, &files, &a.out, &a.format)?;
+            Ok(Outcome {
+                rejects: 0,
+                failed_queries: failed,
+            })
+        }
+        Command::Run(a) => {
+            let index_args = crate::cli::IndexArgs {
+                corpus: a.corpus.clone(),
+                out: a.index.clone(),
+                data: a.data.clone(),
+                vars: Vec::new(),
+                strict: false,
+                quiet: false,
+                rule_args: a.rule_args.clone(),
+            };
+            let cfg = config::index_config(&index_args, threads)?;
+            let current = pipeline::current_fingerprint(&cfg)?;
+            let existing = crate::index::read_manifest(&a.index).ok();
+            let rejects = match existing {
+                Some(m) if !a.rebuild && m.fingerprint == current => {
+                    eprintln!(
+                        "replyscope: index {} is up to date (fingerprint {}); reusing it",
+                        a.index.display(),
+                        &current[..12]
+                    );
+                    m.counts.rejects
+                }
+                _ => index(&cfg, false)?.rejects,
+            };
+            let files = query_files(&a.queries)?;
+            let failed = query(&a.index, &files, &a.out, &a.format)?;
+            Ok(Outcome {
+                rejects,
+                failed_queries: failed,
+            })
+        }
         Command::Eval(a) => {
             let default_study = std::path::Path::new("corpus/corpus.toml");
             let lex = config::lexicons(&a.rule_args, Some(default_study))?;
@@ -133,7 +220,10 @@ fn index(cfg: &pipeline::IndexConfig, quiet: bool) -> anyhow::Result<Outcome> {
             );
         }
     }
-    Ok(Outcome { rejects: c.rejects })
+    Ok(Outcome {
+        rejects: c.rejects,
+        failed_queries: 0,
+    })
 }
 
 fn print_first_rejects(path: &std::path::Path, n: usize) {
@@ -495,6 +585,187 @@ fn print_eval(
                 for (pair, n) in worst.into_iter().take(10) {
                     writeln!(out, "    {pair}: {n}")?;
                 }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Every *.toml file of a folder, sorted.
+fn query_files(dir: &std::path::Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("{}: cannot read the query folder", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        anyhow::bail!("{}: no query files (*.toml)", dir.display());
+    }
+    Ok(files)
+}
+
+/// Runs query files and writes their tables; returns how many failed.
+fn query(
+    index: &std::path::Path,
+    files: &[std::path::PathBuf],
+    out: &std::path::Path,
+    formats: &[crate::report::Format],
+) -> anyhow::Result<u64> {
+    let m = crate::index::read_manifest(index)?;
+    let manifest_bytes = std::fs::read(index.join(crate::index::MANIFEST))
+        .context("cannot read the index manifest")?;
+    let provenance = crate::report::Provenance {
+        version: env!("CARGO_PKG_VERSION").into(),
+        index_fingerprint: m.fingerprint.clone(),
+        index_manifest_sha256: crate::ingest::hex(&sha2::Digest::finalize(
+            <sha2::Sha256 as sha2::Digest>::new_with_prefix(&manifest_bytes),
+        )),
+        index: index.display().to_string(),
+    };
+    crate::report::prepare_out(out)?;
+    let mut formats = formats.to_vec();
+    formats.sort();
+    formats.dedup();
+    let results = crate::query::run_all(index, files);
+    let mut failed = 0;
+    for r in results {
+        match r {
+            Ok(t) => {
+                let written = crate::report::write_table(out, &t, &provenance, &formats)?;
+                let below = t.rows.iter().filter(|r| r.below_min_n).count();
+                eprintln!(
+                    "replyscope: {} -> {}/{}.* ({} rows from {} records{}; {} files)",
+                    t.query_path,
+                    out.display(),
+                    t.name,
+                    t.rows.len(),
+                    t.rows_read,
+                    if below > 0 {
+                        format!(", {below} below min_n")
+                    } else {
+                        String::new()
+                    },
+                    written.len()
+                );
+            }
+            Err(f) => {
+                failed += 1;
+                eprintln!("replyscope: query failed: {}", f.message);
+            }
+        }
+    }
+    if failed > 0 {
+        eprintln!("replyscope: {failed} of {} query files failed", files.len());
+    }
+    Ok(failed)
+}
+
+fn print_explained(e: &crate::explain::Explained, format: TagFormat) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if format == TagFormat::Json {
+        serde_json::to_writer_pretty(&mut out, e)?;
+        writeln!(out)?;
+        return Ok(out.flush()?);
+    }
+    let s = |m: &serde_json::Map<String, serde_json::Value>, k: &str| match m.get(k) {
+        Some(serde_json::Value::String(v)) => v.clone(),
+        Some(serde_json::Value::Null) | None => "-".into(),
+        Some(v) => v.to_string(),
+    };
+    let d = &e.document;
+    let text = s(d, "text");
+    writeln!(
+        out,
+        "{}  ({} from {}, {}:{})",
+        s(d, "id"),
+        s(d, "kind"),
+        s(d, "source"),
+        s(d, "file"),
+        s(d, "line")
+    )?;
+    writeln!(
+        out,
+        "title: {}\nauthor: {}\ncreated_at: {}",
+        s(d, "title"),
+        s(d, "author"),
+        s(d, "created_at")
+    )?;
+    for (k, v) in d
+        .iter()
+        .filter(|(k, v)| k.starts_with("given_") && !v.is_null())
+    {
+        writeln!(out, "{k}: {}", v.as_str().unwrap_or(""))?;
+    }
+    writeln!(out, "\n{text}\n")?;
+    writeln!(out, "tags ({}):", e.tags.len())?;
+    for t in &e.tags {
+        let mut what = s(t, "label");
+        for extra in ["role", "actor", "target", "seconds"] {
+            if !t.get(extra).is_none_or(|v| v.is_null()) {
+                what.push_str(&format!(" {extra}={}", s(t, extra)));
+            }
+        }
+        let surface = s(t, "surface");
+        let surface = if surface.is_empty() {
+            "(whole document)".to_string()
+        } else {
+            format!("{surface:?}")
+        };
+        let rule = match t.get("role_rule").and_then(|v| v.as_str()) {
+            Some(r) => format!("{} + {r}", s(t, "rule")),
+            None => s(t, "rule"),
+        };
+        writeln!(
+            out,
+            "  {:<10} {:<32} [{}..{}] {surface}  ({rule})",
+            s(t, "set"),
+            what,
+            s(t, "start"),
+            s(t, "end")
+        )?;
+    }
+    writeln!(out, "\ninteractions ({}):", e.interactions.len())?;
+    for i in &e.interactions {
+        writeln!(
+            out,
+            "  {} ({}, {} posts)",
+            s(i, "id"),
+            s(i, "basis"),
+            s(i, "posts")
+        )?;
+        for k in [
+            "company",
+            "responded",
+            "latency_seconds",
+            "latency_kind",
+            "channels",
+            "first_channel",
+            "response_channel",
+            "switched",
+            "moves",
+            "redirect_to",
+            "resolution",
+            "sentiment",
+            "opened_at",
+            "responded_at",
+            "problem",
+        ] {
+            writeln!(out, "    {k:<17} {}", s(i, k))?;
+        }
+        if let Some(ev) = i
+            .get("evidence")
+            .and_then(|v| v.as_str())
+            .and_then(|v| serde_json::from_str::<Vec<crate::model::Evidence>>(v).ok())
+        {
+            for x in ev {
+                writeln!(
+                    out,
+                    "    evidence {:<10} {} [{}..{}] ({})",
+                    x.field, x.doc, x.start, x.end, x.rule
+                )?;
             }
         }
     }

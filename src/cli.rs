@@ -30,6 +30,19 @@ pub enum Command {
     /// rejects.jsonl and manifest.json. The previous index is replaced only when the new one
     /// is complete.
     Index(IndexArgs),
+    /// The main job: build (or reuse) the index of corpus/ and run every query in queries/.
+    ///
+    /// Rebuilds the index when an input file, the corpus manifest or a rule file changed
+    /// (their hashes differ from the index's manifest.json), then writes every table of
+    /// queries/*.toml to out/ in every format.
+    Run(RunArgs),
+    /// Run query files against an index and write tables and figures.
+    ///
+    /// Each query file makes one table, written as NAME.md, NAME.csv, NAME.json, NAME.tex,
+    /// NAME.svg (when the query names a figure) and NAME.manifest.json. Queries run in
+    /// parallel; a broken one is reported and does not stop the others. Exit status: the
+    /// number of query files that failed (0 when all ran).
+    Query(QueryArgs),
     /// Search an index with tantivy's query syntax and show each hit in context.
     ///
     /// Syntax: words (all must match), "a phrase", OR, AND, NOT, -exclude, +require,
@@ -50,6 +63,41 @@ pub enum Command {
     /// per rule its coverage, overlaps, conflicts and precision. With an index and no --gold:
     /// inferred company against the given company label of each document.
     Eval(EvalArgs),
+    /// Benchmark corpus: N copies of a tweets CSV with fresh ids and shifted times.
+    #[command(hide = true)]
+    BenchCorpus {
+        /// The twcs-format CSV to replicate.
+        #[arg(long)]
+        from: PathBuf,
+        /// Copies.
+        #[arg(long)]
+        scale: u64,
+        /// Output CSV.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Benchmark searches: latency of each query of a file, index opened once.
+    #[command(hide = true)]
+    BenchSearch {
+        /// Index directory.
+        index: PathBuf,
+        /// Queries, one per line.
+        #[arg(long)]
+        queries: PathBuf,
+        /// Timed passes over the list.
+        #[arg(long, default_value_t = 3)]
+        passes: usize,
+    },
+    /// Benchmark baseline: bare tantivy indexing of a tweets CSV (id and text only).
+    #[command(hide = true)]
+    BenchBaseline {
+        /// The tweets CSV.
+        #[arg(long)]
+        data: PathBuf,
+        /// Output directory for the bare index.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// Where the tagging rules come from; shared by the commands that tag.
@@ -136,6 +184,70 @@ pub struct EvalArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
     pub format: EvalFormat,
+
+    /// Where the tagging rules come from.
+    #[command(flatten)]
+    pub rule_args: RuleArgs,
+}
+
+/// Flags of `replyscope query`.
+#[derive(Debug, clap::Args)]
+pub struct QueryArgs {
+    /// Index directory built by `replyscope index`.
+    pub index: PathBuf,
+
+    /// Query files (default: every queries/*.toml).
+    pub queries: Vec<PathBuf>,
+
+    /// Output folder.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+
+    /// Formats to write, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "md,csv,json,tex,svg"
+    )]
+    pub format: Vec<crate::report::Format>,
+}
+
+/// Flags of `replyscope run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Corpus manifest, or a directory of text files.
+    #[arg(long, value_name = "PATH", default_value = "corpus/corpus.toml")]
+    pub corpus: PathBuf,
+
+    /// Index directory to build or reuse.
+    #[arg(long, value_name = "DIR", default_value = "index")]
+    pub index: PathBuf,
+
+    /// Folder of query files.
+    #[arg(long, value_name = "DIR", default_value = "queries")]
+    pub queries: PathBuf,
+
+    /// Output folder.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+
+    /// Formats to write, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "md,csv,json,tex,svg"
+    )]
+    pub format: Vec<crate::report::Format>,
+
+    /// Data file for manifests whose path is ${REPLYSCOPE_DATA}.
+    #[arg(long, value_name = "PATH")]
+    pub data: Option<PathBuf>,
+
+    /// Rebuild the index even when nothing changed.
+    #[arg(long)]
+    pub rebuild: bool,
 
     /// Where the tagging rules come from.
     #[command(flatten)]

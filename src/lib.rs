@@ -23,13 +23,17 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod explain;
 pub mod index;
 pub mod ingest;
 pub mod model;
 pub mod pipeline;
+pub mod query;
+pub mod report;
 pub mod search;
 pub mod tag;
 

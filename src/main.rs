@@ -4,6 +4,9 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args = replyscope::cli::Args::parse(); // clap prints usage errors itself (exit 2)
     match replyscope::app::run(args) {
+        Ok(outcome) if outcome.failed_queries > 0 => {
+            ExitCode::from(outcome.failed_queries.min(100) as u8)
+        }
         Ok(outcome) if outcome.rejects == 0 => ExitCode::SUCCESS,
         Ok(_) => ExitCode::from(1),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS, // `replyscope search ... | head`

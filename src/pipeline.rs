@@ -52,27 +52,14 @@ fn build_into(
     )?;
     let summary = ingest::read_corpus(manifest, &cfg.ingest, &mut builder, progress)?;
     let tables = builder.finish()?;
-    let lexicons: Vec<(String, String)> = cfg
-        .lexicons
+    let lexicons = lexicon_list(cfg);
+    let corpus_sha = corpus_sha(manifest);
+    let files: Vec<(String, String, String)> = summary
         .files
         .iter()
-        .map(|(p, h)| (p.trim_start_matches("(built-in) ").to_string(), h.clone()))
+        .map(|f| (f.source.clone(), f.file.clone(), f.sha256.clone()))
         .collect();
-    let corpus_sha = if manifest.raw.is_empty() {
-        String::new()
-    } else {
-        hex(&Sha256::digest(&manifest.raw))
-    };
-    let mut h = Sha256::new();
-    h.update(env!("CARGO_PKG_VERSION").as_bytes());
-    h.update(index::LAYOUT_VERSION.to_le_bytes());
-    h.update(corpus_sha.as_bytes());
-    for f in &summary.files {
-        h.update(format!("\n{}\t{}\t{}", f.source, f.file, f.sha256).as_bytes());
-    }
-    for (file, sha) in &lexicons {
-        h.update(format!("\nrules\t{file}\t{sha}").as_bytes());
-    }
+    let fingerprint = fingerprint(&corpus_sha, &files, &lexicons);
     let m = IndexManifest {
         tool: "replyscope".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -87,8 +74,59 @@ fn build_into(
         counts: summary.counts,
         tables,
         lexicons,
-        fingerprint: hex(&h.finalize()),
+        fingerprint,
     };
     index::write_manifest(dir, &m)?;
     Ok(m)
+}
+
+fn corpus_sha(manifest: &ingest::Manifest) -> String {
+    if manifest.raw.is_empty() {
+        String::new()
+    } else {
+        hex(&Sha256::digest(&manifest.raw))
+    }
+}
+
+fn lexicon_list(cfg: &IndexConfig) -> Vec<(String, String)> {
+    cfg.lexicons
+        .files
+        .iter()
+        .map(|(p, h)| (p.trim_start_matches("(built-in) ").to_string(), h.clone()))
+        .collect()
+}
+
+/// Hash of everything that decides an index's content: tool version, layout, corpus manifest,
+/// every input file (source, name, SHA-256) and every rule file.
+fn fingerprint(
+    corpus_sha: &str,
+    files: &[(String, String, String)],
+    lexicons: &[(String, String)],
+) -> String {
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(index::LAYOUT_VERSION.to_le_bytes());
+    h.update(corpus_sha.as_bytes());
+    for (source, file, sha) in files {
+        h.update(format!("\n{source}\t{file}\t{sha}").as_bytes());
+    }
+    for (file, sha) in lexicons {
+        h.update(format!("\nrules\t{file}\t{sha}").as_bytes());
+    }
+    hex(&h.finalize())
+}
+
+/// The fingerprint an index of this corpus would have now, from the files as they are,
+/// without building anything: `run` compares it with the existing index to decide whether
+/// to rebuild.
+pub fn current_fingerprint(cfg: &IndexConfig) -> Result<String> {
+    let m = &cfg.manifest;
+    let mut files = Vec::new();
+    for s in &m.sources {
+        for f in &s.files {
+            let (_, sha) = ingest::hash_file(f)?;
+            files.push((s.spec.name.clone(), m.display_path(f), sha));
+        }
+    }
+    Ok(fingerprint(&corpus_sha(m), &files, &lexicon_list(cfg)))
 }

@@ -68,9 +68,42 @@ pub struct Hit {
 
 /// Runs a search on an index directory.
 pub fn search(dir: &Path, req: &Request) -> Result<(usize, Vec<Hit>)> {
-    let (index, fields) = index::open_search(dir)?;
-    let query = build_query(&index, &fields, req)?;
-    let reader = index.reader()?;
+    Searcher::open(dir)?.search(req)
+}
+
+/// An open index, for running many searches (the search benchmark).
+pub struct Searcher {
+    index: Index,
+    fields: Fields,
+    reader: tantivy::IndexReader,
+}
+
+impl Searcher {
+    /// Opens the search index of an index directory.
+    pub fn open(dir: &Path) -> Result<Searcher> {
+        let (index, fields) = index::open_search(dir)?;
+        let reader = index.reader()?;
+        Ok(Searcher {
+            index,
+            fields,
+            reader,
+        })
+    }
+
+    /// Runs one search: (documents matching, hits with context).
+    pub fn search(&self, req: &Request) -> Result<(usize, Vec<Hit>)> {
+        search_in(&self.index, &self.fields, &self.reader, req)
+    }
+}
+
+fn search_in(
+    index: &Index,
+    fields: &Fields,
+    reader: &tantivy::IndexReader,
+    req: &Request,
+) -> Result<(usize, Vec<Hit>)> {
+    let (index, fields) = (index, *fields);
+    let query = build_query(index, &fields, req)?;
     let searcher = reader.searcher();
     let count = searcher.search(&query, &tantivy::collector::Count)?;
     // Take extra candidates so ties at the cut are broken by id, not by segment order.
@@ -124,6 +157,26 @@ pub fn search(dir: &Path, req: &Request) -> Result<(usize, Vec<Hit>)> {
     hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
     hits.truncate(req.limit);
     Ok((count, hits))
+}
+
+/// Ids of every document matching a query (for queries restricted by full text).
+pub fn matching_ids(dir: &Path, query: &str) -> Result<HashSet<String>> {
+    let (index, fields) = index::open_search(dir)?;
+    let req = Request {
+        query: query.to_string(),
+        ..Request::default()
+    };
+    let q = build_query(&index, &fields, &req)?;
+    let searcher = index.reader()?.searcher();
+    let docs = searcher.search(&q, &tantivy::collector::DocSetCollector)?;
+    let mut ids = HashSet::with_capacity(docs.len());
+    for addr in docs {
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        if let Some(id) = doc.get_first(fields.id).and_then(|v| v.as_str()) {
+            ids.insert(id.to_string());
+        }
+    }
+    Ok(ids)
 }
 
 fn build_query(index: &Index, f: &Fields, req: &Request) -> Result<Box<dyn Query>> {

@@ -134,6 +134,11 @@ pub struct SourceSpec {
     /// Given labels: label name -> column. Kept apart from inferred labels.
     #[serde(default)]
     pub given: BTreeMap<String, String>,
+    /// The data set's own vocabulary for a given label, mapped to replyscope's: label ->
+    /// (value as written -> value to store), e.g. company "United" -> "united_airlines". The
+    /// value as written is kept in the metadata as `given_<label>_raw` when it differs.
+    #[serde(default)]
+    pub given_values: BTreeMap<String, BTreeMap<String, String>>,
     /// Extra columns to keep as metadata.
     #[serde(default)]
     pub keep: Vec<String>,
@@ -299,6 +304,7 @@ impl Manifest {
             kind: "blog".into(),
             fields: Fields::default(),
             given: BTreeMap::new(),
+            given_values: BTreeMap::new(),
             keep: Vec::new(),
             date_format: None,
             html_entities: false,
@@ -389,6 +395,13 @@ fn validate_spec(spec: &SourceSpec) -> std::result::Result<(), String> {
                 spec.format
             )
             .to_lowercase());
+        }
+    }
+    for label in spec.given_values.keys() {
+        if !spec.given.contains_key(label) {
+            return Err(format!(
+                "given_values.{label} maps a label that [source.given] does not name"
+            ));
         }
     }
     for label in spec.given.keys() {

@@ -118,6 +118,25 @@ pub fn build(spec: &SourceSpec, at: Location<'_>, v: Values) -> Result<Document,
         conversation_id: reference(v.conversation_id),
         inbound,
     };
+    let mut meta: std::collections::BTreeMap<String, String> = v.meta.into_iter().collect();
+    let mut given = std::collections::BTreeMap::new();
+    for (label, raw) in v.given {
+        let raw = raw.trim().to_string();
+        if raw.is_empty() {
+            continue;
+        }
+        match spec.given_values.get(&label).and_then(|m| m.get(&raw)) {
+            Some(mapped) => {
+                if mapped != &raw {
+                    meta.insert(format!("given_{label}_raw"), raw);
+                }
+                given.insert(label, mapped.clone());
+            }
+            None => {
+                given.insert(label, raw);
+            }
+        }
+    }
     let clean = |s: Option<String>| s.map(|s| decode(s.trim())).filter(|s| !s.is_empty());
     Ok(Document {
         id,
@@ -131,13 +150,8 @@ pub fn build(spec: &SourceSpec, at: Location<'_>, v: Values) -> Result<Document,
         created_at,
         text,
         thread,
-        given: v
-            .given
-            .into_iter()
-            .map(|(k, s)| (k, s.trim().to_string()))
-            .filter(|(_, s)| !s.is_empty())
-            .collect(),
-        meta: v.meta.into_iter().collect(),
+        given,
+        meta,
     })
 }
 

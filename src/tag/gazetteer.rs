@@ -239,11 +239,18 @@ impl Gazetteer {
                     continue;
                 }
             }
-            let before = s.checked_sub(1).map(|i| bytes[i]);
-            let after = bytes.get(e).copied();
-            let word = |b: Option<u8>| {
-                b.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80)
+            // The characters around the match, decoded: a curly quote or an emoji next to
+            // a name is a boundary, a letter such as "é" is not.
+            let char_byte = |c: Option<char>| {
+                c.map(|c| match c {
+                    c if c.is_ascii() => c as u8,
+                    c if c.is_alphanumeric() => b'a',
+                    _ => b' ',
+                })
             };
+            let before = char_byte(text[..s].chars().next_back());
+            let after = char_byte(text[e..].chars().next());
+            let word = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
             let ok = match p.kind {
                 PatternKind::Alias => {
                     let first_is_word = bytes[s].is_ascii_alphanumeric();
@@ -251,6 +258,8 @@ impl Gazetteer {
                     (!first_is_word || !word(before) && before != Some(b'@'))
                         && (!last_is_word || !word(after))
                         && before != Some(b'.')
+                        // "Google+" is a platform, not Google.
+                        && after != Some(b'+')
                         && !(after == Some(b'.')
                             && bytes.get(e + 1).is_some_and(|b| b.is_ascii_alphabetic()))
                 }
@@ -307,6 +316,9 @@ impl Gazetteer {
     /// The company a free-text name (a data set's label such as "Virgin America") denotes:
     /// the first company the gazetteer finds in it, or an entry whose display name matches.
     pub fn resolve_name(&self, name: &str) -> Option<String> {
+        if let Some(e) = self.entries.iter().position(|e| e.id == name.trim()) {
+            return Some(self.root_id(e).to_string());
+        }
         if let Some(e) = self
             .entries
             .iter()

@@ -133,12 +133,44 @@ impl Lexicons {
         let interactions = if threaded {
             Vec::new()
         } else {
-            text_interactions(&doc, &tags, &sentences, company_post)
+            let story = self.story(&doc, &tags, company_post);
+            text_interactions(&doc, &tags, &sentences, story)
         };
         TaggedDoc {
             doc,
             tags,
             interactions,
+        }
+    }
+
+    /// What the whole text tells about an exchange: whether there is one at all, and
+    /// whether the customer started it.
+    fn story(&self, doc: &Document, tags: &[Tag], company_post: bool) -> Story {
+        let text = doc.text.as_str();
+        let tweet = doc.kind == "tweet";
+        let cue = |c: &str| self.roles.get(c).iter().any(|r| r.regex.is_match(text));
+        // A customer's tweet to an account we cannot name ("Hey @116016 ...").
+        let unknown_handle = tweet
+            && HANDLE.find_iter(text).any(|m| {
+                self.gazetteer.by_handle(&m.as_str()[1..]).is_none() && !possessive(text, m.end())
+            });
+        let addressed = tags.iter().any(|t| {
+            t.set == TagSet::Company && matches!(t.role, Some(Role::Addressee | Role::Responder))
+        });
+        let told = tags.iter().any(|t| match t.set {
+            TagSet::Channel => t.rule != "channel.twitter.tweet_itself",
+            TagSet::Responded | TagSet::Move | TagSet::Latency => true,
+            _ => false,
+        });
+        let contact = cue("contact");
+        Story {
+            exchange: told
+                || contact
+                || cue("exchange")
+                || company_post
+                || (tweet && (addressed || unknown_handle)),
+            contacted: contact || (tweet && !company_post && (addressed || unknown_handle)),
+            company_post,
         }
     }
 
@@ -164,18 +196,44 @@ impl Lexicons {
                 role_rule: Some("role.responder.author".into()),
             });
         }
+        // Names that a channel rule reads as a channel (the Better Business Bureau, a review
+        // site): a third party used as a channel is named in passing, not the provider.
         let found = self.gazetteer.find(text);
+        let channel_spans: Vec<(usize, usize)> = if found.is_empty() {
+            Vec::new()
+        } else {
+            self.channels
+                .get("channel")
+                .iter()
+                .filter(|r| NAMED_CHANNELS.contains(&r.label.as_str()))
+                .flat_map(|r| r.regex.find_iter(text).map(|m| (m.start(), m.end())))
+                .collect()
+        };
         let spans: Vec<(usize, usize)> = found.iter().map(|f| (f.start, f.end)).collect();
+        let first_tag = tags.len();
         for f in found {
             let s = sentence_of(sentences, f.start);
-            let (role, role_rule) =
-                if tweet && f.kind == PatternKind::Handle && author_company.is_none() {
-                    (Role::Addressee, "role.addressee.handle".to_string())
-                } else if author_company == Some(f.entry) {
-                    (Role::Responder, "role.responder.author".to_string())
+            let (role, role_rule) = if author_company == Some(f.entry) {
+                (Role::Responder, "role.responder.author".to_string())
+            } else if author_company.is_some() && f.kind != PatternKind::Handle {
+                // Other companies a company's reply names are named in passing ("your
+                // Microsoft account" in an XboxSupport reply).
+                (Role::Mention, "role.mention.company_post".to_string())
+            } else if tweet && f.kind == PatternKind::Handle && author_company.is_none() {
+                if quoted_reply(text, f.start, f.end) {
+                    // “@USAirways: ...” quotes the company's reply.
+                    (Role::Responder, "role.responder.quoted".to_string())
+                } else if possessive(text, f.end) {
+                    // "@JetBlue's CEO ...": about the company, not to it.
+                    (Role::Mention, "role.mention.possessive_handle".to_string())
                 } else {
-                    self.role(text, s, f.start, f.end, &spans)
-                };
+                    (Role::Addressee, "role.addressee.handle".to_string())
+                }
+            } else if channel_spans.iter().any(|&(a, b)| a < f.end && f.start < b) {
+                (Role::Mention, "role.mention.channel".to_string())
+            } else {
+                self.role(text, s, f.start, f.end, &spans)
+            };
             tags.push(Tag {
                 set: TagSet::Company,
                 label: self.gazetteer.root_id(f.entry).to_string(),
@@ -188,6 +246,33 @@ impl Lexicons {
                 rule: format!("{}:{}", f.kind.rule(), self.gazetteer.id(f.entry)),
                 role_rule: Some(role_rule),
             });
+        }
+        // A complaint, or a customer's tweet, is about a company even when no cue says so
+        // ("Unfair billing practices of Comcast", "I wish Amazon had ..."): with no party
+        // found, the first company named without any cue is the subject.
+        let customer_tweet = tweet && author_company.is_none() && doc.thread.inbound != Some(false);
+        if (doc.kind == "complaint" || customer_tweet)
+            && !tags[first_tag..]
+                .iter()
+                .any(|t| t.role.is_some_and(Role::is_party))
+        {
+            let first = tags[first_tag..]
+                .iter()
+                .find(|t| t.role_rule.as_deref() == Some(NO_CUE))
+                .map(|t| t.label.clone());
+            if let Some(company) = first {
+                let rule = if doc.kind == "complaint" {
+                    "role.subject.complaint_default"
+                } else {
+                    "role.subject.tweet_default"
+                };
+                for t in tags[first_tag..].iter_mut().filter(|t| t.label == company) {
+                    if t.role_rule.as_deref() == Some(NO_CUE) {
+                        t.role = Some(Role::Subject);
+                        t.role_rule = Some(rule.into());
+                    }
+                }
+            }
         }
     }
 
@@ -203,10 +288,12 @@ impl Lexicons {
         names: &[(usize, usize)],
     ) -> (Role, String) {
         // A cue counts only outside every company name ("Tweet" in "Tweet Beep" is a name).
+        // A cue counts unless it lies inside a company name ("Tweet" in "Tweet Beep"); a cue
+        // that spans a name ("sent @Wirefly a", "AT&T LG VU phone") counts.
         let in_range = |r: &Rule, from: usize, to: usize| -> bool {
             r.regex.find_iter(&text[from..to]).any(|m| {
                 let (a, b) = (from + m.start(), from + m.end());
-                !names.iter().any(|&(s, e)| a < e && s < b)
+                !names.iter().any(|&(s, e)| s <= a && b <= e)
             })
         };
         let fires = |r: &Rule| -> bool {
@@ -219,7 +306,7 @@ impl Lexicons {
                 Position::Near => in_range(r, before, start) || in_range(r, end, after),
             }
         };
-        for cue in ["list", "product"] {
+        for cue in ["list", "product", "place"] {
             if let Some(r) = self.roles.get(cue).iter().find(|r| fires(r)) {
                 return (Role::Mention, r.id.clone());
             }
@@ -229,7 +316,7 @@ impl Lexicons {
                 return (Role::Subject, r.id.clone());
             }
         }
-        (Role::Mention, "role.mention.no_service_cue".into())
+        (Role::Mention, NO_CUE.into())
     }
 
     fn rule_tags(&self, doc: &Document, sentences: &[(usize, usize)], tags: &mut Vec<Tag>) {
@@ -240,6 +327,50 @@ impl Lexicons {
                 .as_deref()
                 .and_then(|a| self.gazetteer.by_handle(a))
                 .is_some();
+        // "should I call", "plan on submitting the letter", "I don't have any DMs": the words
+        // right before a tag say it did not happen.
+        let planned = |at: usize| -> bool {
+            let (ss, _) = sentence_of(sentences, at);
+            self.roles.get("plan").iter().any(|r| {
+                let from = floor(text, at.saturating_sub(r.window).max(ss));
+                r.regex.is_match(&text[from..at])
+            })
+        };
+        let first_outcome = tags.len();
+        for (set, kind) in [
+            ("responded", TagSet::Responded),
+            ("move", TagSet::Move),
+            ("resolution", TagSet::Resolution),
+            ("sentiment", TagSet::Sentiment),
+        ] {
+            for r in self.outcomes.get(set) {
+                for m in r.regex.find_iter(text) {
+                    let mut t = tag(kind, r, m.start(), m.end(), None);
+                    match kind {
+                        TagSet::Sentiment if negated(text, m.start()) => {
+                            t.label = if t.label == "positive" {
+                                "negative".into()
+                            } else {
+                                "positive".into()
+                            };
+                            t.rule.push_str("+negated");
+                        }
+                        TagSet::Responded | TagSet::Resolution if planned(m.start()) => continue,
+                        // "the reply never came": an answer word denied inside the match.
+                        TagSet::Responded if t.label == "yes" && NEGATION.is_match(m.as_str()) => {
+                            continue
+                        }
+                        _ => {}
+                    }
+                    tags.push(t);
+                }
+            }
+        }
+        let redirects: Vec<(usize, usize, bool)> = tags[first_outcome..]
+            .iter()
+            .filter(|t| t.set == TagSet::Move && t.label == "redirect")
+            .map(|t| (t.start, t.end, DONE.is_match(&text[t.start..t.end])))
+            .collect();
         if doc.kind == "tweet" {
             // The tweet itself is a use of public Twitter, by whoever wrote it.
             tags.push(Tag {
@@ -259,47 +390,49 @@ impl Lexicons {
                 role_rule: None,
             });
         }
+        let vetoes: Vec<(usize, usize)> = self
+            .roles
+            .get("not_channel")
+            .iter()
+            .flat_map(|r| r.regex.find_iter(text).map(|m| (m.start(), m.end())))
+            .collect();
         for r in self.channels.get("channel") {
             for m in r.regex.find_iter(text) {
+                let (a, b) = (m.start(), m.end());
+                if vetoes.iter().any(|&(s, e)| s <= a && b <= e)
+                    || planned(a)
+                    || question(text, sentence_of(sentences, a))
+                {
+                    continue;
+                }
+                // In a tweet, "DM us" / "LiveChat is online" asks for a channel; it is a
+                // redirect, not a use, unless the words say it was done ("Just sent you a DM").
+                if doc.kind == "tweet"
+                    && redirects
+                        .iter()
+                        .any(|&(s, e, done)| !done && s < b && a < e)
+                {
+                    continue;
+                }
                 let actor = if company_post {
                     Actor::Company
                 } else {
-                    let (ss, se) = sentence_of(sentences, m.start());
+                    let (ss, se) = sentence_of(sentences, a);
                     if self
                         .roles
                         .get("actor")
                         .iter()
-                        .any(|a| a.regex.is_match(&text[ss..se]))
+                        .any(|x| x.regex.is_match(&text[ss..se]))
                     {
                         Actor::Company
                     } else {
                         Actor::Customer
                     }
                 };
-                tags.push(tag(TagSet::Channel, r, m.start(), m.end(), Some(actor)));
+                tags.push(tag(TagSet::Channel, r, a, b, Some(actor)));
             }
         }
-        for (set, kind) in [
-            ("responded", TagSet::Responded),
-            ("move", TagSet::Move),
-            ("resolution", TagSet::Resolution),
-            ("sentiment", TagSet::Sentiment),
-        ] {
-            for r in self.outcomes.get(set) {
-                for m in r.regex.find_iter(text) {
-                    let mut t = tag(kind, r, m.start(), m.end(), None);
-                    if kind == TagSet::Sentiment && negated(text, m.start()) {
-                        t.label = if t.label == "positive" {
-                            "negative".into()
-                        } else {
-                            "positive".into()
-                        };
-                        t.rule.push_str("+negated");
-                    }
-                    tags.push(t);
-                }
-            }
-        }
+        let first_latency = tags.len();
         for r in self.outcomes.get("latency") {
             for caps in r.regex.captures_iter(text) {
                 let m = caps.get(0).expect("group 0");
@@ -313,12 +446,110 @@ impl Lexicons {
                         None => continue, // "within the week": no unit we can count
                     }
                 };
+                let (ss, se) = sentence_of(sentences, m.start());
+                // Only a delay stated with an answer word is the first answer's latency
+                // (not "checked the machine in within ten minutes"), and not a promise
+                // ("would call me back within 48 hours").
+                let replied = self
+                    .roles
+                    .get("reply")
+                    .iter()
+                    .any(|x| x.regex.is_match(&text[ss..se]));
+                let promised = self.roles.get("promise").iter().any(|x| {
+                    let from = floor(text, m.start().saturating_sub(x.window).max(ss));
+                    x.regex.is_match(&text[from..m.start()])
+                });
+                if !replied || promised {
+                    continue;
+                }
                 let mut t = tag(TagSet::Latency, r, m.start(), m.end(), None);
                 t.seconds = seconds;
                 tags.push(t);
             }
         }
+        // Overlapping latency matches: the longest one reads the phrase ("after 47 minutes
+        // on hold a representative finally picked up" over "47 minutes on hold").
+        let lat: Vec<(usize, usize)> = tags[first_latency..]
+            .iter()
+            .map(|t| (t.start, t.end))
+            .collect();
+        let mut k = 0;
+        tags.retain(|t| {
+            let i = k;
+            k += 1;
+            if i < first_latency {
+                return true;
+            }
+            let (a, b) = (t.start, t.end);
+            !lat.iter().enumerate().any(|(j, &(s, e))| {
+                j + first_latency != i
+                    && s <= a
+                    && b <= e
+                    && (e - s > b - a || (e - s == b - a && j + first_latency < i))
+            })
+        });
     }
+}
+
+/// Channel labels a company name can itself be (a third party, a review site): such a name
+/// is a channel used, not the company served.
+const NAMED_CHANNELS: &[&str] = &["third_party", "review_site", "forum_or_blog", "video"];
+
+/// Role rule of a company named with no cue at all.
+const NO_CUE: &str = "role.mention.no_service_cue";
+
+/// A negation inside an answer phrase ("the reply never came"). Refusals ("not honored",
+/// "would not remove") are answers, so "not" is not one.
+static NEGATION: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"(?i)\bnever\b").expect("valid"));
+
+/// A redirect that says it was carried out ("Just sent you a DM", "called you back").
+static DONE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)\b(?:sent|called|rang|emailed|messaged|booked)\b").expect("valid")
+});
+
+/// A handle quoted as the author of a reply: “@USAirways: ...” or RT @USAirways: ...
+fn quoted_reply(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].trim_end();
+    let opens = before.ends_with(['“', '"', '\'', '‘']) || before.ends_with("RT");
+    opens && text[end..].starts_with(':')
+}
+
+/// "@JetBlue's CEO": a handle in the possessive.
+fn possessive(text: &str, end: usize) -> bool {
+    let after = &text[end..];
+    after.starts_with("'s") || after.starts_with("’s")
+}
+
+/// An interrogative sentence ("Should I call my bank?", "Did you mean email?"): the channels
+/// it names are asked about, not used. Leading @handles are skipped.
+fn question(text: &str, (ss, se): (usize, usize)) -> bool {
+    let s = text[ss..se].trim();
+    if !s.ends_with('?') {
+        return false;
+    }
+    let first = s
+        .split_whitespace()
+        .find(|w| !w.starts_with('@') && !w.starts_with('.'))
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    matches!(
+        first.as_str(),
+        "should"
+            | "shall"
+            | "can"
+            | "could"
+            | "would"
+            | "will"
+            | "do"
+            | "does"
+            | "did"
+            | "are"
+            | "is"
+            | "am"
+            | "may"
+            | "might"
+    )
 }
 
 fn tag(set: TagSet, r: &Rule, start: usize, end: usize, actor: Option<Actor>) -> Tag {
@@ -349,7 +580,12 @@ pub fn is_threaded(doc: &Document) -> bool {
 /// "not happy", "never again"? A negation word in the few words before a sentiment word.
 fn negated(text: &str, start: usize) -> bool {
     let from = floor(text, start.saturating_sub(16));
-    let before = text[from..start].to_ascii_lowercase();
+    let before = &text[from..start];
+    // Not across a sentence end: "Still no answer. Horrible." is not "no ... horrible".
+    let before = before
+        .rfind(['.', '!', '?', ';'])
+        .map_or(before, |i| &before[i + 1..])
+        .to_ascii_lowercase();
     let words: Vec<&str> = before
         .split(|c: char| !c.is_alphanumeric() && c != '\'')
         .filter(|w| !w.is_empty())
@@ -500,14 +736,40 @@ fn floor(s: &str, mut i: usize) -> usize {
 /// Sentences a story may span when a text tells several.
 const STORY_SENTENCES: usize = 3;
 
+/// What a whole text tells, for its interactions.
+#[derive(Debug, Clone, Copy)]
+struct Story {
+    /// Some exchange with a company is told: a channel used, an answer, a move, a stated
+    /// delay, a contact verb, service words, or a tweet to an account.
+    exchange: bool,
+    /// The customer contacted the company (a contact verb, a tweet to it): a message the
+    /// company then sent is an answer.
+    contacted: bool,
+    /// The company's own post.
+    company_post: bool,
+}
+
+/// Company id of an interaction with a company the text does not name.
+pub const UNNAMED: &str = "unnamed";
+
+static HANDLE: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"@\w+").expect("valid"));
+
 /// Interactions a text describes: one per company that is party to it, each over its window
-/// of the text (from its first appearance as a party to the next party company's).
+/// of the text (from its first appearance as a party to the next party company's). A text
+/// that tells no exchange (a complaint about a company with no contact, general advice) has
+/// none. A post, complaint or tweet that tells an exchange with a company it does not name
+/// ("texts and calls from payday lenders", a tweet to an anonymised account) has one, with
+/// the company [`UNNAMED`]; a blog post that names no party is commentary and has none.
 fn text_interactions(
     doc: &Document,
     tags: &[Tag],
     sentences: &[(usize, usize)],
-    company_post: bool,
+    story: Story,
 ) -> Vec<Interaction> {
+    if !story.exchange {
+        return Vec::new();
+    }
     let mut parties: Vec<(usize, String)> = Vec::new(); // (first byte, company)
     for t in tags
         .iter()
@@ -518,6 +780,9 @@ fn text_interactions(
         }
     }
     parties.sort();
+    if parties.is_empty() && doc.kind != "blog" {
+        parties.push((0, UNNAMED.to_string()));
+    }
     let n = parties.len();
     let mut out = Vec::with_capacity(n);
     for (i, (first, company)) in parties.iter().enumerate() {
@@ -539,12 +804,13 @@ fn text_interactions(
         };
         let inside = |t: &&Tag| (t.start >= from && t.start < to) || (t.start == 0 && t.end == 0);
         let window: Vec<&Tag> = tags.iter().filter(inside).collect();
-        out.push(summarise(doc, company, &window, company_post));
+        out.push(summarise(doc, company, &window, story));
     }
     out
 }
 
-fn summarise(doc: &Document, company: &str, window: &[&Tag], company_post: bool) -> Interaction {
+fn summarise(doc: &Document, company: &str, window: &[&Tag], story: Story) -> Interaction {
+    let company_post = story.company_post;
     let mut ev = Vec::new();
     let mut note = |field: &str, t: &Tag| {
         ev.push(Evidence {
@@ -577,15 +843,29 @@ fn summarise(doc: &Document, company: &str, window: &[&Tag], company_post: bool)
             _ => {}
         }
     }
-    let yes = window
-        .iter()
-        .find(|t| t.set == TagSet::Responded && t.label == "yes");
+    // A message the company sent counts as an answer only when the customer had asked
+    // for something; contact the company started on its own does not tell.
+    let yes = window.iter().find(|t| {
+        t.set == TagSet::Responded
+            && t.label == "yes"
+            && (story.contacted || !t.rule.contains(".incoming"))
+    });
     let no = window
         .iter()
         .find(|t| t.set == TagSet::Responded && t.label == "no");
+    // A quoted reply of the company (“@USAirways: ...”) is its answer.
+    let quoted = window.iter().find(|t| {
+        t.set == TagSet::Company && t.label == company && t.role == Some(Role::Responder)
+    });
     let responded = match (yes, no) {
         (Some(t), _) => {
             note("responded", t);
+            Responded::Yes
+        }
+        (None, _) if quoted.is_some() => {
+            if let Some(t) = quoted {
+                note("responded", t);
+            }
             Responded::Yes
         }
         (None, Some(t)) => {
@@ -618,9 +898,29 @@ fn summarise(doc: &Document, company: &str, window: &[&Tag], company_post: bool)
             note("resolution", t);
             t.label.clone()
         }
+        // A customer still waiting for any answer has nothing solved.
+        None if responded == Responded::No => "unresolved".into(),
         None => "unknown".into(),
     };
-    let sentiment = sentiment_of(window.iter().copied());
+    // A company's reply does not carry the customer's voice; an unanswered customer, or a
+    // complaint, with no feeling words is not neutral about the company.
+    let sentiment = if company_post {
+        "neutral".to_string()
+    } else {
+        // The outcome is one more vote: a solved problem pleases, one left unsolved does not
+        // ("It works now, but it shouldn't take a viral video" is mixed).
+        let (mut pos, mut neg) = sentiment_counts(window.iter().copied());
+        match resolution.as_str() {
+            "resolved" => pos += 1,
+            "unresolved" => neg += 1,
+            _ => {}
+        }
+        match sentiment_label(pos, neg) {
+            "neutral" if responded == Responded::No || doc.kind == "complaint" => "negative",
+            s => s,
+        }
+        .to_string()
+    };
     let switched = !redirect_to.is_empty()
         || matches!((&first_channel, &response_channel), (Some(a), Some(b)) if a != b);
     Interaction {
@@ -653,6 +953,12 @@ fn summarise(doc: &Document, company: &str, window: &[&Tag], company_post: bool)
 /// positive, negative, mixed or neutral from sentiment tags: one side wins when it has at
 /// least twice the other's count.
 pub fn sentiment_of<'a>(tags: impl Iterator<Item = &'a Tag>) -> String {
+    let (pos, neg) = sentiment_counts(tags);
+    sentiment_label(pos, neg).to_string()
+}
+
+/// Positive and negative sentiment tags.
+fn sentiment_counts<'a>(tags: impl Iterator<Item = &'a Tag>) -> (u32, u32) {
     let (mut pos, mut neg) = (0, 0);
     for t in tags.filter(|t| t.set == TagSet::Sentiment) {
         if t.label == "positive" {
@@ -661,6 +967,11 @@ pub fn sentiment_of<'a>(tags: impl Iterator<Item = &'a Tag>) -> String {
             neg += 1;
         }
     }
+    (pos, neg)
+}
+
+/// One side wins when it has at least twice the other's count.
+fn sentiment_label(pos: u32, neg: u32) -> &'static str {
     match (pos, neg) {
         (0, 0) => "neutral",
         (_, 0) => "positive",
@@ -669,7 +980,6 @@ pub fn sentiment_of<'a>(tags: impl Iterator<Item = &'a Tag>) -> String {
         (p, n) if n >= 2 * p => "negative",
         _ => "mixed",
     }
-    .to_string()
 }
 
 #[cfg(test)]
@@ -693,6 +1003,247 @@ mod tests {
             .filter(|x| x != &"\n")
             .collect::<Vec<_>>()
         );
+    }
+
+    fn tag_text(kind: &str, author: Option<&str>, text: &str) -> TaggedDoc {
+        let doc = Document {
+            id: "t:1".into(),
+            kind: kind.into(),
+            author: author.map(str::to_string),
+            text: text.into(),
+            ..Document::default()
+        };
+        Lexicons::defaults().tag_as_text(doc)
+    }
+
+    fn roles(t: &TaggedDoc, company: &str) -> Vec<Role> {
+        t.tags
+            .iter()
+            .filter(|x| x.set == TagSet::Company && x.label == company)
+            .filter_map(|x| x.role)
+            .collect()
+    }
+
+    #[test]
+    fn a_promise_is_not_a_latency() {
+        let t = tag_text(
+            "blog",
+            None,
+            "I called Verizon and the rep told me someone would call me back within 48 hours. \
+             Nobody ever called back.",
+        );
+        assert!(
+            t.tags.iter().all(|x| x.set != TagSet::Latency),
+            "{:?}",
+            t.tags
+        );
+        let i = &t.interactions[0];
+        assert_eq!(i.latency_kind, None);
+        assert_eq!(i.responded, Responded::Yes, "the rep told me: an answer");
+        // A delay stated with the answer is the latency, the later promise is not.
+        let t = tag_text(
+            "blog",
+            None,
+            "I tweeted @Delta. Within an hour they replied and said they will refund me within \
+             5 days.",
+        );
+        let i = &t.interactions[0];
+        assert_eq!(
+            (i.latency_kind.as_deref(), i.latency_seconds),
+            (Some("at_most"), Some(3600.0))
+        );
+        // A stated time that is not an answer's ("checked in within ten minutes") is none.
+        let t = tag_text(
+            "blog",
+            None,
+            "Apple booked me a slot at the Apple Store, where they checked the laptop in within \
+             ten minutes.",
+        );
+        assert!(t.interactions.iter().all(|i| i.latency_kind.is_none()));
+    }
+
+    #[test]
+    fn an_unanswered_wait_is_a_lower_bound_and_an_answered_one_approximate() {
+        let t = tag_text(
+            "tweet",
+            None,
+            "@USAirways 2 hours on hold. Still no answer.",
+        );
+        let i = &t.interactions[0];
+        assert_eq!(i.responded, Responded::No);
+        assert_eq!(i.resolution, "unresolved");
+        assert_eq!(
+            (i.latency_kind.as_deref(), i.latency_seconds),
+            (Some("at_least"), Some(7200.0))
+        );
+        let t = tag_text(
+            "blog",
+            None,
+            "I called Bank of America, and after 47 minutes on hold a representative finally \
+             picked up.",
+        );
+        let i = &t.interactions[0];
+        assert_eq!(
+            (i.latency_kind.as_deref(), i.latency_seconds),
+            (Some("approximate"), Some(2820.0))
+        );
+    }
+
+    #[test]
+    fn a_passing_mention_in_a_product_phrase_stays_a_mention() {
+        let t = tag_text(
+            "blog",
+            None,
+            "I ordered an AT&T LG VU phone from www.wirefly.com and it broke. My Samsung washing \
+             machine, bought at Home Depot, shakes. I sent @Wirefly a tweet.",
+        );
+        assert_eq!(roles(&t, "att"), vec![Role::Mention]);
+        assert_eq!(roles(&t, "lg"), vec![Role::Mention]);
+        assert_eq!(roles(&t, "samsung"), vec![Role::Mention]);
+        assert_eq!(roles(&t, "home_depot"), vec![Role::Mention]);
+        assert!(roles(&t, "wirefly").contains(&Role::Subject));
+        assert_eq!(t.interactions.len(), 1);
+        assert_eq!(t.interactions[0].company, "wirefly");
+        // A bank's card is the bank's own service, not a product brand.
+        let t = tag_text(
+            "blog",
+            None,
+            "I found a strange charge on my Bank of America debit card.",
+        );
+        assert_eq!(roles(&t, "bank_of_america"), vec![Role::Subject]);
+    }
+
+    #[test]
+    fn tweets_customer_unknown_company_reply_yes_headline_none() {
+        // A customer's tweet to a company says nothing of an answer.
+        let t = tag_text(
+            "tweet",
+            Some("115000"),
+            "@JetBlue Help - I left my Nikon camera under the seat. What do I do?",
+        );
+        assert_eq!(t.interactions.len(), 1);
+        assert_eq!(t.interactions[0].responded, Responded::Unknown);
+        assert_eq!(roles(&t, "nikon"), vec![Role::Mention]);
+        // The company's reply is an answer, its asks for a DM a redirect, not a DM used.
+        let t = tag_text(
+            "tweet",
+            Some("ChaseSupport"),
+            "@105835 Please DM your name, zip code and additional details about your concern.",
+        );
+        let i = &t.interactions[0];
+        assert_eq!(i.responded, Responded::Yes);
+        assert_eq!(i.sentiment, "neutral");
+        assert_eq!(i.channels, vec!["twitter".to_string()]);
+        assert_eq!(i.redirect_to, vec!["twitter_dm".to_string()]);
+        // ... unless it says the DM was sent.
+        let t = tag_text(
+            "tweet",
+            Some("ChipotleTweets"),
+            "@115737 My apologies for that. Just sent you a DM to help.",
+        );
+        assert!(t.interactions[0]
+            .channels
+            .contains(&"twitter_dm".to_string()));
+        // A possessive handle in a headline is no exchange at all.
+        let t = tag_text(
+            "tweet",
+            None,
+            "@JetBlue's CEO Battles to Appease Passengers - http://t.co/x",
+        );
+        assert_eq!(roles(&t, "jetblue"), vec![Role::Mention]);
+        assert!(t.interactions.is_empty());
+        // A tweet to an anonymised account is an exchange with an unnamed company.
+        let t = tag_text(
+            "tweet",
+            Some("116017"),
+            "Hey @116016 we need to talk about these pending charges.",
+        );
+        assert_eq!(t.interactions.len(), 1);
+        assert_eq!(t.interactions[0].company, UNNAMED);
+    }
+
+    #[test]
+    fn no_exchange_no_interaction_and_company_started_contact_is_no_answer() {
+        // A complaint about a company with no contact: the company is the subject, but the
+        // text tells no exchange.
+        let t = tag_text(
+            "complaint",
+            None,
+            "CAPITAL ONE BANK IS FALSELY REPORTING 2 ACCOUNTS AS INCLUDED IN BANKRUPTCY.",
+        );
+        assert_eq!(roles(&t, "capital_one"), vec![Role::Subject]);
+        assert!(t.interactions.is_empty());
+        // General advice in a blog names channels but no exchange.
+        let t = tag_text(
+            "blog",
+            None,
+            "Try to get in touch by mail, email or by telephone. If ignored, try Twitter.",
+        );
+        assert!(t.interactions.is_empty());
+        // An email the collector sent unasked is contact, not an answer.
+        let t = tag_text(
+            "post",
+            None,
+            "I got an email detailing collections on an account from 2018 through a tribal \
+             lender. This is the first time I've ever been contacted over this.",
+        );
+        assert_eq!(t.interactions.len(), 1);
+        assert_eq!(t.interactions[0].responded, Responded::Unknown);
+        assert_eq!(t.interactions[0].channels, vec!["email".to_string()]);
+        // After the customer called, a letter from the company is an answer.
+        let t = tag_text(
+            "complaint",
+            None,
+            "I called Citi twice. Then I received a letter from Citi saying the check was sent.",
+        );
+        assert_eq!(t.interactions[0].responded, Responded::Yes);
+    }
+
+    #[test]
+    fn planned_asked_and_denied_channels_are_not_used() {
+        let t = tag_text(
+            "post",
+            None,
+            "We have 6 payday loans. I plan on submitting the letter to revoke ACH today. \
+             Should I call my bank?",
+        );
+        assert!(
+            t.tags.iter().all(|x| x.set != TagSet::Channel),
+            "{:?}",
+            t.tags
+        );
+        let t = tag_text(
+            "tweet",
+            Some("115799"),
+            "@AirAsiaSupport Hi Yana I don't have any DMs from you. Did you mean email?",
+        );
+        assert_eq!(t.interactions[0].channels, vec!["twitter".to_string()]);
+    }
+
+    #[test]
+    fn third_party_channel_is_a_mention_and_names_next_to_quotes_match() {
+        let t = tag_text(
+            "blog",
+            None,
+            "I have been a Comcast customer for years. After three weeks of silence I filed a \
+             complaint with the Better Business Bureau.",
+        );
+        assert_eq!(roles(&t, "better_business_bureau"), vec![Role::Mention]);
+        assert!(roles(&t, "comcast").contains(&Role::Subject));
+        let i = &t.interactions[0];
+        assert_eq!(i.company, "comcast");
+        assert_eq!(
+            (i.latency_kind.as_deref(), i.latency_seconds),
+            (Some("at_least"), Some(1_814_400.0))
+        );
+        // A quoted company reply answers the customer.
+        let t = tag_text(
+            "tweet",
+            None,
+            "“@USAirways: @AnnetteNaif We appreciate the #shoutout. DM confirmation code.” Code?",
+        );
+        assert_eq!(roles(&t, "us_airways"), vec![Role::Responder]);
+        assert_eq!(t.interactions[0].responded, Responded::Yes);
     }
 
     #[test]

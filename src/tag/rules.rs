@@ -148,7 +148,20 @@ const OUTCOMES: &[(&str, &[&str])] = &[
     ),
 ];
 
-const CUES: &[&str] = &["service", "staff", "list", "product", "actor"];
+const CUES: &[&str] = &[
+    "service",
+    "staff",
+    "list",
+    "product",
+    "place",
+    "actor",
+    "contact",
+    "reply",
+    "plan",
+    "promise",
+    "not_channel",
+    "exchange",
+];
 
 /// What kind of rule file is being read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

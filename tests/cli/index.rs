@@ -153,7 +153,7 @@ fn airline_tweets_keep_given_labels_and_reject_duplicate_ids() {
     let table = table(&ix, "documents");
     assert_eq!(
         cell(&table, "airline:570300616901320704", "given_company").as_deref(),
-        Some("Virgin America")
+        Some("virgin_america")
     );
     assert_eq!(
         cell(&table, "airline:570300616901320704", "given_sentiment").as_deref(),

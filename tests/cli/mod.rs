@@ -1,4 +1,7 @@
+mod direct;
 mod errors;
 mod index;
+mod query;
 mod search;
+mod tagging;
 mod util;

@@ -1,0 +1,786 @@
+//! Query: query files in, tables out. Each query reads one Parquet table of an index
+//! directory (polars scans it, applies the field and time filters and computes time
+//! buckets), optionally keeps only documents matching a full-text search (tantivy), groups
+//! the rows and computes the metrics ([`metrics`]). Queries run in parallel, one per rayon
+//! task; a failing query does not stop the others. Nothing here writes files: that is
+//! [`crate::report`].
+
+pub mod metrics;
+pub mod spec;
+
+use crate::error::{Error, Result};
+pub use metrics::Rate;
+use metrics::{kaplan_meier, quantile, wilson};
+use polars::prelude::*;
+use rayon::prelude::*;
+use serde::Serialize;
+use spec::{GroupKey, Query};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::Path;
+
+/// How a column's values read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A group key.
+    Key,
+    /// A count.
+    Count,
+    /// A proportion with its Wilson interval.
+    Rate,
+    /// A duration in seconds.
+    Seconds,
+    /// A share of the cell's stories (k of n).
+    Share,
+    /// A ratio (e.g. 1.5 times).
+    Ratio,
+    /// A proportion from 0 to 1 without an interval (Kaplan-Meier answered-within).
+    Proportion,
+    /// Free text.
+    Text,
+}
+
+/// One column of a table.
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnDef {
+    /// Name (also the CSV/JSON key).
+    pub name: String,
+    /// How it reads.
+    pub kind: Kind,
+}
+
+/// One cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Nothing to show (no observations).
+    Null,
+    /// Text.
+    Text(String),
+    /// A count.
+    Count(u64),
+    /// A number.
+    Num(f64),
+    /// A proportion with its interval.
+    Rate(Rate),
+    /// k of n.
+    Share(u64, u64),
+}
+
+/// One row: the values, its number of stories and whether that is below `min_n`.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// Values in column order.
+    pub values: Vec<Value>,
+    /// Stories in the cell.
+    pub n: u64,
+    /// n < min_n: shown, but marked as not reliable.
+    pub below_min_n: bool,
+}
+
+/// A Kaplan-Meier curve of one row, for the figure.
+#[derive(Debug, Clone, Serialize)]
+pub struct Curve {
+    /// The row's group label.
+    pub label: String,
+    /// (seconds, share still unanswered).
+    pub steps: Vec<(f64, f64)>,
+    /// Observations.
+    pub n: u64,
+}
+
+/// A finished table with what is needed to regenerate it.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// Output name.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: Option<String>,
+    /// The query file.
+    pub query_path: String,
+    /// The query file's text.
+    pub query_text: String,
+    /// Columns.
+    pub columns: Vec<ColumnDef>,
+    /// Rows.
+    pub rows: Vec<Row>,
+    /// The reliability threshold.
+    pub min_n: u64,
+    /// Definitions of the metrics shown.
+    pub notes: Vec<String>,
+    /// Figure to draw, if any.
+    pub figure: Option<String>,
+    /// Kaplan-Meier curves per row (when the metric is asked for).
+    pub curves: Vec<Curve>,
+    /// Rows the query read after filters (before grouping).
+    pub rows_read: u64,
+}
+
+/// A query that failed, with its message.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// The query file.
+    pub path: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Runs every query file in parallel against an index directory. Results keep the order of
+/// `files`.
+pub fn run_all(
+    index: &Path,
+    files: &[std::path::PathBuf],
+) -> Vec<std::result::Result<Table, Failure>> {
+    files
+        .par_iter()
+        .map(|f| {
+            let path = f.display().to_string();
+            let fail = |message: String| Failure {
+                path: path.clone(),
+                message,
+            };
+            let text = std::fs::read_to_string(f)
+                .map_err(|e| fail(format!("{path}: cannot read ({e})")))?;
+            let q = spec::parse(&path, &text).map_err(fail)?;
+            run(index, &q).map_err(|e| fail(format!("{path}: {e}")))
+        })
+        .collect()
+}
+
+/// Columns of a loaded table, by name.
+struct Frame {
+    strings: BTreeMap<String, Vec<Option<String>>>,
+    floats: BTreeMap<String, Vec<Option<f64>>>,
+    len: usize,
+}
+
+impl Frame {
+    fn s(&self, name: &str) -> &[Option<String>] {
+        self.strings.get(name).map(Vec::as_slice).unwrap_or(&[])
+    }
+    fn f(&self, name: &str) -> &[Option<f64>] {
+        self.floats.get(name).map(Vec::as_slice).unwrap_or(&[])
+    }
+    fn get(&self, name: &str, i: usize) -> Option<&str> {
+        self.s(name).get(i).and_then(|v| v.as_deref())
+    }
+}
+
+/// Fields stored joined in one string, with their separator.
+fn joined(field: &str) -> Option<&'static str> {
+    match field {
+        "channels" | "redirect_to" => Some(">"),
+        "moves" => Some(","),
+        _ => None,
+    }
+}
+
+/// Runs one query.
+pub fn run(index: &Path, q: &Query) -> Result<Table> {
+    let frame = load(index, q)?;
+    let keep: Vec<usize> = match &q.spec.search {
+        Some(s) => {
+            let ids = crate::search::matching_ids(index, s)?;
+            let col = if q.spec.table == "documents" {
+                "id"
+            } else {
+                "doc_id"
+            };
+            (0..frame.len)
+                .filter(|&i| frame.get(col, i).is_some_and(|id| ids.contains(id)))
+                .collect()
+        }
+        None => (0..frame.len).collect(),
+    };
+    // Filters on joined fields (a value among the list) are applied here; the others were
+    // pushed down into the scan.
+    let keep: Vec<usize> = keep
+        .into_iter()
+        .filter(|&i| {
+            q.filters
+                .iter()
+                .filter(|(f, _)| joined(f).is_some())
+                .all(|(f, values)| {
+                    let sep = joined(f).expect("joined field");
+                    frame
+                        .get(f, i)
+                        .is_some_and(|v| v.split(sep).any(|x| values.iter().any(|w| w == x)))
+                })
+        })
+        .collect();
+    let mut groups: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
+    for &i in &keep {
+        let key = q
+            .keys
+            .iter()
+            .map(|k| {
+                frame
+                    .get(&key_column(k), i)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| "(none)".into())
+            })
+            .collect();
+        groups.entry(key).or_default().push(i);
+    }
+    if q.keys.is_empty() && groups.is_empty() {
+        groups.insert(Vec::new(), Vec::new());
+    }
+    let mut columns: Vec<ColumnDef> = q
+        .keys
+        .iter()
+        .map(|k| ColumnDef {
+            name: k.header(),
+            kind: Kind::Key,
+        })
+        .collect();
+    let mut notes = Vec::new();
+    let mut curves = Vec::new();
+    // Share columns take their values from the whole filtered table, so every row has the
+    // same columns.
+    let share_values = |field: &str| -> Vec<String> {
+        let mut vals = BTreeSet::new();
+        for &i in &keep {
+            if let Some(v) = frame.get(field, i) {
+                match joined(field) {
+                    Some(sep) => vals.extend(v.split(sep).map(str::to_string)),
+                    None => {
+                        vals.insert(v.to_string());
+                    }
+                }
+            }
+        }
+        vals.into_iter().collect()
+    };
+    let mut plan: Vec<(String, Vec<String>)> = Vec::new();
+    for m in &q.spec.metrics {
+        let (cols, note): (Vec<(String, Kind)>, &str) = match m.as_str() {
+            "stories" => (vec![("stories".into(), Kind::Count)], NOTE_STORIES),
+            "response_rate" => (
+                vec![
+                    ("answered".into(), Kind::Count),
+                    ("unanswered".into(), Kind::Count),
+                    ("unknown".into(), Kind::Count),
+                    ("response_rate".into(), Kind::Rate),
+                ],
+                NOTE_RESPONSE,
+            ),
+            "latency" => (
+                vec![
+                    ("latency_n".into(), Kind::Count),
+                    ("latency_median".into(), Kind::Seconds),
+                    ("latency_p90".into(), Kind::Seconds),
+                    ("latency_mean".into(), Kind::Seconds),
+                ],
+                NOTE_LATENCY,
+            ),
+            "kaplan_meier" => {
+                let mut c = vec![
+                    ("km_n".into(), Kind::Count),
+                    ("km_median".into(), Kind::Seconds),
+                ];
+                c.extend(
+                    q.within
+                        .iter()
+                        .map(|(w, _)| (format!("km_within_{w}"), Kind::Proportion)),
+                );
+                (c, NOTE_KM)
+            }
+            "latency_bound" => {
+                let mut c = vec![("bound_n".into(), Kind::Count)];
+                c.extend(
+                    q.within
+                        .iter()
+                        .map(|(w, _)| (format!("bound_within_{w}"), Kind::Rate)),
+                );
+                (c, NOTE_BOUND)
+            }
+            "channel_switch_rate" => (
+                vec![
+                    ("switched".into(), Kind::Count),
+                    ("switch_rate".into(), Kind::Rate),
+                ],
+                NOTE_SWITCH,
+            ),
+            "switch_paths" => (vec![("top_switch_paths".into(), Kind::Text)], NOTE_PATHS),
+            "resolution_rate" => (
+                vec![
+                    ("resolved".into(), Kind::Count),
+                    ("unresolved".into(), Kind::Count),
+                    ("resolution_unknown".into(), Kind::Count),
+                    ("resolution_rate".into(), Kind::Rate),
+                ],
+                NOTE_RESOLUTION,
+            ),
+            "roles" => (
+                vec![
+                    ("named_in_docs".into(), Kind::Count),
+                    ("party_docs".into(), Kind::Count),
+                    ("mention_only_docs".into(), Kind::Count),
+                    ("naive_inflation".into(), Kind::Ratio),
+                ],
+                NOTE_ROLES,
+            ),
+            share => {
+                let field = share.trim_start_matches("share:");
+                let cols = share_values(field)
+                    .into_iter()
+                    .map(|v| (format!("{field}:{v}"), Kind::Share))
+                    .collect();
+                (cols, NOTE_SHARE)
+            }
+        };
+        let names: Vec<String> = cols.iter().map(|(n, _)| n.clone()).collect();
+        columns.extend(
+            cols.into_iter()
+                .map(|(name, kind)| ColumnDef { name, kind }),
+        );
+        if !notes.contains(&note.to_string()) {
+            notes.push(note.to_string());
+        }
+        plan.push((m.clone(), names));
+    }
+    let mut rows = Vec::new();
+    for (key, idx) in &groups {
+        let mut values: Vec<Value> = key.iter().map(|k| Value::Text(k.clone())).collect();
+        let label = if key.is_empty() {
+            "all".to_string()
+        } else {
+            key.join(" / ")
+        };
+        let mut n = idx.len() as u64;
+        for (m, names) in &plan {
+            match m.as_str() {
+                "stories" => values.push(Value::Count(idx.len() as u64)),
+                "response_rate" => {
+                    let c = |v: &str| {
+                        idx.iter()
+                            .filter(|&&i| frame.get("responded", i) == Some(v))
+                            .count() as u64
+                    };
+                    let (yes, no, unknown) = (c("yes"), c("no"), c("unknown"));
+                    values.extend([
+                        Value::Count(yes),
+                        Value::Count(no),
+                        Value::Count(unknown),
+                        rate(yes, yes + no),
+                    ]);
+                }
+                "latency" => {
+                    let mut l = exact_latencies(&frame, idx);
+                    l.sort_by(f64::total_cmp);
+                    let num = |v: Option<f64>| v.map_or(Value::Null, Value::Num);
+                    values.extend([
+                        Value::Count(l.len() as u64),
+                        num(quantile(&l, 0.5)),
+                        num(quantile(&l, 0.9)),
+                        num(metrics::mean(&l)),
+                    ]);
+                }
+                "kaplan_meier" => {
+                    let events = exact_latencies(&frame, idx);
+                    let censored: Vec<f64> = idx
+                        .iter()
+                        .filter(|&&i| frame.get("responded", i) == Some("no"))
+                        .filter_map(|&i| frame.f("censor_seconds")[i])
+                        .collect();
+                    let km = kaplan_meier(&events, &censored);
+                    values.push(Value::Count(km.n));
+                    values.push(if km.n == 0 {
+                        Value::Null
+                    } else {
+                        km.median().map_or(Value::Null, Value::Num)
+                    });
+                    for (_, secs) in &q.within {
+                        values.push(if km.n == 0 {
+                            Value::Null
+                        } else {
+                            Value::Num(km.answered_within(*secs))
+                        });
+                    }
+                    curves.push(Curve {
+                        label: label.clone(),
+                        steps: km.steps.clone(),
+                        n: km.n,
+                    });
+                }
+                "latency_bound" => {
+                    let stated: Vec<(Option<&str>, Option<f64>)> = idx
+                        .iter()
+                        .filter(|&&i| {
+                            frame.get("basis", i) == Some("text")
+                                && frame.get("latency_kind", i).is_some()
+                        })
+                        .map(|&i| (frame.get("latency_kind", i), frame.f("latency_seconds")[i]))
+                        .collect();
+                    values.push(Value::Count(stated.len() as u64));
+                    for (_, t) in &q.within {
+                        let (mut yes, mut no) = (0, 0);
+                        for (kind, secs) in &stated {
+                            match (kind, secs) {
+                                (Some("at_most"), Some(s)) if s <= t => yes += 1,
+                                (Some("at_least"), Some(s)) if s >= t => no += 1,
+                                (Some("approximate" | "exact"), Some(s)) if s <= t => yes += 1,
+                                (Some("approximate" | "exact"), Some(_)) => no += 1,
+                                _ => {}
+                            }
+                        }
+                        values.push(rate(yes, yes + no));
+                    }
+                }
+                "channel_switch_rate" => {
+                    let k = idx
+                        .iter()
+                        .filter(|&&i| frame.get("switched", i) == Some("true"))
+                        .count() as u64;
+                    values.extend([Value::Count(k), rate(k, idx.len() as u64)]);
+                }
+                "switch_paths" => {
+                    let mut paths: BTreeMap<String, u64> = BTreeMap::new();
+                    for &i in idx
+                        .iter()
+                        .filter(|&&i| frame.get("switched", i) == Some("true"))
+                    {
+                        *paths.entry(switch_path(&frame, i)).or_default() += 1;
+                    }
+                    let mut top: Vec<(String, u64)> = paths.into_iter().collect();
+                    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                    let text: Vec<String> = top
+                        .iter()
+                        .take(3)
+                        .map(|(p, c)| format!("{p} ({c})"))
+                        .collect();
+                    values.push(if text.is_empty() {
+                        Value::Null
+                    } else {
+                        Value::Text(text.join("; "))
+                    });
+                }
+                "resolution_rate" => {
+                    let c = |v: &str| {
+                        idx.iter()
+                            .filter(|&&i| frame.get("resolution", i) == Some(v))
+                            .count() as u64
+                    };
+                    let (yes, no) = (c("resolved"), c("unresolved"));
+                    let unknown = idx.len() as u64 - yes - no;
+                    values.extend([
+                        Value::Count(yes),
+                        Value::Count(no),
+                        Value::Count(unknown),
+                        rate(yes, yes + no),
+                    ]);
+                }
+                "roles" => {
+                    let docs = |party: bool| -> BTreeSet<&str> {
+                        idx.iter()
+                            .filter(|&&i| {
+                                !party || frame.get("role", i).is_some_and(|r| r != "mention")
+                            })
+                            .filter_map(|&i| frame.get("doc_id", i))
+                            .collect()
+                    };
+                    let (all, party) = (docs(false).len() as u64, docs(true).len() as u64);
+                    n = all;
+                    values.extend([
+                        Value::Count(all),
+                        Value::Count(party),
+                        Value::Count(all - party),
+                        if party == 0 {
+                            Value::Null
+                        } else {
+                            Value::Num(all as f64 / party as f64)
+                        },
+                    ]);
+                }
+                share => {
+                    let field = share.trim_start_matches("share:");
+                    for col in names {
+                        let value = col.split_once(':').map(|x| x.1).unwrap_or("");
+                        let k = idx
+                            .iter()
+                            .filter(|&&i| match (frame.get(field, i), joined(field)) {
+                                (Some(v), Some(sep)) => v.split(sep).any(|x| x == value),
+                                (Some(v), None) => v == value,
+                                (None, _) => false,
+                            })
+                            .count() as u64;
+                        values.push(Value::Share(k, idx.len() as u64));
+                    }
+                }
+            }
+        }
+        rows.push(Row {
+            values,
+            n,
+            below_min_n: n < q.spec.min_n,
+        });
+    }
+    sort_rows(&mut rows, &columns, &q.sort, q.keys.len());
+    if let Some(limit) = q.spec.limit {
+        rows.truncate(limit);
+    }
+    let kept: BTreeSet<String> = rows.iter().map(|r| row_label(r, q.keys.len())).collect();
+    curves.retain(|c| kept.contains(&c.label));
+    curves.sort_by(|a, b| a.label.cmp(&b.label));
+    Ok(Table {
+        name: q.name.clone(),
+        title: q.spec.title.clone(),
+        description: q.spec.description.clone(),
+        query_path: q.path.clone(),
+        query_text: q.text.clone(),
+        columns,
+        rows,
+        min_n: q.spec.min_n,
+        notes,
+        figure: q.spec.figure.clone(),
+        curves,
+        rows_read: keep.len() as u64,
+    })
+}
+
+/// The group label of a row, as used for curves.
+pub fn row_label(r: &Row, keys: usize) -> String {
+    if keys == 0 {
+        return "all".into();
+    }
+    r.values[..keys]
+        .iter()
+        .map(|v| {
+            if let Value::Text(t) = v {
+                t.clone()
+            } else {
+                String::new()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
+fn rate(k: u64, n: u64) -> Value {
+    wilson(k, n).map_or(Value::Null, Value::Rate)
+}
+
+fn exact_latencies(frame: &Frame, idx: &[usize]) -> Vec<f64> {
+    idx.iter()
+        .filter(|&&i| {
+            frame.get("responded", i) == Some("yes")
+                && frame.get("latency_kind", i) == Some("exact")
+        })
+        .filter_map(|&i| frame.f("latency_seconds")[i])
+        .collect()
+}
+
+/// The path of a switch: the customer's first channel, then the channels the company moved
+/// them to (or, without a redirect, the channels in order).
+fn switch_path(frame: &Frame, i: usize) -> String {
+    match (frame.get("first_channel", i), frame.get("redirect_to", i)) {
+        (first, Some(to)) => format!("{}>{to}", first.unwrap_or("?")),
+        _ => frame.get("channels", i).unwrap_or("?").to_string(),
+    }
+}
+
+fn sort_rows(rows: &mut [Row], columns: &[ColumnDef], sort: &[(String, bool)], keys: usize) {
+    let idx: Vec<(usize, bool)> = sort
+        .iter()
+        .filter_map(|(name, desc)| {
+            columns
+                .iter()
+                .position(|c| &c.name == name)
+                .map(|i| (i, *desc))
+        })
+        .collect();
+    let num = |v: &Value| -> Option<f64> {
+        match v {
+            Value::Count(c) => Some(*c as f64),
+            Value::Num(x) => Some(*x),
+            Value::Rate(r) => Some(r.p),
+            Value::Share(k, n) if *n > 0 => Some(*k as f64 / *n as f64),
+            _ => None,
+        }
+    };
+    let cmp_values = |a: &Value, b: &Value| -> std::cmp::Ordering {
+        match (num(a), num(b)) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Greater,
+            (None, Some(_)) => std::cmp::Ordering::Less,
+            (None, None) => match (a, b) {
+                (Value::Text(x), Value::Text(y)) => x.cmp(y),
+                _ => std::cmp::Ordering::Equal,
+            },
+        }
+    };
+    rows.sort_by(|a, b| {
+        for &(i, desc) in &idx {
+            let o = cmp_values(&a.values[i], &b.values[i]);
+            let o = if desc { o.reverse() } else { o };
+            if o != std::cmp::Ordering::Equal {
+                return o;
+            }
+        }
+        // Ties (and no sort keys): group keys ascending, so the order never depends on input.
+        (0..keys)
+            .map(|i| cmp_values(&a.values[i], &b.values[i]))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+}
+
+fn key_column(k: &GroupKey) -> String {
+    match k {
+        GroupKey::Field(f) => f.clone(),
+        GroupKey::Bucket(b, _) => format!("__{b}"),
+    }
+}
+
+/// Scans the query's table with polars: projection, equality and time filters pushed down,
+/// time buckets computed, then the columns handed over as plain vectors.
+fn load(index: &Path, q: &Query) -> Result<Frame> {
+    let path = index
+        .join("tables")
+        .join(format!("{}.parquet", q.spec.table));
+    if !path.exists() {
+        return Err(Error::Index {
+            path: index.to_path_buf(),
+            message: format!(
+                "has no tables/{}.parquet; rebuild it with `replyscope index`",
+                q.spec.table
+            ),
+        });
+    }
+    let (_, fields, time_col) = spec::TABLES
+        .iter()
+        .find(|(t, ..)| *t == q.spec.table)
+        .expect("validated table");
+    let schema_cols: Vec<String> = {
+        let f = std::fs::File::open(&path).map_err(Error::io(&path, "cannot open"))?;
+        let mut r = ParquetReader::new(f);
+        r.schema()?.iter_names().map(|n| n.to_string()).collect()
+    };
+    let args = ScanArgsParquet {
+        glob: false,
+        ..ScanArgsParquet::default()
+    };
+    let mut lf = LazyFrame::scan_parquet(PlRefPath::new(path.display().to_string()), args)?;
+    let bool_field = |f: &str| matches!(f, "switched" | "inbound");
+    for (field, values) in q.filters.iter().filter(|(f, _)| joined(f).is_none()) {
+        let mut pred: Option<Expr> = None;
+        for v in values {
+            let e = if bool_field(field) {
+                col(field.as_str()).eq(lit(v == "true"))
+            } else {
+                col(field.as_str()).eq(lit(v.clone()))
+            };
+            pred = Some(match pred {
+                None => e,
+                Some(p) => p.or(e),
+            });
+        }
+        if let Some(p) = pred {
+            lf = lf.filter(p);
+        }
+    }
+    let stamp = |s: &str| -> Result<Expr> {
+        let t = crate::ingest::date::parse(s, None).map_err(Error::Usage)?;
+        Ok(lit(t.timestamp_millis()).cast(DataType::Datetime(TimeUnit::Milliseconds, None)))
+    };
+    if let Some(s) = &q.since {
+        lf = lf.filter(col(*time_col).gt_eq(stamp(s)?));
+    }
+    if let Some(u) = &q.until {
+        lf = lf.filter(col(*time_col).lt(stamp(u)?));
+    }
+    let mut wanted: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+    for extra in ["latency_seconds", "censor_seconds"] {
+        if schema_cols.iter().any(|c| c == extra) {
+            wanted.push(extra.into());
+        }
+    }
+    for (f, _) in &q.filters {
+        if !wanted.contains(f) {
+            wanted.push(f.clone());
+        }
+    }
+    for k in &q.keys {
+        if let GroupKey::Field(f) = k {
+            if !wanted.contains(f) {
+                wanted.push(f.clone());
+            }
+        }
+    }
+    for w in &wanted {
+        if !schema_cols.contains(w) {
+            return Err(Error::Index {
+                path: path.clone(),
+                message: format!("has no column {w:?}; rebuild the index"),
+            });
+        }
+    }
+    let mut exprs: Vec<Expr> = wanted.iter().map(|w| col(w.as_str())).collect();
+    for k in &q.keys {
+        if let GroupKey::Bucket(b, field) = k {
+            let fmt = match b.as_str() {
+                "day" => "%Y-%m-%d",
+                "week" => "%G-W%V",
+                "month" => "%Y-%m",
+                _ => "%Y",
+            };
+            exprs.push(
+                col(field.as_str())
+                    .dt()
+                    .strftime(fmt)
+                    .alias(key_column(k).as_str()),
+            );
+        }
+    }
+    let df = lf.select(exprs).collect()?;
+    let mut frame = Frame {
+        strings: BTreeMap::new(),
+        floats: BTreeMap::new(),
+        len: df.height(),
+    };
+    for c in df.columns() {
+        let name = c.name().to_string();
+        match c.dtype() {
+            DataType::Float64 | DataType::Float32 => {
+                let c = c.cast(&DataType::Float64)?;
+                frame.floats.insert(name, c.f64()?.iter().collect());
+            }
+            DataType::Datetime(..) => {
+                let c = c.cast(&DataType::Int64)?;
+                let v = c.i64()?.iter().map(|x| {
+                    x.map(|ms| {
+                        chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
+                            .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                            .unwrap_or_default()
+                    })
+                });
+                frame.strings.insert(name, v.collect());
+            }
+            _ => {
+                let c = c.cast(&DataType::String)?;
+                frame.strings.insert(
+                    name,
+                    c.str()?.iter().map(|v| v.map(str::to_string)).collect(),
+                );
+            }
+        }
+    }
+    Ok(frame)
+}
+
+const NOTE_STORIES: &str = "stories: rows in the cell (interactions: one customer-company story each; a company only mentioned in passing is never an interaction).";
+const NOTE_RESPONSE: &str = "response_rate = answered / (answered + unanswered), Wilson 95% interval. unknown (the answer lies outside the corpus, or the text does not say) is counted apart and left out of the rate.";
+const NOTE_LATENCY: &str = "latency: exact time to first response (company's first reply time minus the opening post's time) among answered thread interactions; median and p90 by linear interpolation (type 7), in seconds.";
+const NOTE_KM: &str = "kaplan_meier: time to first response with unanswered conversations censored at the corpus's last timestamp; km_median is the first time the share still unanswered falls to 50% or below (empty if it never does); km_within_T = 1 - S(T).";
+const NOTE_BOUND: &str = "latency_bound: for stories whose text states a response time, the share answered within T among those where the statement decides it (\"within 5 minutes\" decides <= 1h; \"after three weeks\" decides > 1h; \"before a live person picked up\" decides nothing); Wilson 95% interval.";
+const NOTE_SWITCH: &str = "switch_rate = stories in which the company moved the customer to another channel (a redirect such as \"DM us\", or an answer on a different channel than the customer's first) / stories, Wilson 95% interval.";
+const NOTE_PATHS: &str = "top_switch_paths: the three most frequent switch paths (customer's first channel > channels the company moved them to), with counts.";
+const NOTE_RESOLUTION: &str = "resolution_rate = resolved / (resolved + unresolved), Wilson 95% interval; resolution_unknown counted apart.";
+const NOTE_ROLES: &str = "roles: documents naming the company (a naive count), documents where it is party to a story, documents that only mention it; naive_inflation = named / party.";
+const NOTE_SHARE: &str = "field:value columns: share of the cell's stories with that value (k of n); for lists (channels, moves, redirect_to), stories containing it.";
+
+/// The set of document ids a table holds, for tests and tools.
+pub fn ids_in(frame_ids: &[Option<String>]) -> HashSet<String> {
+    frame_ids.iter().flatten().cloned().collect()
+}

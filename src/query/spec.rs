@@ -1,0 +1,447 @@
+//! The query file format: one table per TOML file. Engine-neutral: it names tables, fields
+//! and metrics, never polars code, so another engine could run the same file.
+//!
+//! ```toml
+//! name = "response_by_company"           # file stem if omitted; names the output files
+//! title = "Response rate and speed by company"
+//! description = "Thread interactions only."
+//! table = "interactions"                 # interactions | mentions | documents
+//! search = '"direct message" OR dm'      # optional: only documents matching this count
+//! group_by = ["company"]                 # fields, or time buckets: "month(opened_at)"
+//! metrics = ["stories", "response_rate", "latency", "kaplan_meier"]
+//! answered_within = ["1h", "24h"]        # durations for kaplan_meier and latency_bound
+//! sort = ["-stories", "company"]         # '-' for descending; default: group_by fields
+//! min_n = 5                              # cells with fewer stories are marked
+//! limit = 20                             # rows kept after sorting
+//! figure = "response_rate"               # optional SVG: response_rate | kaplan_meier
+//!
+//! [filter]                               # field = value or [values]; since/until on time
+//! basis = "thread"
+//! since = "2017-10-01"
+//! ```
+
+use crate::tag::rules::line_of;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// What a query file says.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryFile {
+    /// Table name; the file stem when omitted.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Title shown above the table.
+    pub title: String,
+    /// A sentence under the title.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Which table it reads.
+    pub table: String,
+    /// Full-text restriction (tantivy syntax).
+    #[serde(default)]
+    pub search: Option<String>,
+    /// Filters: field = value or list of values; `since` and `until` on the time column.
+    #[serde(default)]
+    pub filter: BTreeMap<String, toml::Value>,
+    /// Group-by fields or time buckets.
+    #[serde(default)]
+    pub group_by: Vec<String>,
+    /// Metrics, in column order.
+    pub metrics: Vec<String>,
+    /// Durations for answered-within columns.
+    #[serde(default)]
+    pub answered_within: Vec<String>,
+    /// Sort keys; '-' prefix for descending.
+    #[serde(default)]
+    pub sort: Vec<String>,
+    /// Smallest number of stories for a reliable cell.
+    #[serde(default = "default_min_n")]
+    pub min_n: u64,
+    /// Rows kept.
+    #[serde(default)]
+    pub limit: Option<usize>,
+    /// Figure to draw.
+    #[serde(default)]
+    pub figure: Option<String>,
+}
+
+fn default_min_n() -> u64 {
+    5
+}
+
+/// Tables a query can read, with their fields and time column.
+pub const TABLES: &[(&str, &[&str], &str)] = &[
+    (
+        "interactions",
+        &[
+            "id",
+            "doc_id",
+            "source",
+            "kind",
+            "basis",
+            "company",
+            "channels",
+            "first_channel",
+            "response_channel",
+            "responded",
+            "latency_kind",
+            "moves",
+            "redirect_to",
+            "switched",
+            "resolution",
+            "sentiment",
+            "opened_at",
+        ],
+        "opened_at",
+    ),
+    (
+        "mentions",
+        &[
+            "doc_id", "source", "set", "label", "role", "actor", "target", "rule",
+        ],
+        "",
+    ),
+    (
+        "documents",
+        &["id", "source", "kind", "author", "inbound", "created_at"],
+        "created_at",
+    ),
+];
+
+/// Metrics and the tables they apply to.
+pub const METRICS: &[(&str, &[&str])] = &[
+    ("stories", &["interactions", "mentions", "documents"]),
+    ("response_rate", &["interactions"]),
+    ("latency", &["interactions"]),
+    ("kaplan_meier", &["interactions"]),
+    ("latency_bound", &["interactions"]),
+    ("channel_switch_rate", &["interactions"]),
+    ("switch_paths", &["interactions"]),
+    ("resolution_rate", &["interactions"]),
+    ("share:responded", &["interactions"]),
+    ("share:resolution", &["interactions"]),
+    ("share:sentiment", &["interactions"]),
+    ("share:moves", &["interactions"]),
+    ("share:channels", &["interactions"]),
+    ("share:redirect_to", &["interactions"]),
+    ("share:basis", &["interactions"]),
+    ("share:latency_kind", &["interactions"]),
+    ("roles", &["mentions"]),
+];
+
+/// Time buckets for group_by.
+pub const BUCKETS: &[&str] = &["day", "week", "month", "year"];
+
+/// A group-by key: a field, or a time bucket of the time column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupKey {
+    /// A plain field.
+    Field(String),
+    /// `bucket(field)`.
+    Bucket(String, String),
+}
+
+impl GroupKey {
+    /// The column header.
+    pub fn header(&self) -> String {
+        match self {
+            GroupKey::Field(f) => f.clone(),
+            GroupKey::Bucket(b, _) => b.clone(),
+        }
+    }
+}
+
+/// A validated query.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// Output name.
+    pub name: String,
+    /// Query file path as given.
+    pub path: String,
+    /// The file's text, recorded in every output's manifest.
+    pub text: String,
+    /// What the file says.
+    pub spec: QueryFile,
+    /// Parsed group keys.
+    pub keys: Vec<GroupKey>,
+    /// Parsed filters: field -> accepted values.
+    pub filters: Vec<(String, Vec<String>)>,
+    /// since / until as given.
+    pub since: Option<String>,
+    /// Exclusive upper bound.
+    pub until: Option<String>,
+    /// answered_within in seconds, with their labels.
+    pub within: Vec<(String, f64)>,
+    /// (field, descending).
+    pub sort: Vec<(String, bool)>,
+}
+
+/// Reads and validates a query file. Errors name the file, the line and what was expected.
+pub fn parse(path: &str, text: &str) -> Result<Query, String> {
+    let spec: QueryFile = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        format!(
+            "{path}: {}{}",
+            line.map(|l| format!("line {l}: ")).unwrap_or_default(),
+            e.message().trim_end()
+        )
+    })?;
+    let at = |needle: &str| {
+        line_of(text, needle)
+            .map(|l| format!("line {l}: "))
+            .unwrap_or_default()
+    };
+    let err = |needle: &str, msg: String| format!("{path}: {}{msg}", at(needle));
+    let (_, fields, time_col) =
+        TABLES
+            .iter()
+            .find(|(t, ..)| *t == spec.table)
+            .ok_or_else(|| {
+                err(
+                    "table",
+                    format!(
+                        "unknown table {:?} (known: interactions, mentions, documents)",
+                        spec.table
+                    ),
+                )
+            })?;
+    let known =
+        |f: &str| fields.contains(&f) || f.starts_with("given_") && spec.table == "documents";
+    let name = spec.name.clone().unwrap_or_else(|| {
+        std::path::Path::new(path)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "query".into())
+    });
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(err(
+            "name",
+            format!(
+                "name {name:?} must be letters, digits, '_' or '-' (it names the output files)"
+            ),
+        ));
+    }
+    let mut keys = Vec::new();
+    for g in &spec.group_by {
+        let key = match g.split_once('(') {
+            Some((bucket, rest)) => {
+                let field = rest
+                    .strip_suffix(')')
+                    .ok_or_else(|| err(g, format!("group_by {g:?}: expected bucket(field)")))?;
+                if !BUCKETS.contains(&bucket) {
+                    return Err(err(
+                        g,
+                        format!(
+                            "group_by {g:?}: unknown time bucket {bucket:?} (known: {})",
+                            BUCKETS.join(", ")
+                        ),
+                    ));
+                }
+                if time_col.is_empty() || field != *time_col {
+                    return Err(err(
+                        g,
+                        format!(
+                            "group_by {g:?}: table {} has time column {:?}",
+                            spec.table, time_col
+                        ),
+                    ));
+                }
+                GroupKey::Bucket(bucket.to_string(), field.to_string())
+            }
+            None if known(g) => GroupKey::Field(g.clone()),
+            None => {
+                return Err(err(
+                    g,
+                    format!(
+                        "group_by: unknown field {g:?} of table {} (known: {})",
+                        spec.table,
+                        fields.join(", ")
+                    ),
+                ))
+            }
+        };
+        keys.push(key);
+    }
+    let mut filters = Vec::new();
+    let (mut since, mut until) = (None, None);
+    for (field, value) in &spec.filter {
+        let values: Vec<String> = match value {
+            toml::Value::String(s) => vec![s.clone()],
+            toml::Value::Boolean(b) => vec![b.to_string()],
+            toml::Value::Array(items) => items
+                .iter()
+                .map(|v| match v {
+                    toml::Value::String(s) => Ok(s.clone()),
+                    toml::Value::Boolean(b) => Ok(b.to_string()),
+                    other => Err(err(
+                        field,
+                        format!("filter {field}: {other} is not a string"),
+                    )),
+                })
+                .collect::<Result<_, _>>()?,
+            other => {
+                return Err(err(
+                    field,
+                    format!(
+                        "filter {field}: expected a string or a list of strings, found {other}"
+                    ),
+                ))
+            }
+        };
+        match field.as_str() {
+            "since" | "until" => {
+                if time_col.is_empty() {
+                    return Err(err(
+                        field,
+                        format!("filter {field}: table {} has no time column", spec.table),
+                    ));
+                }
+                let v = values.into_iter().next().unwrap_or_default();
+                crate::ingest::date::parse(&v, None)
+                    .map_err(|e| err(field, format!("filter {field}: {e}")))?;
+                if field == "since" {
+                    since = Some(v)
+                } else {
+                    until = Some(v)
+                }
+            }
+            f if known(f) => filters.push((f.to_string(), values)),
+            f => {
+                return Err(err(
+                    f,
+                    format!(
+                        "filter: unknown field {f:?} of table {} (known: {}, since, until)",
+                        spec.table,
+                        fields.join(", ")
+                    ),
+                ))
+            }
+        }
+    }
+    if spec.metrics.is_empty() {
+        return Err(err(
+            "metrics",
+            "metrics is empty; expected at least \"stories\"".into(),
+        ));
+    }
+    for m in &spec.metrics {
+        match METRICS.iter().find(|(name, _)| name == m) {
+            Some((_, tables)) if tables.contains(&spec.table.as_str()) => {}
+            Some(_) => {
+                return Err(err(
+                    m,
+                    format!("metric {m:?} does not apply to table {}", spec.table),
+                ))
+            }
+            None => {
+                let known: Vec<&str> = METRICS.iter().map(|(n, _)| *n).collect();
+                return Err(err(
+                    m,
+                    format!("unknown metric {m:?} (known: {})", known.join(", ")),
+                ));
+            }
+        }
+    }
+    let mut within = Vec::new();
+    for w in &spec.answered_within {
+        let secs = super::metrics::parse_duration(w)
+            .ok_or_else(|| err(w, format!("answered_within {w:?}: expected a duration like \"30m\", \"1h\", \"24h\", \"7d\"")))?;
+        within.push((w.clone(), secs));
+    }
+    let mut sort = Vec::new();
+    for s in &spec.sort {
+        let (field, desc) = match s.strip_prefix('-') {
+            Some(f) => (f.to_string(), true),
+            None => (s.clone(), false),
+        };
+        sort.push((field, desc));
+    }
+    if let Some(f) = &spec.figure {
+        if !["response_rate", "kaplan_meier"].contains(&f.as_str()) {
+            return Err(err(
+                "figure",
+                format!("unknown figure {f:?} (known: response_rate, kaplan_meier)"),
+            ));
+        }
+        if !spec.metrics.contains(f) {
+            return Err(err(
+                "figure",
+                format!("figure {f:?} needs the metric {f:?} in metrics"),
+            ));
+        }
+    }
+    Ok(Query {
+        name,
+        path: path.to_string(),
+        text: text.to_string(),
+        spec,
+        keys,
+        filters,
+        since,
+        until,
+        within,
+        sort,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OK: &str = "title = \"T\"\ntable = \"interactions\"\ngroup_by = [\"company\", \"month(opened_at)\"]\nmetrics = [\"stories\", \"response_rate\"]\nanswered_within = [\"1h\"]\nsort = [\"-stories\"]\n[filter]\nbasis = \"thread\"\nsince = \"2017-10-01\"\n";
+
+    #[test]
+    fn parses_groups_filters_and_sort() {
+        let q = parse("queries/x.toml", OK).unwrap();
+        assert_eq!(q.name, "x");
+        assert_eq!(
+            q.keys,
+            vec![
+                GroupKey::Field("company".into()),
+                GroupKey::Bucket("month".into(), "opened_at".into())
+            ]
+        );
+        assert_eq!(
+            q.filters,
+            vec![("basis".to_string(), vec!["thread".to_string()])]
+        );
+        assert_eq!(q.within, vec![("1h".to_string(), 3600.0)]);
+        assert_eq!(q.sort, vec![("stories".to_string(), true)]);
+    }
+
+    #[test]
+    fn errors_name_file_line_and_the_known_ones() {
+        let e = parse("q.toml", &OK.replace("group_by", "groupby")).unwrap_err();
+        assert!(
+            e.starts_with("q.toml: line 3: unknown field `groupby`, expected one of"),
+            "{e}"
+        );
+        let e = parse("q.toml", &OK.replace("\"company\",", "\"compnay\",")).unwrap_err();
+        assert!(e.starts_with("q.toml: line 3: group_by: unknown field \"compnay\" of table interactions (known: id, doc_id"), "{e}");
+        let e = parse("q.toml", &OK.replace("basis = ", "basys = ")).unwrap_err();
+        assert!(e.contains("line 8: filter: unknown field \"basys\""), "{e}");
+        let e = parse(
+            "q.toml",
+            &OK.replace("\"response_rate\"", "\"reponse_rate\""),
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("line 4: unknown metric \"reponse_rate\" (known: stories, response_rate"),
+            "{e}"
+        );
+        let e = parse("q.toml", &OK.replace("month(", "quarter(")).unwrap_err();
+        assert!(e.contains("unknown time bucket \"quarter\""), "{e}");
+        let e = parse("q.toml", &OK.replace("\"1h\"", "\"1 hour\"")).unwrap_err();
+        assert!(
+            e.contains("answered_within \"1 hour\": expected a duration"),
+            "{e}"
+        );
+    }
+}

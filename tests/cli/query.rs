@@ -1,0 +1,254 @@
+//! `replyscope run` and `replyscope query`: outputs in every format, determinism across runs
+//! and thread counts, broken query files, index reuse.
+
+use super::util::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn run_seeds(t: &TestDir, extra: &[&str]) -> Output {
+    let corpus = repo().join("corpus/corpus.toml");
+    let queries = repo().join("queries");
+    let mut args = vec![
+        "run",
+        "--corpus",
+        corpus.to_str().unwrap(),
+        "--queries",
+        queries.to_str().unwrap(),
+        "--index",
+        "ix",
+        "--out",
+        "out",
+    ];
+    args.extend_from_slice(extra);
+    t.run(args)
+}
+
+#[test]
+fn run_on_the_seed_stories_writes_every_format_with_provenance() {
+    let t = TestDir::new();
+    let o = run_seeds(&t, &[]);
+    assert!(o.code <= 1, "{o:?}");
+    let out = files(&t.path().join("out"));
+    for name in [
+        "response_by_company",
+        "channel_switches",
+        "outcomes_by_company",
+        "monthly",
+        "mentions_vs_subjects",
+        "response_by_channel",
+    ] {
+        for ext in ["md", "csv", "json", "tex", "manifest.json"] {
+            assert!(
+                out.contains_key(&format!("{name}.{ext}")),
+                "{name}.{ext} missing: {:?}",
+                out.keys()
+            );
+        }
+    }
+    assert!(out.contains_key("response_by_company.svg"));
+    let md = String::from_utf8(out["response_by_company.md"].clone()).unwrap();
+    assert!(
+        md.starts_with("## Response rate and time to first response by company"),
+        "{md}"
+    );
+    assert!(md.contains("| zappos"), "{md}");
+    assert!(md.contains("regenerate: replyscope query ix"), "{md}");
+    let m: serde_json::Value =
+        serde_json::from_slice(&out["response_by_company.manifest.json"]).unwrap();
+    assert_eq!(
+        m["index_fingerprint"],
+        manifest(&t.path().join("ix"))["fingerprint"]
+    );
+    assert!(m["query"]
+        .as_str()
+        .unwrap()
+        .contains("table = \"interactions\""));
+    assert!(m["generated_at"].as_str().is_some());
+    // A passing mention never becomes an interaction: the naive count is larger.
+    let mv = String::from_utf8(out["mentions_vs_subjects.csv"].clone()).unwrap();
+    assert!(mv.lines().any(|l| l.starts_with("honda,1,0,1,")), "{mv}");
+    assert!(
+        o.stderr
+            .contains("response_by_company.toml -> out/response_by_company.*"),
+        "{}",
+        o.stderr
+    );
+
+    // Second run: nothing changed, so the index is reused; tables are byte-identical.
+    let o = run_seeds(&t, &[]);
+    assert!(o.stderr.contains("is up to date"), "{}", o.stderr);
+    let again = files(&t.path().join("out"));
+    for (name, bytes) in &out {
+        if !name.ends_with("manifest.json") {
+            assert_eq!(bytes, &again[name], "{name} changed between identical runs");
+        }
+    }
+}
+
+#[test]
+fn tables_and_parquet_are_identical_at_any_thread_count() {
+    let t = TestDir::new();
+    let data = fixture("corpora/twcs_head1000.csv");
+    let manifest_path = repo().join("corpus/twcs.toml");
+    let queries = repo().join("queries");
+    let mut outputs = Vec::new();
+    for threads in ["1", "8"] {
+        // Same relative paths in two folders, so provenance lines are the same too.
+        let cwd = t.path().join(format!("t{threads}"));
+        std::fs::create_dir_all(&cwd).unwrap();
+        let o = t.run_in(
+            &cwd,
+            [
+                "run",
+                "--threads",
+                threads,
+                "--corpus",
+                manifest_path.to_str().unwrap(),
+                "--data",
+                data.to_str().unwrap(),
+                "--queries",
+                queries.to_str().unwrap(),
+                "--index",
+                "ix",
+                "--out",
+                "out",
+            ],
+        );
+        assert_eq!(o.code, 0, "{o:?}");
+        outputs.push((files(&cwd.join("out")), files(&cwd.join("ix/tables"))));
+    }
+    let ((a, pa), (b, pb)) = (&outputs[0], &outputs[1]);
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in a {
+        if !name.ends_with("manifest.json") {
+            assert!(
+                bytes == &b[name],
+                "{name} differs between --threads 1 and 8"
+            );
+        }
+    }
+    for (name, bytes) in pa {
+        assert!(
+            bytes == &pb[name],
+            "{name} differs between --threads 1 and 8"
+        );
+    }
+    assert!(
+        a.contains_key("response_time_curves.svg"),
+        "KM figure drawn for thread data"
+    );
+}
+
+#[test]
+fn a_broken_query_file_is_reported_and_the_others_still_run() {
+    let t = TestDir::new();
+    assert!(run_seeds(&t, &[]).code <= 1);
+    t.write(
+        "q/good.toml",
+        "title = \"Good\"\ntable = \"interactions\"\nmetrics = [\"stories\"]\n",
+    );
+    t.write("q/typo.toml", "title = \"Bad\"\ntable = \"interactions\"\ngroup_by = [\"compnay\"]\nmetrics = [\"stories\"]\n");
+    t.write(
+        "q/key.toml",
+        "title = \"Bad\"\ntable = \"interactions\"\nmetric = [\"stories\"]\n",
+    );
+    let o = t.run([
+        "query",
+        "ix",
+        "q/good.toml",
+        "q/typo.toml",
+        "q/key.toml",
+        "--out",
+        "qo",
+    ]);
+    assert_eq!(
+        o.code, 2,
+        "exit status = number of failed query files: {o:?}"
+    );
+    assert!(o.stderr.contains("q/typo.toml: line 3: group_by: unknown field \"compnay\" of table interactions (known: id, doc_id, source, kind, basis, company,"), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("q/key.toml: line 3: unknown field `metric`, expected one of"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("2 of 3 query files failed"),
+        "{}",
+        o.stderr
+    );
+    assert!(t.path().join("qo/good.md").exists());
+}
+
+#[test]
+fn refuses_to_write_into_a_folder_that_is_not_ours() {
+    let t = TestDir::new();
+    assert!(run_seeds(&t, &[]).code <= 1);
+    t.write("thesis/chapter1.tex", "draft");
+    let q = repo().join("queries/monthly.toml");
+    let o = t.run(["query", "ix", q.to_str().unwrap(), "--out", "thesis"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr
+            .contains("thesis: exists and is not a replyscope output folder"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(
+        std::fs::read_dir(t.path().join("thesis")).unwrap().count(),
+        1
+    );
+}
+
+#[test]
+fn run_rebuilds_when_an_input_changes() {
+    let t = TestDir::new();
+    std::fs::create_dir_all(t.path().join("c/posts")).unwrap();
+    t.write("c/corpus.toml", "version = 1\n[[source]]\nname = \"p\"\npath = \"posts/*.txt\"\nformat = \"text\"\nkind = \"blog\"\n");
+    t.write(
+        "c/posts/a.txt",
+        "I tweeted @Zappos_Service and within 10 minutes they replied.\n",
+    );
+    let queries = repo().join("queries");
+    let run = || {
+        t.run([
+            "run",
+            "--corpus",
+            "c/corpus.toml",
+            "--queries",
+            queries.to_str().unwrap(),
+            "--index",
+            "ix",
+            "--out",
+            "out",
+        ])
+    };
+    assert_eq!(run().code, 0);
+    assert!(run().stderr.contains("up to date"));
+    t.write(
+        "c/posts/b.txt",
+        "I emailed Comcast twice and never heard back.\n",
+    );
+    let o = run();
+    assert!(
+        !o.stderr.contains("up to date") && o.stderr.contains("2 records read"),
+        "{}",
+        o.stderr
+    );
+    let csv = std::fs::read_to_string(t.path().join("out/response_by_company.csv")).unwrap();
+    assert!(csv.contains("comcast,1,0,1,0,0,"), "{csv}");
+}

@@ -1,0 +1,282 @@
+//! Tagging: the seed stories' subjects and mentions, evidence in `tag` and `explain`, the
+//! tagger's scores on the gold set, agreement with the labels a data set gives, rule errors.
+
+use super::util::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn seed_stories_tell_subjects_from_passing_mentions() {
+    let t = TestDir::new();
+    let corpus = repo().join("corpus/corpus.toml");
+    assert_eq!(
+        t.run(["index", "--corpus", corpus.to_str().unwrap(), "--out", "ix"])
+            .code,
+        0
+    );
+    let tags = table(&t.path().join("ix"), "mentions");
+    let col = |n: &str| tags.column(n).unwrap().str().unwrap().clone();
+    let (doc, set_, label, role) = (col("doc_id"), col("set"), col("label"), col("role"));
+    let mut party: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut named: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for i in 0..tags.height() {
+        if set_.get(i) != Some("company") {
+            continue;
+        }
+        let d = doc
+            .get(i)
+            .unwrap()
+            .trim_start_matches("seeds:")
+            .split('_')
+            .next()
+            .unwrap()
+            .to_string();
+        named
+            .entry(d.clone())
+            .or_default()
+            .insert(label.get(i).unwrap().to_string());
+        if role.get(i) != Some("mention") {
+            party
+                .entry(d)
+                .or_default()
+                .insert(label.get(i).unwrap().to_string());
+        }
+    }
+    let mentions = |d: &str| -> BTreeSet<String> {
+        named
+            .get(d)
+            .cloned()
+            .unwrap_or_default()
+            .difference(&party.get(d).cloned().unwrap_or_default())
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        party.get("000").cloned().unwrap_or_default(),
+        set(&["general_motors"])
+    );
+    assert_eq!(
+        party.get("001").cloned().unwrap_or_default(),
+        set(&["wirefly"])
+    );
+    assert_eq!(
+        mentions("001"),
+        set(&[
+            "att",
+            "blackberry",
+            "comcast",
+            "dell",
+            "honda",
+            "lg",
+            "pepsi",
+            "southwest_airlines"
+        ])
+    );
+    assert_eq!(party.get("002").cloned().unwrap_or_default(), set(&[]));
+    assert_eq!(
+        mentions("002"),
+        set(&["better_business_bureau", "detroit_news"])
+    );
+    assert_eq!(
+        party.get("003").cloned().unwrap_or_default(),
+        set(&["disney", "lego", "united_airlines"])
+    );
+    assert_eq!(mentions("003"), set(&["marketwired"]));
+    assert_eq!(
+        party.get("004").cloned().unwrap_or_default(),
+        set(&["zappos"])
+    );
+    assert_eq!(
+        mentions("004"),
+        set(&[
+            "google",
+            "morevisibility",
+            "starbucks",
+            "tweet_alarm",
+            "tweetbeep"
+        ])
+    );
+
+    // explain shows each tag with its span and rule, and the interaction with its evidence.
+    let o = t.run(["explain", "ix", "seeds:000_fdbd4c938871ac11.txt"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(
+        o.stdout.contains("company    general_motors role=subject"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout
+            .contains("\"@GMCustomerSvc\"  (company.handle:general_motors + role.service."),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("latency    at_most seconds=300"),
+        "{}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("evidence latency"), "{}", o.stdout);
+    let o = t.run(["explain", "ix", "seeds:nope"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("has no document \"seeds:nope\""),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn tag_prints_every_tag_with_evidence_and_rule() {
+    let t = TestDir::new();
+    let seed = repo().join("corpus/seeds/004_97d3d5276ba1948e.txt");
+    let o = t.run(["tag", seed.to_str().unwrap()]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(o.stdout.contains("\"@Zappos_Service\""), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("(latency.at_most.within)"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("interaction input#zappos (text)"),
+        "{}",
+        o.stdout
+    );
+    let o = t.run(["tag", seed.to_str().unwrap(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let text = std::fs::read_to_string(&seed).unwrap();
+    for tag in v["tags"].as_array().unwrap() {
+        let (s, e) = (
+            tag["start"].as_u64().unwrap() as usize,
+            tag["end"].as_u64().unwrap() as usize,
+        );
+        assert!(
+            s <= e && e <= text.len() && text.is_char_boundary(s) && text.is_char_boundary(e),
+            "{tag}"
+        );
+        assert!(!tag["rule"].as_str().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn gold_set_scores_stay_at_or_above_the_targets() {
+    let t = TestDir::new();
+    let gold = repo().join("tests/gold/gold.jsonl");
+    let o = t.run_in(
+        &repo(),
+        ["eval", "--gold", gold.to_str().unwrap(), "--format", "json"],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let r: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let g = &r["gold"];
+    let f = |path: &[&str]| path.iter().fold(g, |v, k| &v[*k]).as_f64().unwrap();
+    assert!(g["documents"].as_u64().unwrap() >= 60);
+    assert!(
+        f(&["company", "f1"]) >= 0.95,
+        "company F1 {}",
+        f(&["company", "f1"])
+    );
+    assert!(
+        f(&["channel", "f1"]) >= 0.90,
+        "channel F1 {}",
+        f(&["channel", "f1"])
+    );
+    assert!(
+        f(&["responded", "accuracy"]) >= 0.90,
+        "responded accuracy {}",
+        f(&["responded", "accuracy"])
+    );
+    assert_eq!(
+        f(&["latency", "accuracy"]),
+        1.0,
+        "every stated latency bound is read right"
+    );
+    assert_eq!(
+        g["latency_spurious"], 0,
+        "no latency where the text states none"
+    );
+}
+
+#[test]
+fn airline_tweets_address_the_airline_the_data_set_gives() {
+    let t = TestDir::new();
+    assert_eq!(
+        t.index_data("airline.toml", "corpora/airline_tweets.csv", "ix")
+            .code,
+        1,
+        "three duplicate ids"
+    );
+    let o = t.run(["eval", "--index", "ix", "--format", "json"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    let r: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let company = r["given"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["label"] == "company")
+        .unwrap();
+    assert_eq!(company["n"], 202);
+    assert!(company["rate"].as_f64().unwrap() >= 0.99, "{company}");
+    // The data set's "Delta" label is kept as written beside the mapped value.
+    let docs = table(&t.path().join("ix"), "documents");
+    let metas = docs.column("meta").unwrap().str().unwrap().clone();
+    assert!(metas
+        .iter()
+        .flatten()
+        .any(|m| m.contains("\"given_company_raw\":\"Delta\"")));
+}
+
+#[test]
+fn a_bad_rule_file_stops_the_run_with_file_line_and_reason() {
+    let t = TestDir::new();
+    t.write(
+        "rules/channels.toml",
+        "version = 1\n[[rule]]\nid = \"channel.phone.x\"\nlabel = \"phone\"\npattern = '(call'\n",
+    );
+    let corpus = repo().join("corpus/corpus.toml");
+    let o = t.run([
+        "index",
+        "--corpus",
+        corpus.to_str().unwrap(),
+        "--out",
+        "ix",
+        "--rules",
+        "rules",
+    ]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains(
+            "rules/channels.toml: line 3: rule \"channel.phone.x\": bad pattern: regex parse error"
+        ),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        !t.path().join("ix").exists(),
+        "nothing is built when a rule file is bad"
+    );
+    t.write(
+        "companies.toml",
+        "version = 1\n[[company]]\nid = \"acme\"\nname = \"Acme\"\naliasses = [\"Acme\"]\n",
+    );
+    let o = t.run([
+        "index",
+        "--corpus",
+        corpus.to_str().unwrap(),
+        "--out",
+        "ix",
+        "--companies",
+        "companies.toml",
+    ]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr
+            .contains("companies.toml: line 5: unknown field `aliasses`, expected one of"),
+        "{}",
+        o.stderr
+    );
+}
