@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::ingest::{self, Sink};
 use crate::model::{Document, Interaction, Reject, TagSet};
 use crate::tag::{self, Lexicons, TaggedDoc};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -171,89 +172,46 @@ impl Builder {
             threads: stats,
         })
     }
-
-    fn tantivy_doc(&self, t: &TaggedDoc) -> TantivyDocument {
-        let f = &self.fields;
-        let doc = &t.doc;
-        let mut d = TantivyDocument::default();
-        d.add_text(f.id, &doc.id);
-        d.add_text(f.source, &doc.source);
-        d.add_text(f.kind, &doc.kind);
-        if let Some(a) = &doc.author {
-            d.add_text(f.author, a);
-        }
-        if let Some(title) = &doc.title {
-            d.add_text(f.title, title);
-        }
-        d.add_text(f.text, &doc.text);
-        if let Some(c) = doc.created_at {
-            d.add_date(
-                f.created_at,
-                tantivy::DateTime::from_timestamp_secs(c.timestamp()),
-            );
-        }
-        if let Some(u) = &doc.url {
-            d.add_text(f.url, u);
-        }
-        let mut seen = std::collections::BTreeSet::new();
-        let parties: std::collections::BTreeSet<&str> = t
-            .tags
-            .iter()
-            .filter(|x| {
-                x.set == TagSet::Company && x.role.is_some_and(crate::model::Role::is_party)
-            })
-            .map(|x| x.label.as_str())
-            .collect();
-        for tag in &t.tags {
-            let (field, value) = match tag.set {
-                TagSet::Company if parties.contains(tag.label.as_str()) => {
-                    (f.company, tag.label.clone())
-                }
-                TagSet::Company => (f.mention, tag.label.clone()),
-                TagSet::Channel => (f.channel, tag.label.clone()),
-                TagSet::Latency => continue,
-                set => (f.outcome, format!("{}:{}", set.as_str(), tag.label)),
-            };
-            if seen.insert((field, value.clone())) {
-                d.add_text(field, value);
-            }
-        }
-        d
-    }
 }
 
 impl Sink for Builder {
     fn documents(&mut self, docs: Vec<Document>) -> Result<()> {
-        let tagged = tag::tag_all(&self.lexicons, docs);
-        for t in tagged {
-            let tdoc = self.tantivy_doc(&t);
+        // Tagging and turning each document into its index entry and table rows run in
+        // parallel; only handing them to the writers is sequential (and keeps input order).
+        let (lex, fields, threaded) = (&self.lexicons, self.fields, &self.threaded);
+        let prepared: Vec<_> = docs
+            .into_par_iter()
+            .map(|doc| {
+                let TaggedDoc {
+                    doc,
+                    tags,
+                    interactions,
+                } = lex.tag(doc);
+                let tdoc = tantivy_doc(&fields, &doc, &tags);
+                let post = threaded
+                    .contains(&doc.source)
+                    .then(|| tag::threads::ThreadPost::from_tagged(lex, &doc, &tags));
+                let rows: Vec<tables::MentionRow> = tags
+                    .into_iter()
+                    .map(|tag| tables::MentionRow {
+                        surface: doc.text.get(tag.start..tag.end).unwrap_or("").to_string(),
+                        doc_id: doc.id.clone(),
+                        source: doc.source.clone(),
+                        tag,
+                    })
+                    .collect();
+                (doc, tdoc, post, rows, interactions)
+            })
+            .collect();
+        for (doc, tdoc, post, rows, interactions) in prepared {
             self.writer.add_document(tdoc)?;
-            let TaggedDoc {
-                doc,
-                tags,
-                interactions,
-            } = t;
-            if self.threaded.contains(&doc.source) {
+            if let Some(post) = post {
                 self.threads.observe(&doc);
-                self.thread_posts
-                    .push(tag::threads::ThreadPost::from_tagged(
-                        &self.lexicons,
-                        &TaggedDoc {
-                            doc: doc.clone(),
-                            tags: tags.clone(),
-                            interactions: Vec::new(),
-                        },
-                    ));
+                self.thread_posts.push(post);
             }
-            for tag in tags {
-                let surface = doc.text.get(tag.start..tag.end).unwrap_or("").to_string();
+            for row in rows {
                 self.tags += 1;
-                self.mentions.push(tables::MentionRow {
-                    doc_id: doc.id.clone(),
-                    source: doc.source.clone(),
-                    tag,
-                    surface,
-                })?;
+                self.mentions.push(row)?;
             }
             for i in interactions {
                 self.interactions.push(i)?;
@@ -428,4 +386,49 @@ fn sync_dir(dir: &Path) {
     if let Ok(f) = File::open(dir) {
         let _ = f.sync_all();
     }
+}
+
+/// The search-index entry of a tagged document.
+fn tantivy_doc(f: &schema::Fields, doc: &Document, tags: &[crate::model::Tag]) -> TantivyDocument {
+    let mut d = TantivyDocument::default();
+    d.add_text(f.id, &doc.id);
+    d.add_text(f.source, &doc.source);
+    d.add_text(f.kind, &doc.kind);
+    if let Some(a) = &doc.author {
+        d.add_text(f.author, a);
+    }
+    if let Some(title) = &doc.title {
+        d.add_text(f.title, title);
+    }
+    d.add_text(f.text, &doc.text);
+    if let Some(c) = doc.created_at {
+        d.add_date(
+            f.created_at,
+            tantivy::DateTime::from_timestamp_secs(c.timestamp()),
+        );
+    }
+    if let Some(u) = &doc.url {
+        d.add_text(f.url, u);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let parties: std::collections::BTreeSet<&str> = tags
+        .iter()
+        .filter(|x| x.set == TagSet::Company && x.role.is_some_and(crate::model::Role::is_party))
+        .map(|x| x.label.as_str())
+        .collect();
+    for tag in tags {
+        let (field, value) = match tag.set {
+            TagSet::Company if parties.contains(tag.label.as_str()) => {
+                (f.company, tag.label.clone())
+            }
+            TagSet::Company => (f.mention, tag.label.clone()),
+            TagSet::Channel => (f.channel, tag.label.clone()),
+            TagSet::Latency => continue,
+            set => (f.outcome, format!("{}:{}", set.as_str(), tag.label)),
+        };
+        if seen.insert((field, value.clone())) {
+            d.add_text(field, value);
+        }
+    }
+    d
 }

@@ -337,13 +337,21 @@ impl Lexicons {
             })
         };
         let first_outcome = tags.len();
+        // One pass each says which rules can match at all; only those are run.
+        let outcome_hits = self.outcomes.any.matches(text);
+        let channel_hits = self.channels.any.matches(text);
         for (set, kind) in [
             ("responded", TagSet::Responded),
             ("move", TagSet::Move),
             ("resolution", TagSet::Resolution),
             ("sentiment", TagSet::Sentiment),
         ] {
-            for r in self.outcomes.get(set) {
+            for r in self
+                .outcomes
+                .get(set)
+                .iter()
+                .filter(|r| outcome_hits.matched(r.index))
+            {
                 for m in r.regex.find_iter(text) {
                     let mut t = tag(kind, r, m.start(), m.end(), None);
                     match kind {
@@ -396,7 +404,12 @@ impl Lexicons {
             .iter()
             .flat_map(|r| r.regex.find_iter(text).map(|m| (m.start(), m.end())))
             .collect();
-        for r in self.channels.get("channel") {
+        for r in self
+            .channels
+            .get("channel")
+            .iter()
+            .filter(|r| channel_hits.matched(r.index))
+        {
             for m in r.regex.find_iter(text) {
                 let (a, b) = (m.start(), m.end());
                 if vetoes.iter().any(|&(s, e)| s <= a && b <= e)
@@ -433,7 +446,12 @@ impl Lexicons {
             }
         }
         let first_latency = tags.len();
-        for r in self.outcomes.get("latency") {
+        for r in self
+            .outcomes
+            .get("latency")
+            .iter()
+            .filter(|r| outcome_hits.matched(r.index))
+        {
             for caps in r.regex.captures_iter(text) {
                 let m = caps.get(0).expect("group 0");
                 let seconds = if r.label == "bounded" {

@@ -12,8 +12,8 @@
 //!   exact. A negative or missing delay is left empty with the reason in `problem`.
 //! - An unanswered conversation is censored at the corpus's last timestamp.
 
-use super::{Lexicons, TaggedDoc};
-use crate::model::{Evidence, Interaction, Responded, Role, TagSet};
+use super::Lexicons;
+use crate::model::{Document, Evidence, Interaction, Responded, Role, Tag, TagSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -39,8 +39,7 @@ pub struct ThreadPost {
 
 impl ThreadPost {
     /// Keeps what the thread stage needs of a tagged post.
-    pub fn from_tagged(lex: &Lexicons, t: &TaggedDoc) -> ThreadPost {
-        let d = &t.doc;
+    pub fn from_tagged(lex: &Lexicons, d: &Document, tags: &[Tag]) -> ThreadPost {
         let company = d
             .author
             .as_deref()
@@ -50,7 +49,7 @@ impl ThreadPost {
         let mut moves = Vec::new();
         let mut resolution = None;
         let mut sentiment = (0, 0);
-        for tag in &t.tags {
+        for tag in tags {
             match tag.set {
                 TagSet::Company
                     if matches!(tag.role, Some(Role::Addressee | Role::Subject))
