@@ -83,8 +83,7 @@ pub struct Builder {
     documents: tables::TableWriter<Document>,
     mentions: tables::TableWriter<tables::MentionRow>,
     interactions: tables::TableWriter<Interaction>,
-    threads: threads::Threads,
-    thread_posts: Vec<tag::threads::ThreadPost>,
+    threads: tag::threads::ThreadStore,
     /// Sources whose documents carry reply links; only they go into the threads table.
     threaded: Vec<String>,
     rejects: BufWriter<File>,
@@ -136,8 +135,7 @@ impl Builder {
             documents: tables::documents(&tables_dir.join("documents.parquet"), given_labels)?,
             mentions: tables::mentions(&tables_dir.join("mentions.parquet"))?,
             interactions: tables::interactions(&tables_dir.join("interactions.parquet"))?,
-            threads: threads::Threads::default(),
-            thread_posts: Vec::new(),
+            threads: tag::threads::ThreadStore::default(),
             threaded,
             rejects: BufWriter::new(rejects),
             tags: 0,
@@ -152,17 +150,17 @@ impl Builder {
         self.rejects
             .flush()
             .map_err(Error::io(&rejects_path, "cannot write"))?;
-        let (thread_interactions, stats) = tag::threads::interactions(&self.thread_posts);
-        for i in thread_interactions {
-            self.interactions.push(i)?;
-        }
+        // Finish the tables ingest filled first, so their buffers are gone before the thread
+        // stage builds its indexes.
+        self.documents.finish()?;
+        let interactions_table = &mut self.interactions;
+        let stats = tag::threads::interactions(&self.threads, &mut |i| interactions_table.push(i))?;
         let thread_posts = if self.threads.is_empty() {
             0
         } else {
-            self.threads
-                .write(&self.dir.join("tables").join("threads.parquet"))?
+            threads::write(&self.threads, &self.dir.join("tables").join("threads.parquet"))?
         };
-        self.documents.finish()?;
+        drop(self.threads);
         let tags = self.mentions.finish()?;
         let interactions = self.interactions.finish()?;
         Ok(TableCounts {
@@ -190,7 +188,7 @@ impl Sink for Builder {
                 let tdoc = tantivy_doc(&fields, &doc, &tags);
                 let post = threaded
                     .contains(&doc.source)
-                    .then(|| tag::threads::ThreadPost::from_tagged(lex, &doc, &tags));
+                    .then(|| tag::threads::PostDraft::from_tagged(lex, &doc, &tags));
                 let rows: Vec<tables::MentionRow> = tags
                     .into_iter()
                     .map(|tag| tables::MentionRow {
@@ -206,8 +204,7 @@ impl Sink for Builder {
         for (doc, tdoc, post, rows, interactions) in prepared {
             self.writer.add_document(tdoc)?;
             if let Some(post) = post {
-                self.threads.observe(&doc);
-                self.thread_posts.push(post);
+                self.threads.push(post);
             }
             for row in rows {
                 self.tags += 1;

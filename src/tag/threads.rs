@@ -18,88 +18,288 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
 
-/// What the thread stage keeps of one reply-linked post.
+/// What the thread stage needs of one reply-linked post, as made by the tagging workers.
+/// [`ThreadStore::push`] keeps it in a compact form.
 #[derive(Debug, Clone)]
-pub struct ThreadPost {
+pub struct PostDraft {
     id: String,
     source: String,
     kind: String,
     author: Option<String>,
+    /// The author's company, when the author is a company account.
+    company: Option<String>,
     inbound: Option<bool>,
     created_at: Option<DateTime<Utc>>,
     in_reply_to: Option<String>,
+    conversation_id: Option<String>,
     replies: Vec<String>,
-    /// The author's company, when the author is a company account.
-    company: Option<String>,
-    addressees: Vec<(String, usize, usize, String)>,
+    addressee: Option<(String, usize, usize, String)>,
     moves: Vec<(String, Option<String>, usize, usize, String)>,
     resolution: Option<(String, usize, usize, String)>,
     sentiment: (u32, u32),
 }
 
-impl ThreadPost {
+impl PostDraft {
     /// Keeps what the thread stage needs of a tagged post.
-    pub fn from_tagged(lex: &Lexicons, d: &Document, tags: &[Tag]) -> ThreadPost {
+    pub fn from_tagged(lex: &Lexicons, d: &Document, tags: &[Tag]) -> PostDraft {
         let company = d
             .author
             .as_deref()
             .and_then(|a| lex.gazetteer.by_handle(a))
             .map(|e| lex.gazetteer.root_id(e).to_string());
-        let mut addressees: Vec<(String, usize, usize, String)> = Vec::new();
+        let mut addressee = None;
         let mut moves = Vec::new();
         let mut resolution = None;
         let mut sentiment = (0, 0);
         for tag in tags {
             match tag.set {
-                TagSet::Company
-                    if matches!(tag.role, Some(Role::Addressee | Role::Subject))
-                        && !addressees.iter().any(|(c, ..)| c == &tag.label) =>
-                {
-                    addressees.push((tag.label.clone(), tag.start, tag.end, tag.rule.clone()));
+                TagSet::Company if addressee.is_none() && matches!(tag.role, Some(Role::Addressee | Role::Subject)) => {
+                    addressee = Some((tag.label.clone(), tag.start, tag.end, tag.rule.clone()));
                 }
-                TagSet::Move => moves.push((
-                    tag.label.clone(),
-                    tag.target.clone(),
-                    tag.start,
-                    tag.end,
-                    tag.rule.clone(),
-                )),
-                TagSet::Resolution => {
-                    resolution = Some((tag.label.clone(), tag.start, tag.end, tag.rule.clone()))
-                }
+                TagSet::Move => moves.push((tag.label.clone(), tag.target.clone(), tag.start, tag.end, tag.rule.clone())),
+                TagSet::Resolution => resolution = Some((tag.label.clone(), tag.start, tag.end, tag.rule.clone())),
                 TagSet::Sentiment if tag.label == "positive" => sentiment.0 += 1,
                 TagSet::Sentiment => sentiment.1 += 1,
                 _ => {}
             }
         }
-        ThreadPost {
+        PostDraft {
             id: d.id.clone(),
             source: d.source.clone(),
             kind: d.kind.clone(),
             author: d.author.clone(),
+            company,
             inbound: d.thread.inbound,
             created_at: d.created_at,
             in_reply_to: d.thread.in_reply_to.clone(),
+            conversation_id: d.thread.conversation_id.clone(),
             replies: d.thread.replies.clone(),
-            company,
-            addressees,
+            addressee,
             moves,
             resolution,
             sentiment,
         }
     }
+}
 
-    fn is_company(&self) -> bool {
-        match self.inbound {
-            Some(inbound) => !inbound,
-            None => self.company.is_some(),
+/// Marks "no symbol" and "no time".
+const NONE: u32 = u32::MAX;
+const NO_TIME: i64 = i64::MIN;
+
+/// A string in the store's arena.
+#[derive(Debug, Clone, Copy, Default)]
+struct Span {
+    start: u64,
+    len: u32,
+}
+
+/// One post as kept: strings in one arena, everything else as small numbers and interned
+/// symbols, so millions of posts fit in memory (about 120 bytes each plus their ids).
+#[derive(Debug, Clone)]
+struct Post {
+    id: Span,
+    /// in_reply_to; len 0 when none.
+    parent: Span,
+    /// Listed replies: replies[reply_start..reply_start + reply_count].
+    reply_start: u32,
+    reply_count: u16,
+    created_ms: i64,
+    /// 0 unknown, 1 customer, 2 company.
+    inbound: u8,
+    /// The author is a company account the gazetteer knows.
+    known_company: bool,
+    source: u32,
+    kind: u32,
+    /// The author's company id, or the author's handle in lower case when it is not in the
+    /// gazetteer (NONE without an author).
+    company: u32,
+    /// First company addressed: company (NONE when none), start, end, rule.
+    addressee: [u32; 4],
+    /// Moves: moves[move_start..move_start + move_count].
+    move_start: u32,
+    move_count: u16,
+    /// Last resolution cue: label (NONE when none), start, end, rule.
+    resolution: [u32; 4],
+    pos: u16,
+    neg: u16,
+}
+
+/// Posts per chunk: chunks never move once filled, so the store grows without copying and
+/// wastes at most one chunk.
+const CHUNK: usize = 1 << 16;
+
+/// Every reply-linked post of the corpus, kept compactly until ingest ends.
+#[derive(Debug, Default)]
+pub struct ThreadStore {
+    chunks: Vec<Vec<Post>>,
+    len: usize,
+    arena: String,
+    replies: Vec<Span>,
+    moves: Vec<[u32; 5]>,
+    conversations: HashMap<u32, Box<str>>,
+    symbols: Vec<Box<str>>,
+    index: HashMap<Box<str>, u32>,
+}
+
+impl ThreadStore {
+    fn sym(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        let i = self.symbols.len() as u32;
+        self.symbols.push(s.into());
+        self.index.insert(s.into(), i);
+        i
+    }
+
+    fn name(&self, sym: u32) -> &str {
+        &self.symbols[sym as usize]
+    }
+
+    fn keep(&mut self, s: &str) -> Span {
+        let span = Span { start: self.arena.len() as u64, len: s.len().min(u32::MAX as usize) as u32 };
+        self.arena.push_str(&s[..span.len as usize]);
+        span
+    }
+
+    fn text(&self, span: Span) -> &str {
+        &self.arena[span.start as usize..span.start as usize + span.len as usize]
+    }
+
+    fn post(&self, i: usize) -> &Post {
+        &self.chunks[i / CHUNK][i % CHUNK]
+    }
+
+    /// Keeps one post.
+    pub fn push(&mut self, d: PostDraft) {
+        let company = match (&d.company, &d.author) {
+            (Some(c), _) => self.sym(c),
+            (None, Some(a)) => self.sym(&a.to_ascii_lowercase()),
+            (None, None) => NONE,
+        };
+        let span = |x: usize| x.min(u32::MAX as usize) as u32;
+        let addressee = match &d.addressee {
+            Some((c, s, e, r)) => [self.sym(c), span(*s), span(*e), self.sym(r)],
+            None => [NONE, 0, 0, 0],
+        };
+        let move_start = self.moves.len() as u32;
+        for (l, t, s, e, r) in d.moves.iter().take(u16::MAX as usize) {
+            let m = [self.sym(l), t.as_deref().map_or(NONE, |t| self.sym(t)), span(*s), span(*e), self.sym(r)];
+            self.moves.push(m);
+        }
+        let resolution = match &d.resolution {
+            Some((l, s, e, r)) => [self.sym(l), span(*s), span(*e), self.sym(r)],
+            None => [NONE, 0, 0, 0],
+        };
+        let reply_start = self.replies.len() as u32;
+        for r in d.replies.iter().take(u16::MAX as usize) {
+            let kept = self.keep(r);
+            self.replies.push(kept);
+        }
+        let i = self.len as u32;
+        if let Some(c) = &d.conversation_id {
+            self.conversations.insert(i, c.as_str().into());
+        }
+        let post = Post {
+            id: self.keep(&d.id),
+            parent: d.in_reply_to.as_deref().map(|p| self.keep(p)).unwrap_or_default(),
+            reply_start,
+            reply_count: d.replies.len().min(u16::MAX as usize) as u16,
+            created_ms: d.created_at.map_or(NO_TIME, |t| t.timestamp_millis()),
+            inbound: match d.inbound {
+                None => 0,
+                Some(true) => 1,
+                Some(false) => 2,
+            },
+            known_company: d.company.is_some(),
+            source: self.sym(&d.source),
+            kind: self.sym(&d.kind),
+            company,
+            addressee,
+            move_start,
+            move_count: d.moves.len().min(u16::MAX as usize) as u16,
+            resolution,
+            pos: d.sentiment.0.min(u16::MAX as u32) as u16,
+            neg: d.sentiment.1.min(u16::MAX as u32) as u16,
+        };
+        if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        self.chunks.last_mut().expect("just pushed").push(post);
+        self.len += 1;
+    }
+
+    /// Posts kept.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when no post was kept.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The in-corpus parent of each post (NONE when it replies to nothing, to a post outside
+    /// the corpus, or to itself), and the index of every id.
+    pub fn parents(&self) -> (Vec<u32>, HashMap<&str, u32>) {
+        let ids: HashMap<&str, u32> = (0..self.len).map(|i| (self.id(i), i as u32)).collect();
+        let parents = (0..self.len)
+            .map(|i| match self.parent_id(i).and_then(|r| ids.get(r)) {
+                Some(&q) if q as usize != i => q,
+                _ => NONE,
+            })
+            .collect();
+        (parents, ids)
+    }
+
+    /// Post id.
+    pub fn id(&self, i: usize) -> &str {
+        self.text(self.post(i).id)
+    }
+
+    /// The post's own parent id, if any (in the corpus or not).
+    pub fn parent_id(&self, i: usize) -> Option<&str> {
+        let p = self.post(i).parent;
+        (p.len > 0).then(|| self.text(p))
+    }
+
+    /// The conversation id the source gave, if any.
+    pub fn given_conversation(&self, i: usize) -> Option<&str> {
+        self.conversations.get(&(i as u32)).map(|c| &**c)
+    }
+
+    /// Replies the source lists.
+    pub fn replies_listed(&self, i: usize) -> usize {
+        self.post(i).reply_count as usize
+    }
+
+    fn replies(&self, i: usize) -> impl Iterator<Item = &str> {
+        let p = self.post(i);
+        let start = p.reply_start as usize;
+        self.replies[start..start + p.reply_count as usize].iter().map(|s| self.text(*s))
+    }
+
+    fn moves_of(&self, i: usize) -> &[[u32; 5]] {
+        let p = self.post(i);
+        &self.moves[p.move_start as usize..p.move_start as usize + p.move_count as usize]
+    }
+
+    fn is_company(&self, i: usize) -> bool {
+        let p = self.post(i);
+        match p.inbound {
+            1 => false,
+            2 => true,
+            _ => p.known_company,
         }
     }
 
-    fn company_id(&self) -> String {
-        self.company
-            .clone()
-            .unwrap_or_else(|| self.author.clone().unwrap_or_default().to_ascii_lowercase())
+    fn time(&self, i: usize) -> Option<DateTime<Utc>> {
+        let ms = self.post(i).created_ms;
+        if ms == NO_TIME {
+            None
+        } else {
+            DateTime::from_timestamp_millis(ms)
+        }
     }
 }
 
@@ -118,94 +318,98 @@ pub struct ThreadStats {
     pub bad_delays: u64,
 }
 
-/// Builds the interactions of all reply-linked posts.
-pub fn interactions(posts: &[ThreadPost]) -> (Vec<Interaction>, ThreadStats) {
-    let mut stats = ThreadStats {
-        posts: posts.len() as u64,
-        ..ThreadStats::default()
-    };
-    let index: HashMap<&str, usize> = posts
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.id.as_str(), i))
-        .collect();
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); posts.len()];
-    let mut has_parent = vec![false; posts.len()];
-    for (i, p) in posts.iter().enumerate() {
-        if let Some(&parent) = p.in_reply_to.as_deref().and_then(|r| index.get(r)) {
-            if parent != i {
-                children[parent].push(i);
-                has_parent[i] = true;
-            }
+/// Builds the interactions of all reply-linked posts and hands each to `emit`, in post
+/// order, so they need not all be held at once.
+pub fn interactions(
+    store: &ThreadStore,
+    emit: &mut dyn FnMut(Interaction) -> crate::Result<()>,
+) -> crate::Result<ThreadStats> {
+    let n = store.len();
+    let mut stats = ThreadStats { posts: n as u64, ..ThreadStats::default() };
+    let (parents, index) = store.parents();
+    // Children in compressed form: child_start[p]..child_start[p + 1] indexes child_list.
+    let mut child_start = vec![0u32; n + 1];
+    for &q in &parents {
+        if q != NONE {
+            child_start[q as usize + 1] += 1;
         }
     }
-    let corpus_end = posts.iter().filter_map(|p| p.created_at).max();
-    let mut out = Vec::new();
-    let mut seen = vec![false; posts.len()];
-    for (i, p) in posts.iter().enumerate() {
-        if p.is_company() || has_parent[i] {
+    for k in 1..child_start.len() {
+        child_start[k] += child_start[k - 1];
+    }
+    let mut fill = child_start.clone();
+    let mut child_list = vec![0u32; child_start[n] as usize];
+    for (i, &q) in parents.iter().enumerate() {
+        if q != NONE {
+            child_list[fill[q as usize] as usize] = i as u32;
+            fill[q as usize] += 1;
+        }
+    }
+    drop(fill);
+    let children = |p: usize| child_list[child_start[p] as usize..child_start[p + 1] as usize].iter().map(|&c| c as usize);
+    let corpus_end = (0..n).filter_map(|i| store.time(i)).max();
+    let mut seen = vec![false; n];
+    for i in 0..n {
+        let p = store.post(i);
+        if store.is_company(i) || parents[i] != NONE {
             continue;
         }
         stats.openings += 1;
         // Every post below the opening, without revisiting (bad data can hold cycles).
         let mut below = Vec::new();
-        let mut stack = children[i].clone();
+        let mut stack: Vec<usize> = children(i).collect();
         seen[i] = true;
         while let Some(c) = stack.pop() {
             if std::mem::replace(&mut seen[c], true) {
                 continue;
             }
             below.push(c);
-            stack.extend(children[c].iter().copied());
+            stack.extend(children(c));
         }
         for &c in &below {
             seen[c] = false;
         }
         seen[i] = false;
-        below.sort_by(|&a, &b| {
-            (posts[a].created_at, &posts[a].id).cmp(&(posts[b].created_at, &posts[b].id))
-        });
-        let first_reply = below.iter().copied().find(|&c| posts[c].is_company());
+        below.sort_by(|&a, &b| (store.post(a).created_ms, store.id(a)).cmp(&(store.post(b).created_ms, store.id(b))));
+        let first_reply = below.iter().copied().find(|&c| store.is_company(c));
         let mut ev = Vec::new();
         let company = match first_reply {
             Some(r) => {
                 ev.push(Evidence {
                     field: "company".into(),
-                    doc: posts[r].id.clone(),
+                    doc: store.id(r).to_string(),
                     start: 0,
                     end: 0,
                     rule: "thread.first_company_reply".into(),
                 });
-                posts[r].company_id()
+                let c = store.post(r).company;
+                if c == NONE { String::new() } else { store.name(c).to_string() }
             }
-            None => match p.addressees.first() {
-                Some((c, s, e, rule)) => {
+            None => match p.addressee {
+                [c, s, e, rule] if c != NONE => {
                     ev.push(Evidence {
                         field: "company".into(),
-                        doc: p.id.clone(),
-                        start: *s,
-                        end: *e,
-                        rule: rule.clone(),
+                        doc: store.id(i).to_string(),
+                        start: s as usize,
+                        end: e as usize,
+                        rule: store.name(rule).to_string(),
                     });
-                    c.clone()
+                    store.name(c).to_string()
                 }
-                None => {
+                _ => {
                     stats.unaddressed += 1;
                     continue;
                 }
             },
         };
-        let listed_outside = std::iter::once(i).chain(below.iter().copied()).any(|k| {
-            posts[k]
-                .replies
-                .iter()
-                .any(|r| !index.contains_key(r.as_str()))
-        });
+        let listed_outside = std::iter::once(i)
+            .chain(below.iter().copied())
+            .any(|k| store.replies(k).any(|r| !index.contains_key(r)));
         let responded = match first_reply {
             Some(r) => {
                 ev.push(Evidence {
                     field: "responded".into(),
-                    doc: posts[r].id.clone(),
+                    doc: store.id(r).to_string(),
                     start: 0,
                     end: 0,
                     rule: "thread.reply_link".into(),
@@ -215,7 +419,7 @@ pub fn interactions(posts: &[ThreadPost]) -> (Vec<Interaction>, ThreadStats) {
             None if listed_outside => {
                 ev.push(Evidence {
                     field: "responded".into(),
-                    doc: p.id.clone(),
+                    doc: store.id(i).to_string(),
                     start: 0,
                     end: 0,
                     rule: "thread.reply_outside_corpus".into(),
@@ -225,7 +429,7 @@ pub fn interactions(posts: &[ThreadPost]) -> (Vec<Interaction>, ThreadStats) {
             None => {
                 ev.push(Evidence {
                     field: "responded".into(),
-                    doc: p.id.clone(),
+                    doc: store.id(i).to_string(),
                     start: 0,
                     end: 0,
                     rule: "thread.no_company_reply".into(),
@@ -233,9 +437,10 @@ pub fn interactions(posts: &[ThreadPost]) -> (Vec<Interaction>, ThreadStats) {
                 Responded::No
             }
         };
-        let responded_at = first_reply.and_then(|r| posts[r].created_at);
+        let responded_at = first_reply.and_then(|r| store.time(r));
+        let opened_at = store.time(i);
         let mut problem = None;
-        let latency = match (first_reply, p.created_at, responded_at) {
+        let latency = match (first_reply, opened_at, responded_at) {
             (None, ..) => None,
             (Some(_), Some(open), Some(reply)) => {
                 let secs = (reply - open).num_milliseconds() as f64 / 1000.0;
@@ -248,7 +453,7 @@ pub fn interactions(posts: &[ThreadPost]) -> (Vec<Interaction>, ThreadStats) {
                 } else {
                     ev.push(Evidence {
                         field: "latency".into(),
-                        doc: posts[first_reply.expect("some")].id.clone(),
+                        doc: store.id(first_reply.expect("some")).to_string(),
                         start: 0,
                         end: 0,
                         rule: "thread.timestamps".into(),
@@ -266,33 +471,36 @@ pub fn interactions(posts: &[ThreadPost]) -> (Vec<Interaction>, ThreadStats) {
         }
         let mut moves: Vec<String> = Vec::new();
         let mut redirect_to: Vec<String> = Vec::new();
-        let mut resolution: Option<(String, &str, usize, usize, String)> = None;
-        let (mut pos, mut neg) = p.sentiment;
+        let mut resolution: Option<(u32, &str, u32, u32, u32)> = None;
+        let (mut pos, mut neg) = (u32::from(p.pos), u32::from(p.neg));
         for &c in &below {
-            let post = &posts[c];
-            if post.is_company() {
-                for (label, target, s, e, rule) in &post.moves {
-                    if !moves.contains(label) {
-                        moves.push(label.clone());
+            let post = store.post(c);
+            if store.is_company(c) {
+                for &[label, target, s, e, rule] in store.moves_of(c) {
+                    let label = store.name(label);
+                    if !moves.iter().any(|m| m == label) {
+                        moves.push(label.to_string());
                         ev.push(Evidence {
                             field: "move".into(),
-                            doc: post.id.clone(),
-                            start: *s,
-                            end: *e,
-                            rule: rule.clone(),
+                            doc: store.id(c).to_string(),
+                            start: s as usize,
+                            end: e as usize,
+                            rule: store.name(rule).to_string(),
                         });
                     }
-                    if let Some(t) = target {
-                        if !redirect_to.contains(t) {
-                            redirect_to.push(t.clone());
+                    if target != NONE {
+                        let t = store.name(target);
+                        if !redirect_to.iter().any(|r| r == t) {
+                            redirect_to.push(t.to_string());
                         }
                     }
                 }
             } else {
-                pos += post.sentiment.0;
-                neg += post.sentiment.1;
-                if let Some((label, s, e, rule)) = &post.resolution {
-                    resolution = Some((label.clone(), &post.id, *s, *e, rule.clone()));
+                pos += u32::from(post.pos);
+                neg += u32::from(post.neg);
+                let [label, s, e, rule] = post.resolution;
+                if label != NONE {
+                    resolution = Some((label, store.id(c), s, e, rule));
                 }
             }
         }
@@ -302,11 +510,11 @@ pub fn interactions(posts: &[ThreadPost]) -> (Vec<Interaction>, ThreadStats) {
                 ev.push(Evidence {
                     field: "resolution".into(),
                     doc: doc.to_string(),
-                    start: s,
-                    end: e,
-                    rule,
+                    start: s as usize,
+                    end: e as usize,
+                    rule: store.name(rule).to_string(),
                 });
-                label
+                store.name(label).to_string()
             }
             None => "unknown".into(),
         };
@@ -318,17 +526,18 @@ pub fn interactions(posts: &[ThreadPost]) -> (Vec<Interaction>, ThreadStats) {
             (p, n) if n >= 2 * p => "negative",
             _ => "mixed",
         };
-        let censor_seconds = match (responded, corpus_end, p.created_at) {
+        let censor_seconds = match (responded, corpus_end, opened_at) {
             (Responded::No, Some(end), Some(open)) => {
                 Some(((end - open).num_milliseconds() as f64 / 1000.0).max(0.0))
             }
             _ => None,
         };
-        out.push(Interaction {
-            id: format!("{}#{company}", p.id),
-            doc_id: p.id.clone(),
-            source: p.source.clone(),
-            kind: p.kind.clone(),
+        stats.interactions += 1;
+        emit(Interaction {
+            id: format!("{}#{company}", store.id(i)),
+            doc_id: store.id(i).to_string(),
+            source: store.name(p.source).to_string(),
+            kind: store.name(p.kind).to_string(),
             basis: "thread".into(),
             company,
             channels: vec!["twitter".into()],
@@ -342,14 +551,13 @@ pub fn interactions(posts: &[ThreadPost]) -> (Vec<Interaction>, ThreadStats) {
             redirect_to,
             resolution,
             sentiment: sentiment.into(),
-            opened_at: p.created_at,
+            opened_at,
             responded_at,
             censor_seconds,
             posts: 1 + below.len() as u32,
             problem,
             evidence: ev,
-        });
+        })?;
     }
-    stats.interactions = out.len() as u64;
-    (out, stats)
+    Ok(stats)
 }
