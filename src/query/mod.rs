@@ -150,20 +150,51 @@ pub fn run_all(
 
 /// Columns of a loaded table, by name.
 struct Frame {
-    strings: BTreeMap<String, Vec<Option<String>>>,
+    strings: BTreeMap<String, Dict>,
     floats: BTreeMap<String, Vec<Option<f64>>>,
     len: usize,
 }
 
-impl Frame {
-    fn s(&self, name: &str) -> &[Option<String>] {
-        self.strings.get(name).map(Vec::as_slice).unwrap_or(&[])
+/// A text column, dictionary-encoded: each distinct value stored once, each row a code
+/// (u32::MAX for null). Millions of rows with a few hundred distinct companies or labels
+/// then cost four bytes each instead of an allocation each.
+#[derive(Default)]
+struct Dict {
+    values: Vec<String>,
+    codes: Vec<u32>,
+}
+
+impl Dict {
+    fn from_iter<'a>(it: impl Iterator<Item = Option<&'a str>>) -> Dict {
+        let mut index: std::collections::HashMap<&'a str, u32> = std::collections::HashMap::new();
+        let mut d = Dict::default();
+        for v in it {
+            let code = match v {
+                None => u32::MAX,
+                Some(s) => *index.entry(s).or_insert_with(|| {
+                    d.values.push(s.to_string());
+                    (d.values.len() - 1) as u32
+                }),
+            };
+            d.codes.push(code);
+        }
+        d
     }
+
+    fn get(&self, i: usize) -> Option<&str> {
+        match self.codes.get(i) {
+            Some(&c) if c != u32::MAX => Some(&self.values[c as usize]),
+            _ => None,
+        }
+    }
+}
+
+impl Frame {
     fn f(&self, name: &str) -> &[Option<f64>] {
         self.floats.get(name).map(Vec::as_slice).unwrap_or(&[])
     }
     fn get(&self, name: &str, i: usize) -> Option<&str> {
-        self.s(name).get(i).and_then(|v| v.as_deref())
+        self.strings.get(name).and_then(|d| d.get(i))
     }
 }
 
@@ -178,7 +209,7 @@ fn joined(field: &str) -> Option<&'static str> {
 
 /// Runs one query.
 pub fn run(index: &Path, q: &Query) -> Result<Table> {
-    let frame = load(index, q)?;
+    let (frame, roles) = load(index, q)?;
     let keep: Vec<usize> = match &q.spec.search {
         Some(s) => {
             let ids = crate::search::matching_ids(index, s)?;
@@ -222,6 +253,12 @@ pub fn run(index: &Path, q: &Query) -> Result<Table> {
             })
             .collect();
         groups.entry(key).or_default().push(i);
+    }
+    if let Some(map) = roles.as_ref().filter(|_| polars_only(q)) {
+        // Every metric was counted by polars: the groups are its groups.
+        for key in map.keys() {
+            groups.entry(key.clone()).or_default();
+        }
     }
     if q.keys.is_empty() && groups.is_empty() {
         groups.insert(Vec::new(), Vec::new());
@@ -472,15 +509,19 @@ pub fn run(index: &Path, q: &Query) -> Result<Table> {
                     ]);
                 }
                 "roles" => {
-                    let docs = |party: bool| -> BTreeSet<&str> {
-                        idx.iter()
-                            .filter(|&&i| {
-                                !party || frame.get("role", i).is_some_and(|r| r != "mention")
-                            })
-                            .filter_map(|&i| frame.get("doc_id", i))
-                            .collect()
+                    let (all, party) = match &roles {
+                        // Counted by polars (distinct documents per group), see `load`.
+                        Some(map) => map.get(key).copied().unwrap_or((0, 0)),
+                        None => {
+                            let docs = |party: bool| -> BTreeSet<&str> {
+                                idx.iter()
+                                    .filter(|&&i| !party || frame.get("role", i).is_some_and(|r| r != "mention"))
+                                    .filter_map(|&i| frame.get("doc_id", i))
+                                    .collect()
+                            };
+                            (docs(false).len() as u64, docs(true).len() as u64)
+                        }
                     };
-                    let (all, party) = (docs(false).len() as u64, docs(true).len() as u64);
                     n = all;
                     values.extend([
                         Value::Count(all),
@@ -635,7 +676,22 @@ fn key_column(k: &GroupKey) -> String {
 
 /// Scans the query's table with polars: projection, equality and time filters pushed down,
 /// time buckets computed, then the columns handed over as plain vectors.
-fn load(index: &Path, q: &Query) -> Result<Frame> {
+/// Distinct documents per group for the `roles` metric: (naming it, where it is party).
+type RolesMap = BTreeMap<Vec<String>, (u64, u64)>;
+
+/// Whether polars counts the `roles` metric (distinct documents per group) instead of the
+/// row loop: much less memory on millions of tags. Not with a full-text restriction, which
+/// is applied to rows afterwards.
+/// True when polars computes every metric of the query, so no row needs loading.
+fn polars_only(q: &Query) -> bool {
+    roles_in_polars(q) && q.spec.metrics.iter().all(|m| m == "roles")
+}
+
+fn roles_in_polars(q: &Query) -> bool {
+    q.spec.metrics.iter().any(|m| m == "roles") && q.spec.search.is_none() && q.keys.iter().all(|k| matches!(k, GroupKey::Field(_)))
+}
+
+fn load(index: &Path, q: &Query) -> Result<(Frame, Option<RolesMap>)> {
     let path = index
         .join("tables")
         .join(format!("{}.parquet", q.spec.table));
@@ -690,12 +746,38 @@ fn load(index: &Path, q: &Query) -> Result<Frame> {
     if let Some(u) = &q.until {
         lf = lf.filter(col(*time_col).lt(stamp(u)?));
     }
-    let mut wanted: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
-    for extra in ["latency_seconds", "censor_seconds"] {
-        if schema_cols.iter().any(|c| c == extra) {
-            wanted.push(extra.into());
+    let roles = if roles_in_polars(q) {
+        let keys: Vec<Expr> = q.keys.iter().map(|k| col(key_column(k).as_str()).cast(DataType::String)).collect();
+        let aggs = [
+            col("doc_id").n_unique().alias("__named"),
+            col("doc_id").filter(col("role").neq(lit("mention"))).n_unique().alias("__party"),
+        ];
+        let df = if keys.is_empty() { lf.clone().select(aggs).collect()? } else { lf.clone().group_by(keys).agg(aggs).collect()? };
+        let mut map = RolesMap::new();
+        let named = df.column("__named")?.cast(&DataType::UInt64)?;
+        let party = df.column("__party")?.cast(&DataType::UInt64)?;
+        let key_cols: Vec<Column> = q.keys.iter().map(|k| df.column(&key_column(k)).cloned()).collect::<std::result::Result<_, _>>()?;
+        for row in 0..df.height() {
+            let key: Vec<String> = key_cols
+                .iter()
+                .map(|c| match c.get(row) {
+                    Ok(AnyValue::String(s)) => s.to_string(),
+                    Ok(AnyValue::StringOwned(s)) => s.to_string(),
+                    _ => "(none)".to_string(),
+                })
+                .collect();
+            map.insert(key, (named.u64()?.get(row).unwrap_or(0), party.u64()?.get(row).unwrap_or(0)));
         }
+        Some(map)
+    } else {
+        None
+    };
+    if polars_only(q) {
+        let frame = Frame { strings: BTreeMap::new(), floats: BTreeMap::new(), len: 0 };
+        return Ok((frame, roles));
     }
+    // Only the columns this query's metrics, keys, filters and search read.
+    let mut wanted: Vec<String> = needed_columns(q).into_iter().filter(|c| fields.contains(&c.as_str()) || schema_cols.contains(c)).collect();
     for (f, _) in &q.filters {
         if !wanted.contains(f) {
             wanted.push(f.clone());
@@ -748,25 +830,60 @@ fn load(index: &Path, q: &Query) -> Result<Frame> {
             }
             DataType::Datetime(..) => {
                 let c = c.cast(&DataType::Int64)?;
-                let v = c.i64()?.iter().map(|x| {
-                    x.map(|ms| {
-                        chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
-                            .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                            .unwrap_or_default()
+                let v: Vec<Option<String>> = c
+                    .i64()?
+                    .iter()
+                    .map(|x| {
+                        x.map(|ms| {
+                            chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
+                                .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                                .unwrap_or_default()
+                        })
                     })
-                });
-                frame.strings.insert(name, v.collect());
+                    .collect();
+                frame.strings.insert(name, Dict::from_iter(v.iter().map(|s| s.as_deref())));
             }
             _ => {
                 let c = c.cast(&DataType::String)?;
-                frame.strings.insert(
-                    name,
-                    c.str()?.iter().map(|v| v.map(str::to_string)).collect(),
-                );
+                frame.strings.insert(name, Dict::from_iter(c.str()?.iter()));
             }
         }
     }
-    Ok(frame)
+    Ok((frame, roles))
+}
+
+/// The columns a query reads, besides its keys and filters.
+fn needed_columns(q: &Query) -> Vec<String> {
+    let mut cols: Vec<&str> = Vec::new();
+    if q.spec.search.is_some() {
+        cols.push(if q.spec.table == "documents" { "id" } else { "doc_id" });
+    }
+    for m in &q.spec.metrics {
+        let more: &[&str] = match m.as_str() {
+            "stories" => &[],
+            "response_rate" => &["responded"],
+            "latency" => &["responded", "latency_kind", "latency_seconds"],
+            "kaplan_meier" => &["responded", "latency_kind", "latency_seconds", "censor_seconds"],
+            "latency_bound" => &["basis", "latency_kind", "latency_seconds"],
+            "channel_switch_rate" => &["switched"],
+            "switch_paths" => &["switched", "first_channel", "redirect_to", "channels"],
+            "resolution_rate" => &["resolution"],
+            "roles" if roles_in_polars(q) => &[],
+            "roles" => &["doc_id", "role"],
+            share => {
+                cols.push(share.strip_prefix("share:").unwrap_or(share));
+                continue;
+            }
+        };
+        cols.extend_from_slice(more);
+    }
+    let mut out: Vec<String> = Vec::new();
+    for c in cols {
+        if !out.iter().any(|o| o == c) {
+            out.push(c.to_string());
+        }
+    }
+    out
 }
 
 const NOTE_STORIES: &str = "stories: rows in the cell (interactions: one customer-company story each; a company only mentioned in passing is never an interaction).";
