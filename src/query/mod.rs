@@ -511,7 +511,7 @@ pub fn run(index: &Path, q: &Query) -> Result<Table> {
                 "roles" => {
                     let (all, party) = match &roles {
                         // Counted by polars (distinct documents per group), see `load`.
-                        Some(map) => map.get(key).copied().unwrap_or((0, 0)),
+                        Some(map) => map.get(key).map_or((0, 0), |v| (v.0, v.1)),
                         None => {
                             let docs = |party: bool| -> BTreeSet<&str> {
                                 idx.iter()
@@ -576,7 +576,10 @@ pub fn run(index: &Path, q: &Query) -> Result<Table> {
         notes,
         figure: q.spec.figure.clone(),
         curves,
-        rows_read: keep.len() as u64,
+        rows_read: match roles.as_ref().filter(|_| polars_only(q)) {
+            Some(map) => map.values().map(|v| v.2).sum(),
+            None => keep.len() as u64,
+        },
     })
 }
 
@@ -677,7 +680,8 @@ fn key_column(k: &GroupKey) -> String {
 /// Scans the query's table with polars: projection, equality and time filters pushed down,
 /// time buckets computed, then the columns handed over as plain vectors.
 /// Distinct documents per group for the `roles` metric: (naming it, where it is party).
-type RolesMap = BTreeMap<Vec<String>, (u64, u64)>;
+/// Also the rows (tags) each group holds.
+type RolesMap = BTreeMap<Vec<String>, (u64, u64, u64)>;
 
 /// Whether polars counts the `roles` metric (distinct documents per group) instead of the
 /// row loop: much less memory on millions of tags. Not with a full-text restriction, which
@@ -750,6 +754,7 @@ fn load(index: &Path, q: &Query) -> Result<(Frame, Option<RolesMap>)> {
         let keys: Vec<Expr> = q.keys.iter().map(|k| col(key_column(k).as_str()).cast(DataType::String)).collect();
         let aggs = [
             col("doc_id").n_unique().alias("__named"),
+            len().alias("__rows"),
             col("doc_id").filter(col("role").neq(lit("mention"))).n_unique().alias("__party"),
         ];
         let df = if keys.is_empty() { lf.clone().select(aggs).collect()? } else { lf.clone().group_by(keys).agg(aggs).collect()? };
@@ -766,7 +771,8 @@ fn load(index: &Path, q: &Query) -> Result<(Frame, Option<RolesMap>)> {
                     _ => "(none)".to_string(),
                 })
                 .collect();
-            map.insert(key, (named.u64()?.get(row).unwrap_or(0), party.u64()?.get(row).unwrap_or(0)));
+            let rows = df.column("__rows")?.cast(&DataType::UInt64)?.u64()?.get(row).unwrap_or(0);
+            map.insert(key, (named.u64()?.get(row).unwrap_or(0), party.u64()?.get(row).unwrap_or(0), rows));
         }
         Some(map)
     } else {
