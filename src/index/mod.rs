@@ -158,7 +158,10 @@ impl Builder {
         let thread_posts = if self.threads.is_empty() {
             0
         } else {
-            threads::write(&self.threads, &self.dir.join("tables").join("threads.parquet"))?
+            threads::write(
+                &self.threads,
+                &self.dir.join("tables").join("threads.parquet"),
+            )?
         };
         drop(self.threads);
         let tags = self.mentions.finish()?;
@@ -326,9 +329,19 @@ impl Staging {
     }
 
     /// Moves the finished build into place and removes the old index.
+    ///
+    /// Where the system can swap two directories in one step (Linux), the index directory
+    /// exists at every moment: a run killed during the swap leaves the old or the new index
+    /// in place, and at most a stale directory that the next run removes. Elsewhere the old
+    /// index is moved aside first, and [`Staging::prepare`] restores it if the run dies
+    /// between the two renames.
     pub fn commit(self) -> Result<()> {
         sync_dir(&self.tmp);
         if self.target.exists() {
+            if exchange(&self.tmp, &self.target).is_ok() {
+                // The temporary directory now holds the old index.
+                return remove_dir(&self.tmp);
+            }
             std::fs::rename(&self.target, &self.old)
                 .map_err(Error::io(&self.target, "cannot move aside"))?;
         }
@@ -372,6 +385,19 @@ fn check_ours(dir: &Path) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// Swaps two directories atomically (`renameat2` with `RENAME_EXCHANGE`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(std::io::Error::from)
+}
+
+/// No atomic swap here: the caller falls back to two renames.
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 fn remove_dir(dir: &Path) -> Result<()> {

@@ -82,12 +82,34 @@ pub fn write(store: &ThreadStore, path: &Path) -> Result<u64> {
         Ok(DataFrame::new(
             rows.len(),
             vec![
-                Column::new("id".into(), rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>()),
-                Column::new("conversation_id".into(), rows.iter().map(|r| r.conversation_id.as_str()).collect::<Vec<_>>()),
-                Column::new("in_reply_to".into(), rows.iter().map(|r| r.in_reply_to.as_deref()).collect::<Vec<_>>()),
-                Column::new("parent_in_corpus".into(), rows.iter().map(|r| r.parent_in_corpus).collect::<Vec<_>>()),
-                Column::new("depth".into(), rows.iter().map(|r| r.depth).collect::<Vec<_>>()),
-                Column::new("replies_listed".into(), rows.iter().map(|r| r.replies_listed).collect::<Vec<_>>()),
+                Column::new(
+                    "id".into(),
+                    rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "conversation_id".into(),
+                    rows.iter()
+                        .map(|r| r.conversation_id.as_str())
+                        .collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "in_reply_to".into(),
+                    rows.iter()
+                        .map(|r| r.in_reply_to.as_deref())
+                        .collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "parent_in_corpus".into(),
+                    rows.iter().map(|r| r.parent_in_corpus).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "depth".into(),
+                    rows.iter().map(|r| r.depth).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "replies_listed".into(),
+                    rows.iter().map(|r| r.replies_listed).collect::<Vec<_>>(),
+                ),
             ],
         )?)
     })?;
@@ -95,7 +117,10 @@ pub fn write(store: &ThreadStore, path: &Path) -> Result<u64> {
         let parent = store.parent_id(i);
         w.push(Row {
             id: store.id(i).to_string(),
-            conversation_id: store.given_conversation(i).unwrap_or_else(|| store.id(root as usize)).to_string(),
+            conversation_id: store
+                .given_conversation(i)
+                .unwrap_or_else(|| store.id(root as usize))
+                .to_string(),
             in_reply_to: parent.map(str::to_string),
             parent_in_corpus: parent.map(|_| parents[i] != NONE),
             depth,

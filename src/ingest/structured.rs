@@ -175,17 +175,29 @@ pub fn open(
     spec: &SourceSpec,
 ) -> crate::Result<Result<(RecordReader, Mapper), FileReject>> {
     let file = File::open(path).map_err(crate::Error::io(path, "cannot open"))?;
+    let len = file
+        .metadata()
+        .map_err(crate::Error::io(path, "cannot read"))?
+        .len();
     let mut reader = BufReader::with_capacity(1 << 16, file);
     let head = reader
         .fill_buf()
         .map_err(crate::Error::io(path, "cannot read"))?;
-    if head.is_empty() {
+    // A file holding nothing but a byte-order mark, blanks and line ends is empty too: it has
+    // no header row (CSV) and no record (JSON lines), and still counts as one record read.
+    let blank = head.len() as u64 == len && strip_bom(head).iter().all(u8::is_ascii_whitespace);
+    if blank {
         let what = if spec.format == Format::Csv {
             "a header row"
         } else {
             "JSON lines"
         };
-        return Ok(Err(format!("empty file; expected {what}")));
+        let empty = if head.is_empty() {
+            "empty file"
+        } else {
+            "empty file (only blanks and line ends)"
+        };
+        return Ok(Err(format!("{empty}; expected {what}")));
     }
     if let Some(pos) = head.iter().position(|&b| b == 0) {
         return Ok(Err(format!(
@@ -713,7 +725,8 @@ mod tests {
 
     #[test]
     fn csv_empty_and_binary_files_are_file_rejects() {
-        let spec = spec("csv", "text = \"text\"");
+        let spec_of = spec;
+        let spec = spec_of("csv", "text = \"text\"");
         assert_eq!(
             read_all(b"", &spec).unwrap().unwrap_err(),
             "empty file; expected a header row"
@@ -722,6 +735,18 @@ mod tests {
             .unwrap()
             .unwrap_err()
             .starts_with("binary file"));
+        // Only a byte-order mark, blanks and line ends: empty, not a header without columns.
+        for blank in [&b"\xEF\xBB\xBF"[..], b"\n\n", b"\r\n", b" \n\t"] {
+            assert_eq!(
+                read_all(blank, &spec).unwrap().unwrap_err(),
+                "empty file (only blanks and line ends); expected a header row"
+            );
+        }
+        let jsonl = spec_of("jsonl", "text = \"text\"");
+        assert_eq!(
+            read_all(b"\xEF\xBB\xBF\n\n", &jsonl).unwrap().unwrap_err(),
+            "empty file (only blanks and line ends); expected JSON lines"
+        );
     }
 
     #[test]

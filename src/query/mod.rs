@@ -515,7 +515,10 @@ pub fn run(index: &Path, q: &Query) -> Result<Table> {
                         None => {
                             let docs = |party: bool| -> BTreeSet<&str> {
                                 idx.iter()
-                                    .filter(|&&i| !party || frame.get("role", i).is_some_and(|r| r != "mention"))
+                                    .filter(|&&i| {
+                                        !party
+                                            || frame.get("role", i).is_some_and(|r| r != "mention")
+                                    })
                                     .filter_map(|&i| frame.get("doc_id", i))
                                     .collect()
                             };
@@ -692,7 +695,9 @@ fn polars_only(q: &Query) -> bool {
 }
 
 fn roles_in_polars(q: &Query) -> bool {
-    q.spec.metrics.iter().any(|m| m == "roles") && q.spec.search.is_none() && q.keys.iter().all(|k| matches!(k, GroupKey::Field(_)))
+    q.spec.metrics.iter().any(|m| m == "roles")
+        && q.spec.search.is_none()
+        && q.keys.iter().all(|k| matches!(k, GroupKey::Field(_)))
 }
 
 fn load(index: &Path, q: &Query) -> Result<(Frame, Option<RolesMap>)> {
@@ -751,17 +756,32 @@ fn load(index: &Path, q: &Query) -> Result<(Frame, Option<RolesMap>)> {
         lf = lf.filter(col(*time_col).lt(stamp(u)?));
     }
     let roles = if roles_in_polars(q) {
-        let keys: Vec<Expr> = q.keys.iter().map(|k| col(key_column(k).as_str()).cast(DataType::String)).collect();
+        let keys: Vec<Expr> = q
+            .keys
+            .iter()
+            .map(|k| col(key_column(k).as_str()).cast(DataType::String))
+            .collect();
         let aggs = [
             col("doc_id").n_unique().alias("__named"),
             len().alias("__rows"),
-            col("doc_id").filter(col("role").neq(lit("mention"))).n_unique().alias("__party"),
+            col("doc_id")
+                .filter(col("role").neq(lit("mention")))
+                .n_unique()
+                .alias("__party"),
         ];
-        let df = if keys.is_empty() { lf.clone().select(aggs).collect()? } else { lf.clone().group_by(keys).agg(aggs).collect()? };
+        let df = if keys.is_empty() {
+            lf.clone().select(aggs).collect()?
+        } else {
+            lf.clone().group_by(keys).agg(aggs).collect()?
+        };
         let mut map = RolesMap::new();
         let named = df.column("__named")?.cast(&DataType::UInt64)?;
         let party = df.column("__party")?.cast(&DataType::UInt64)?;
-        let key_cols: Vec<Column> = q.keys.iter().map(|k| df.column(&key_column(k)).cloned()).collect::<std::result::Result<_, _>>()?;
+        let key_cols: Vec<Column> = q
+            .keys
+            .iter()
+            .map(|k| df.column(&key_column(k)).cloned())
+            .collect::<std::result::Result<_, _>>()?;
         for row in 0..df.height() {
             let key: Vec<String> = key_cols
                 .iter()
@@ -771,19 +791,38 @@ fn load(index: &Path, q: &Query) -> Result<(Frame, Option<RolesMap>)> {
                     _ => "(none)".to_string(),
                 })
                 .collect();
-            let rows = df.column("__rows")?.cast(&DataType::UInt64)?.u64()?.get(row).unwrap_or(0);
-            map.insert(key, (named.u64()?.get(row).unwrap_or(0), party.u64()?.get(row).unwrap_or(0), rows));
+            let rows = df
+                .column("__rows")?
+                .cast(&DataType::UInt64)?
+                .u64()?
+                .get(row)
+                .unwrap_or(0);
+            map.insert(
+                key,
+                (
+                    named.u64()?.get(row).unwrap_or(0),
+                    party.u64()?.get(row).unwrap_or(0),
+                    rows,
+                ),
+            );
         }
         Some(map)
     } else {
         None
     };
     if polars_only(q) {
-        let frame = Frame { strings: BTreeMap::new(), floats: BTreeMap::new(), len: 0 };
+        let frame = Frame {
+            strings: BTreeMap::new(),
+            floats: BTreeMap::new(),
+            len: 0,
+        };
         return Ok((frame, roles));
     }
     // Only the columns this query's metrics, keys, filters and search read.
-    let mut wanted: Vec<String> = needed_columns(q).into_iter().filter(|c| fields.contains(&c.as_str()) || schema_cols.contains(c)).collect();
+    let mut wanted: Vec<String> = needed_columns(q)
+        .into_iter()
+        .filter(|c| fields.contains(&c.as_str()) || schema_cols.contains(c))
+        .collect();
     for (f, _) in &q.filters {
         if !wanted.contains(f) {
             wanted.push(f.clone());
@@ -847,7 +886,9 @@ fn load(index: &Path, q: &Query) -> Result<(Frame, Option<RolesMap>)> {
                         })
                     })
                     .collect();
-                frame.strings.insert(name, Dict::from_iter(v.iter().map(|s| s.as_deref())));
+                frame
+                    .strings
+                    .insert(name, Dict::from_iter(v.iter().map(|s| s.as_deref())));
             }
             _ => {
                 let c = c.cast(&DataType::String)?;
@@ -862,14 +903,23 @@ fn load(index: &Path, q: &Query) -> Result<(Frame, Option<RolesMap>)> {
 fn needed_columns(q: &Query) -> Vec<String> {
     let mut cols: Vec<&str> = Vec::new();
     if q.spec.search.is_some() {
-        cols.push(if q.spec.table == "documents" { "id" } else { "doc_id" });
+        cols.push(if q.spec.table == "documents" {
+            "id"
+        } else {
+            "doc_id"
+        });
     }
     for m in &q.spec.metrics {
         let more: &[&str] = match m.as_str() {
             "stories" => &[],
             "response_rate" => &["responded"],
             "latency" => &["responded", "latency_kind", "latency_seconds"],
-            "kaplan_meier" => &["responded", "latency_kind", "latency_seconds", "censor_seconds"],
+            "kaplan_meier" => &[
+                "responded",
+                "latency_kind",
+                "latency_seconds",
+                "censor_seconds",
+            ],
             "latency_bound" => &["basis", "latency_kind", "latency_seconds"],
             "channel_switch_rate" => &["switched"],
             "switch_paths" => &["switched", "first_channel", "redirect_to", "channels"],

@@ -23,6 +23,7 @@ use rayon::prelude::*;
 use rules::{FileKind, LoadError, Position, Rule, RuleSet};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::path::Path;
 
 /// Default rule files, built into the binary.
@@ -209,7 +210,9 @@ impl Lexicons {
                 .flat_map(|r| r.regex.find_iter(text).map(|m| (m.start(), m.end())))
                 .collect()
         };
-        let spans: Vec<(usize, usize)> = found.iter().map(|f| (f.start, f.end)).collect();
+        let channel_spans = Spans::new(channel_spans);
+        let spans = Spans::new(found.iter().map(|f| (f.start, f.end)).collect());
+        let mut sentence_cues = HashMap::new();
         let first_tag = tags.len();
         for f in found {
             let s = sentence_of(sentences, f.start);
@@ -229,10 +232,10 @@ impl Lexicons {
                 } else {
                     (Role::Addressee, "role.addressee.handle".to_string())
                 }
-            } else if channel_spans.iter().any(|&(a, b)| a < f.end && f.start < b) {
+            } else if channel_spans.overlaps(f.start, f.end) {
                 (Role::Mention, "role.mention.channel".to_string())
             } else {
-                self.role(text, s, f.start, f.end, &spans)
+                self.role(text, s, f.start, f.end, &spans, &mut sentence_cues)
             };
             tags.push(Tag {
                 set: TagSet::Company,
@@ -278,14 +281,17 @@ impl Lexicons {
 
     /// Subject or mention, from the cues around one occurrence. A list or product cue makes
     /// a mention whatever else the sentence says; a staff cue or a service verb in the
-    /// sentence makes a subject; otherwise a mention.
+    /// sentence makes a subject; otherwise a mention. `sentence_cues` remembers, per sentence
+    /// and rule, whether a sentence-wide cue fires, so a long sentence naming many companies
+    /// is scanned once per rule, not once per name.
     fn role(
         &self,
         text: &str,
         (ss, se): (usize, usize),
         start: usize,
         end: usize,
-        names: &[(usize, usize)],
+        names: &Spans,
+        sentence_cues: &mut HashMap<(usize, usize, usize), bool>,
     ) -> (Role, String) {
         // A cue counts only outside every company name ("Tweet" in "Tweet Beep" is a name).
         // A cue counts unless it lies inside a company name ("Tweet" in "Tweet Beep"); a cue
@@ -293,14 +299,16 @@ impl Lexicons {
         let in_range = |r: &Rule, from: usize, to: usize| -> bool {
             r.regex.find_iter(&text[from..to]).any(|m| {
                 let (a, b) = (from + m.start(), from + m.end());
-                !names.iter().any(|&(s, e)| s <= a && b <= e)
+                !names.contains(a, b)
             })
         };
-        let fires = |r: &Rule| -> bool {
+        let mut fires = |r: &Rule| -> bool {
             let before = floor(text, start.saturating_sub(r.window).max(ss));
             let after = floor(text, (end + r.window).min(se)).max(end);
             match r.position {
-                Position::Sentence => in_range(r, ss, se.max(ss)),
+                Position::Sentence => *sentence_cues
+                    .entry((ss, se, r.index))
+                    .or_insert_with(|| in_range(r, ss, se.max(ss))),
                 Position::Before => in_range(r, before, start),
                 Position::After => in_range(r, end, after),
                 Position::Near => in_range(r, before, start) || in_range(r, end, after),
@@ -374,11 +382,15 @@ impl Lexicons {
                 }
             }
         }
-        let redirects: Vec<(usize, usize, bool)> = tags[first_outcome..]
-            .iter()
-            .filter(|t| t.set == TagSet::Move && t.label == "redirect")
-            .map(|t| (t.start, t.end, DONE.is_match(&text[t.start..t.end])))
-            .collect();
+        // Redirects not carried out ("DM us", not "Just sent you a DM").
+        let redirects = Spans::new(
+            tags[first_outcome..]
+                .iter()
+                .filter(|t| t.set == TagSet::Move && t.label == "redirect")
+                .filter(|t| !DONE.is_match(&text[t.start..t.end]))
+                .map(|t| (t.start, t.end))
+                .collect(),
+        );
         if doc.kind == "tweet" {
             // The tweet itself is a use of public Twitter, by whoever wrote it.
             tags.push(Tag {
@@ -398,12 +410,19 @@ impl Lexicons {
                 role_rule: None,
             });
         }
-        let vetoes: Vec<(usize, usize)> = self
-            .roles
-            .get("not_channel")
-            .iter()
-            .flat_map(|r| r.regex.find_iter(text).map(|m| (m.start(), m.end())))
-            .collect();
+        let vetoes = Spans::new(
+            self.roles
+                .get("not_channel")
+                .iter()
+                .flat_map(|r| r.regex.find_iter(text).map(|m| (m.start(), m.end())))
+                .collect(),
+        );
+        // Sentence-wide checks, each computed once per sentence: asked for every tag in a
+        // sentence, they would rescan it each time (quadratic in a long text without a
+        // sentence end).
+        let mut asked: HashMap<(usize, usize), bool> = HashMap::new();
+        let mut by_company: HashMap<(usize, usize), bool> = HashMap::new();
+        let mut with_reply: HashMap<(usize, usize), bool> = HashMap::new();
         for r in self
             .channels
             .get("channel")
@@ -412,31 +431,31 @@ impl Lexicons {
         {
             for m in r.regex.find_iter(text) {
                 let (a, b) = (m.start(), m.end());
-                if vetoes.iter().any(|&(s, e)| s <= a && b <= e)
+                let sentence = sentence_of(sentences, a);
+                if vetoes.contains(a, b)
                     || planned(a)
-                    || question(text, sentence_of(sentences, a))
+                    || *asked
+                        .entry(sentence)
+                        .or_insert_with(|| question(text, sentence))
                 {
                     continue;
                 }
                 // In a tweet, "DM us" / "LiveChat is online" asks for a channel; it is a
                 // redirect, not a use, unless the words say it was done ("Just sent you a DM").
-                if doc.kind == "tweet"
-                    && redirects
-                        .iter()
-                        .any(|&(s, e, done)| !done && s < b && a < e)
-                {
+                if doc.kind == "tweet" && redirects.overlaps(a, b) {
                     continue;
                 }
                 let actor = if company_post {
                     Actor::Company
                 } else {
-                    let (ss, se) = sentence_of(sentences, a);
-                    if self
-                        .roles
-                        .get("actor")
-                        .iter()
-                        .any(|x| x.regex.is_match(&text[ss..se]))
-                    {
+                    let (ss, se) = sentence;
+                    let company_acts = *by_company.entry(sentence).or_insert_with(|| {
+                        self.roles
+                            .get("actor")
+                            .iter()
+                            .any(|x| x.regex.is_match(&text[ss..se]))
+                    });
+                    if company_acts {
                         Actor::Company
                     } else {
                         Actor::Customer
@@ -468,11 +487,12 @@ impl Lexicons {
                 // Only a delay stated with an answer word is the first answer's latency
                 // (not "checked the machine in within ten minutes"), and not a promise
                 // ("would call me back within 48 hours").
-                let replied = self
-                    .roles
-                    .get("reply")
-                    .iter()
-                    .any(|x| x.regex.is_match(&text[ss..se]));
+                let replied = *with_reply.entry((ss, se)).or_insert_with(|| {
+                    self.roles
+                        .get("reply")
+                        .iter()
+                        .any(|x| x.regex.is_match(&text[ss..se]))
+                });
                 let promised = self.roles.get("promise").iter().any(|x| {
                     let from = floor(text, m.start().saturating_sub(x.window).max(ss));
                     x.regex.is_match(&text[from..m.start()])
@@ -486,11 +506,15 @@ impl Lexicons {
             }
         }
         // Overlapping latency matches: the longest one reads the phrase ("after 47 minutes
-        // on hold a representative finally picked up" over "47 minutes on hold").
-        let lat: Vec<(usize, usize)> = tags[first_latency..]
-            .iter()
-            .map(|t| (t.start, t.end))
-            .collect();
+        // on hold a representative finally picked up" over "47 minutes on hold"). A match
+        // inside a longer one is dropped, and of identical matches all but the first.
+        let lat = Spans::new(
+            tags[first_latency..]
+                .iter()
+                .map(|t| (t.start, t.end))
+                .collect(),
+        );
+        let mut seen = std::collections::HashSet::new();
         let mut k = 0;
         tags.retain(|t| {
             let i = k;
@@ -499,12 +523,7 @@ impl Lexicons {
                 return true;
             }
             let (a, b) = (t.start, t.end);
-            !lat.iter().enumerate().any(|(j, &(s, e))| {
-                j + first_latency != i
-                    && s <= a
-                    && b <= e
-                    && (e - s > b - a || (e - s == b - a && j + first_latency < i))
-            })
+            !lat.contains_longer(a, b) && seen.insert((a, b))
         });
     }
 }
@@ -743,6 +762,58 @@ fn sentence_of(sentences: &[(usize, usize)], at: usize) -> (usize, usize) {
     sentences.get(i).copied().unwrap_or((0, 0))
 }
 
+/// Byte spans sorted by start, with the running maximum of their ends: whether some span
+/// contains or overlaps a given one in O(log n), so a text with a million names or cues is
+/// not checked pair by pair.
+#[derive(Debug, Default)]
+struct Spans {
+    /// (start, end), sorted.
+    spans: Vec<(usize, usize)>,
+    /// max_end[i] = the largest end among spans[..=i].
+    max_end: Vec<usize>,
+}
+
+impl Spans {
+    fn new(mut spans: Vec<(usize, usize)>) -> Spans {
+        spans.sort_unstable();
+        let mut max = 0;
+        let max_end = spans
+            .iter()
+            .map(|&(_, e)| {
+                max = max.max(e);
+                max
+            })
+            .collect();
+        Spans { spans, max_end }
+    }
+
+    /// Max end of the first `k` spans.
+    fn max_end_of(&self, k: usize) -> Option<usize> {
+        k.checked_sub(1).map(|i| self.max_end[i])
+    }
+
+    /// Some span (s, e) with s <= a and b <= e.
+    fn contains(&self, a: usize, b: usize) -> bool {
+        let k = self.spans.partition_point(|&(s, _)| s <= a);
+        self.max_end_of(k).is_some_and(|e| e >= b)
+    }
+
+    /// Some span (s, e) with s < b and a < e.
+    fn overlaps(&self, a: usize, b: usize) -> bool {
+        let k = self.spans.partition_point(|&(s, _)| s < b);
+        self.max_end_of(k).is_some_and(|e| e > a)
+    }
+
+    /// Some span that contains (a, b) and is longer: starts before it and ends at or after
+    /// its end, or starts with it and ends after.
+    fn contains_longer(&self, a: usize, b: usize) -> bool {
+        let before = self.spans.partition_point(|&(s, _)| s < a);
+        let at = self.spans.partition_point(|&(s, _)| s <= a);
+        self.max_end_of(before).is_some_and(|e| e >= b)
+            || self.max_end_of(at).is_some_and(|e| e > b)
+    }
+}
+
 fn floor(s: &str, mut i: usize) -> usize {
     i = i.min(s.len());
     while !s.is_char_boundary(i) {
@@ -820,8 +891,12 @@ fn text_interactions(
                 .unwrap_or(doc.text.len());
             (from, cap.min(next.max(from)))
         };
-        let inside = |t: &&Tag| (t.start >= from && t.start < to) || (t.start == 0 && t.end == 0);
-        let window: Vec<&Tag> = tags.iter().filter(inside).collect();
+        // Tags are sorted by span: the whole-post tags (0..0) first, then those starting in
+        // the window, found by binary search rather than a pass over every tag per party.
+        let whole = tags.partition_point(|t| t.start == 0 && t.end == 0);
+        let lo = tags.partition_point(|t| t.start < from).max(whole);
+        let hi = tags.partition_point(|t| t.start < to).max(lo);
+        let window: Vec<&Tag> = tags[..whole].iter().chain(&tags[lo..hi]).collect();
         out.push(summarise(doc, company, &window, story));
     }
     out
@@ -1262,6 +1337,58 @@ mod tests {
         );
         assert_eq!(roles(&t, "us_airways"), vec![Role::Responder]);
         assert_eq!(t.interactions[0].responded, Responded::Yes);
+    }
+
+    proptest::proptest! {
+        /// The span index answers as the pair-by-pair checks it replaced (which made a long
+        /// sentence full of names quadratic).
+        #[test]
+        fn spans_answer_like_a_scan(
+            spans in proptest::collection::vec((0usize..40, 0usize..12), 0..20),
+            a in 0usize..50,
+            len in 0usize..12,
+        ) {
+            let spans: Vec<(usize, usize)> = spans.into_iter().map(|(s, n)| (s, s + n)).collect();
+            let b = a + len;
+            let index = Spans::new(spans.clone());
+            proptest::prop_assert_eq!(
+                index.contains(a, b),
+                spans.iter().any(|&(s, e)| s <= a && b <= e)
+            );
+            proptest::prop_assert_eq!(
+                index.overlaps(a, b),
+                spans.iter().any(|&(s, e)| s < b && a < e)
+            );
+            proptest::prop_assert_eq!(
+                index.contains_longer(a, b),
+                spans.iter().any(|&(s, e)| s <= a && b <= e && e - s > b - a)
+            );
+        }
+    }
+
+    #[test]
+    fn a_long_sentence_full_of_names_and_channels_is_tagged_once_per_sentence() {
+        // One sentence, 2,000 stories: every company, channel and delay in it used to rescan
+        // the whole sentence (minutes); now each sentence-wide check runs once.
+        let story = "I called Comcast about my email address and they replied within 5 minutes, ";
+        let text = story.repeat(2000);
+        let t = tag_text("blog", None, &text);
+        let count = |set: TagSet, label: &str| {
+            t.tags
+                .iter()
+                .filter(|x| x.set == set && x.label == label)
+                .count()
+        };
+        assert_eq!(count(TagSet::Company, "comcast"), 2000);
+        assert_eq!(count(TagSet::Channel, "phone"), 2000);
+        assert_eq!(
+            count(TagSet::Channel, "email"),
+            0,
+            "\"email address\" is no channel"
+        );
+        assert_eq!(count(TagSet::Latency, "at_most"), 2000);
+        assert_eq!(t.interactions.len(), 1);
+        assert_eq!(t.interactions[0].latency_seconds, Some(300.0));
     }
 
     #[test]

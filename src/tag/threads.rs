@@ -53,11 +53,22 @@ impl PostDraft {
         let mut sentiment = (0, 0);
         for tag in tags {
             match tag.set {
-                TagSet::Company if addressee.is_none() && matches!(tag.role, Some(Role::Addressee | Role::Subject)) => {
+                TagSet::Company
+                    if addressee.is_none()
+                        && matches!(tag.role, Some(Role::Addressee | Role::Subject)) =>
+                {
                     addressee = Some((tag.label.clone(), tag.start, tag.end, tag.rule.clone()));
                 }
-                TagSet::Move => moves.push((tag.label.clone(), tag.target.clone(), tag.start, tag.end, tag.rule.clone())),
-                TagSet::Resolution => resolution = Some((tag.label.clone(), tag.start, tag.end, tag.rule.clone())),
+                TagSet::Move => moves.push((
+                    tag.label.clone(),
+                    tag.target.clone(),
+                    tag.start,
+                    tag.end,
+                    tag.rule.clone(),
+                )),
+                TagSet::Resolution => {
+                    resolution = Some((tag.label.clone(), tag.start, tag.end, tag.rule.clone()))
+                }
                 TagSet::Sentiment if tag.label == "positive" => sentiment.0 += 1,
                 TagSet::Sentiment => sentiment.1 += 1,
                 _ => {}
@@ -157,7 +168,10 @@ impl ThreadStore {
     }
 
     fn keep(&mut self, s: &str) -> Span {
-        let span = Span { start: self.arena.len() as u64, len: s.len().min(u32::MAX as usize) as u32 };
+        let span = Span {
+            start: self.arena.len() as u64,
+            len: s.len().min(u32::MAX as usize) as u32,
+        };
         self.arena.push_str(&s[..span.len as usize]);
         span
     }
@@ -184,7 +198,13 @@ impl ThreadStore {
         };
         let move_start = self.moves.len() as u32;
         for (l, t, s, e, r) in d.moves.iter().take(u16::MAX as usize) {
-            let m = [self.sym(l), t.as_deref().map_or(NONE, |t| self.sym(t)), span(*s), span(*e), self.sym(r)];
+            let m = [
+                self.sym(l),
+                t.as_deref().map_or(NONE, |t| self.sym(t)),
+                span(*s),
+                span(*e),
+                self.sym(r),
+            ];
             self.moves.push(m);
         }
         let resolution = match &d.resolution {
@@ -202,7 +222,11 @@ impl ThreadStore {
         }
         let post = Post {
             id: self.keep(&d.id),
-            parent: d.in_reply_to.as_deref().map(|p| self.keep(p)).unwrap_or_default(),
+            parent: d
+                .in_reply_to
+                .as_deref()
+                .map(|p| self.keep(p))
+                .unwrap_or_default(),
             reply_start,
             reply_count: d.replies.len().min(u16::MAX as usize) as u16,
             created_ms: d.created_at.map_or(NO_TIME, |t| t.timestamp_millis()),
@@ -276,7 +300,9 @@ impl ThreadStore {
     fn replies(&self, i: usize) -> impl Iterator<Item = &str> {
         let p = self.post(i);
         let start = p.reply_start as usize;
-        self.replies[start..start + p.reply_count as usize].iter().map(|s| self.text(*s))
+        self.replies[start..start + p.reply_count as usize]
+            .iter()
+            .map(|s| self.text(*s))
     }
 
     fn moves_of(&self, i: usize) -> &[[u32; 5]] {
@@ -325,7 +351,10 @@ pub fn interactions(
     emit: &mut dyn FnMut(Interaction) -> crate::Result<()>,
 ) -> crate::Result<ThreadStats> {
     let n = store.len();
-    let mut stats = ThreadStats { posts: n as u64, ..ThreadStats::default() };
+    let mut stats = ThreadStats {
+        posts: n as u64,
+        ..ThreadStats::default()
+    };
     let (parents, index) = store.parents();
     // Children in compressed form: child_start[p]..child_start[p + 1] indexes child_list.
     let mut child_start = vec![0u32; n + 1];
@@ -346,7 +375,11 @@ pub fn interactions(
         }
     }
     drop(fill);
-    let children = |p: usize| child_list[child_start[p] as usize..child_start[p + 1] as usize].iter().map(|&c| c as usize);
+    let children = |p: usize| {
+        child_list[child_start[p] as usize..child_start[p + 1] as usize]
+            .iter()
+            .map(|&c| c as usize)
+    };
     let corpus_end = (0..n).filter_map(|i| store.time(i)).max();
     let mut seen = vec![false; n];
     for i in 0..n {
@@ -370,7 +403,9 @@ pub fn interactions(
             seen[c] = false;
         }
         seen[i] = false;
-        below.sort_by(|&a, &b| (store.post(a).created_ms, store.id(a)).cmp(&(store.post(b).created_ms, store.id(b))));
+        below.sort_by(|&a, &b| {
+            (store.post(a).created_ms, store.id(a)).cmp(&(store.post(b).created_ms, store.id(b)))
+        });
         let first_reply = below.iter().copied().find(|&c| store.is_company(c));
         let mut ev = Vec::new();
         let company = match first_reply {
@@ -383,7 +418,11 @@ pub fn interactions(
                     rule: "thread.first_company_reply".into(),
                 });
                 let c = store.post(r).company;
-                if c == NONE { String::new() } else { store.name(c).to_string() }
+                if c == NONE {
+                    String::new()
+                } else {
+                    store.name(c).to_string()
+                }
             }
             None => match p.addressee {
                 [c, s, e, rule] if c != NONE => {

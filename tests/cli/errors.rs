@@ -225,3 +225,154 @@ fn manifest_errors_are_fatal_and_say_where() {
     assert!(o.stderr.contains("needs ${REPLYSCOPE_DATA}: pass --data PATH or set the environment variable REPLYSCOPE_DATA"), "{}", o.stderr);
     assert!(!t.path().join("ix").exists());
 }
+
+/// A 50 MB line with no line break and no sentence end: filler words with a service story
+/// every ~50 KB, so the tagger meets a thousand companies, channels and stated delays in one
+/// sentence (each of them once rescanned the whole sentence: hours for this line).
+fn fifty_mb_line() -> String {
+    let filler = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor ";
+    let story = "I called Comcast and they replied within 5 minutes and sent an email ";
+    let chunk = filler.repeat(640) + story;
+    let mut line = chunk.repeat(50_000_000 / chunk.len() + 1);
+    line.truncate(50_000_000 - 3);
+    line.push_str("end");
+    line
+}
+
+/// Tags of `set`/`label` per document in the mentions table.
+fn mention_count(ix: &std::path::Path, doc: &str, label: &str) -> usize {
+    let m = table(ix, "mentions");
+    let docs = m.column("doc_id").unwrap().str().unwrap().clone();
+    let labels = m.column("label").unwrap().str().unwrap().clone();
+    docs.iter()
+        .zip(labels.iter())
+        .filter(|(d, l)| *d == Some(doc) && *l == Some(label))
+        .count()
+}
+
+#[test]
+fn a_single_50_mb_line_is_one_document_in_a_text_file_and_in_a_csv_field() {
+    let t = TestDir::new();
+    let line = fifty_mb_line();
+    t.write("blogs/long.txt", &line);
+    t.write("long.csv", format!("id,text\n1,\"{line}\"\n"));
+    t.write(
+        "corpus.toml",
+        "version = 1\n\
+         [[source]]\nname = \"blogs\"\npath = \"blogs\"\nformat = \"text\"\nkind = \"blog\"\n\
+         [[source]]\nname = \"rows\"\npath = \"long.csv\"\nformat = \"csv\"\nkind = \"complaint\"\n\
+         [source.fields]\nid = \"id\"\ntext = \"text\"\n",
+    );
+    // About 35 s in a debug build on 2 cores, 5 s in a release build; the limit only turns a
+    // hang into a failure.
+    let (o, took) = t.run_within(
+        std::time::Duration::from_secs(300),
+        ["index", "--corpus", "corpus.toml", "--out", "ix"],
+    );
+    eprintln!("two 50 MB lines indexed in {took:.1?}");
+    assert_eq!(o.code, 0, "{o:?}");
+    let ix = t.path().join("ix");
+    assert_eq!(counts(&ix), (2, 2, 0));
+    let docs = table(&ix, "documents");
+    let stories = line.matches("I called Comcast").count();
+    for id in ["blogs:long.txt", "rows:1"] {
+        let text = cell(&docs, id, "text").expect("a document");
+        assert!(
+            text == line,
+            "{id}: the whole line is the text ({} bytes)",
+            text.len()
+        );
+        assert_eq!(cell(&docs, id, "title"), None, "{id}: too long for a title");
+        // Every name in the line is tagged: nothing is cut off.
+        assert_eq!(mention_count(&ix, id, "comcast"), stories, "{id}");
+        assert_eq!(mention_count(&ix, id, "phone"), stories, "{id}");
+    }
+    let (o, took) = t.run_within(
+        std::time::Duration::from_secs(120),
+        ["search", "ix", "comcast"],
+    );
+    eprintln!("search over two 50 MB documents in {took:.1?}");
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(o.stdout.starts_with("2 documents match"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("I called **Comcast** and they"),
+        "{}",
+        o.stdout
+    );
+}
+
+#[test]
+fn a_million_handles_tag_without_blowing_up() {
+    use replyscope::model::{Document, TagSet};
+    let lex = replyscope::tag::Lexicons::defaults();
+    let unknown = "@a ".repeat(1_000_000);
+    let known = format!("{}@Delta ", "@a ".repeat(999)).repeat(1000);
+    for (text, companies) in [(&unknown, 0), (&known, 1000)] {
+        for kind in ["tweet", "blog"] {
+            let doc = Document {
+                id: "x:1".into(),
+                kind: kind.into(),
+                text: text.clone(),
+                ..Document::default()
+            };
+            let t = lex.tag(doc);
+            for tag in &t.tags {
+                assert!(tag.start <= tag.end && tag.end <= text.len(), "{tag:?}");
+                assert!(text.is_char_boundary(tag.start) && text.is_char_boundary(tag.end));
+            }
+            let named = t.tags.iter().filter(|x| x.set == TagSet::Company).count();
+            assert_eq!(named, companies, "{kind}: every @Delta and nothing else");
+            // A tweet to accounts is an exchange (with an unnamed account, or Delta); a blog
+            // post that only lists handles tells none.
+            let with: Vec<&str> = t.interactions.iter().map(|i| i.company.as_str()).collect();
+            let expected: &[&str] = match (kind, companies) {
+                ("tweet", 0) => &["unnamed"],
+                ("tweet", _) => &["delta"],
+                _ => &[],
+            };
+            assert_eq!(with, expected, "{kind} with {companies} companies");
+        }
+    }
+}
+
+#[test]
+fn files_of_only_blanks_and_line_ends_are_empty_files() {
+    let t = TestDir::new();
+    t.write("bom.csv", b"\xEF\xBB\xBF\r\n\r\n");
+    t.write("blank.jsonl", b"\n  \n\t\n");
+    t.write(
+        "m.toml",
+        "version = 1\n\
+         [[source]]\nname = \"c\"\npath = \"bom.csv\"\nformat = \"csv\"\nfields.text = \"text\"\n\
+         [[source]]\nname = \"j\"\npath = \"blank.jsonl\"\nformat = \"jsonl\"\nfields.text = \"text\"\n",
+    );
+    let o = t.run(["index", "--corpus", "m.toml", "--out", "ix"]);
+    assert_eq!(o.code, 1, "finished with rejects: {o:?}");
+    let ix = t.path().join("ix");
+    assert_eq!(counts(&ix), (2, 0, 2));
+    let got: Vec<(String, Option<u64>, String)> = rejects(&ix)
+        .iter()
+        .map(|r| {
+            (
+                r["file"].as_str().unwrap().to_string(),
+                r["line"].as_u64(),
+                r["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "bom.csv".to_string(),
+                None,
+                "empty file (only blanks and line ends); expected a header row".to_string()
+            ),
+            (
+                "blank.jsonl".to_string(),
+                None,
+                "empty file (only blanks and line ends); expected JSON lines".to_string()
+            ),
+        ]
+    );
+}

@@ -258,16 +258,77 @@ fn a_killed_swap_is_restored_on_the_next_run() {
     let corpus = repo().join("corpus/corpus.toml");
     let corpus = corpus.to_str().unwrap();
     assert_eq!(t.run(["index", "--corpus", corpus, "--out", "ix"]).code, 0);
-    // Simulate a run killed between the two renames: the old index parked, a stale build.
-    std::fs::rename(t.path().join("ix"), t.path().join(".ix.replyscope-old")).unwrap();
+    let ix = t.path().join("ix");
+    let fingerprint = manifest(&ix)["fingerprint"].clone();
+    let read = |f: &str| std::fs::read(t.path().join("ix/tables").join(f)).unwrap();
+    let (documents, interactions) = (read("documents.parquet"), read("interactions.parquet"));
+    let copy = |to: &str| {
+        let status = std::process::Command::new("cp")
+            .args(["-r", "ix", to])
+            .current_dir(t.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    let same_index = |when: &str| {
+        assert_eq!(manifest(&ix)["fingerprint"], fingerprint, "{when}");
+        assert!(
+            read("documents.parquet") == documents,
+            "{when}: documents.parquet"
+        );
+        assert!(
+            read("interactions.parquet") == interactions,
+            "{when}: interactions.parquet"
+        );
+        let o = t.run(["search", "ix", "zappos"]);
+        assert_eq!(o.code, 0, "{when}: {o:?}");
+        let staging: Vec<_> = std::fs::read_dir(t.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|n| n.to_string_lossy().starts_with(".ix."))
+            .collect();
+        assert!(staging.is_empty(), "{when}: left {staging:?}");
+    };
+
+    // Killed between the two renames of a swap (where the system has no atomic exchange):
+    // the old index parked, a stale build.
+    std::fs::rename(&ix, t.path().join(".ix.replyscope-old")).unwrap();
     t.write(".ix.replyscope-tmp/half-written", "x");
     let o = t.run(["search", "ix", "zappos"]);
     assert_eq!(o.code, 2, "no index at ix yet: {o:?}");
     let o = t.run(["index", "--corpus", corpus, "--out", "ix"]);
     assert_eq!(o.code, 0, "{o:?}");
-    assert!(
-        !t.path().join(".ix.replyscope-tmp").exists()
-            && !t.path().join(".ix.replyscope-old").exists()
-    );
+    same_index("old index parked");
+
+    // Killed after the exchange, before the old index (now in the temporary directory) was
+    // removed: the new index is in place and searchable; the next run removes the old.
+    copy(".ix.replyscope-tmp");
     assert_eq!(t.run(["search", "ix", "zappos"]).code, 0);
+    let o = t.run(["index", "--corpus", corpus, "--out", "ix"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    same_index("old index left in the temporary directory");
+
+    // Killed while removing the parked old index: half of it is left.
+    copy(".ix.replyscope-old");
+    std::fs::remove_dir_all(t.path().join(".ix.replyscope-old/tantivy")).unwrap();
+    assert_eq!(t.run(["search", "ix", "zappos"]).code, 0);
+    let o = t.run(["index", "--corpus", corpus, "--out", "ix"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    same_index("old index half removed");
+
+    // A failed build after a killed swap still puts the old index back.
+    std::fs::rename(&ix, t.path().join(".ix.replyscope-old")).unwrap();
+    t.write("bad.csv", "other,columns\n1,x\n");
+    t.write(
+        "bad.toml",
+        "version = 1\n[[source]]\nname = \"a\"\npath = \"bad.csv\"\nformat = \"csv\"\nfields.text = \"text\"\n",
+    );
+    let o = t.run(["index", "--corpus", "bad.toml", "--out", "ix"]);
+    assert_eq!(o.code, 2, "{o:?}");
+    assert!(
+        o.stderr.contains("the header has no column \"text\""),
+        "{}",
+        o.stderr
+    );
+    same_index("a failed build after a killed swap");
 }

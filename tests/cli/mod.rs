@@ -1,6 +1,8 @@
+mod crash;
 mod direct;
 mod errors;
 mod index;
+mod props;
 mod query;
 mod search;
 mod tagging;

@@ -83,10 +83,78 @@ impl TestDir {
         }
     }
 
+    /// The command `replyscope ARGS` in the temp dir with a cleared environment, not started.
+    pub fn command<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_replyscope"));
+        c.args(args)
+            .current_dir(self.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        c
+    }
+
+    /// Runs `replyscope ARGS` like [`TestDir::run`], but kills it and fails the test when it
+    /// is not done within `limit` (a hang must fail, not stall the suite). Returns the output
+    /// and how long it took.
+    pub fn run_within<I, S>(
+        &self,
+        limit: std::time::Duration,
+        args: I,
+    ) -> (Output, std::time::Duration)
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        use std::io::Read;
+        let start = std::time::Instant::now();
+        let mut child = self
+            .command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start replyscope");
+        // Read both pipes on threads so a chatty child never blocks on a full pipe.
+        let pipe = |mut r: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut s = String::new();
+                r.read_to_string(&mut s).expect("output is UTF-8");
+                s
+            })
+        };
+        let out = pipe(Box::new(child.stdout.take().unwrap()));
+        let err = pipe(Box::new(child.stderr.take().unwrap()));
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for replyscope") {
+                break status;
+            }
+            if start.elapsed() > limit {
+                child.kill().ok();
+                child.wait().ok();
+                panic!("replyscope did not finish within {limit:?} (killed)");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let took = start.elapsed();
+        let output = Output {
+            code: status.code().unwrap_or(-1),
+            stdout: out.join().unwrap(),
+            stderr: err.join().unwrap(),
+        };
+        (output, took)
+    }
+
     /// Indexes a ready manifest from corpus/ on a fixture file into `out` (relative to the temp dir).
     pub fn index_data(&self, manifest: &str, data: &str, out: &str) -> Output {
+        self.index_file(manifest, &fixture(data), out)
+    }
+
+    /// Indexes a ready manifest from corpus/ on any data file into `out`.
+    pub fn index_file(&self, manifest: &str, data: &Path, out: &str) -> Output {
         let manifest = repo().join("corpus").join(manifest);
-        let data = fixture(data);
         self.run([
             "index".as_ref(),
             "--corpus".as_ref(),
