@@ -7,6 +7,14 @@ use crate::{config, pipeline, search};
 use anyhow::Context;
 use std::io::{IsTerminal, Write};
 
+/// A line on stderr. A closed stderr (`replyscope run 2>&1 | head -1`) must not stop the run
+/// half way, so a failed write is ignored, unlike `eprintln!`, which panics.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// What a finished command reports for the exit status.
 #[derive(Debug, Default)]
 pub struct Outcome {
@@ -58,7 +66,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
         Command::BenchCorpus { from, scale, out } => {
             let n = crate::bench::corpus(&from, scale, &out)?;
-            eprintln!("replyscope: wrote {n} tweets to {}", out.display());
+            note!("replyscope: wrote {n} tweets to {}", out.display());
             Ok(Outcome::default())
         }
         Command::BenchSearch {
@@ -88,7 +96,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
         Command::BenchBaseline { data, out } => {
             let n = crate::bench::baseline(&data, &out, threads)?;
-            eprintln!(
+            note!(
                 "replyscope: bare tantivy index of {n} documents in {}",
                 out.display()
             );
@@ -121,7 +129,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             let existing = crate::index::read_manifest(&a.index).ok();
             let rejects = match existing {
                 Some(m) if !a.rebuild && m.fingerprint == current => {
-                    eprintln!(
+                    note!(
                         "replyscope: index {} is up to date (fingerprint {}); reusing it",
                         a.index.display(),
                         &current[..12]
@@ -199,7 +207,7 @@ fn index(cfg: &pipeline::IndexConfig, quiet: bool) -> anyhow::Result<Outcome> {
     let c = m.counts;
     if !quiet {
         let out = cfg.out.display();
-        eprintln!(
+        note!(
             "replyscope: indexed {} into {out}: {} records read, {} documents, {} rejected",
             cfg.manifest.path.display(),
             c.records,
@@ -207,14 +215,16 @@ fn index(cfg: &pipeline::IndexConfig, quiet: bool) -> anyhow::Result<Outcome> {
             c.rejects
         );
         for f in m.inputs.iter().filter(|f| f.counts.rejects > 0) {
-            eprintln!(
+            note!(
                 "  {}: {} of {} records rejected",
-                f.file, f.counts.rejects, f.counts.records
+                f.file,
+                f.counts.rejects,
+                f.counts.records
             );
         }
         if c.rejects > 0 {
             print_first_rejects(&cfg.out.join(crate::index::REJECTS), 10);
-            eprintln!(
+            note!(
                 "  every reject, with its reason: {out}/{}",
                 crate::index::REJECTS
             );
@@ -235,8 +245,8 @@ fn print_first_rejects(path: &std::path::Path, n: usize) {
             let file = r["file"].as_str().unwrap_or("");
             let reason = r["reason"].as_str().unwrap_or("");
             match r["line"].as_u64() {
-                Some(l) => eprintln!("  reject: {file}:{l}: record {}: {reason}", r["record"]),
-                None => eprintln!("  reject: {file}: {reason}"),
+                Some(l) => note!("  reject: {file}:{l}: record {}: {reason}", r["record"]),
+                None => note!("  reject: {file}: {reason}"),
             }
         }
     }
@@ -635,7 +645,7 @@ fn query(
             Ok(t) => {
                 let written = crate::report::write_table(out, &t, &provenance, &formats)?;
                 let below = t.rows.iter().filter(|r| r.below_min_n).count();
-                eprintln!(
+                note!(
                     "replyscope: {} -> {}/{}.* ({} rows from {} records{}; {} files)",
                     t.query_path,
                     out.display(),
@@ -652,12 +662,12 @@ fn query(
             }
             Err(f) => {
                 failed += 1;
-                eprintln!("replyscope: query failed: {}", f.message);
+                note!("replyscope: query failed: {}", f.message);
             }
         }
     }
     if failed > 0 {
-        eprintln!("replyscope: {failed} of {} query files failed", files.len());
+        note!("replyscope: {failed} of {} query files failed", files.len());
     }
     Ok(failed)
 }

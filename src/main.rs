@@ -1,5 +1,9 @@
 use clap::Parser;
+use std::io::Write;
 use std::process::ExitCode;
+
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let args = replyscope::cli::Args::parse(); // clap prints usage errors itself (exit 2)
@@ -11,7 +15,8 @@ fn main() -> ExitCode {
         Ok(_) => ExitCode::from(1),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS, // `replyscope search ... | head`
         Err(err) => {
-            eprintln!("replyscope: {err:#}");
+            // Ignored when stderr is closed: the exit status still says it failed.
+            let _ = writeln!(std::io::stderr(), "replyscope: {err:#}");
             ExitCode::from(2)
         }
     }

@@ -183,9 +183,10 @@ fn build_query(index: &Index, f: &Fields, req: &Request) -> Result<Box<dyn Query
     let mut parser = QueryParser::for_index(index, vec![f.title, f.text]);
     parser.set_conjunction_by_default();
     let q = parser
-        .parse_query(&drop_and_before_not(&req.query))
+        .parse_query(&quote_outcomes(&drop_and_before_not(&req.query)))
         .map_err(|e| {
-            let known = "fields: title, text, id, source, kind, author, created_at";
+            let known = "fields: title, text, id, source, kind, author, created_at, \
+                         company, mention, channel, outcome";
             Error::Query {
                 query: req.query.clone(),
                 message: format!("{e} ({known})"),
@@ -234,6 +235,29 @@ fn build_query(index: &Index, f: &Fields, req: &Request) -> Result<Box<dyn Query
 /// Rewrites `a AND NOT b` as `a NOT b`, outside quotes. Tantivy's parser gives the former no
 /// hits at all (quickwit-oss/tantivy#2584), which would silently empty a researcher's query;
 /// the latter means the same and works.
+/// `outcome:responded:yes` as the README writes it: the label holds a colon, which tantivy's
+/// syntax reads as a second field, so an unquoted one is quoted (`outcome:"responded:yes"`).
+fn quote_outcomes(query: &str) -> String {
+    static LABEL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(^|[\s(+\-])outcome:([A-Za-z0-9_]+:[A-Za-z0-9_]+)").expect("valid")
+    });
+    // Only outside quoted phrases: the even pieces between double quotes.
+    query
+        .split('"')
+        .enumerate()
+        .map(|(i, piece)| {
+            if i % 2 == 0 {
+                LABEL
+                    .replace_all(piece, "${1}outcome:\"${2}\"")
+                    .into_owned()
+            } else {
+                piece.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\"")
+}
+
 fn drop_and_before_not(query: &str) -> String {
     let mut out = String::with_capacity(query.len());
     let mut in_quotes = false;
@@ -346,6 +370,25 @@ fn floor_char(s: &str, mut i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outcome_labels_are_quoted_outside_phrases() {
+        assert_eq!(
+            quote_outcomes("outcome:responded:yes"),
+            "outcome:\"responded:yes\""
+        );
+        assert_eq!(
+            quote_outcomes("refund AND (outcome:move:redirect OR -outcome:resolution:resolved)"),
+            "refund AND (outcome:\"move:redirect\" OR -outcome:\"resolution:resolved\")"
+        );
+        // Already quoted, or inside a phrase: unchanged.
+        for q in [
+            "outcome:\"responded:yes\"",
+            "\"see outcome:responded:yes here\"",
+        ] {
+            assert_eq!(quote_outcomes(q), q);
+        }
+    }
 
     #[test]
     fn kwic_cuts_at_word_boundaries_and_marks_ellipses() {

@@ -263,10 +263,16 @@ impl Manifest {
                     spec.name
                 )));
             }
-            let expanded = expand_vars(&spec.path, vars)
-                .map_err(|m| err(format!("source {:?}: {m}", spec.name)))?;
-            let files = find_files(&base, &expanded, spec.format)
-                .map_err(|m| err(format!("source {:?}: {m}", spec.name)))?;
+            // A path that cannot be filled in or found: the message names the line of the
+            // source's `path` key.
+            let at_path = |m: String| {
+                let line = path_line(text, &spec.name, &spec.path)
+                    .map(|l| format!("line {l}: "))
+                    .unwrap_or_default();
+                err(format!("{line}source {:?}: {m}", spec.name))
+            };
+            let expanded = expand_vars(&spec.path, vars).map_err(at_path)?;
+            let files = find_files(&base, &expanded, spec.format).map_err(at_path)?;
             let root = source_root(&base, &expanded);
             sources.push(Source {
                 spec,
@@ -555,6 +561,17 @@ fn source_root(base: &Path, pattern: &str) -> PathBuf {
     } else {
         full.parent().map(Path::to_path_buf).unwrap_or_default()
     }
+}
+
+/// The 1-based line of a source's `path` value: the first line after the source's name that
+/// holds the path as written.
+fn path_line(text: &str, name: &str, path: &str) -> Option<usize> {
+    let named = text
+        .find(&format!("\"{name}\""))
+        .or_else(|| text.find(&format!("'{name}'")))
+        .unwrap_or(0);
+    let at = named + text[named..].find(path)?;
+    Some(text[..at].matches('\n').count() + 1)
 }
 
 fn io_reason(e: &std::io::Error) -> String {

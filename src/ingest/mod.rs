@@ -228,6 +228,9 @@ fn read_records(
         Err(reason) => return state.take(idx, &spec.name, shown, 1, None, Err(reason)),
     };
     let mut counts = Counts::default();
+    // Record-numbered ids name the file as the source sees it, not where it was found, so
+    // they stay the same when the data moves (`--data` elsewhere).
+    let name = source.file_id(path);
     let io_err = |e: std::io::Error| Error::Io {
         path: path.to_path_buf(),
         action: "cannot read",
@@ -245,7 +248,7 @@ fn read_records(
                     .into_par_iter()
                     .map(|rec| {
                         let (line, record) = (rec.line, rec.record);
-                        (line, record, mapper.map(spec, shown, rec))
+                        (line, record, mapper.map_named(spec, shown, &name, rec))
                     })
                     .collect::<Vec<_>>()
             },

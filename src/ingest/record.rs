@@ -39,6 +39,9 @@ pub struct Values {
 pub struct Location<'a> {
     /// File as shown to the user.
     pub file: &'a str,
+    /// The file's name within its source (its path below the source's directory), which
+    /// record-numbered ids carry: `reddit:posts.csv#12` wherever the file lives.
+    pub name: &'a str,
     /// Line where the record starts.
     pub line: u64,
     /// Record number in the file, from 1.
@@ -59,7 +62,7 @@ pub fn build(spec: &SourceSpec, at: Location<'_>, v: Values) -> Result<Document,
         None if spec.fields.id.is_some() => {
             return Err(format!("missing id {id_col:?}; expected a record id"))
         }
-        None => format!("{}:{}#{}", spec.name, at.file, at.record),
+        None => format!("{}:{}#{}", spec.name, at.name, at.record),
     };
     let decode = |s: &str| -> String {
         if spec.html_entities {
@@ -199,6 +202,7 @@ mod tests {
 
     const AT: Location<'static> = Location {
         file: "x.csv",
+        name: "x.csv",
         line: 2,
         record: 1,
     };

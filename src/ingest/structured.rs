@@ -485,8 +485,21 @@ fn last_byte_ignoring_line_ends(path: &Path) -> crate::Result<(u64, Option<u8>)>
 impl Mapper {
     /// Turns one raw record into a document, or the reason it cannot be one.
     pub fn map(&self, spec: &SourceSpec, file: &str, rec: RawRecord) -> Result<Document, String> {
+        self.map_named(spec, file, file, rec)
+    }
+
+    /// Like [`Mapper::map`], with the file's name within its source for record-numbered ids
+    /// (`file` is the path shown in messages).
+    pub fn map_named(
+        &self,
+        spec: &SourceSpec,
+        file: &str,
+        name: &str,
+        rec: RawRecord,
+    ) -> Result<Document, String> {
         let at = Location {
             file,
+            name,
             line: rec.line,
             record: rec.record,
         };

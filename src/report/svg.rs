@@ -53,7 +53,11 @@ fn rate_chart(t: &Table, column: &str) -> Option<String> {
     if rows.is_empty() {
         return None;
     }
-    let (left, right, top, step) = (200.0, 110.0, 56.0, 24.0);
+    // Rows whose rate is undefined (no story answered or unanswered) have no point to draw;
+    // the figure says how many it leaves out.
+    let undrawn = t.rows.len() - rows.len();
+    // The right margin holds "100.0% [91.8, 100.0]" and "n=1234" side by side.
+    let (left, right, top, step) = (200.0, 220.0, 56.0, 24.0);
     let plot_w = WIDTH - left - right;
     let height = top + step * rows.len() as f64 + 56.0;
     let x = |p: f64| left + p * plot_w;
@@ -102,6 +106,13 @@ fn rate_chart(t: &Table, column: &str) -> Option<String> {
             WIDTH - 8.0,
             y + 4.0,
             r.n
+        ));
+    }
+    if undrawn > 0 {
+        s.push_str(&format!(
+            "<text x=\"16\" y=\"{:.1}\" fill=\"#777\" font-size=\"10\">not drawn: {undrawn} row{} with no answered or unanswered story (rate undefined)</text>\n",
+            height - 26.0,
+            if undrawn == 1 { "" } else { "s" }
         ));
     }
     s.push_str(&format!(

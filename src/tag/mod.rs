@@ -372,8 +372,13 @@ impl Lexicons {
                             t.rule.push_str("+negated");
                         }
                         TagSet::Responded | TagSet::Resolution if planned(m.start()) => continue,
+                        TagSet::Move if nobody_before(text, m.start()) => continue,
                         // "the reply never came": an answer word denied inside the match.
-                        TagSet::Responded if t.label == "yes" && NEGATION.is_match(m.as_str()) => {
+                        TagSet::Responded
+                            if t.label == "yes"
+                                && (NEGATION.is_match(m.as_str())
+                                    || nobody_before(text, m.start())) =>
+                        {
                             continue
                         }
                         _ => {}
@@ -445,15 +450,24 @@ impl Lexicons {
                 if doc.kind == "tweet" && redirects.overlaps(a, b) {
                     continue;
                 }
+                // "nobody called me back": no call happened.
+                if nobody_before(text, a) {
+                    continue;
+                }
                 let actor = if company_post {
                     Actor::Company
+                } else if first_person_before(text, a) || opens_first_person(&text[a..b]) {
+                    // "I called", "we emailed", "my tweet": the customer's own use, whatever
+                    // else the sentence says the company did.
+                    Actor::Customer
                 } else {
                     let (ss, se) = sentence;
                     let company_acts = *by_company.entry(sentence).or_insert_with(|| {
-                        self.roles
-                            .get("actor")
-                            .iter()
-                            .any(|x| x.regex.is_match(&text[ss..se]))
+                        self.roles.get("actor").iter().any(|x| {
+                            x.regex
+                                .find_iter(&text[ss..se])
+                                .any(|m| !nobody_before(text, ss + m.start()))
+                        })
                     });
                     if company_acts {
                         Actor::Company
@@ -615,6 +629,53 @@ pub fn is_threaded(doc: &Document) -> bool {
 }
 
 /// "not happy", "never again"? A negation word in the few words before a sentiment word.
+/// "nobody called me back", "no one replied", "never answered": the answer right after
+/// these words did not happen.
+fn nobody_before(text: &str, start: usize) -> bool {
+    let from = floor(text, start.saturating_sub(12));
+    let before = text[from..start].to_ascii_lowercase();
+    let words: Vec<&str> = before
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .collect();
+    match words.as_slice() {
+        [.., "no", "one"] => true,
+        [.., w] => matches!(*w, "nobody" | "noone" | "never"),
+        [] => false,
+    }
+}
+
+/// "I called", "we emailed", "my tweet", "I then tweeted": the word just before a channel
+/// word (or the one before it) is the customer speaking of their own use.
+fn first_person_before(text: &str, start: usize) -> bool {
+    let from = floor(text, start.saturating_sub(12));
+    let before = &text[from..start];
+    // Not across a sentence or clause end.
+    let before = before
+        .rfind(['.', '!', '?', ';', ','])
+        .map_or(before, |i| &before[i + 1..]);
+    let words: Vec<&str> = before
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let first = |w: &str| matches!(w, "I" | "i" | "we" | "We" | "my" | "My" | "our" | "Our");
+    match words.as_slice() {
+        [.., w] if first(w) => true,
+        [.., w, adverb] => {
+            first(w) && matches!(*adverb, "then" | "also" | "finally" | "even" | "just")
+        }
+        _ => false,
+    }
+}
+
+/// A channel match that itself opens with the customer: "I called", "we emailed".
+fn opens_first_person(matched: &str) -> bool {
+    matches!(
+        matched.split_whitespace().next(),
+        Some("I" | "i" | "we" | "We")
+    )
+}
+
 fn negated(text: &str, start: usize) -> bool {
     let from = floor(text, start.saturating_sub(16));
     let before = &text[from..start];
@@ -1389,6 +1450,38 @@ mod tests {
         assert_eq!(count(TagSet::Latency, "at_most"), 2000);
         assert_eq!(t.interactions.len(), 1);
         assert_eq!(t.interactions[0].latency_seconds, Some(300.0));
+    }
+
+    #[test]
+    fn nobody_answering_is_no_answer() {
+        for text in [
+            "I called Comcast twice and nobody called me back.",
+            "I emailed Comcast and no one replied.",
+        ] {
+            let t = tag_text("blog", None, text);
+            assert!(
+                !t.tags
+                    .iter()
+                    .any(|x| x.set == TagSet::Responded && x.label == "yes"),
+                "{text}: {:?}",
+                t.tags
+            );
+        }
+        // "I called" is the customer's call even when the company called back later on.
+        let t = tag_text("blog", None, "I called Comcast and they called me back.");
+        let actors: Vec<_> = t
+            .tags
+            .iter()
+            .filter(|x| x.set == TagSet::Channel)
+            .map(|x| (x.start, x.actor))
+            .collect();
+        assert_eq!(
+            actors,
+            [(0, Some(Actor::Customer)), (21, Some(Actor::Company))]
+        );
+        assert!(nobody_before("and nobody ", 11));
+        assert!(nobody_before("No one ", 7));
+        assert!(!nobody_before("someone ", 8));
     }
 
     #[test]

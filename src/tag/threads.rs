@@ -53,10 +53,7 @@ impl PostDraft {
         let mut sentiment = (0, 0);
         for tag in tags {
             match tag.set {
-                TagSet::Company
-                    if addressee.is_none()
-                        && matches!(tag.role, Some(Role::Addressee | Role::Subject)) =>
-                {
+                TagSet::Company if addressee.is_none() && tag.role == Some(Role::Addressee) => {
                     addressee = Some((tag.label.clone(), tag.start, tag.end, tag.rule.clone()));
                 }
                 TagSet::Move => moves.push((

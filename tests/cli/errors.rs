@@ -190,7 +190,7 @@ fn manifest_errors_are_fatal_and_say_where() {
     assert!(
         o.stderr.contains(
             "nothing-here.csv: no such file (the manifest points at a file that cannot be read)"
-        ),
+        ) && o.stderr.contains("missing.toml: line 4: source \"a\": "),
         "{}",
         o.stderr
     );

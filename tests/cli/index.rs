@@ -216,6 +216,66 @@ fn comcast_and_reddit_manifests() {
         texts.iter().all(|t| !t.unwrap().contains('\r')),
         "bare carriage returns become newlines"
     );
+    // Record-numbered ids name the file within its source, not the absolute --data path,
+    // so they stay the same when the data moves.
+    let ids = docs.column("id").unwrap().str().unwrap().clone();
+    assert_eq!(ids.get(0), Some("reddit:reddit_posts.csv#1"));
+    let moved = t.write(
+        "elsewhere/deeper/reddit_posts.csv",
+        std::fs::read_to_string(fixture("corpora/reddit_posts.csv")).unwrap(),
+    );
+    let o = t.index_file("reddit.toml", &moved, "reddit2");
+    assert_eq!(o.code, 0, "{o:?}");
+    let again = table(&t.path().join("reddit2"), "documents");
+    assert_eq!(
+        again.column("id").unwrap(),
+        docs.column("id").unwrap(),
+        "same ids wherever the file lies"
+    );
+}
+
+#[test]
+fn a_customer_tweet_addressed_to_no_account_and_never_answered_is_no_interaction() {
+    // DESIGN: an interaction opens at a customer's post addressed to a company (its @handle,
+    // or the company replies). Naming a company in the text is not addressing it.
+    let t = TestDir::new();
+    let csv =
+        "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n\
+        1,101,True,Tue Oct 31 10:00:00 +0000 2017,@comcastcares my internet is down,,\n\
+        2,102,True,Tue Oct 31 10:05:00 +0000 2017,Comcast is the worst,,\n\
+        3,103,True,Tue Oct 31 10:06:00 +0000 2017,Comcast is down again,4,\n\
+        4,comcastcares,False,Tue Oct 31 10:16:00 +0000 2017,@103 sorry! DM us,,3\n";
+    let data = t.write("tweets.csv", csv);
+    let o = t.index_file("twcs.toml", &data, "ix");
+    assert_eq!(o.code, 0, "{o:?}");
+    let ix = t.path().join("ix");
+    let inter = table(&ix, "interactions");
+    let col = |name: &str| -> Vec<String> {
+        inter
+            .column(name)
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap_or("").to_string())
+            .collect()
+    };
+    let mut rows: Vec<(String, String)> = col("id").into_iter().zip(col("responded")).collect();
+    rows.sort();
+    assert_eq!(
+        rows,
+        [
+            ("twcs:1#comcast".to_string(), "no".to_string()),
+            ("twcs:3#comcast".to_string(), "yes".to_string())
+        ],
+        "{inter}"
+    );
+    assert_eq!(
+        manifest(&ix)["tables"]["threads"]["unaddressed"],
+        1,
+        "{}",
+        manifest(&ix)
+    );
 }
 
 #[test]

@@ -252,3 +252,42 @@ fn run_rebuilds_when_an_input_changes() {
     let csv = std::fs::read_to_string(t.path().join("out/response_by_company.csv")).unwrap();
     assert!(csv.contains("comcast,1,0,1,0,0,"), "{csv}");
 }
+
+#[test]
+fn a_closed_stderr_does_not_stop_the_run_half_way() {
+    // `replyscope run 2>&1 | head -1`: writing progress lines to a closed pipe must not
+    // panic (exit 101) and leave half the tables old.
+    let t = TestDir::new();
+    let mut child = t
+        .command([
+            "run",
+            "--corpus",
+            repo().join("corpus/corpus.toml").to_str().unwrap(),
+            "--queries",
+            repo().join("queries").to_str().unwrap(),
+            "--index",
+            "ix",
+            "--out",
+            "out",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let queries = std::fs::read_dir(repo().join("queries")).unwrap().count();
+    let manifests = std::fs::read_dir(t.path().join("out"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".manifest.json")
+        })
+        .count();
+    assert_eq!(manifests, queries, "every query wrote its tables");
+}

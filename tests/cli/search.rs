@@ -152,7 +152,7 @@ fn bad_query_and_missing_index_are_fatal_with_clear_messages() {
     exit: 2
     --- stdout ---
     --- stderr ---
-    replyscope: cannot parse query "author_name:x": Field does not exist: 'author_name' (fields: title, text, id, source, kind, author, created_at)
+    replyscope: cannot parse query "author_name:x": Field does not exist: 'author_name' (fields: title, text, id, source, kind, author, created_at, company, mention, channel, outcome)
     "###);
     let o = t.run(["search", "nowhere", "x"]);
     assert_eq!(o.code, 2);
