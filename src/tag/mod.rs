@@ -464,9 +464,12 @@ impl Lexicons {
                     let (ss, se) = sentence;
                     let company_acts = *by_company.entry(sentence).or_insert_with(|| {
                         self.roles.get("actor").iter().any(|x| {
-                            x.regex
-                                .find_iter(&text[ss..se])
-                                .any(|m| !nobody_before(text, ss + m.start()))
+                            // is_match first: most sentences have no cue, and finding
+                            // where one starts costs a reverse search.
+                            x.regex.is_match(&text[ss..se])
+                                && x.regex
+                                    .find_iter(&text[ss..se])
+                                    .any(|m| !nobody_before(text, ss + m.start()))
                         })
                     });
                     if company_acts {

@@ -17,16 +17,7 @@ fn every_broken_record_is_rejected_with_its_location_and_the_rest_indexed() {
     let (records, docs, rej) = counts(&ix);
     assert_eq!(records, docs + rej);
     assert_eq!((records, docs, rej), (23, 6, 17));
-    let got: Vec<(String, Option<u64>, String)> = rejects(&ix)
-        .iter()
-        .map(|r| {
-            (
-                r["file"].as_str().unwrap().to_string(),
-                r["line"].as_u64(),
-                r["reason"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let got = reject_places(&ix);
     let expected: &[(&str, Option<u64>, &str)] = &[
         ("blogs/empty.txt", None, "empty file; expected text"),
         (
@@ -350,16 +341,7 @@ fn files_of_only_blanks_and_line_ends_are_empty_files() {
     assert_eq!(o.code, 1, "finished with rejects: {o:?}");
     let ix = t.path().join("ix");
     assert_eq!(counts(&ix), (2, 0, 2));
-    let got: Vec<(String, Option<u64>, String)> = rejects(&ix)
-        .iter()
-        .map(|r| {
-            (
-                r["file"].as_str().unwrap().to_string(),
-                r["line"].as_u64(),
-                r["reason"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let got = reject_places(&ix);
     assert_eq!(
         got,
         vec![

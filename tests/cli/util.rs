@@ -201,6 +201,20 @@ pub fn rejects(dir: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Each reject of an index directory as (file, line, reason).
+pub fn reject_places(dir: &Path) -> Vec<(String, Option<u64>, String)> {
+    rejects(dir)
+        .iter()
+        .map(|r| {
+            (
+                r["file"].as_str().unwrap().to_string(),
+                r["line"].as_u64(),
+                r["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
 /// A Parquet table of an index directory.
 pub fn table(dir: &Path, name: &str) -> polars::prelude::DataFrame {
     use polars::prelude::*;
