@@ -589,7 +589,20 @@ fn print_eval(
                 }
             }
             for g in given.unwrap_or(&[]) {
-                writeln!(out, "\ngiven {}: {} of {} documents agree ({:.2}%); {} given values not in the gazetteer", g.label, g.agree, g.n, 100.0 * g.rate, g.unknown_given)?;
+                // Only company labels are looked up in the gazetteer.
+                let unknown = if g.label == "company" {
+                    format!("; {} given values not in the gazetteer", g.unknown_given)
+                } else {
+                    String::new()
+                };
+                writeln!(
+                    out,
+                    "\ngiven {}: {} of {} documents agree ({:.2}%){unknown}",
+                    g.label,
+                    g.agree,
+                    g.n,
+                    100.0 * g.rate
+                )?;
                 let mut worst: Vec<_> = g.confusion.iter().collect();
                 worst.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
                 for (pair, n) in worst.into_iter().take(10) {

@@ -304,8 +304,16 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
                     ));
                 }
                 let v = values.into_iter().next().unwrap_or_default();
-                crate::ingest::date::parse(&v, None)
-                    .map_err(|e| err(field, format!("filter {field}: {e}")))?;
+                // The date parser's own message speaks of a manifest's created_at column.
+                crate::ingest::date::parse(&v, None).map_err(|_| {
+                    err(
+                        field,
+                        format!(
+                            "filter {field}: {v:?} is not a date between 1970 and 2100 \
+                             (expected e.g. \"2017-10-01\" or \"2017-10-01T12:00:00Z\")"
+                        ),
+                    )
+                })?;
                 if field == "since" {
                     since = Some(v)
                 } else {
@@ -418,6 +426,12 @@ mod tests {
 
     #[test]
     fn errors_name_file_line_and_the_known_ones() {
+        let e = parse("q.toml", &OK.replace("2017-10-01", "last october")).unwrap_err();
+        assert_eq!(
+            e,
+            "q.toml: line 9: filter since: \"last october\" is not a date between 1970 and 2100 \
+             (expected e.g. \"2017-10-01\" or \"2017-10-01T12:00:00Z\")"
+        );
         let e = parse("q.toml", &OK.replace("group_by", "groupby")).unwrap_err();
         assert!(
             e.starts_with("q.toml: line 3: unknown field `groupby`, expected one of"),
