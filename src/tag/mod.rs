@@ -1244,6 +1244,28 @@ mod tests {
             (i.latency_kind.as_deref(), i.latency_seconds),
             (Some("approximate"), Some(2820.0))
         );
+        // An answer after a stated wait, told with who answered.
+        let t = tag_text(
+            "blog",
+            None,
+            "I emailed Comcast and after three weeks they finally replied.",
+        );
+        let i = &t.interactions[0];
+        assert_eq!(
+            (i.latency_kind.as_deref(), i.latency_seconds),
+            (Some("approximate"), Some(3.0 * 604_800.0))
+        );
+        // The customer acting after a wait is no answer's delay.
+        let t = tag_text(
+            "blog",
+            None,
+            "I emailed Comcast and after a week we called back.",
+        );
+        assert!(
+            !t.tags.iter().any(|x| x.set == TagSet::Latency),
+            "{:?}",
+            t.tags
+        );
     }
 
     #[test]
