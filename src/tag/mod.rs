@@ -635,15 +635,10 @@ pub fn is_threaded(doc: &Document) -> bool {
 /// "nobody called me back", "no one replied", "never answered": the answer right after
 /// these words did not happen.
 fn nobody_before(text: &str, start: usize) -> bool {
-    let from = floor(text, start.saturating_sub(12));
-    let before = text[from..start].to_ascii_lowercase();
-    let words: Vec<&str> = before
-        .split(|c: char| !c.is_alphanumeric() && c != '\'')
-        .filter(|w| !w.is_empty())
-        .collect();
-    match words.as_slice() {
-        [.., "no", "one"] => true,
-        [.., w] => matches!(*w, "nobody" | "noone" | "never"),
+    let is = |w: &str, x: &str| w.eq_ignore_ascii_case(x);
+    match words_before(text, start, 12, &[]).as_slice() {
+        [.., no, one] if is(no, "no") && is(one, "one") => true,
+        [.., w] => ["nobody", "noone", "never"].iter().any(|x| is(w, x)),
         [] => false,
     }
 }
@@ -651,18 +646,9 @@ fn nobody_before(text: &str, start: usize) -> bool {
 /// "I called", "we emailed", "my tweet", "I then tweeted": the word just before a channel
 /// word (or the one before it) is the customer speaking of their own use.
 fn first_person_before(text: &str, start: usize) -> bool {
-    let from = floor(text, start.saturating_sub(12));
-    let before = &text[from..start];
-    // Not across a sentence or clause end.
-    let before = before
-        .rfind(['.', '!', '?', ';', ','])
-        .map_or(before, |i| &before[i + 1..]);
-    let words: Vec<&str> = before
-        .split(|c: char| !c.is_alphanumeric() && c != '\'')
-        .filter(|w| !w.is_empty())
-        .collect();
     let first = |w: &str| matches!(w, "I" | "i" | "we" | "We" | "my" | "My" | "our" | "Our");
-    match words.as_slice() {
+    // Not across a sentence or clause end.
+    match words_before(text, start, 12, &['.', '!', '?', ';', ',']).as_slice() {
         [.., w] if first(w) => true,
         [.., w, adverb] => {
             first(w) && matches!(*adverb, "then" | "also" | "finally" | "even" | "just")
@@ -680,23 +666,29 @@ fn opens_first_person(matched: &str) -> bool {
 }
 
 fn negated(text: &str, start: usize) -> bool {
-    let from = floor(text, start.saturating_sub(16));
-    let before = &text[from..start];
     // Not across a sentence end: "Still no answer. Horrible." is not "no ... horrible".
-    let before = before
-        .rfind(['.', '!', '?', ';'])
-        .map_or(before, |i| &before[i + 1..])
-        .to_ascii_lowercase();
-    let words: Vec<&str> = before
+    words_before(text, start, 16, &['.', '!', '?', ';'])
+        .iter()
+        .rev()
+        .take(2)
+        .any(|w| {
+            [
+                "not", "never", "no", "isn't", "wasn't", "don't", "didn't", "won't", "hardly",
+            ]
+            .iter()
+            .any(|x| w.eq_ignore_ascii_case(x))
+        })
+}
+
+/// The words (letters, digits, apostrophes) in the `window` bytes before `start`, after the
+/// last of the `stops` there.
+fn words_before<'a>(text: &'a str, start: usize, window: usize, stops: &[char]) -> Vec<&'a str> {
+    let before = &text[floor(text, start.saturating_sub(window))..start];
+    let before = before.rfind(stops).map_or(before, |i| &before[i + 1..]);
+    before
         .split(|c: char| !c.is_alphanumeric() && c != '\'')
         .filter(|w| !w.is_empty())
-        .collect();
-    words.iter().rev().take(2).any(|w| {
-        matches!(
-            *w,
-            "not" | "never" | "no" | "isn't" | "wasn't" | "don't" | "didn't" | "won't" | "hardly"
-        )
-    })
+        .collect()
 }
 
 /// Seconds for "5 minutes", "half an hour", "a few days". None when the number is missing

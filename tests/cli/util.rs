@@ -43,6 +43,20 @@ pub struct TestDir {
     pub dir: tempfile::TempDir,
 }
 
+/// The command `replyscope ARGS` in `cwd` with a cleared environment (only PATH), not started.
+fn command_in<I, S>(cwd: &Path, args: I) -> Command
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let mut c = Command::new(env!("CARGO_BIN_EXE_replyscope"));
+    c.args(args)
+        .current_dir(cwd)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    c
+}
+
 impl TestDir {
     pub fn new() -> TestDir {
         TestDir {
@@ -69,13 +83,7 @@ impl TestDir {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
-        let out = Command::new(env!("CARGO_BIN_EXE_replyscope"))
-            .args(args)
-            .current_dir(cwd)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .output()
-            .expect("run replyscope");
+        let out = command_in(cwd, args).output().expect("run replyscope");
         Output {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
@@ -89,12 +97,7 @@ impl TestDir {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_replyscope"));
-        c.args(args)
-            .current_dir(self.path())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-        c
+        command_in(self.path(), args)
     }
 
     /// Runs `replyscope ARGS` like [`TestDir::run`], but kills it and fails the test when it
