@@ -1,8 +1,8 @@
 //! Query: query files in, tables out. Each query reads one Parquet table of an index
 //! directory (polars scans it, applies the field and time filters and computes time
 //! buckets), optionally keeps only documents matching a full-text search (tantivy), groups
-//! the rows and computes the metrics ([`metrics`]). Queries run in parallel, one per rayon
-//! task; a failing query does not stop the others. Nothing here writes files: that is
+//! the rows and computes the metrics ([`metrics`]). Queries run in parallel, one per
+//! thread; a failing query does not stop the others. Nothing here writes files: that is
 //! [`crate::report`].
 
 pub mod metrics;
@@ -12,7 +12,6 @@ use crate::error::{Error, Result};
 pub use metrics::Rate;
 use metrics::{kaplan_meier, quantile, wilson};
 use polars::prelude::*;
-use rayon::prelude::*;
 use serde::Serialize;
 use spec::{GroupKey, Query};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -128,24 +127,74 @@ pub struct Failure {
 
 /// Runs every query file in parallel against an index directory. Results keep the order of
 /// `files`.
+///
+/// Each query runs whole on one of a few plain threads (as many as rayon's pool has), which
+/// take the next file when done. Not rayon tasks: a rayon worker that waits for polars (its
+/// own pool) runs other queued queries on top of its stack meanwhile, so a batch of a hundred
+/// files nested a hundred polars plans on one stack and overflowed it.
 pub fn run_all(
     index: &Path,
     files: &[std::path::PathBuf],
 ) -> Vec<std::result::Result<Table, Failure>> {
-    files
-        .par_iter()
-        .map(|f| {
-            let path = f.display().to_string();
-            let fail = |message: String| Failure {
-                path: path.clone(),
-                message,
-            };
-            let text = std::fs::read_to_string(f)
-                .map_err(|e| fail(format!("{path}: cannot read ({e})")))?;
-            let q = spec::parse(&path, &text).map_err(fail)?;
-            run(index, &q).map_err(|e| fail(format!("{path}: {e}")))
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<std::result::Result<Table, Failure>>>> =
+        files.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let workers = rayon::current_num_threads().clamp(1, files.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            std::thread::Builder::new()
+                .name("query".into())
+                .stack_size(QUERY_STACK)
+                .spawn_scoped(scope, || loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(f) = files.get(i) else { break };
+                    // A panic inside polars or tantivy fails this query, not the batch.
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        run_file(index, f)
+                    }))
+                    .unwrap_or_else(|p| {
+                        Err(Failure {
+                            path: f.display().to_string(),
+                            message: format!("{}: internal error: {}", f.display(), panic_text(&p)),
+                        })
+                    });
+                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+                })
+                .expect("start a query thread");
+        }
+    });
+    slots
+        .into_iter()
+        .map(|s| {
+            s.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .expect("every query file was run")
         })
         .collect()
+}
+
+/// The message of a caught panic.
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
+}
+
+/// Stack of a query thread: polars plans recurse over their expressions.
+const QUERY_STACK: usize = 16 << 20;
+
+/// Reads, parses and runs one query file.
+fn run_file(index: &Path, f: &Path) -> std::result::Result<Table, Failure> {
+    let path = f.display().to_string();
+    let fail = |message: String| Failure {
+        path: path.clone(),
+        message,
+    };
+    let text =
+        std::fs::read_to_string(f).map_err(|e| fail(format!("{path}: cannot read ({e})")))?;
+    let q = spec::parse(&path, &text).map_err(fail)?;
+    run(index, &q).map_err(|e| fail(format!("{path}: {e}")))
 }
 
 /// Columns of a loaded table, by name.
@@ -860,11 +909,21 @@ fn load(index: &Path, q: &Query) -> Result<(Frame, Option<RolesMap>)> {
             );
         }
     }
-    let df = lf.select(exprs).collect()?;
+    // A query that reads no column (`metrics = ["stories"]` over the whole table) still
+    // counts rows: selecting nothing gives a frame of height 0, so count them instead.
+    let (df, len) = if exprs.is_empty() {
+        let n = lf.select([len().alias("__rows")]).collect()?;
+        let rows = n.column("__rows")?.cast(&DataType::UInt64)?;
+        (DataFrame::empty(), rows.u64()?.get(0).unwrap_or(0) as usize)
+    } else {
+        let df = lf.select(exprs).collect()?;
+        let h = df.height();
+        (df, h)
+    };
     let mut frame = Frame {
         strings: BTreeMap::new(),
         floats: BTreeMap::new(),
-        len: df.height(),
+        len,
     };
     for c in df.columns() {
         let name = c.name().to_string();

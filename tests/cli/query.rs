@@ -291,3 +291,133 @@ fn a_closed_stderr_does_not_stop_the_run_half_way() {
         .count();
     assert_eq!(manifests, queries, "every query wrote its tables");
 }
+
+/// Every metric alone and with every other one, on the whole table and per company: each
+/// column has the same value whatever else the query asks, and the counts equal a direct
+/// count of the Parquet rows. Issue 15.1: `metrics = ["stories"]` alone read no column and
+/// counted 0 rows of an index with 6 interactions.
+#[test]
+fn every_metric_alone_and_combined_counts_like_a_direct_count() {
+    use polars::prelude::*;
+    let t = TestDir::new();
+    assert!(
+        t.index_data("twcs.toml", "corpora/twcs_head1000.csv", "ix")
+            .code
+            <= 1
+    );
+    let metrics = [
+        "stories",
+        "response_rate",
+        "latency",
+        "kaplan_meier",
+        "latency_bound",
+        "channel_switch_rate",
+        "switch_paths",
+        "resolution_rate",
+        "share:responded",
+        "share:channels",
+    ];
+    let mut sets: Vec<Vec<&str>> = metrics.iter().map(|m| vec![*m]).collect();
+    for (i, a) in metrics.iter().enumerate() {
+        for b in &metrics[i + 1..] {
+            sets.push(vec![a, b]);
+        }
+    }
+    sets.push(metrics.to_vec());
+    let mut files = Vec::new();
+    for (k, set) in sets.iter().enumerate() {
+        for (suffix, group) in [("all", ""), ("by", "group_by = [\"company\"]\n")] {
+            let list: Vec<String> = set.iter().map(|m| format!("{m:?}")).collect();
+            let name = format!("q{k:03}_{suffix}");
+            t.write(
+                &format!("qs/{name}.toml"),
+                format!(
+                    "title = \"t\"\ntable = \"interactions\"\n{group}metrics = [{}]\n\
+                     answered_within = [\"1h\"]\n",
+                    list.join(", ")
+                ),
+            );
+            files.push(name);
+        }
+    }
+    let mut args = vec!["query".to_string(), "ix".into()];
+    args.extend(files.iter().map(|f| format!("qs/{f}.toml")));
+    args.extend([
+        "--out".into(),
+        "out".into(),
+        "--format".into(),
+        "json".into(),
+    ]);
+    let o = t.run(&args);
+    assert_eq!(o.code, 0, "{o:?}");
+
+    // Direct counts from the table.
+    let df = table(&t.path().join("ix"), "interactions");
+    let text = |c: &str| -> Vec<Option<String>> {
+        let c = df.column(c).unwrap().cast(&DataType::String).unwrap();
+        c.str()
+            .unwrap()
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect()
+    };
+    let (company, responded, resolution) = (text("company"), text("responded"), text("resolution"));
+    let switched = text("switched");
+    let mut direct: BTreeMap<String, BTreeMap<&str, u64>> = BTreeMap::new();
+    for i in 0..df.height() {
+        for key in [
+            "(all)".to_string(),
+            company[i].clone().unwrap_or("(none)".into()),
+        ] {
+            let d = direct.entry(key).or_default();
+            *d.entry("stories").or_default() += 1;
+            let r = responded[i].as_deref();
+            *d.entry("answered").or_default() += u64::from(r == Some("yes"));
+            *d.entry("unanswered").or_default() += u64::from(r == Some("no"));
+            *d.entry("unknown").or_default() += u64::from(r == Some("unknown"));
+            let s = resolution[i].as_deref();
+            *d.entry("resolved").or_default() += u64::from(s == Some("resolved"));
+            *d.entry("unresolved").or_default() += u64::from(s == Some("unresolved"));
+            *d.entry("switched").or_default() += u64::from(switched[i].as_deref() == Some("true"));
+        }
+    }
+    assert!(direct["(all)"]["stories"] > 0);
+
+    // Every cell, keyed by (group, column), must agree across queries and with the direct count.
+    let mut seen: BTreeMap<(String, String), serde_json::Value> = BTreeMap::new();
+    for name in &files {
+        let j: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(t.path().join(format!("out/{name}.json"))).unwrap(),
+        )
+        .unwrap();
+        let rows = j["rows"].as_array().unwrap();
+        if name.ends_with("_all") {
+            assert_eq!(rows.len(), 1, "{name}: one row for the whole table");
+        } else {
+            assert_eq!(rows.len(), direct.len() - 1, "{name}: one row per company");
+        }
+        for row in rows {
+            let key = row
+                .get("company")
+                .and_then(|v| v.as_str())
+                .unwrap_or("(all)")
+                .to_string();
+            for (col, v) in row.as_object().unwrap() {
+                if col == "company" {
+                    continue;
+                }
+                if let Some(want) = direct[&key].get(col.as_str()) {
+                    assert_eq!(v.as_u64(), Some(*want), "{name}: {key} {col}");
+                }
+                match seen.get(&(key.clone(), col.clone())) {
+                    Some(prev) => {
+                        assert_eq!(prev, v, "{name}: {key} {col} depends on the metric set")
+                    }
+                    None => {
+                        seen.insert((key.clone(), col.clone()), v.clone());
+                    }
+                }
+            }
+        }
+    }
+}
