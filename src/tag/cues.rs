@@ -1,0 +1,262 @@
+//! Cues: channel and outcome rules (`channels.toml`, `outcomes.toml`) run over a text, each
+//! match a tag with its span and rule id, unless the words around it say it did not happen
+//! (a plan, a question, a negation, "nobody").
+
+use super::latency::duration;
+use super::rules::Rule;
+use super::text::{
+    first_person_before, floor, negated, nobody_before, opens_first_person, question, sentence_of,
+    Spans,
+};
+use super::Lexicons;
+use crate::model::{Actor, Document, Tag, TagSet};
+use std::collections::HashMap;
+
+/// A negation inside an answer phrase ("the reply never came"). Refusals ("not honored",
+/// "would not remove") are answers, so "not" is not one.
+static NEGATION: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"(?i)\bnever\b").expect("valid"));
+
+/// A redirect that says it was carried out ("Just sent you a DM", "called you back").
+static DONE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)\b(?:sent|called|rang|emailed|messaged|booked)\b").expect("valid")
+});
+
+impl Lexicons {
+    pub(crate) fn rule_tags(
+        &self,
+        doc: &Document,
+        sentences: &[(usize, usize)],
+        tags: &mut Vec<Tag>,
+    ) {
+        let text = doc.text.as_str();
+        let company_post = doc.thread.inbound == Some(false)
+            || doc
+                .author
+                .as_deref()
+                .and_then(|a| self.gazetteer.by_handle(a))
+                .is_some();
+        // "should I call", "plan on submitting the letter", "I don't have any DMs": the words
+        // right before a tag say it did not happen.
+        let planned = |at: usize| -> bool {
+            let (ss, _) = sentence_of(sentences, at);
+            self.roles.get("plan").iter().any(|r| {
+                let from = floor(text, at.saturating_sub(r.window).max(ss));
+                r.regex.is_match(&text[from..at])
+            })
+        };
+        let first_outcome = tags.len();
+        // One pass each says which rules can match at all; only those are run.
+        let outcome_hits = self.outcomes.any.matches(text);
+        let channel_hits = self.channels.any.matches(text);
+        for (set, kind) in [
+            ("responded", TagSet::Responded),
+            ("move", TagSet::Move),
+            ("resolution", TagSet::Resolution),
+            ("sentiment", TagSet::Sentiment),
+        ] {
+            for r in self
+                .outcomes
+                .get(set)
+                .iter()
+                .filter(|r| outcome_hits.matched(r.index))
+            {
+                for m in r.regex.find_iter(text) {
+                    let mut t = tag(kind, r, m.start(), m.end(), None);
+                    match kind {
+                        TagSet::Sentiment if negated(text, m.start()) => {
+                            t.label = if t.label == "positive" {
+                                "negative".into()
+                            } else {
+                                "positive".into()
+                            };
+                            t.rule.push_str("+negated");
+                        }
+                        TagSet::Responded | TagSet::Resolution if planned(m.start()) => continue,
+                        TagSet::Move if nobody_before(text, m.start()) => continue,
+                        // "the reply never came": an answer word denied inside the match.
+                        TagSet::Responded
+                            if t.label == "yes"
+                                && (NEGATION.is_match(m.as_str())
+                                    || nobody_before(text, m.start())) =>
+                        {
+                            continue
+                        }
+                        _ => {}
+                    }
+                    tags.push(t);
+                }
+            }
+        }
+        // Redirects not carried out ("DM us", not "Just sent you a DM").
+        let redirects = Spans::new(
+            tags[first_outcome..]
+                .iter()
+                .filter(|t| t.set == TagSet::Move && t.label == "redirect")
+                .filter(|t| !DONE.is_match(&text[t.start..t.end]))
+                .map(|t| (t.start, t.end))
+                .collect(),
+        );
+        if doc.kind == "tweet" {
+            // The tweet itself is a use of public Twitter, by whoever wrote it.
+            tags.push(Tag {
+                set: TagSet::Channel,
+                label: "twitter".into(),
+                role: None,
+                actor: Some(if company_post {
+                    Actor::Company
+                } else {
+                    Actor::Customer
+                }),
+                seconds: None,
+                target: None,
+                start: 0,
+                end: 0,
+                rule: "channel.twitter.tweet_itself".into(),
+                role_rule: None,
+            });
+        }
+        let vetoes = Spans::new(
+            self.roles
+                .get("not_channel")
+                .iter()
+                .flat_map(|r| r.regex.find_iter(text).map(|m| (m.start(), m.end())))
+                .collect(),
+        );
+        // Sentence-wide checks, each computed once per sentence: asked for every tag in a
+        // sentence, they would rescan it each time (quadratic in a long text without a
+        // sentence end).
+        let mut asked: HashMap<(usize, usize), bool> = HashMap::new();
+        let mut by_company: HashMap<(usize, usize), bool> = HashMap::new();
+        let mut with_reply: HashMap<(usize, usize), bool> = HashMap::new();
+        for r in self
+            .channels
+            .get("channel")
+            .iter()
+            .filter(|r| channel_hits.matched(r.index))
+        {
+            for m in r.regex.find_iter(text) {
+                let (a, b) = (m.start(), m.end());
+                let sentence = sentence_of(sentences, a);
+                if vetoes.contains(a, b)
+                    || planned(a)
+                    || *asked
+                        .entry(sentence)
+                        .or_insert_with(|| question(text, sentence))
+                {
+                    continue;
+                }
+                // In a tweet, "DM us" / "LiveChat is online" asks for a channel; it is a
+                // redirect, not a use, unless the words say it was done ("Just sent you a DM").
+                if doc.kind == "tweet" && redirects.overlaps(a, b) {
+                    continue;
+                }
+                // "nobody called me back": no call happened.
+                if nobody_before(text, a) {
+                    continue;
+                }
+                let actor = if company_post {
+                    Actor::Company
+                } else if first_person_before(text, a) || opens_first_person(&text[a..b]) {
+                    // "I called", "we emailed", "my tweet": the customer's own use, whatever
+                    // else the sentence says the company did.
+                    Actor::Customer
+                } else {
+                    let (ss, se) = sentence;
+                    let company_acts = *by_company.entry(sentence).or_insert_with(|| {
+                        self.roles.get("actor").iter().any(|x| {
+                            // is_match first: most sentences have no cue, and finding
+                            // where one starts costs a reverse search.
+                            x.regex.is_match(&text[ss..se])
+                                && x.regex
+                                    .find_iter(&text[ss..se])
+                                    .any(|m| !nobody_before(text, ss + m.start()))
+                        })
+                    });
+                    if company_acts {
+                        Actor::Company
+                    } else {
+                        Actor::Customer
+                    }
+                };
+                tags.push(tag(TagSet::Channel, r, a, b, Some(actor)));
+            }
+        }
+        let first_latency = tags.len();
+        for r in self
+            .outcomes
+            .get("latency")
+            .iter()
+            .filter(|r| outcome_hits.matched(r.index))
+        {
+            for caps in r.regex.captures_iter(text) {
+                let m = caps.get(0).expect("group 0");
+                let seconds = if r.label == "bounded" {
+                    None
+                } else {
+                    let unit = caps.name("unit").map(|u| u.as_str()).unwrap_or("");
+                    let n = caps.name("n").map(|n| n.as_str());
+                    match duration(n, unit) {
+                        Some(s) => Some(s),
+                        None => continue, // "within the week": no unit we can count
+                    }
+                };
+                let (ss, se) = sentence_of(sentences, m.start());
+                // Only a delay stated with an answer word is the first answer's latency
+                // (not "checked the machine in within ten minutes"), and not a promise
+                // ("would call me back within 48 hours").
+                let replied = *with_reply.entry((ss, se)).or_insert_with(|| {
+                    self.roles
+                        .get("reply")
+                        .iter()
+                        .any(|x| x.regex.is_match(&text[ss..se]))
+                });
+                let promised = self.roles.get("promise").iter().any(|x| {
+                    let from = floor(text, m.start().saturating_sub(x.window).max(ss));
+                    x.regex.is_match(&text[from..m.start()])
+                });
+                if !replied || promised {
+                    continue;
+                }
+                let mut t = tag(TagSet::Latency, r, m.start(), m.end(), None);
+                t.seconds = seconds;
+                tags.push(t);
+            }
+        }
+        // Overlapping latency matches: the longest one reads the phrase ("after 47 minutes
+        // on hold a representative finally picked up" over "47 minutes on hold"). A match
+        // inside a longer one is dropped, and of identical matches all but the first.
+        let lat = Spans::new(
+            tags[first_latency..]
+                .iter()
+                .map(|t| (t.start, t.end))
+                .collect(),
+        );
+        let mut seen = std::collections::HashSet::new();
+        let mut k = 0;
+        tags.retain(|t| {
+            let i = k;
+            k += 1;
+            if i < first_latency {
+                return true;
+            }
+            let (a, b) = (t.start, t.end);
+            !lat.contains_longer(a, b) && seen.insert((a, b))
+        });
+    }
+}
+
+fn tag(set: TagSet, r: &Rule, start: usize, end: usize, actor: Option<Actor>) -> Tag {
+    Tag {
+        set,
+        label: r.label.clone(),
+        role: None,
+        actor,
+        seconds: None,
+        target: r.target.clone(),
+        start,
+        end,
+        rule: r.id.clone(),
+        role_rule: None,
+    }
+}

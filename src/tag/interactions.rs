@@ -1,0 +1,293 @@
+//! Interactions from text: one per company party to the story, with its channels, answer,
+//! stated latency, moves, resolution and sentiment read within the company's window.
+
+use super::roles::possessive;
+use super::text::sentence_of;
+use super::Lexicons;
+use crate::model::{Actor, Document, Evidence, Interaction, Responded, Role, Tag, TagSet};
+
+/// Sentences a story may span when a text tells several.
+const STORY_SENTENCES: usize = 3;
+
+/// What a whole text tells, for its interactions.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Story {
+    /// Some exchange with a company is told: a channel used, an answer, a move, a stated
+    /// delay, a contact verb, service words, or a tweet to an account.
+    exchange: bool,
+    /// The customer contacted the company (a contact verb, a tweet to it): a message the
+    /// company then sent is an answer.
+    contacted: bool,
+    /// The company's own post.
+    company_post: bool,
+}
+
+/// Company id of an interaction with a company the text does not name.
+pub const UNNAMED: &str = "unnamed";
+
+static HANDLE: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"@\w+").expect("valid"));
+
+/// Interactions a text describes: one per company that is party to it, each over its window
+/// of the text (from its first appearance as a party to the next party company's). A text
+/// that tells no exchange (a complaint about a company with no contact, general advice) has
+/// none. A post, complaint or tweet that tells an exchange with a company it does not name
+/// ("texts and calls from payday lenders", a tweet to an anonymised account) has one, with
+/// the company [`UNNAMED`]; a blog post that names no party is commentary and has none.
+pub(crate) fn text_interactions(
+    doc: &Document,
+    tags: &[Tag],
+    sentences: &[(usize, usize)],
+    story: Story,
+) -> Vec<Interaction> {
+    if !story.exchange {
+        return Vec::new();
+    }
+    let mut parties: Vec<(usize, String)> = Vec::new(); // (first byte, company)
+    for t in tags
+        .iter()
+        .filter(|t| t.set == TagSet::Company && t.role.is_some_and(Role::is_party))
+    {
+        if !parties.iter().any(|(_, c)| c == &t.label) {
+            parties.push((t.start, t.label.clone()));
+        }
+    }
+    parties.sort();
+    if parties.is_empty() && doc.kind != "blog" {
+        parties.push((0, UNNAMED.to_string()));
+    }
+    let n = parties.len();
+    let mut out = Vec::with_capacity(n);
+    for (i, (first, company)) in parties.iter().enumerate() {
+        // One party: the whole text is its story. Several: each story runs from its first
+        // sentence for at most STORY_SENTENCES sentences, and stops where the next begins.
+        let (from, to) = if n == 1 {
+            (0, doc.text.len())
+        } else {
+            let k = sentences.partition_point(|s| s.1 <= *first);
+            let from = sentences.get(k).map_or(*first, |s| s.0);
+            let cap = sentences
+                .get(k + STORY_SENTENCES - 1)
+                .map_or(doc.text.len(), |s| s.1);
+            let next = parties
+                .get(i + 1)
+                .map(|(next, _)| sentence_of(sentences, *next).0)
+                .unwrap_or(doc.text.len());
+            (from, cap.min(next.max(from)))
+        };
+        // Tags are sorted by span: the whole-post tags (0..0) first, then those starting in
+        // the window, found by binary search rather than a pass over every tag per party.
+        let whole = tags.partition_point(|t| t.start == 0 && t.end == 0);
+        let lo = tags.partition_point(|t| t.start < from).max(whole);
+        let hi = tags.partition_point(|t| t.start < to).max(lo);
+        let window: Vec<&Tag> = tags[..whole].iter().chain(&tags[lo..hi]).collect();
+        out.push(summarise(doc, company, &window, story));
+    }
+    out
+}
+
+fn summarise(doc: &Document, company: &str, window: &[&Tag], story: Story) -> Interaction {
+    let company_post = story.company_post;
+    let mut ev = Vec::new();
+    let mut note = |field: &str, t: &Tag| {
+        ev.push(Evidence {
+            field: field.into(),
+            doc: doc.id.clone(),
+            start: t.start,
+            end: t.end,
+            rule: t.rule.clone(),
+        });
+    };
+    for t in window.iter().filter(|t| {
+        t.set == TagSet::Company && t.label == company && t.role.is_some_and(Role::is_party)
+    }) {
+        note("company", t);
+    }
+    let mut channels: Vec<String> = Vec::new();
+    let (mut first_channel, mut response_channel) = (None, None);
+    for t in window.iter().filter(|t| t.set == TagSet::Channel) {
+        if !channels.contains(&t.label) {
+            channels.push(t.label.clone());
+            note("channel", t);
+        }
+        match t.actor {
+            Some(Actor::Customer) if first_channel.is_none() => {
+                first_channel = Some(t.label.clone())
+            }
+            Some(Actor::Company) if response_channel.is_none() => {
+                response_channel = Some(t.label.clone())
+            }
+            _ => {}
+        }
+    }
+    // A message the company sent counts as an answer only when the customer had asked
+    // for something; contact the company started on its own does not tell.
+    let yes = window.iter().find(|t| {
+        t.set == TagSet::Responded
+            && t.label == "yes"
+            && (story.contacted || !t.rule.contains(".incoming"))
+    });
+    let no = window
+        .iter()
+        .find(|t| t.set == TagSet::Responded && t.label == "no");
+    // A quoted reply of the company (“@USAirways: ...”) is its answer.
+    let quoted = window.iter().find(|t| {
+        t.set == TagSet::Company && t.label == company && t.role == Some(Role::Responder)
+    });
+    let responded = match (yes, no) {
+        (Some(t), _) => {
+            note("responded", t);
+            Responded::Yes
+        }
+        (None, _) if quoted.is_some() => {
+            if let Some(t) = quoted {
+                note("responded", t);
+            }
+            Responded::Yes
+        }
+        (None, Some(t)) => {
+            note("responded", t);
+            Responded::No
+        }
+        _ if company_post => Responded::Yes,
+        _ => Responded::Unknown,
+    };
+    let latency = window.iter().find(|t| t.set == TagSet::Latency);
+    if let Some(t) = latency {
+        note("latency", t);
+    }
+    let mut moves: Vec<String> = Vec::new();
+    let mut redirect_to: Vec<String> = Vec::new();
+    for t in window.iter().filter(|t| t.set == TagSet::Move) {
+        if !moves.contains(&t.label) {
+            moves.push(t.label.clone());
+        }
+        if let Some(target) = &t.target {
+            if !redirect_to.contains(target) {
+                redirect_to.push(target.clone());
+            }
+        }
+        note("move", t);
+    }
+    moves.sort();
+    let resolution = match window.iter().rev().find(|t| t.set == TagSet::Resolution) {
+        Some(t) => {
+            note("resolution", t);
+            t.label.clone()
+        }
+        // A customer still waiting for any answer has nothing solved.
+        None if responded == Responded::No => "unresolved".into(),
+        None => "unknown".into(),
+    };
+    // A company's reply does not carry the customer's voice; an unanswered customer, or a
+    // complaint, with no feeling words is not neutral about the company.
+    let sentiment = if company_post {
+        "neutral".to_string()
+    } else {
+        // The outcome is one more vote: a solved problem pleases, one left unsolved does not
+        // ("It works now, but it shouldn't take a viral video" is mixed).
+        let (mut pos, mut neg) = sentiment_counts(window.iter().copied());
+        match resolution.as_str() {
+            "resolved" => pos += 1,
+            "unresolved" => neg += 1,
+            _ => {}
+        }
+        match sentiment_label(pos, neg) {
+            "neutral" if responded == Responded::No || doc.kind == "complaint" => "negative",
+            s => s,
+        }
+        .to_string()
+    };
+    let switched = !redirect_to.is_empty()
+        || matches!((&first_channel, &response_channel), (Some(a), Some(b)) if a != b);
+    Interaction {
+        id: format!("{}#{company}", doc.id),
+        doc_id: doc.id.clone(),
+        source: doc.source.clone(),
+        kind: doc.kind.clone(),
+        basis: "text".into(),
+        company: company.to_string(),
+        channels,
+        first_channel,
+        response_channel,
+        responded,
+        latency_seconds: latency.and_then(|t| t.seconds),
+        latency_kind: latency.map(|t| t.label.clone()),
+        moves,
+        redirect_to,
+        switched,
+        resolution,
+        sentiment,
+        opened_at: doc.created_at,
+        responded_at: None,
+        censor_seconds: None,
+        posts: 1,
+        problem: None,
+        evidence: ev,
+    }
+}
+
+/// positive, negative, mixed or neutral from sentiment tags: one side wins when it has at
+/// least twice the other's count.
+pub fn sentiment_of<'a>(tags: impl Iterator<Item = &'a Tag>) -> String {
+    let (pos, neg) = sentiment_counts(tags);
+    sentiment_label(pos, neg).to_string()
+}
+
+/// Positive and negative sentiment tags.
+fn sentiment_counts<'a>(tags: impl Iterator<Item = &'a Tag>) -> (u32, u32) {
+    let (mut pos, mut neg) = (0, 0);
+    for t in tags.filter(|t| t.set == TagSet::Sentiment) {
+        if t.label == "positive" {
+            pos += 1;
+        } else {
+            neg += 1;
+        }
+    }
+    (pos, neg)
+}
+
+/// One side wins when it has at least twice the other's count.
+fn sentiment_label(pos: u32, neg: u32) -> &'static str {
+    match (pos, neg) {
+        (0, 0) => "neutral",
+        (_, 0) => "positive",
+        (0, _) => "negative",
+        (p, n) if p >= 2 * n => "positive",
+        (p, n) if n >= 2 * p => "negative",
+        _ => "mixed",
+    }
+}
+
+impl Lexicons {
+    /// What the whole text tells about an exchange: whether there is one at all, and
+    /// whether the customer started it.
+    pub(crate) fn story(&self, doc: &Document, tags: &[Tag], company_post: bool) -> Story {
+        let text = doc.text.as_str();
+        let tweet = doc.kind == "tweet";
+        let cue = |c: &str| self.roles.get(c).iter().any(|r| r.regex.is_match(text));
+        // A customer's tweet to an account we cannot name ("Hey @116016 ...").
+        let unknown_handle = tweet
+            && HANDLE.find_iter(text).any(|m| {
+                self.gazetteer.by_handle(&m.as_str()[1..]).is_none() && !possessive(text, m.end())
+            });
+        let addressed = tags.iter().any(|t| {
+            t.set == TagSet::Company && matches!(t.role, Some(Role::Addressee | Role::Responder))
+        });
+        let told = tags.iter().any(|t| match t.set {
+            TagSet::Channel => t.rule != "channel.twitter.tweet_itself",
+            TagSet::Responded | TagSet::Move | TagSet::Latency => true,
+            _ => false,
+        });
+        let contact = cue("contact");
+        Story {
+            exchange: told
+                || contact
+                || cue("exchange")
+                || company_post
+                || (tweet && (addressed || unknown_handle)),
+            contacted: contact || (tweet && !company_post && (addressed || unknown_handle)),
+            company_post,
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! Roles: whether a company named in a text is party to its service story (subject) or
+//! named in passing (mention), from the cues of `roles.toml` around each name.
+
+use super::rules::{Position, Rule};
+use super::text::{floor, Spans};
+use super::Lexicons;
+use crate::model::Role;
+use std::collections::HashMap;
+
+/// Role rule of a company named with no cue at all.
+pub(crate) const NO_CUE: &str = "role.mention.no_service_cue";
+
+/// A handle quoted as the author of a reply: “@USAirways: ...” or RT @USAirways: ...
+pub(crate) fn quoted_reply(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].trim_end();
+    let opens = before.ends_with(['“', '"', '\'', '‘']) || before.ends_with("RT");
+    opens && text[end..].starts_with(':')
+}
+
+/// "@JetBlue's CEO": a handle in the possessive.
+pub(crate) fn possessive(text: &str, end: usize) -> bool {
+    let after = &text[end..];
+    after.starts_with("'s") || after.starts_with("’s")
+}
+
+impl Lexicons {
+    /// Subject or mention, from the cues around one occurrence. A list or product cue makes
+    /// a mention whatever else the sentence says; a staff cue or a service verb in the
+    /// sentence makes a subject; otherwise a mention. `sentence_cues` remembers, per sentence
+    /// and rule, whether a sentence-wide cue fires, so a long sentence naming many companies
+    /// is scanned once per rule, not once per name.
+    pub(crate) fn role(
+        &self,
+        text: &str,
+        (ss, se): (usize, usize),
+        start: usize,
+        end: usize,
+        names: &Spans,
+        sentence_cues: &mut HashMap<(usize, usize, usize), bool>,
+    ) -> (Role, String) {
+        // A cue counts only outside every company name ("Tweet" in "Tweet Beep" is a name).
+        // A cue counts unless it lies inside a company name ("Tweet" in "Tweet Beep"); a cue
+        // that spans a name ("sent @Wirefly a", "AT&T LG VU phone") counts.
+        let in_range = |r: &Rule, from: usize, to: usize| -> bool {
+            r.regex.find_iter(&text[from..to]).any(|m| {
+                let (a, b) = (from + m.start(), from + m.end());
+                !names.contains(a, b)
+            })
+        };
+        let mut fires = |r: &Rule| -> bool {
+            let before = floor(text, start.saturating_sub(r.window).max(ss));
+            let after = floor(text, (end + r.window).min(se)).max(end);
+            match r.position {
+                Position::Sentence => *sentence_cues
+                    .entry((ss, se, r.index))
+                    .or_insert_with(|| in_range(r, ss, se.max(ss))),
+                Position::Before => in_range(r, before, start),
+                Position::After => in_range(r, end, after),
+                Position::Near => in_range(r, before, start) || in_range(r, end, after),
+            }
+        };
+        for cue in ["list", "product", "place"] {
+            if let Some(r) = self.roles.get(cue).iter().find(|r| fires(r)) {
+                return (Role::Mention, r.id.clone());
+            }
+        }
+        for cue in ["staff", "service"] {
+            if let Some(r) = self.roles.get(cue).iter().find(|r| fires(r)) {
+                return (Role::Subject, r.id.clone());
+            }
+        }
+        (Role::Mention, NO_CUE.into())
+    }
+}

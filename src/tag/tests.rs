@@ -1,0 +1,382 @@
+//! Tests of the whole tagger on short texts.
+
+use super::interactions::UNNAMED;
+use super::latency::duration;
+use super::text::{nobody_before, sentences, Spans};
+use super::*;
+use crate::model::{Actor, Responded, Role, TagSet};
+
+#[test]
+fn sentences_skip_abbreviations() {
+    let t = "Companies, i.e. www.honda.com or Pepsi. On Jan. 16, a story. Next!\nLine";
+    let s: Vec<&str> = sentences(t).iter().map(|&(a, b)| &t[a..b]).collect();
+    assert_eq!(
+        s,
+        vec![
+            "Companies, i.e. www.honda.com or Pepsi.",
+            " On Jan. 16, a story.",
+            " Next!",
+            "\n",
+            "Line"
+        ]
+        .into_iter()
+        .filter(|x| x != &"\n")
+        .collect::<Vec<_>>()
+    );
+}
+
+fn tag_text(kind: &str, author: Option<&str>, text: &str) -> TaggedDoc {
+    let doc = Document {
+        id: "t:1".into(),
+        kind: kind.into(),
+        author: author.map(str::to_string),
+        text: text.into(),
+        ..Document::default()
+    };
+    Lexicons::defaults().tag_as_text(doc)
+}
+
+fn roles(t: &TaggedDoc, company: &str) -> Vec<Role> {
+    t.tags
+        .iter()
+        .filter(|x| x.set == TagSet::Company && x.label == company)
+        .filter_map(|x| x.role)
+        .collect()
+}
+
+#[test]
+fn a_promise_is_not_a_latency() {
+    let t = tag_text(
+        "blog",
+        None,
+        "I called Verizon and the rep told me someone would call me back within 48 hours. \
+         Nobody ever called back.",
+    );
+    assert!(
+        t.tags.iter().all(|x| x.set != TagSet::Latency),
+        "{:?}",
+        t.tags
+    );
+    let i = &t.interactions[0];
+    assert_eq!(i.latency_kind, None);
+    assert_eq!(i.responded, Responded::Yes, "the rep told me: an answer");
+    // A delay stated with the answer is the latency, the later promise is not.
+    let t = tag_text(
+        "blog",
+        None,
+        "I tweeted @Delta. Within an hour they replied and said they will refund me within \
+         5 days.",
+    );
+    let i = &t.interactions[0];
+    assert_eq!(
+        (i.latency_kind.as_deref(), i.latency_seconds),
+        (Some("at_most"), Some(3600.0))
+    );
+    // A stated time that is not an answer's ("checked in within ten minutes") is none.
+    let t = tag_text(
+        "blog",
+        None,
+        "Apple booked me a slot at the Apple Store, where they checked the laptop in within \
+         ten minutes.",
+    );
+    assert!(t.interactions.iter().all(|i| i.latency_kind.is_none()));
+}
+
+#[test]
+fn an_unanswered_wait_is_a_lower_bound_and_an_answered_one_approximate() {
+    let t = tag_text(
+        "tweet",
+        None,
+        "@USAirways 2 hours on hold. Still no answer.",
+    );
+    let i = &t.interactions[0];
+    assert_eq!(i.responded, Responded::No);
+    assert_eq!(i.resolution, "unresolved");
+    assert_eq!(
+        (i.latency_kind.as_deref(), i.latency_seconds),
+        (Some("at_least"), Some(7200.0))
+    );
+    let t = tag_text(
+        "blog",
+        None,
+        "I called Bank of America, and after 47 minutes on hold a representative finally \
+         picked up.",
+    );
+    let i = &t.interactions[0];
+    assert_eq!(
+        (i.latency_kind.as_deref(), i.latency_seconds),
+        (Some("approximate"), Some(2820.0))
+    );
+    // An answer after a stated wait, told with who answered.
+    let t = tag_text(
+        "blog",
+        None,
+        "I emailed Comcast and after three weeks they finally replied.",
+    );
+    let i = &t.interactions[0];
+    assert_eq!(
+        (i.latency_kind.as_deref(), i.latency_seconds),
+        (Some("approximate"), Some(3.0 * 604_800.0))
+    );
+    // The customer acting after a wait is no answer's delay.
+    let t = tag_text(
+        "blog",
+        None,
+        "I emailed Comcast and after a week we called back.",
+    );
+    assert!(
+        !t.tags.iter().any(|x| x.set == TagSet::Latency),
+        "{:?}",
+        t.tags
+    );
+}
+
+#[test]
+fn a_passing_mention_in_a_product_phrase_stays_a_mention() {
+    let t = tag_text(
+        "blog",
+        None,
+        "I ordered an AT&T LG VU phone from www.wirefly.com and it broke. My Samsung washing \
+         machine, bought at Home Depot, shakes. I sent @Wirefly a tweet.",
+    );
+    assert_eq!(roles(&t, "att"), vec![Role::Mention]);
+    assert_eq!(roles(&t, "lg"), vec![Role::Mention]);
+    assert_eq!(roles(&t, "samsung"), vec![Role::Mention]);
+    assert_eq!(roles(&t, "home_depot"), vec![Role::Mention]);
+    assert!(roles(&t, "wirefly").contains(&Role::Subject));
+    assert_eq!(t.interactions.len(), 1);
+    assert_eq!(t.interactions[0].company, "wirefly");
+    // A bank's card is the bank's own service, not a product brand.
+    let t = tag_text(
+        "blog",
+        None,
+        "I found a strange charge on my Bank of America debit card.",
+    );
+    assert_eq!(roles(&t, "bank_of_america"), vec![Role::Subject]);
+}
+
+#[test]
+fn tweets_customer_unknown_company_reply_yes_headline_none() {
+    // A customer's tweet to a company says nothing of an answer.
+    let t = tag_text(
+        "tweet",
+        Some("115000"),
+        "@JetBlue Help - I left my Nikon camera under the seat. What do I do?",
+    );
+    assert_eq!(t.interactions.len(), 1);
+    assert_eq!(t.interactions[0].responded, Responded::Unknown);
+    assert_eq!(roles(&t, "nikon"), vec![Role::Mention]);
+    // The company's reply is an answer, its asks for a DM a redirect, not a DM used.
+    let t = tag_text(
+        "tweet",
+        Some("ChaseSupport"),
+        "@105835 Please DM your name, zip code and additional details about your concern.",
+    );
+    let i = &t.interactions[0];
+    assert_eq!(i.responded, Responded::Yes);
+    assert_eq!(i.sentiment, "neutral");
+    assert_eq!(i.channels, vec!["twitter".to_string()]);
+    assert_eq!(i.redirect_to, vec!["twitter_dm".to_string()]);
+    // ... unless it says the DM was sent.
+    let t = tag_text(
+        "tweet",
+        Some("ChipotleTweets"),
+        "@115737 My apologies for that. Just sent you a DM to help.",
+    );
+    assert!(t.interactions[0]
+        .channels
+        .contains(&"twitter_dm".to_string()));
+    // A possessive handle in a headline is no exchange at all.
+    let t = tag_text(
+        "tweet",
+        None,
+        "@JetBlue's CEO Battles to Appease Passengers - http://t.co/x",
+    );
+    assert_eq!(roles(&t, "jetblue"), vec![Role::Mention]);
+    assert!(t.interactions.is_empty());
+    // A tweet to an anonymised account is an exchange with an unnamed company.
+    let t = tag_text(
+        "tweet",
+        Some("116017"),
+        "Hey @116016 we need to talk about these pending charges.",
+    );
+    assert_eq!(t.interactions.len(), 1);
+    assert_eq!(t.interactions[0].company, UNNAMED);
+}
+
+#[test]
+fn no_exchange_no_interaction_and_company_started_contact_is_no_answer() {
+    // A complaint about a company with no contact: the company is the subject, but the
+    // text tells no exchange.
+    let t = tag_text(
+        "complaint",
+        None,
+        "CAPITAL ONE BANK IS FALSELY REPORTING 2 ACCOUNTS AS INCLUDED IN BANKRUPTCY.",
+    );
+    assert_eq!(roles(&t, "capital_one"), vec![Role::Subject]);
+    assert!(t.interactions.is_empty());
+    // General advice in a blog names channels but no exchange.
+    let t = tag_text(
+        "blog",
+        None,
+        "Try to get in touch by mail, email or by telephone. If ignored, try Twitter.",
+    );
+    assert!(t.interactions.is_empty());
+    // An email the collector sent unasked is contact, not an answer.
+    let t = tag_text(
+        "post",
+        None,
+        "I got an email detailing collections on an account from 2018 through a tribal \
+         lender. This is the first time I've ever been contacted over this.",
+    );
+    assert_eq!(t.interactions.len(), 1);
+    assert_eq!(t.interactions[0].responded, Responded::Unknown);
+    assert_eq!(t.interactions[0].channels, vec!["email".to_string()]);
+    // After the customer called, a letter from the company is an answer.
+    let t = tag_text(
+        "complaint",
+        None,
+        "I called Citi twice. Then I received a letter from Citi saying the check was sent.",
+    );
+    assert_eq!(t.interactions[0].responded, Responded::Yes);
+}
+
+#[test]
+fn planned_asked_and_denied_channels_are_not_used() {
+    let t = tag_text(
+        "post",
+        None,
+        "We have 6 payday loans. I plan on submitting the letter to revoke ACH today. \
+         Should I call my bank?",
+    );
+    assert!(
+        t.tags.iter().all(|x| x.set != TagSet::Channel),
+        "{:?}",
+        t.tags
+    );
+    let t = tag_text(
+        "tweet",
+        Some("115799"),
+        "@AirAsiaSupport Hi Yana I don't have any DMs from you. Did you mean email?",
+    );
+    assert_eq!(t.interactions[0].channels, vec!["twitter".to_string()]);
+}
+
+#[test]
+fn third_party_channel_is_a_mention_and_names_next_to_quotes_match() {
+    let t = tag_text(
+        "blog",
+        None,
+        "I have been a Comcast customer for years. After three weeks of silence I filed a \
+         complaint with the Better Business Bureau.",
+    );
+    assert_eq!(roles(&t, "better_business_bureau"), vec![Role::Mention]);
+    assert!(roles(&t, "comcast").contains(&Role::Subject));
+    let i = &t.interactions[0];
+    assert_eq!(i.company, "comcast");
+    assert_eq!(
+        (i.latency_kind.as_deref(), i.latency_seconds),
+        (Some("at_least"), Some(1_814_400.0))
+    );
+    // A quoted company reply answers the customer.
+    let t = tag_text(
+        "tweet",
+        None,
+        "“@USAirways: @AnnetteNaif We appreciate the #shoutout. DM confirmation code.” Code?",
+    );
+    assert_eq!(roles(&t, "us_airways"), vec![Role::Responder]);
+    assert_eq!(t.interactions[0].responded, Responded::Yes);
+}
+
+proptest::proptest! {
+    /// The span index answers as the pair-by-pair checks it replaced (which made a long
+    /// sentence full of names quadratic).
+    #[test]
+    fn spans_answer_like_a_scan(
+        spans in proptest::collection::vec((0usize..40, 0usize..12), 0..20),
+        a in 0usize..50,
+        len in 0usize..12,
+    ) {
+        let spans: Vec<(usize, usize)> = spans.into_iter().map(|(s, n)| (s, s + n)).collect();
+        let b = a + len;
+        let index = Spans::new(spans.clone());
+        proptest::prop_assert_eq!(
+            index.contains(a, b),
+            spans.iter().any(|&(s, e)| s <= a && b <= e)
+        );
+        proptest::prop_assert_eq!(
+            index.overlaps(a, b),
+            spans.iter().any(|&(s, e)| s < b && a < e)
+        );
+        proptest::prop_assert_eq!(
+            index.contains_longer(a, b),
+            spans.iter().any(|&(s, e)| s <= a && b <= e && e - s > b - a)
+        );
+    }
+}
+
+#[test]
+fn a_long_sentence_full_of_names_and_channels_is_tagged_once_per_sentence() {
+    // One sentence, 2,000 stories: every company, channel and delay in it used to rescan
+    // the whole sentence (minutes); now each sentence-wide check runs once.
+    let story = "I called Comcast about my email address and they replied within 5 minutes, ";
+    let text = story.repeat(2000);
+    let t = tag_text("blog", None, &text);
+    let count = |set: TagSet, label: &str| {
+        t.tags
+            .iter()
+            .filter(|x| x.set == set && x.label == label)
+            .count()
+    };
+    assert_eq!(count(TagSet::Company, "comcast"), 2000);
+    assert_eq!(count(TagSet::Channel, "phone"), 2000);
+    assert_eq!(
+        count(TagSet::Channel, "email"),
+        0,
+        "\"email address\" is no channel"
+    );
+    assert_eq!(count(TagSet::Latency, "at_most"), 2000);
+    assert_eq!(t.interactions.len(), 1);
+    assert_eq!(t.interactions[0].latency_seconds, Some(300.0));
+}
+
+#[test]
+fn nobody_answering_is_no_answer() {
+    for text in [
+        "I called Comcast twice and nobody called me back.",
+        "I emailed Comcast and no one replied.",
+    ] {
+        let t = tag_text("blog", None, text);
+        assert!(
+            !t.tags
+                .iter()
+                .any(|x| x.set == TagSet::Responded && x.label == "yes"),
+            "{text}: {:?}",
+            t.tags
+        );
+    }
+    // "I called" is the customer's call even when the company called back later on.
+    let t = tag_text("blog", None, "I called Comcast and they called me back.");
+    let actors: Vec<_> = t
+        .tags
+        .iter()
+        .filter(|x| x.set == TagSet::Channel)
+        .map(|x| (x.start, x.actor))
+        .collect();
+    assert_eq!(
+        actors,
+        [(0, Some(Actor::Customer)), (21, Some(Actor::Company))]
+    );
+    assert!(nobody_before("and nobody ", 11));
+    assert!(nobody_before("No one ", 7));
+    assert!(!nobody_before("someone ", 8));
+}
+
+#[test]
+fn durations() {
+    assert_eq!(duration(Some("5"), "minutes"), Some(300.0));
+    assert_eq!(duration(Some("half an"), "hour"), Some(1800.0));
+    assert_eq!(duration(Some("two"), "days"), Some(172_800.0));
+    assert_eq!(duration(None, "minutes"), None);
+    assert_eq!(duration(None, "hour"), Some(3600.0));
+}
