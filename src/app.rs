@@ -47,12 +47,33 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 std::fs::read_to_string(&a.file)
                     .with_context(|| format!("{}: cannot read", a.file.display()))?
             };
+            if let Some(c) = &a.channel {
+                if !crate::tag::rules::CHANNELS.contains(&c.as_str()) {
+                    anyhow::bail!(
+                        "--channel {c:?} is not a channel label (expected one of {})",
+                        crate::tag::rules::CHANNELS.join(", ")
+                    );
+                }
+            }
+            let mut given = std::collections::BTreeMap::new();
+            for g in &a.given {
+                let Some((label, value)) = g.split_once('=') else {
+                    anyhow::bail!("--given {g:?}: expected LABEL=VALUE, e.g. company=Equifax");
+                };
+                given.insert(label.trim().to_string(), value.trim().to_string());
+            }
             let doc = Document {
                 id: "input".into(),
                 source: "input".into(),
                 kind: a.kind.clone(),
+                shape: match a.shape {
+                    crate::cli::TagShape::Short => crate::model::Shape::Short,
+                    crate::cli::TagShape::Long => crate::model::Shape::Long,
+                },
+                channel: a.channel.clone(),
                 text: crate::ingest::decode::normalize_newlines(&text),
                 author: a.author.clone(),
+                given,
                 ..Document::default()
             };
             let tagged = lex.tag(doc);
@@ -160,8 +181,9 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             let given = a
                 .index
                 .as_deref()
-                .map(|dir| crate::tag::eval::given_agreement(&lex, dir))
-                .transpose()?;
+                .map(|dir| crate::index::tables::read_labels(dir))
+                .transpose()?
+                .map(|docs| crate::tag::eval::given_agreement(&lex, &docs));
             print_eval(report.as_ref(), given.as_deref(), a.format)?;
             Ok(Outcome::default())
         }
@@ -413,13 +435,18 @@ fn list(v: &[String]) -> String {
     }
 }
 
+/// A score in CSV: four decimals, or empty when it has no denominator.
+fn csv_num(v: Option<f64>) -> String {
+    v.map(|v| format!("{v:.4}")).unwrap_or_default()
+}
+
 fn print_eval(
     report: Option<&crate::tag::eval::Report>,
     given: Option<&[crate::tag::eval::GivenAgreement]>,
     format: crate::cli::EvalFormat,
 ) -> anyhow::Result<()> {
     use crate::cli::EvalFormat;
-    use crate::tag::eval::{Accuracy, Score};
+    use crate::tag::eval::{shown, Accuracy, Score};
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match format {
@@ -452,9 +479,9 @@ fn print_eval(
                         &s.tp.to_string(),
                         &s.fp.to_string(),
                         &s.fn_.to_string(),
-                        &format!("{:.4}", s.precision),
-                        &format!("{:.4}", s.recall),
-                        &format!("{:.4}", s.f1),
+                        &csv_num(s.precision),
+                        &csv_num(s.recall),
+                        &csv_num(s.f1),
                     ])
                 };
                 score("company", &r.company)?;
@@ -479,7 +506,7 @@ fn print_eval(
                         "",
                         "",
                         "",
-                        &format!("{:.4}", a.accuracy),
+                        &csv_num(a.accuracy),
                     ])?;
                 }
                 for s in &r.rules {
@@ -490,7 +517,7 @@ fn print_eval(
                         &s.correct.to_string(),
                         "",
                         "",
-                        &format!("{:.4}", s.precision),
+                        &csv_num(s.precision),
                         "",
                         "",
                     ])?;
@@ -506,7 +533,7 @@ fn print_eval(
                     "",
                     "",
                     "",
-                    &format!("{:.4}", g.rate),
+                    &csv_num(g.rate),
                 ])?;
             }
             w.flush()?;
@@ -522,8 +549,14 @@ fn print_eval(
                 let line = |out: &mut dyn Write, name: &str, s: &Score| {
                     writeln!(
                         out,
-                        "{:<28} {:>5} {:>5} {:>5} {:>9.3} {:>7.3} {:>6.3}",
-                        name, s.tp, s.fp, s.fn_, s.precision, s.recall, s.f1
+                        "{:<28} {:>5} {:>5} {:>5} {:>9} {:>7} {:>6}",
+                        name,
+                        s.tp,
+                        s.fp,
+                        s.fn_,
+                        shown(s.precision),
+                        shown(s.recall),
+                        shown(s.f1)
                     )
                 };
                 line(&mut out, "company (party)", &r.company)?;
@@ -541,8 +574,11 @@ fn print_eval(
                 let acc = |out: &mut dyn Write, name: &str, a: &Accuracy| -> std::io::Result<()> {
                     writeln!(
                         out,
-                        "{:<28} {:>5} {:>8} {:>9.3}",
-                        name, a.n, a.correct, a.accuracy
+                        "{:<28} {:>5} {:>8} {:>9}",
+                        name,
+                        a.n,
+                        a.correct,
+                        shown(a.accuracy)
                     )?;
                     for (g, row) in &a.confusion {
                         let cells: Vec<String> =
@@ -562,19 +598,38 @@ fn print_eval(
                 )?;
                 writeln!(
                     out,
+                    "\n{:<14} {:>5} {:>11} {:>11} {:>16} {:>16} {:>16}",
+                    "by source", "docs", "company F1", "channel F1", "responded", "latency", "sentiment"
+                )?;
+                let acc = |a: &Accuracy| format!("{} ({}/{})", shown(a.accuracy), a.correct, a.n);
+                for (source, x) in &r.by_source {
+                    writeln!(
+                        out,
+                        "{:<14} {:>5} {:>11} {:>11} {:>16} {:>16} {:>16}",
+                        source,
+                        x.documents,
+                        shown(x.company.f1),
+                        shown(x.channel.f1),
+                        acc(&x.responded),
+                        acc(&x.latency),
+                        acc(&x.sentiment)
+                    )?;
+                }
+                writeln!(
+                    out,
                     "\n{:<40} {:<10} {:>5} {:>5} {:>8} {:>9} {:>8} {:>9}",
                     "rule", "set", "tags", "docs", "correct", "precision", "overlaps", "conflicts"
                 )?;
                 for s in &r.rules {
                     writeln!(
                         out,
-                        "{:<40} {:<10} {:>5} {:>5} {:>8} {:>9.3} {:>8} {:>9}",
+                        "{:<40} {:<10} {:>5} {:>5} {:>8} {:>9} {:>8} {:>9}",
                         s.rule,
                         s.set,
                         s.tags,
                         s.docs,
                         s.correct,
-                        s.precision,
+                        shown(s.precision),
                         s.overlaps,
                         s.conflicts
                     )?;
@@ -601,7 +656,7 @@ fn print_eval(
                     g.label,
                     g.agree,
                     g.n,
-                    100.0 * g.rate
+                    100.0 * g.rate.unwrap_or(0.0)
                 )?;
                 let mut worst: Vec<_> = g.confusion.iter().collect();
                 worst.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));

@@ -130,9 +130,22 @@ pub struct TagArgs {
     #[arg(default_value = "-")]
     pub file: PathBuf,
 
-    /// Document kind: blog, tweet, post, complaint (tweets are read as posts to @handles).
+    /// Document kind: a free label (blog, tweet, post, complaint ...).
     #[arg(long, default_value = "blog")]
     pub kind: String,
+
+    /// What the tagger may assume of the text: short (a tweet, a title: its @handles are
+    /// the accounts it is written to) or long (a story, a narrative, a forum post).
+    #[arg(long, value_enum, default_value_t = TagShape::Long)]
+    pub shape: TagShape,
+
+    /// The channel the text itself is a use of (twitter for a tweet), if any.
+    #[arg(long)]
+    pub channel: Option<String>,
+
+    /// A label the data set gives, as LABEL=VALUE (repeatable): --given company=Equifax.
+    #[arg(long = "given", value_name = "LABEL=VALUE")]
+    pub given: Vec<String>,
 
     /// Author (a tweet's account, e.g. AppleSupport for a company's reply).
     #[arg(long)]
@@ -145,6 +158,15 @@ pub struct TagArgs {
     /// Where the tagging rules come from.
     #[command(flatten)]
     pub rule_args: RuleArgs,
+}
+
+/// The shapes a single text can have (`thread` needs a corpus).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TagShape {
+    /// A tweet, a comment or a title on its own.
+    Short,
+    /// A story, a narrative, a forum post.
+    Long,
 }
 
 /// Flags of `replyscope explain`.

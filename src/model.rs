@@ -14,8 +14,13 @@ pub struct Document {
     pub id: String,
     /// The manifest's name for the source this came from.
     pub source: String,
-    /// blog, tweet, post, complaint, review ...
+    /// blog, tweet, post, complaint, review ... (a free label; the tagger reads `shape`).
     pub kind: String,
+    /// What kind of text it is for the tagger, as the manifest declares it.
+    pub shape: Shape,
+    /// The channel the document itself was posted on, when the manifest says so (a tweet
+    /// is a use of public Twitter by its author); a blog post's own medium is not one.
+    pub channel: Option<String>,
     /// The input file, relative to the manifest's directory where possible.
     pub file: String,
     /// Line (CSV, JSON lines) or 1 for whole-file formats: where the record starts.
@@ -37,6 +42,34 @@ pub struct Document {
     pub given: BTreeMap<String, String>,
     /// Extra columns the manifest asked to keep, as given.
     pub meta: BTreeMap<String, String>,
+}
+
+/// A document's shape: what the tagger may assume about its text. Declared per source in
+/// the manifest (`shape = "short"`), never guessed from the `kind` label.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Shape {
+    /// A reply-linked post (a tweet with reply ids): interactions come from the threads.
+    Thread,
+    /// A short post on its own: a tweet, a comment, a complaint's title. Its @handles are
+    /// the accounts it is written to, and a company it names with no cue is its subject.
+    Short,
+    /// A longer text: a blog post, a news story, a complaint narrative, a forum post.
+    #[default]
+    Long,
+}
+
+impl Shape {
+    /// Name as written in manifests and tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Shape::Thread => "thread",
+            Shape::Short => "short",
+            Shape::Long => "long",
+        }
+    }
 }
 
 /// Reply structure of a post, as document ids of the same source.
@@ -202,6 +235,61 @@ pub struct Tag {
     pub rule: String,
     /// For companies: the rule that decided the role.
     pub role_rule: Option<String>,
+    /// For companies: how the name was found.
+    pub found: Option<Found>,
+}
+
+impl Tag {
+    /// A tag with only its set, label, span and rule.
+    pub fn new(set: TagSet, label: impl Into<String>, start: usize, end: usize, rule: impl Into<String>) -> Tag {
+        Tag {
+            set,
+            label: label.into(),
+            role: None,
+            actor: None,
+            seconds: None,
+            target: None,
+            start,
+            end,
+            rule: rule.into(),
+            role_rule: None,
+            found: None,
+        }
+    }
+}
+
+/// How a company was found in a document.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Found {
+    /// A name or brand of the gazetteer.
+    Gazetteer,
+    /// An @handle.
+    Handle,
+    /// A web domain.
+    Domain,
+    /// An organisation name no list has, found in a service context.
+    Discovered,
+    /// The label the data set gives (the text hides the name).
+    Given,
+    /// The account that wrote the post.
+    Author,
+}
+
+impl Found {
+    /// Name as written in tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Found::Gazetteer => "gazetteer",
+            Found::Handle => "handle",
+            Found::Domain => "domain",
+            Found::Discovered => "discovered",
+            Found::Given => "given",
+            Found::Author => "author",
+        }
+    }
 }
 
 /// Whether the company answered.
@@ -259,6 +347,11 @@ pub struct Interaction {
     pub basis: String,
     /// Canonical company id, rolled up to the parent.
     pub company: String,
+    /// How the company is known: `text` (named in it), `thread` (the account that
+    /// answered, or the one addressed) or `given` (the data set's label; the text hides it).
+    pub company_basis: String,
+    /// The company was discovered in the text (no gazetteer entry names it).
+    pub discovered: bool,
     /// Channels in order of first use: customer's and company's.
     pub channels: Vec<String>,
     /// The first channel the customer used, if known.

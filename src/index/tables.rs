@@ -157,6 +157,7 @@ pub fn mentions(path: &Path) -> Result<TableWriter<MentionRow>> {
                 text_col("surface", rows, |r| Some(r.surface.clone())),
                 text_col("rule", rows, |r| Some(r.tag.rule.clone())),
                 text_col("role_rule", rows, |r| r.tag.role_rule.clone()),
+                text_col("found", rows, |r| r.tag.found.map(|f| f.as_str().to_string())),
             ],
         )?)
     })
@@ -182,6 +183,11 @@ pub fn interactions(path: &Path) -> Result<TableWriter<Interaction>> {
                 text_col("kind", rows, |r| Some(r.kind.clone())),
                 text_col("basis", rows, |r| Some(r.basis.clone())),
                 text_col("company", rows, |r| Some(r.company.clone())),
+                text_col("company_basis", rows, |r| Some(r.company_basis.clone())),
+                Column::new(
+                    "discovered".into(),
+                    rows.iter().map(|r| r.discovered).collect::<Vec<_>>(),
+                ),
                 text_col("channels", rows, |r| joined(&r.channels, ">")),
                 text_col("first_channel", rows, |r| r.first_channel.clone()),
                 text_col("response_channel", rows, |r| r.response_channel.clone()),
@@ -299,4 +305,77 @@ fn frame(docs: &[Document], given: &[String]) -> Result<DataFrame> {
         .collect();
     columns.push(Column::new(col::META.into(), meta));
     Ok(DataFrame::new(docs.len(), columns)?)
+}
+
+/// What a document's labels are, as the index stores them: its given labels and its
+/// company and sentiment tags, for comparing the two ([`crate::tag::eval::given_agreement`]).
+#[derive(Debug, Clone, Default)]
+pub struct DocLabels {
+    /// Document id.
+    pub id: String,
+    /// Given labels (label -> value).
+    pub given: std::collections::BTreeMap<String, String>,
+    /// Company and sentiment tags in text order: (set, label, role, found).
+    pub tags: Vec<(String, String, Option<String>, Option<String>)>,
+}
+
+/// Reads every document's given labels and its company and sentiment tags.
+pub fn read_labels(dir: &Path) -> Result<Vec<DocLabels>> {
+    let read = |name: &str| -> Result<DataFrame> {
+        let path = dir.join("tables").join(name);
+        let f = File::open(&path).map_err(Error::io(&path, "cannot open"))?;
+        Ok(ParquetReader::new(f).finish()?)
+    };
+    let docs = read("documents.parquet")?;
+    let tags = read("mentions.parquet")?;
+    let str_col = |df: &DataFrame, name: &str| -> Result<Vec<Option<String>>> {
+        match df.column(name) {
+            Ok(c) => Ok(c.str()?.iter().map(|v| v.map(str::to_string)).collect()),
+            // Indexes built before a column existed: all null.
+            Err(_) => Ok(vec![None; df.height()]),
+        }
+    };
+    let ids = str_col(&docs, col::ID)?;
+    let mut out: Vec<DocLabels> = ids
+        .iter()
+        .map(|id| DocLabels {
+            id: id.clone().unwrap_or_default(),
+            ..DocLabels::default()
+        })
+        .collect();
+    for name in docs.get_column_names() {
+        if let Some(label) = name.strip_prefix(col::GIVEN_PREFIX) {
+            for (d, v) in out.iter_mut().zip(str_col(&docs, name)?) {
+                if let Some(v) = v {
+                    d.given.insert(label.to_string(), v);
+                }
+            }
+        }
+    }
+    let at: std::collections::HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .filter_map(|(i, id)| id.as_deref().map(|id| (id, i)))
+        .collect();
+    let (t_doc, t_set, t_label, t_role, t_found) = (
+        str_col(&tags, "doc_id")?,
+        str_col(&tags, "set")?,
+        str_col(&tags, "label")?,
+        str_col(&tags, "role")?,
+        str_col(&tags, "found")?,
+    );
+    for k in 0..tags.height() {
+        let (Some(doc), Some(set), Some(label)) = (&t_doc[k], &t_set[k], &t_label[k]) else {
+            continue;
+        };
+        if set != "company" && set != "sentiment" {
+            continue;
+        }
+        if let Some(&i) = at.get(doc.as_str()) {
+            out[i]
+                .tags
+                .push((set.clone(), label.clone(), t_role[k].clone(), t_found[k].clone()));
+        }
+    }
+    Ok(out)
 }

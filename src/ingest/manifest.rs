@@ -125,9 +125,17 @@ pub struct SourceSpec {
     pub path: String,
     /// Input format.
     pub format: Format,
-    /// Document kind: blog, tweet, post, complaint ...
+    /// Document kind: blog, tweet, post, complaint ... (a free label).
     #[serde(default = "default_kind")]
     pub kind: String,
+    /// What the tagger may assume of the texts: `thread` (reply-linked posts), `short` (a
+    /// tweet or a title on its own) or `long` (stories, narratives, posts). Default: `thread`
+    /// when the source maps a reply field, else `long`.
+    #[serde(default)]
+    pub shape: Option<crate::model::Shape>,
+    /// The channel each document itself is a use of (`"twitter"` for tweets), if any.
+    #[serde(default)]
+    pub channel: Option<String>,
     /// Field mapping for csv and jsonl.
     #[serde(default)]
     pub fields: Fields,
@@ -155,6 +163,25 @@ pub struct SourceSpec {
     /// CSV delimiter, one character.
     #[serde(default)]
     pub delimiter: Option<char>,
+}
+
+impl SourceSpec {
+    /// The declared shape, or the default: `thread` when a reply field is mapped.
+    pub fn shape(&self) -> crate::model::Shape {
+        use crate::model::Shape;
+        let f = &self.fields;
+        self.shape.unwrap_or(
+            if f.in_reply_to.is_some()
+                || f.replies.is_some()
+                || f.conversation_id.is_some()
+                || f.inbound.is_some()
+            {
+                Shape::Thread
+            } else {
+                Shape::Long
+            },
+        )
+    }
 }
 
 fn default_kind() -> String {
@@ -308,6 +335,8 @@ impl Manifest {
             path: dir.display().to_string(),
             format: Format::Text,
             kind: "blog".into(),
+            shape: None,
+            channel: None,
             fields: Fields::default(),
             given: BTreeMap::new(),
             given_values: BTreeMap::new(),
@@ -435,6 +464,15 @@ fn validate_spec(spec: &SourceSpec) -> std::result::Result<(), String> {
         }
         if spec.format != Format::Csv {
             return Err("delimiter applies to csv only".into());
+        }
+    }
+    if let Some(c) = &spec.channel {
+        let known = crate::tag::rules::CHANNELS;
+        if !known.contains(&c.as_str()) {
+            return Err(format!(
+                "channel {c:?} is not a channel label (expected one of {})",
+                known.join(", ")
+            ));
         }
     }
     Ok(())

@@ -204,6 +204,8 @@ fn read_whole_file(source: &manifest::Source, path: &Path, shown: &str) -> Resul
             id: format!("{}:{}", source.spec.name, source.file_id(path)),
             source: source.spec.name.clone(),
             kind: source.spec.kind.clone(),
+            shape: source.spec.shape(),
+            channel: source.spec.channel.clone(),
             file: shown.to_string(),
             line: 1,
             title: page.title,

@@ -9,7 +9,7 @@ use super::text::{
     Spans,
 };
 use super::Lexicons;
-use crate::model::{Actor, Document, Tag, TagSet};
+use crate::model::{Actor, Document, Shape, Tag, TagSet};
 use std::collections::HashMap;
 
 /// A negation inside an answer phrase ("the reply never came"). Refusals ("not honored",
@@ -97,24 +97,22 @@ impl Lexicons {
                 .map(|t| (t.start, t.end))
                 .collect(),
         );
-        if doc.kind == "tweet" {
-            // The tweet itself is a use of public Twitter, by whoever wrote it.
-            tags.push(Tag {
-                set: TagSet::Channel,
-                label: "twitter".into(),
-                role: None,
-                actor: Some(if company_post {
-                    Actor::Company
-                } else {
-                    Actor::Customer
-                }),
-                seconds: None,
-                target: None,
-                start: 0,
-                end: 0,
-                rule: "channel.twitter.tweet_itself".into(),
-                role_rule: None,
+        if let Some(channel) = &doc.channel {
+            // The post itself is a use of its channel (a tweet of public Twitter), by
+            // whoever wrote it.
+            let mut t = Tag::new(
+                TagSet::Channel,
+                channel.clone(),
+                0,
+                0,
+                format!("channel.{channel}.document_itself"),
+            );
+            t.actor = Some(if company_post {
+                Actor::Company
+            } else {
+                Actor::Customer
             });
+            tags.push(t);
         }
         let vetoes = Spans::new(
             self.roles
@@ -146,9 +144,9 @@ impl Lexicons {
                 {
                     continue;
                 }
-                // In a tweet, "DM us" / "LiveChat is online" asks for a channel; it is a
+                // In a short post, "DM us" / "LiveChat is online" asks for a channel; it is a
                 // redirect, not a use, unless the words say it was done ("Just sent you a DM").
-                if doc.kind == "tweet" && redirects.overlaps(a, b) {
+                if doc.shape != Shape::Long && redirects.overlaps(a, b) {
                     continue;
                 }
                 // "nobody called me back": no call happened.
@@ -194,9 +192,14 @@ impl Lexicons {
                 let seconds = if r.label == "bounded" {
                     None
                 } else {
-                    let unit = caps.name("unit").map(|u| u.as_str()).unwrap_or("");
-                    let n = caps.name("n").map(|n| n.as_str());
-                    match duration(n, unit) {
+                    let read = match caps.name("d") {
+                        Some(d) => super::latency::seconds(d.as_str()),
+                        None => duration(
+                            caps.name("n").map(|n| n.as_str()),
+                            caps.name("unit").map(|u| u.as_str()).unwrap_or(""),
+                        ),
+                    };
+                    match read {
                         Some(s) => Some(s),
                         None => continue, // "within the week": no unit we can count
                     }
@@ -247,16 +250,8 @@ impl Lexicons {
 }
 
 fn tag(set: TagSet, r: &Rule, start: usize, end: usize, actor: Option<Actor>) -> Tag {
-    Tag {
-        set,
-        label: r.label.clone(),
-        role: None,
-        actor,
-        seconds: None,
-        target: r.target.clone(),
-        start,
-        end,
-        rule: r.id.clone(),
-        role_rule: None,
-    }
+    let mut t = Tag::new(set, r.label.clone(), start, end, r.id.clone());
+    t.actor = actor;
+    t.target = r.target.clone();
+    t
 }

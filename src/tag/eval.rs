@@ -10,6 +10,7 @@
 //! its overlaps with other rules and its conflicts.
 
 use super::{Lexicons, TaggedDoc};
+use crate::index::tables::DocLabels;
 use crate::model::{Document, Interaction, Role, TagSet};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,6 +34,16 @@ pub struct Gold {
     /// Customer (true) or company (false) post.
     #[serde(default)]
     pub inbound: Option<bool>,
+    /// The document's shape (`short` for a tweet or a title, `long` by default).
+    #[serde(default)]
+    pub shape: Option<crate::model::Shape>,
+    /// The channel the document itself is a use of (`twitter` for a tweet).
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// Labels the data set gives (a complaint's company), handed to the tagger as a source
+    /// would. A given company counts as party to the story.
+    #[serde(default)]
+    pub given: BTreeMap<String, String>,
     /// Companies by role.
     #[serde(default)]
     pub companies: GoldCompanies,
@@ -94,12 +105,22 @@ pub struct Score {
     pub fp: u64,
     /// False negatives.
     pub fn_: u64,
-    /// tp / (tp + fp).
-    pub precision: f64,
-    /// tp / (tp + fn).
-    pub recall: f64,
-    /// Harmonic mean of the two.
-    pub f1: f64,
+    /// tp / (tp + fp); none when nothing was inferred.
+    pub precision: Option<f64>,
+    /// tp / (tp + fn); none when the gold has nothing.
+    pub recall: Option<f64>,
+    /// Harmonic mean of the two; none when either is.
+    pub f1: Option<f64>,
+}
+
+/// A ratio, or none when its denominator is 0 (printed "n/a", never 1.0).
+fn ratio(a: u64, b: u64) -> Option<f64> {
+    (b > 0).then(|| a as f64 / b as f64)
+}
+
+/// A score for printing: three decimals, or "n/a".
+pub fn shown(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a".to_string(), |v| format!("{v:.3}"))
 }
 
 impl Score {
@@ -110,13 +131,12 @@ impl Score {
     }
 
     fn finish(&mut self) {
-        let div = |a: u64, b: u64| if b == 0 { 1.0 } else { a as f64 / b as f64 };
-        self.precision = div(self.tp, self.tp + self.fp);
-        self.recall = div(self.tp, self.tp + self.fn_);
-        self.f1 = if self.precision + self.recall == 0.0 {
-            0.0
-        } else {
-            2.0 * self.precision * self.recall / (self.precision + self.recall)
+        self.precision = ratio(self.tp, self.tp + self.fp);
+        self.recall = ratio(self.tp, self.tp + self.fn_);
+        self.f1 = match (self.precision, self.recall) {
+            (Some(p), Some(r)) if p + r > 0.0 => Some(2.0 * p * r / (p + r)),
+            (Some(_), Some(_)) => Some(0.0),
+            _ => None,
         };
     }
 }
@@ -128,8 +148,8 @@ pub struct Accuracy {
     pub n: u64,
     /// Documents where inferred equals gold.
     pub correct: u64,
-    /// correct / n.
-    pub accuracy: f64,
+    /// correct / n; none when n is 0.
+    pub accuracy: Option<f64>,
     /// gold label -> inferred label -> count ("none" when absent).
     pub confusion: BTreeMap<String, BTreeMap<String, u64>>,
 }
@@ -149,11 +169,7 @@ impl Accuracy {
     }
 
     fn finish(&mut self) {
-        self.accuracy = if self.n == 0 {
-            1.0
-        } else {
-            self.correct as f64 / self.n as f64
-        };
+        self.accuracy = ratio(self.correct, self.n);
     }
 }
 
@@ -171,7 +187,7 @@ pub struct RuleScore {
     /// Tags whose label the gold agrees with.
     pub correct: u64,
     /// correct / tags.
-    pub precision: f64,
+    pub precision: Option<f64>,
     /// Tags whose span overlaps a tag of another rule of the same set.
     pub overlaps: u64,
     /// Tags that disagree with another rule's tag in the same document on a single-valued
@@ -217,10 +233,29 @@ pub struct Report {
     pub latency: Accuracy,
     /// Latencies inferred where the gold has none.
     pub latency_spurious: u64,
+    /// The main scores per source of the gold file.
+    pub by_source: BTreeMap<String, SourceScores>,
     /// Per rule.
     pub rules: Vec<RuleScore>,
     /// Every disagreement.
     pub misses: Vec<Miss>,
+}
+
+/// The main scores of one source's documents.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SourceScores {
+    /// Documents.
+    pub documents: u64,
+    /// Party companies.
+    pub company: Score,
+    /// Channels.
+    pub channel: Score,
+    /// Responded.
+    pub responded: Accuracy,
+    /// Stated latency.
+    pub latency: Accuracy,
+    /// Sentiment.
+    pub sentiment: Accuracy,
 }
 
 /// The labels the tagger gives a document, in the gold's terms.
@@ -295,9 +330,12 @@ pub fn tag_gold(lex: &Lexicons, g: &Gold) -> TaggedDoc {
         } else {
             g.kind.clone()
         },
+        shape: g.shape.unwrap_or_default(),
+        channel: g.channel.clone(),
         file: String::new(),
         text: g.text.clone(),
         author: g.author.clone(),
+        given: g.given.clone(),
         ..Document::default()
     };
     lex.tag_as_text(doc)
@@ -317,7 +355,10 @@ pub fn evaluate(lex: &Lexicons, gold: &[Gold]) -> Report {
     for g in gold {
         let t = tag_gold(lex, g);
         let inf = infer(&t);
-        let gold_company = norm(&g.companies.subject);
+        let mut gold_company = norm(&g.companies.subject);
+        // A company the data set gives is party to the story (what the complaint is
+        // against), whether or not the text names it.
+        gold_company.extend(lex.given_company(&t.doc));
         let gold_mention: BTreeSet<String> = norm(&g.companies.mention)
             .difference(&gold_company)
             .cloned()
@@ -340,6 +381,16 @@ pub fn evaluate(lex: &Lexicons, gold: &[Gold]) -> Report {
         miss("channels", show(&gold_channels), show(&inf.channels));
         miss("moves", show(&gold_moves), show(&inf.moves));
         r.company.add(&inf.company, &gold_company);
+        let src = r.by_source.entry(g.source.clone()).or_default();
+        src.documents += 1;
+        src.company.add(&inf.company, &gold_company);
+        src.channel.add(&inf.channels, &gold_channels);
+        if let Some(gr) = &g.responded {
+            src.responded.add(gr, &inf.responded);
+        }
+        if let Some(gs) = &g.sentiment {
+            src.sentiment.add(gs, &inf.sentiment);
+        }
         r.mention.add(&inf.mention, &gold_mention);
         r.channel.add(&inf.channels, &gold_channels);
         for label in gold_channels.union(&inf.channels) {
@@ -377,6 +428,9 @@ pub fn evaluate(lex: &Lexicons, gold: &[Gold]) -> Report {
             Some(_) => {
                 let (gs, is) = (fmt_latency(&gold_latency), fmt_latency(&inf.latency));
                 r.latency.add(&gs, &is);
+                if let Some(src) = r.by_source.get_mut(&g.source) {
+                    src.latency.add(&gs, &is);
+                }
                 miss("latency", gs, is);
             }
             None if inf.latency.is_some() => {
@@ -401,6 +455,13 @@ pub fn evaluate(lex: &Lexicons, gold: &[Gold]) -> Report {
     for s in r.channel_by_label.values_mut() {
         s.finish();
     }
+    for s in r.by_source.values_mut() {
+        s.company.finish();
+        s.channel.finish();
+        for a in [&mut s.responded, &mut s.latency, &mut s.sentiment] {
+            a.finish();
+        }
+    }
     for a in [
         &mut r.responded,
         &mut r.resolution,
@@ -412,11 +473,7 @@ pub fn evaluate(lex: &Lexicons, gold: &[Gold]) -> Report {
     r.rules = rules
         .into_values()
         .map(|mut s| {
-            s.precision = if s.tags == 0 {
-                0.0
-            } else {
-                s.correct as f64 / s.tags as f64
-            };
+            s.precision = ratio(s.correct, s.tags);
             s
         })
         .collect();
@@ -519,73 +576,26 @@ pub struct GivenAgreement {
     /// Documents whose inferred value equals the given one.
     pub agree: u64,
     /// agree / n.
-    pub rate: f64,
+    pub rate: Option<f64>,
     /// Given values the gazetteer cannot name (compared as written).
     pub unknown_given: u64,
     /// (given, inferred) -> count, for the disagreements.
     pub confusion: BTreeMap<String, u64>,
 }
 
-/// Compares inferred labels with given ones over an index: the first party company of each
-/// document (the account a tweet addresses, the subject of a story) against `given_company`,
-/// and the text's sentiment against `given_sentiment`, where the data set has them.
-pub fn given_agreement(
-    lex: &Lexicons,
-    dir: &std::path::Path,
-) -> crate::Result<Vec<GivenAgreement>> {
-    use polars::prelude::*;
-    let read = |name: &str| -> crate::Result<DataFrame> {
-        let path = dir.join("tables").join(name);
-        let f = std::fs::File::open(&path).map_err(crate::Error::io(&path, "cannot open"))?;
-        Ok(ParquetReader::new(f).finish()?)
-    };
-    let docs = read("documents.parquet")?;
-    let tags = read("mentions.parquet")?;
-    let str_col = |df: &DataFrame, name: &str| -> crate::Result<Vec<Option<String>>> {
-        Ok(df
-            .column(name)?
-            .str()?
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect())
-    };
-    let (t_doc, t_set, t_label, t_role) = (
-        str_col(&tags, "doc_id")?,
-        str_col(&tags, "set")?,
-        str_col(&tags, "label")?,
-        str_col(&tags, "role")?,
-    );
-    let mut first_party: BTreeMap<String, String> = BTreeMap::new();
-    let (mut pos, mut neg): (BTreeMap<String, u32>, BTreeMap<String, u32>) = Default::default();
-    for k in 0..tags.height() {
-        let (Some(doc), Some(set), Some(label)) = (&t_doc[k], &t_set[k], &t_label[k]) else {
-            continue;
-        };
-        match set.as_str() {
-            "company" if t_role[k].as_deref().is_some_and(|r| r != "mention") => {
-                first_party
-                    .entry(doc.clone())
-                    .or_insert_with(|| label.clone());
-            }
-            "sentiment" if label == "positive" => *pos.entry(doc.clone()).or_default() += 1,
-            "sentiment" => *neg.entry(doc.clone()).or_default() += 1,
-            _ => {}
-        }
-    }
-    let ids = str_col(&docs, "id")?;
+/// Compares inferred labels with given ones over an index: the first company a document's
+/// own words make party to it (the account a tweet addresses, the subject of a story; not
+/// the given label itself) against `given_company`, and the text's sentiment against
+/// `given_sentiment`, where the data set has them.
+pub fn given_agreement(lex: &Lexicons, docs: &[DocLabels]) -> Vec<GivenAgreement> {
     let mut out = Vec::new();
     for label in ["company", "sentiment"] {
-        let col = format!("given_{label}");
-        if docs.column(&col).is_err() {
-            continue;
-        }
-        let given = str_col(&docs, &col)?;
         let mut a = GivenAgreement {
             label: label.into(),
             ..GivenAgreement::default()
         };
-        for (id, g) in ids.iter().zip(&given) {
-            let (Some(id), Some(g)) = (id, g) else {
+        for d in docs {
+            let Some(g) = d.given.get(label) else {
                 continue;
             };
             a.n += 1;
@@ -594,27 +604,23 @@ pub fn given_agreement(
                     a.unknown_given += 1;
                     g.clone()
                 });
-                (
-                    want,
-                    first_party
-                        .get(id)
-                        .cloned()
-                        .unwrap_or_else(|| "none".into()),
-                )
+                let got = d
+                    .tags
+                    .iter()
+                    .find(|(set, _, role, found)| {
+                        set == "company"
+                            && role.as_deref().is_some_and(|r| r != "mention")
+                            && found.as_deref() != Some("given")
+                    })
+                    .map_or_else(|| "none".to_string(), |t| t.1.clone());
+                (want, got)
             } else {
-                let (p, n) = (
-                    pos.get(id).copied().unwrap_or(0),
-                    neg.get(id).copied().unwrap_or(0),
-                );
-                let got = match (p, n) {
-                    (0, 0) => "neutral",
-                    (_, 0) => "positive",
-                    (0, _) => "negative",
-                    (p, n) if p >= 2 * n => "positive",
-                    (p, n) if n >= 2 * p => "negative",
-                    _ => "mixed",
-                };
-                (g.to_ascii_lowercase(), got.to_string())
+                let labels = d
+                    .tags
+                    .iter()
+                    .filter(|t| t.0 == "sentiment")
+                    .map(|t| t.1.as_str());
+                (g.to_ascii_lowercase(), super::sentiment_of_labels(labels).to_string())
             };
             if want == got {
                 a.agree += 1;
@@ -622,12 +628,10 @@ pub fn given_agreement(
                 *a.confusion.entry(format!("{want} -> {got}")).or_default() += 1;
             }
         }
-        a.rate = if a.n == 0 {
-            1.0
-        } else {
-            a.agree as f64 / a.n as f64
-        };
-        out.push(a);
+        a.rate = ratio(a.agree, a.n);
+        if a.n > 0 {
+            out.push(a);
+        }
     }
-    Ok(out)
+    out
 }

@@ -56,6 +56,15 @@ pub enum PatternKind {
 }
 
 impl PatternKind {
+    /// How a company found by this kind of pattern was found.
+    pub fn found(self) -> crate::model::Found {
+        match self {
+            PatternKind::Alias => crate::model::Found::Gazetteer,
+            PatternKind::Handle => crate::model::Found::Handle,
+            PatternKind::Domain => crate::model::Found::Domain,
+        }
+    }
+
     /// Rule id of a match of this kind.
     pub fn rule(self) -> &'static str {
         match self {
@@ -344,6 +353,74 @@ impl Gazetteer {
     }
 }
 
+/// A stable company id made from a name: ASCII snake case, "&" read as "and", apostrophes
+/// dropped, a leading "The" and legal-form suffixes ("Inc.", "LLC", "Corp.", "N.A.")
+/// removed: "Lord & Taylor" is `lord_and_taylor`, "McDonald's" `mcdonalds`, "EQUIFAX, INC."
+/// `equifax`.
+pub fn company_id(name: &str) -> String {
+    const LEGAL: &[&str] = &[
+        "inc", "incorporated", "llc", "l l c", "ltd", "limited", "corp", "corporation", "co",
+        "plc", "na", "n a", "lp", "llp", "pllc", "sa", "ag", "gmbh", "company",
+    ];
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let flush = |word: &mut String, words: &mut Vec<String>| {
+        if !word.is_empty() {
+            words.push(std::mem::take(word));
+        }
+    };
+    for c in name.chars() {
+        match c {
+            '\'' | '’' | '`' => {}
+            '&' => {
+                flush(&mut word, &mut words);
+                words.push("and".into());
+            }
+            c if c.is_ascii_alphanumeric() => word.push(c.to_ascii_lowercase()),
+            // "é" -> "e": the ASCII letter a decomposed form starts with, else a break.
+            c if c.is_alphabetic() => match deaccent(c) {
+                Some(a) => word.push(a),
+                None => flush(&mut word, &mut words),
+            },
+            _ => flush(&mut word, &mut words),
+        }
+    }
+    flush(&mut word, &mut words);
+    if words.first().is_some_and(|w| w == "the") && words.len() > 1 {
+        words.remove(0);
+    }
+    // Legal forms at the end, also two-word ones written with dots ("N.A.", "L.L.C.").
+    loop {
+        let n = words.len();
+        if n > 1 && LEGAL.contains(&words[n - 1].as_str()) {
+            words.pop();
+        } else if n > 2 && LEGAL.contains(&format!("{} {}", words[n - 2], words[n - 1]).as_str()) {
+            words.truncate(n - 2);
+        } else {
+            break;
+        }
+    }
+    if words.last().is_some_and(|w| w == "and") && words.len() > 1 {
+        words.pop(); // "Johnson & Co." -> "johnson"
+    }
+    words.join("_")
+}
+
+fn deaccent(c: char) -> Option<char> {
+    let base = match c {
+        'à'..='å' | 'À'..='Å' => 'a',
+        'ç' | 'Ç' => 'c',
+        'è'..='ë' | 'È'..='Ë' => 'e',
+        'ì'..='ï' | 'Ì'..='Ï' => 'i',
+        'ñ' | 'Ñ' => 'n',
+        'ò'..='ö' | 'ø' | 'Ò'..='Ö' | 'Ø' => 'o',
+        'ù'..='ü' | 'Ù'..='Ü' => 'u',
+        'ý' | 'ÿ' | 'Ý' => 'y',
+        _ => return None,
+    };
+    Some(base)
+}
+
 fn check_entry(e: &CompanyEntry) -> Result<(), String> {
     if e.id.is_empty()
         || !e
@@ -421,6 +498,27 @@ case_sensitive = ["Delta"]
             .iter()
             .map(|f| format!("{}:{}", g.root_id(f.entry), &text[f.start..f.end]))
             .collect()
+    }
+
+    #[test]
+    fn ids_from_names() {
+        for (name, id) in [
+            ("Lord & Taylor", "lord_and_taylor"),
+            ("McDonald's", "mcdonalds"),
+            ("EQUIFAX, INC.", "equifax"),
+            ("Citibank, N.A.", "citibank"),
+            ("Navient Solutions, LLC.", "navient_solutions"),
+            ("The Home Depot", "home_depot"),
+            ("T-Mobile", "t_mobile"),
+            ("AT&T", "at_and_t"),
+            ("1-800-Flowers", "1_800_flowers"),
+            ("Nestlé", "nestle"),
+            ("JPMORGAN CHASE & CO.", "jpmorgan_chase"),
+            ("", ""),
+            ("!!!", ""),
+        ] {
+            assert_eq!(company_id(name), id, "{name}");
+        }
     }
 
     #[test]

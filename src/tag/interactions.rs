@@ -4,7 +4,9 @@
 use super::roles::possessive;
 use super::text::sentence_of;
 use super::Lexicons;
-use crate::model::{Actor, Document, Evidence, Interaction, Responded, Role, Tag, TagSet};
+use crate::model::{
+    Actor, Document, Evidence, Interaction, Responded, Role, Shape, Tag, TagSet, Found,
+};
 
 /// Sentences a story may span when a text tells several.
 const STORY_SENTENCES: usize = 3;
@@ -14,10 +16,14 @@ const STORY_SENTENCES: usize = 3;
 pub(crate) struct Story {
     /// Some exchange with a company is told: a channel used, an answer, a move, a stated
     /// delay, a contact verb, service words, or a tweet to an account.
-    exchange: bool,
+    pub(crate) exchange: bool,
     /// The customer contacted the company (a contact verb, a tweet to it): a message the
     /// company then sent is an answer.
     contacted: bool,
+    /// The customer took part: they contacted a company, or one answered, moved or reached
+    /// them ("I got an email detailing collections"). Channels named in advice ("get in
+    /// touch by mail") are an exchange told, not one the author took part in.
+    pub(crate) involved: bool,
     /// The company's own post.
     company_post: bool,
 }
@@ -39,54 +45,132 @@ pub(crate) fn text_interactions(
     tags: &[Tag],
     sentences: &[(usize, usize)],
     story: Story,
+    given: Option<&str>,
 ) -> Vec<Interaction> {
     if !story.exchange {
         return Vec::new();
     }
-    let mut parties: Vec<(usize, String)> = Vec::new(); // (first byte, company)
-    for t in tags
-        .iter()
-        .filter(|t| t.set == TagSet::Company && t.role.is_some_and(Role::is_party))
-    {
-        if !parties.iter().any(|(_, c)| c == &t.label) {
-            parties.push((t.start, t.label.clone()));
+    let parties = parties(tags, given);
+    // A long text that names no party tells a story with an unnamed company only when the
+    // customer says they contacted one ("I won't name the company, but I called them") or
+    // that one answered, moved or reached them ("I got an email detailing collections");
+    // channels named in advice ("get in touch by mail") are no such story.
+    if parties.is_empty() {
+        if story.involved {
+            let window: Vec<&Tag> = tags.iter().collect();
+            return vec![summarise(doc, UNNAMED, Basis::Text, &window, story)];
         }
+        return Vec::new();
     }
-    parties.sort();
-    if parties.is_empty() && doc.kind != "blog" {
-        parties.push((0, UNNAMED.to_string()));
-    }
-    let n = parties.len();
-    let mut out = Vec::with_capacity(n);
-    for (i, (first, company)) in parties.iter().enumerate() {
-        // One party: the whole text is its story. Several: each story runs from its first
-        // sentence for at most STORY_SENTENCES sentences, and stops where the next begins.
-        let (from, to) = if n == 1 {
+    let whole = tags.partition_point(|t| t.start == 0 && t.end == 0);
+    let mut out = Vec::with_capacity(parties.len());
+    for (i, p) in parties.iter().enumerate() {
+        // The main story (the first party) is the whole text. The others each run from
+        // their first sentence for at most STORY_SENTENCES sentences, and stop where the
+        // next one begins.
+        let (from, to) = if i == 0 {
             (0, doc.text.len())
         } else {
-            let k = sentences.partition_point(|s| s.1 <= *first);
-            let from = sentences.get(k).map_or(*first, |s| s.0);
+            let k = sentences.partition_point(|s| s.1 <= p.first);
+            let from = sentences.get(k).map_or(p.first, |s| s.0);
             let cap = sentences
                 .get(k + STORY_SENTENCES - 1)
                 .map_or(doc.text.len(), |s| s.1);
             let next = parties
-                .get(i + 1)
-                .map(|(next, _)| sentence_of(sentences, *next).0)
-                .unwrap_or(doc.text.len());
+                .iter()
+                .skip(1)
+                .map(|q| q.first)
+                .filter(|&f| f > p.first)
+                .min()
+                .map_or(doc.text.len(), |f| sentence_of(sentences, f).0);
             (from, cap.min(next.max(from)))
         };
         // Tags are sorted by span: the whole-post tags (0..0) first, then those starting in
         // the window, found by binary search rather than a pass over every tag per party.
-        let whole = tags.partition_point(|t| t.start == 0 && t.end == 0);
         let lo = tags.partition_point(|t| t.start < from).max(whole);
         let hi = tags.partition_point(|t| t.start < to).max(lo);
         let window: Vec<&Tag> = tags[..whole].iter().chain(&tags[lo..hi]).collect();
-        out.push(summarise(doc, company, &window, story));
+        let mut inter = summarise(doc, &p.company, p.basis, &window, story);
+        inter.discovered = p.discovered;
+        out.push(inter);
     }
     out
 }
 
-fn summarise(doc: &Document, company: &str, window: &[&Tag], story: Story) -> Interaction {
+/// How the story's company is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Basis {
+    Text,
+    Given,
+}
+
+impl Basis {
+    fn as_str(self) -> &'static str {
+        match self {
+            Basis::Text => "text",
+            Basis::Given => "given",
+        }
+    }
+}
+
+/// A company party to a text.
+struct Party {
+    company: String,
+    /// Where it is first named as a party (0 when the text does not name it).
+    first: usize,
+    /// Occurrences as a party.
+    count: usize,
+    basis: Basis,
+    discovered: bool,
+}
+
+/// The companies party to a text, the main one first: the one the data set gives, else the
+/// one named most often as a party (ties: the first named); then the others in text order.
+fn parties(tags: &[Tag], given: Option<&str>) -> Vec<Party> {
+    let mut out: Vec<Party> = Vec::new();
+    for t in tags
+        .iter()
+        .filter(|t| t.set == TagSet::Company && t.role.is_some_and(Role::is_party))
+    {
+        let given = t.found == Some(Found::Given);
+        match out.iter_mut().find(|p| p.company == t.label) {
+            Some(p) => {
+                p.count += 1;
+                p.first = p.first.min(t.start);
+            }
+            None => out.push(Party {
+                company: t.label.clone(),
+                first: t.start,
+                count: 1,
+                basis: if given { Basis::Given } else { Basis::Text },
+                discovered: t.found == Some(Found::Discovered),
+            }),
+        }
+    }
+    // The company the data set gives is the main story's, named or not.
+    if let Some(p) = out.iter_mut().find(|p| Some(p.company.as_str()) == given) {
+        p.count = usize::MAX;
+    }
+    out.sort_by_key(|p| p.first);
+    if let Some(main) = (0..out.len()).max_by(|&a, &b| {
+        out[a]
+            .count
+            .cmp(&out[b].count)
+            .then(out[b].first.cmp(&out[a].first))
+    }) {
+        let p = out.remove(main);
+        out.insert(0, p);
+    }
+    out
+}
+
+fn summarise(
+    doc: &Document,
+    company: &str,
+    basis: Basis,
+    window: &[&Tag],
+    story: Story,
+) -> Interaction {
     let company_post = story.company_post;
     let mut ev = Vec::new();
     let mut note = |field: &str, t: &Tag| {
@@ -207,6 +291,8 @@ fn summarise(doc: &Document, company: &str, window: &[&Tag], story: Story) -> In
         kind: doc.kind.clone(),
         basis: "text".into(),
         company: company.to_string(),
+        company_basis: basis.as_str().into(),
+        discovered: false,
         channels,
         first_channel,
         response_channel,
@@ -232,6 +318,20 @@ fn summarise(doc: &Document, company: &str, window: &[&Tag], story: Story) -> In
 pub fn sentiment_of<'a>(tags: impl Iterator<Item = &'a Tag>) -> String {
     let (pos, neg) = sentiment_counts(tags);
     sentiment_label(pos, neg).to_string()
+}
+
+/// positive, negative, mixed or neutral from sentiment labels (as the mentions table
+/// stores them).
+pub fn sentiment_of_labels<'a>(labels: impl Iterator<Item = &'a str>) -> &'static str {
+    let (mut pos, mut neg) = (0, 0);
+    for l in labels {
+        match l {
+            "positive" => pos += 1,
+            "negative" => neg += 1,
+            _ => {}
+        }
+    }
+    sentiment_label(pos, neg)
 }
 
 /// Positive and negative sentiment tags.
@@ -264,10 +364,10 @@ impl Lexicons {
     /// whether the customer started it.
     pub(crate) fn story(&self, doc: &Document, tags: &[Tag], company_post: bool) -> Story {
         let text = doc.text.as_str();
-        let tweet = doc.kind == "tweet";
+        let short = doc.shape != Shape::Long;
         let cue = |c: &str| self.roles.get(c).iter().any(|r| r.regex.is_match(text));
         // A customer's tweet to an account we cannot name ("Hey @116016 ...").
-        let unknown_handle = tweet
+        let unknown_handle = short
             && HANDLE.find_iter(text).any(|m| {
                 self.gazetteer.by_handle(&m.as_str()[1..]).is_none() && !possessive(text, m.end())
             });
@@ -275,7 +375,8 @@ impl Lexicons {
             t.set == TagSet::Company && matches!(t.role, Some(Role::Addressee | Role::Responder))
         });
         let told = tags.iter().any(|t| match t.set {
-            TagSet::Channel => t.rule != "channel.twitter.tweet_itself",
+            // Not the post's own channel (a tweet is on Twitter): a channel the text names.
+            TagSet::Channel => !(t.start == 0 && t.end == 0),
             TagSet::Responded | TagSet::Move | TagSet::Latency => true,
             _ => false,
         });
@@ -285,8 +386,14 @@ impl Lexicons {
                 || contact
                 || cue("exchange")
                 || company_post
-                || (tweet && (addressed || unknown_handle)),
-            contacted: contact || (tweet && !company_post && (addressed || unknown_handle)),
+                || (short && (addressed || unknown_handle)),
+            contacted: contact || (short && !company_post && (addressed || unknown_handle)),
+            involved: contact
+                || short
+                || tags.iter().any(|t| {
+                    matches!(t.set, TagSet::Responded | TagSet::Move | TagSet::Latency)
+                        || (t.set == TagSet::Channel && t.actor == Some(Actor::Company))
+                }),
             company_post,
         }
     }

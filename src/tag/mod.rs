@@ -23,7 +23,7 @@ pub mod rules;
 pub mod text;
 pub mod threads;
 
-pub use interactions::{sentiment_of, UNNAMED};
+pub use interactions::{sentiment_of, sentiment_of_labels, UNNAMED};
 
 use crate::model::{Document, Interaction, Tag};
 use gazetteer::Gazetteer;
@@ -144,7 +144,11 @@ impl Lexicons {
             Vec::new()
         } else {
             let story = self.story(&doc, &tags, company_post);
-            text_interactions(&doc, &tags, &sentences, story)
+            if story.involved && doc.shape == crate::model::Shape::Long {
+                roles::promote_salient(&mut tags);
+            }
+            let given = self.given_company(&doc);
+            text_interactions(&doc, &tags, &sentences, story, given.as_deref())
         };
         TaggedDoc {
             doc,
@@ -161,7 +165,7 @@ pub fn tag_all(lex: &Lexicons, docs: Vec<Document>) -> Vec<TaggedDoc> {
 
 /// True for posts whose interactions come from reply structure, not from their words.
 pub fn is_threaded(doc: &Document) -> bool {
-    doc.thread.inbound.is_some() || doc.thread.is_linked()
+    doc.shape == crate::model::Shape::Thread
 }
 
 #[cfg(test)]

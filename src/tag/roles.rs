@@ -4,7 +4,7 @@
 use super::rules::{Position, Rule};
 use super::text::{floor, Spans};
 use super::Lexicons;
-use crate::model::Role;
+use crate::model::{Role, Tag, TagSet};
 use std::collections::HashMap;
 
 /// Role rule of a company named with no cue at all.
@@ -70,5 +70,39 @@ impl Lexicons {
             }
         }
         (Role::Mention, NO_CUE.into())
+    }
+}
+
+/// A long text that tells an exchange but names no company as a party with a cue is about
+/// the company it names most often with no cue at all (ties: the first named): "I have had
+/// nothing but trouble with Comcast. ... I called three times." The company's other
+/// occurrences stay as they are.
+pub(crate) fn promote_salient(tags: &mut [Tag]) {
+    let company = |t: &Tag| t.set == TagSet::Company;
+    if tags.iter().any(|t| company(t) && t.role.is_some_and(Role::is_party)) {
+        return;
+    }
+    let mut counts: Vec<(&str, usize, usize)> = Vec::new(); // (company, count, first)
+    for t in tags
+        .iter()
+        .filter(|t| company(t) && t.role_rule.as_deref() == Some(NO_CUE))
+    {
+        match counts.iter_mut().find(|c| c.0 == t.label) {
+            Some(c) => c.1 += 1,
+            None => counts.push((&t.label, 1, t.start)),
+        }
+    }
+    let Some(best) = counts
+        .iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)))
+        .map(|c| c.0.to_string())
+    else {
+        return;
+    };
+    for t in tags.iter_mut().filter(|t| company(t) && t.label == best) {
+        if t.role_rule.as_deref() == Some(NO_CUE) {
+            t.role = Some(Role::Subject);
+            t.role_rule = Some("role.subject.salient".into());
+        }
     }
 }

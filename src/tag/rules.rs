@@ -225,6 +225,12 @@ fn ascii_word_boundaries(pattern: &str) -> String {
     out
 }
 
+/// Fills the placeholders a pattern may use: `{duration}` (a stated length of time, see
+/// [`super::latency::DURATION`]).
+fn expand(pattern: &str) -> String {
+    pattern.replace("{duration}", super::latency::DURATION)
+}
+
 /// Reads and compiles one rule file.
 pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError> {
     let file: RuleFile = toml::from_str(text).map_err(|e| LoadError::toml(path, text, &e))?;
@@ -335,16 +341,18 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
                 )))
             }
         };
-        let regex = RegexBuilder::new(&ascii_word_boundaries(&spec.pattern))
+        let pattern = expand(&spec.pattern);
+        let regex = RegexBuilder::new(&ascii_word_boundaries(&pattern))
             .case_insensitive(!spec.case_sensitive)
             .size_limit(1 << 22)
             .build()
             .map_err(|e| err(format!("bad pattern: {}", one_line(&e.to_string()))))?;
         if kind == FileKind::Outcomes && set == "latency" && label != "bounded" {
             let groups: Vec<_> = regex.capture_names().flatten().collect();
-            if !groups.contains(&"unit") {
+            if !groups.contains(&"d") && !groups.contains(&"unit") {
                 return Err(err(
-                    "a latency pattern needs a named group `unit` (and usually `n`)".into(),
+                    "a latency pattern needs the duration as a named group: (?P<d>{duration})"
+                        .into(),
                 ));
             }
         }
@@ -352,7 +360,7 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
         patterns.push(format!(
             "{}{}",
             if spec.case_sensitive { "" } else { "(?i)" },
-            ascii_word_boundaries(&spec.pattern)
+            ascii_word_boundaries(&pattern)
         ));
         out.by_set.entry(set).or_default().push(Rule {
             id: spec.id,

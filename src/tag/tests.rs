@@ -4,7 +4,7 @@ use super::interactions::UNNAMED;
 use super::latency::duration;
 use super::text::{nobody_before, sentences, Spans};
 use super::*;
-use crate::model::{Actor, Responded, Role, TagSet};
+use crate::model::{Actor, Responded, Role, Shape, TagSet};
 
 #[test]
 fn sentences_skip_abbreviations() {
@@ -26,9 +26,16 @@ fn sentences_skip_abbreviations() {
 }
 
 fn tag_text(kind: &str, author: Option<&str>, text: &str) -> TaggedDoc {
+    // The shape and channel a manifest declares for such texts.
+    let (shape, channel) = match kind {
+        "tweet" => (Shape::Short, Some("twitter".to_string())),
+        _ => (Shape::Long, None),
+    };
     let doc = Document {
         id: "t:1".into(),
         kind: kind.into(),
+        shape,
+        channel,
         author: author.map(str::to_string),
         text: text.into(),
         ..Document::default()
@@ -206,13 +213,15 @@ fn tweets_customer_unknown_company_reply_yes_headline_none() {
 
 #[test]
 fn no_exchange_no_interaction_and_company_started_contact_is_no_answer() {
-    // A complaint about a company with no contact: the company is the subject, but the
-    // text tells no exchange.
-    let t = tag_text(
-        "complaint",
-        None,
-        "CAPITAL ONE BANK IS FALSELY REPORTING 2 ACCOUNTS AS INCLUDED IN BANKRUPTCY.",
-    );
+    // A complaint about a company with no contact: the company the data set gives is the
+    // subject, but the text tells no exchange.
+    let doc = Document {
+        id: "t:1".into(),
+        text: "CAPITAL ONE BANK IS FALSELY REPORTING 2 ACCOUNTS AS INCLUDED IN BANKRUPTCY.".into(),
+        given: [("company".to_string(), "CAPITAL ONE FINANCIAL CORPORATION".to_string())].into(),
+        ..Document::default()
+    };
+    let t = Lexicons::defaults().tag_as_text(doc);
     assert_eq!(roles(&t, "capital_one"), vec![Role::Subject]);
     assert!(t.interactions.is_empty());
     // General advice in a blog names channels but no exchange.

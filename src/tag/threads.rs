@@ -576,6 +576,8 @@ pub fn interactions(
             kind: store.name(p.kind).to_string(),
             basis: "thread".into(),
             company,
+            company_basis: "thread".into(),
+            discovered: first_reply.is_some_and(|r| !store.post(r).known_company),
             channels: vec!["twitter".into()],
             first_channel: Some("twitter".into()),
             response_channel: first_reply.map(|_| "twitter".into()),

@@ -303,6 +303,11 @@ fn a_million_handles_tag_without_blowing_up() {
             let doc = Document {
                 id: "x:1".into(),
                 kind: kind.into(),
+                shape: if kind == "tweet" {
+                    replyscope::model::Shape::Short
+                } else {
+                    replyscope::model::Shape::Long
+                },
                 text: text.clone(),
                 ..Document::default()
             };
