@@ -599,7 +599,13 @@ fn print_eval(
                 writeln!(
                     out,
                     "\n{:<14} {:>5} {:>11} {:>11} {:>16} {:>16} {:>16}",
-                    "by source", "docs", "company F1", "channel F1", "responded", "latency", "sentiment"
+                    "by source",
+                    "docs",
+                    "company F1",
+                    "channel F1",
+                    "responded",
+                    "latency",
+                    "sentiment"
                 )?;
                 let acc = |a: &Accuracy| format!("{} ({}/{})", shown(a.accuracy), a.correct, a.n);
                 for (source, x) in &r.by_source {

@@ -103,8 +103,8 @@ pub enum Command {
 /// Where the tagging rules come from; shared by the commands that tag.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RuleArgs {
-    /// Directory with rule files replacing the built-in ones (companies.toml, channels.toml,
-    /// outcomes.toml, roles.toml; any subset).
+    /// Directory with rule files replacing the built-in ones (companies.jsonl, channels.toml,
+    /// outcomes.toml, roles.toml, acts.toml; any subset).
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,
 

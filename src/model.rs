@@ -241,7 +241,13 @@ pub struct Tag {
 
 impl Tag {
     /// A tag with only its set, label, span and rule.
-    pub fn new(set: TagSet, label: impl Into<String>, start: usize, end: usize, rule: impl Into<String>) -> Tag {
+    pub fn new(
+        set: TagSet,
+        label: impl Into<String>,
+        start: usize,
+        end: usize,
+        rule: impl Into<String>,
+    ) -> Tag {
         Tag {
             set,
             label: label.into(),

@@ -157,7 +157,9 @@ pub fn mentions(path: &Path) -> Result<TableWriter<MentionRow>> {
                 text_col("surface", rows, |r| Some(r.surface.clone())),
                 text_col("rule", rows, |r| Some(r.tag.rule.clone())),
                 text_col("role_rule", rows, |r| r.tag.role_rule.clone()),
-                text_col("found", rows, |r| r.tag.found.map(|f| f.as_str().to_string())),
+                text_col("found", rows, |r| {
+                    r.tag.found.map(|f| f.as_str().to_string())
+                }),
             ],
         )?)
     })
@@ -372,9 +374,12 @@ pub fn read_labels(dir: &Path) -> Result<Vec<DocLabels>> {
             continue;
         }
         if let Some(&i) = at.get(doc.as_str()) {
-            out[i]
-                .tags
-                .push((set.clone(), label.clone(), t_role[k].clone(), t_found[k].clone()));
+            out[i].tags.push((
+                set.clone(),
+                label.clone(),
+                t_role[k].clone(),
+                t_found[k].clone(),
+            ));
         }
     }
     Ok(out)

@@ -2,6 +2,7 @@
 //! match a tag with its span and rule id, unless the words around it say it did not happen
 //! (a plan, a question, a negation, "nobody").
 
+use super::acts::Agent;
 use super::latency::duration;
 use super::rules::Rule;
 use super::text::{
@@ -30,12 +31,7 @@ impl Lexicons {
         tags: &mut Vec<Tag>,
     ) {
         let text = doc.text.as_str();
-        let company_post = doc.thread.inbound == Some(false)
-            || doc
-                .author
-                .as_deref()
-                .and_then(|a| self.gazetteer.by_handle(a))
-                .is_some();
+        let company_post = self.is_company_post(doc);
         // "should I call", "plan on submitting the letter", "I don't have any DMs": the words
         // right before a tag say it did not happen.
         let planned = |at: usize| -> bool {
@@ -88,6 +84,36 @@ impl Lexicons {
                 }
             }
         }
+        // Who did what: the company's answers, and answers denied ("they never replied").
+        let names: Vec<(usize, usize, &str)> = tags[..first_outcome]
+            .iter()
+            .filter(|t| t.set == TagSet::Company && t.end > t.start)
+            .map(|t| (t.start, t.end, t.label.as_str()))
+            .collect();
+        let acts = self.acts.find(text, sentences, &names);
+        for a in &acts {
+            let label = match (&a.agent, a.negated, a.modal) {
+                (agent, false, false) if agent.is_company_side() => "yes",
+                // "they never replied", "nobody called back": only an answer denied is a
+                // "no"; a fix denied ("they never fixed it") is no answer either way.
+                (agent, true, _) if agent.is_company_side() && a.id == "act.reply" => "no",
+                (Agent::Nobody, _, false) if a.id == "act.reply" => "no",
+                _ => continue,
+            };
+            let rule = format!(
+                "{}.{}{}",
+                a.id,
+                a.agent.as_str(),
+                if label == "no" { ".denied" } else { "" }
+            );
+            tags.push(Tag::new(TagSet::Responded, label, a.start, a.end, rule));
+        }
+        let company_acts = Spans::new(
+            acts.iter()
+                .filter(|a| a.agent.is_company_side() && !a.negated && !a.modal)
+                .map(|a| (a.start, a.end))
+                .collect(),
+        );
         // Redirects not carried out ("DM us", not "Just sent you a DM").
         let redirects = Spans::new(
             tags[first_outcome..]
@@ -153,7 +179,8 @@ impl Lexicons {
                 if nobody_before(text, a) {
                     continue;
                 }
-                let actor = if company_post {
+                let actor = if company_post || company_acts.overlaps(a, b) {
+                    // A company's post, or the company's own act ("they emailed me").
                     Actor::Company
                 } else if first_person_before(text, a) || opens_first_person(&text[a..b]) {
                     // "I called", "we emailed", "my tweet": the customer's own use, whatever

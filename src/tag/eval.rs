@@ -620,7 +620,10 @@ pub fn given_agreement(lex: &Lexicons, docs: &[DocLabels]) -> Vec<GivenAgreement
                     .iter()
                     .filter(|t| t.0 == "sentiment")
                     .map(|t| t.1.as_str());
-                (g.to_ascii_lowercase(), super::sentiment_of_labels(labels).to_string())
+                (
+                    g.to_ascii_lowercase(),
+                    super::sentiment_of_labels(labels).to_string(),
+                )
             };
             if want == got {
                 a.agree += 1;

@@ -39,9 +39,25 @@ pub struct CompanyEntry {
     /// Web domains.
     #[serde(default)]
     pub domains: Vec<String>,
-    /// The company this one rolls up to.
+    /// The company this one rolls up to (only car brands and dealers in the built-in list).
     #[serde(default)]
     pub parent: Option<String>,
+    /// Aliases too ambiguous alone (an ordinary word, a first name, a place): an occurrence
+    /// counts only where a service cue makes it a party.
+    #[serde(default)]
+    pub weak: Vec<String>,
+    /// The owning company, when the data says so (informational: nothing rolls up to it).
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// What kind of company: airline, bank, retailer ...
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Wikidata id.
+    #[serde(default)]
+    pub wikidata: Option<String>,
+    /// Where the entry comes from.
+    #[serde(default)]
+    pub sources: Vec<String>,
 }
 
 /// How a pattern names a company.
@@ -80,6 +96,7 @@ struct Pattern {
     entry: usize,
     kind: PatternKind,
     exact: Option<String>,
+    weak: bool,
 }
 
 /// A company found in a text.
@@ -93,6 +110,8 @@ pub struct Found {
     pub start: usize,
     /// End of the span.
     pub end: usize,
+    /// The alias alone is ambiguous (see [`CompanyEntry::weak`]).
+    pub weak: bool,
 }
 
 /// The compiled gazetteer, shared read-only by all workers.
@@ -103,43 +122,46 @@ pub struct Gazetteer {
     automaton: AhoCorasick,
     patterns: Vec<Pattern>,
     handles: HashMap<String, usize>,
+    /// Squashed names (see `load`), for support handles.
+    stems: HashMap<String, usize>,
+    /// id -> entry.
+    index: HashMap<String, usize>,
 }
 
 impl Gazetteer {
-    /// Loads the defaults and, on top, a study's own file (same id replaces, new ids add).
+    /// Loads the built-in list and, on top, a study's own file (same id replaces, new ids
+    /// add; a name the study gives its own company is taken from a built-in one). A file is
+    /// TOML (`[[company]]` tables) or, for the generated built-in list, JSON lines.
     pub fn load(files: &[(String, String)]) -> Result<Gazetteer, LoadError> {
         let mut entries: Vec<CompanyEntry> = Vec::new();
         let mut origin: Vec<usize> = Vec::new();
+        let mut at: HashMap<String, usize> = HashMap::new();
         for (fi, (path, text)) in files.iter().enumerate() {
-            let file: GazetteerFile =
-                toml::from_str(text).map_err(|e| LoadError::toml(path, text, &e))?;
-            if file.version != 1 {
-                return Err(LoadError::at(
-                    path,
-                    None,
-                    format!("version {} is not supported (expected 1)", file.version),
-                ));
-            }
+            let (companies, lines) = parse_file(path, text)?;
             let mut seen: HashMap<String, ()> = HashMap::new();
-            for entry in file.companies {
-                let line = line_of(text, &format!("id = \"{}\"", entry.id));
+            for (entry, line) in companies.into_iter().zip(lines) {
                 check_entry(&entry).map_err(|m| {
                     LoadError::at(path, line, format!("company {:?}: {m}", entry.id))
                 })?;
                 if seen.insert(entry.id.clone(), ()).is_some() {
-                    let second = line_of_nth(text, &format!("id = \"{}\"", entry.id), 2);
+                    let second = if path.ends_with(".jsonl") {
+                        line
+                    } else {
+                        line_of_nth(text, &format!("id = \"{}\"", entry.id), 2)
+                    };
                     return Err(LoadError::at(
                         path,
                         second,
                         format!("duplicate company id {:?}", entry.id),
                     ));
                 }
-                match entries.iter().position(|e| e.id == entry.id) {
-                    Some(i) => {
+                match at.get(&entry.id) {
+                    Some(&i) => {
                         entries[i] = entry;
                         origin[i] = fi;
                     }
                     None => {
+                        at.insert(entry.id.clone(), entries.len());
                         entries.push(entry);
                         origin.push(fi);
                     }
@@ -179,14 +201,20 @@ impl Gazetteer {
         let mut patterns = Vec::new();
         let mut owner: HashMap<String, usize> = HashMap::new();
         let mut handles = HashMap::new();
-        for (i, e) in entries.iter().enumerate() {
+        // The study's file first: a name it gives is its own, even if the built-in list
+        // gives it to another company; within one file a name belongs to one company.
+        let mut order: Vec<usize> = (0..entries.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(origin[i]));
+        for i in order {
+            let e = &entries[i];
             let mut add = |text: String,
                            kind: PatternKind,
-                           exact: Option<String>|
+                           exact: Option<String>,
+                           weak: bool|
              -> Result<(), LoadError> {
                 let key = text.to_ascii_lowercase();
                 if let Some(&j) = owner.get(&key) {
-                    if j != i {
+                    if j != i && origin[j] == origin[i] {
                         return Err(LoadError::at(
                             &where_(i),
                             None,
@@ -201,19 +229,40 @@ impl Gazetteer {
                     entry: i,
                     kind,
                     exact,
+                    weak,
                 });
                 Ok(())
             };
             for a in &e.aliases {
                 let exact = e.case_sensitive.contains(a).then(|| a.clone());
-                add(a.clone(), PatternKind::Alias, exact)?;
+                add(a.clone(), PatternKind::Alias, exact, e.weak.contains(a))?;
             }
             for h in &e.handles {
-                add(format!("@{h}"), PatternKind::Handle, None)?;
-                handles.insert(h.to_ascii_lowercase(), i);
+                add(format!("@{h}"), PatternKind::Handle, None, false)?;
+                handles.entry(h.to_ascii_lowercase()).or_insert(i);
             }
             for d in &e.domains {
-                add(d.clone(), PatternKind::Domain, None)?;
+                add(d.clone(), PatternKind::Domain, None, false)?;
+            }
+        }
+        // Names without spaces or punctuation, for support handles ("AppleSupport" is
+        // Apple's): lower case, letters and digits only.
+        let mut stems: HashMap<String, usize> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            for name in e
+                .aliases
+                .iter()
+                .filter(|a| !e.weak.contains(a))
+                .chain(&e.handles)
+            {
+                let stem: String = name
+                    .chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .map(|c| c.to_ascii_lowercase())
+                    .collect();
+                if stem.len() >= 2 {
+                    stems.entry(stem).or_insert(i);
+                }
             }
         }
         // A full DFA: a few MB for the default gazetteer, and the fastest search per byte.
@@ -229,12 +278,19 @@ impl Gazetteer {
                     e.to_string(),
                 )
             })?;
+        let index = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
         Ok(Gazetteer {
             entries,
             root,
             automaton,
             patterns,
             handles,
+            stems,
+            index,
         })
     }
 
@@ -285,17 +341,36 @@ impl Gazetteer {
                     kind: p.kind,
                     start: s,
                     end: e,
+                    weak: p.weak,
                 });
             }
         }
         out
     }
 
-    /// The company whose handle this is (a tweet's author), if any.
+    /// The company whose handle this is (a tweet's author), if any: a handle the list
+    /// gives, or a company's name with a support prefix or suffix ("AppleSupport",
+    /// "AskPlayStation", "sprintcare", "Ask_Spectrum", "KFC_UKI_Help").
     pub fn by_handle(&self, handle: &str) -> Option<usize> {
-        self.handles
-            .get(&handle.trim_start_matches('@').to_ascii_lowercase())
-            .copied()
+        let h = handle.trim_start_matches('@').to_ascii_lowercase();
+        if let Some(&i) = self.handles.get(&h) {
+            return Some(i);
+        }
+        let stem = support_stem(&h)?;
+        self.stems.get(stem.as_str()).copied()
+    }
+
+    /// The company behind an account handle: a known one (its root id, `true`), or, for a
+    /// support account of a company the list lacks ("XboxSupport", "hulu_support"), an id
+    /// made from the company part (`false`). None for other handles.
+    pub fn handle_company(&self, handle: &str) -> Option<(String, bool)> {
+        if let Some(e) = self.by_handle(handle) {
+            return Some((self.root_id(e).to_string(), true));
+        }
+        let h = handle.trim_start_matches('@').to_ascii_lowercase();
+        let stem = support_stem(&h)?;
+        let id = company_id(&stem);
+        (!id.is_empty() && id.chars().any(|c| c.is_ascii_alphabetic())).then_some((id, false))
     }
 
     /// The canonical id an entry rolls up to.
@@ -310,16 +385,18 @@ impl Gazetteer {
 
     /// The display name of a company id, if known.
     pub fn name_of(&self, id: &str) -> Option<&str> {
-        self.entries
-            .iter()
-            .find(|e| e.id == id)
-            .map(|e| e.name.as_str())
+        self.entry(id).map(|e| e.name.as_str())
+    }
+
+    /// The entry of a company id, if known.
+    pub fn entry(&self, id: &str) -> Option<&CompanyEntry> {
+        self.index.get(id).map(|&i| &self.entries[i])
     }
 
     /// The id a company id rolls up to; unknown ids stay as they are.
     pub fn roll_up(&self, id: &str) -> String {
-        match self.entries.iter().position(|e| e.id == id) {
-            Some(i) => self.root_id(i).to_string(),
+        match self.index.get(id) {
+            Some(&i) => self.root_id(i).to_string(),
             None => id.to_string(),
         }
     }
@@ -327,7 +404,7 @@ impl Gazetteer {
     /// The company a free-text name (a data set's label such as "Virgin America") denotes:
     /// the first company the gazetteer finds in it, or an entry whose display name matches.
     pub fn resolve_name(&self, name: &str) -> Option<String> {
-        if let Some(e) = self.entries.iter().position(|e| e.id == name.trim()) {
+        if let Some(&e) = self.index.get(name.trim()) {
             return Some(self.root_id(e).to_string());
         }
         if let Some(e) = self
@@ -353,14 +430,122 @@ impl Gazetteer {
     }
 }
 
+/// What a gazetteer file says, with the line of each entry (TOML or JSON lines).
+fn parse_file(
+    path: &str,
+    text: &str,
+) -> Result<(Vec<CompanyEntry>, Vec<Option<usize>>), LoadError> {
+    if path.ends_with(".jsonl") {
+        let mut out = Vec::new();
+        let mut lines = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let e: CompanyEntry = serde_json::from_str(line).map_err(|e| {
+                LoadError::at(path, Some(n + 1), format!("{e}; expected a company object"))
+            })?;
+            out.push(e);
+            lines.push(Some(n + 1));
+        }
+        return Ok((out, lines));
+    }
+    let file: GazetteerFile = toml::from_str(text).map_err(|e| LoadError::toml(path, text, &e))?;
+    if file.version != 1 {
+        return Err(LoadError::at(
+            path,
+            None,
+            format!("version {} is not supported (expected 1)", file.version),
+        ));
+    }
+    let lines = file
+        .companies
+        .iter()
+        .map(|e| line_of(text, &format!("id = \"{}\"", e.id)))
+        .collect();
+    Ok((file.companies, lines))
+}
+
+/// The company name inside a support account's handle: "applesupport" -> "apple",
+/// "askplaystation" -> "playstation", "sprintcare" -> "sprint", "kfc_uki_help" -> "kfc".
+/// None when the handle has no support prefix or suffix.
+fn support_stem(handle: &str) -> Option<String> {
+    const PREFIXES: &[&str] = &["ask_", "ask", "the", "team", "hello", "help", "contact"];
+    const SUFFIXES: &[&str] = &[
+        "customerservice",
+        "customersvc",
+        "customercare",
+        "customersupport",
+        "support",
+        "helpers",
+        "helps",
+        "help",
+        "cares",
+        "care",
+        "service",
+        "svc",
+        "team",
+        "tweets",
+        "official",
+        "news",
+        "online",
+        "global",
+        "uki",
+        "uk",
+        "usa",
+        "us",
+        "cs",
+        "hq",
+        "app",
+        "enq",
+        "desk",
+    ];
+    let mut h: String = handle.chars().filter(|c| *c != '_').collect();
+    let original = h.clone();
+    for p in PREFIXES {
+        if h.len() > p.len() + 2 && h.starts_with(p.trim_end_matches('_')) {
+            h = h[p.trim_end_matches('_').len()..].to_string();
+            break;
+        }
+    }
+    // Suffixes may stack: "kfcukihelp" -> "kfcuki" -> "kfc".
+    for _ in 0..3 {
+        match SUFFIXES
+            .iter()
+            .find(|s| h.len() > s.len() + 1 && h.ends_with(*s))
+        {
+            Some(s) => h.truncate(h.len() - s.len()),
+            None => break,
+        }
+    }
+    (h != original && h.len() >= 2).then_some(h)
+}
+
 /// A stable company id made from a name: ASCII snake case, "&" read as "and", apostrophes
 /// dropped, a leading "The" and legal-form suffixes ("Inc.", "LLC", "Corp.", "N.A.")
 /// removed: "Lord & Taylor" is `lord_and_taylor`, "McDonald's" `mcdonalds`, "EQUIFAX, INC."
 /// `equifax`.
 pub fn company_id(name: &str) -> String {
     const LEGAL: &[&str] = &[
-        "inc", "incorporated", "llc", "l l c", "ltd", "limited", "corp", "corporation", "co",
-        "plc", "na", "n a", "lp", "llp", "pllc", "sa", "ag", "gmbh", "company",
+        "inc",
+        "incorporated",
+        "llc",
+        "l l c",
+        "ltd",
+        "limited",
+        "corp",
+        "corporation",
+        "co",
+        "plc",
+        "na",
+        "n a",
+        "lp",
+        "llp",
+        "pllc",
+        "sa",
+        "ag",
+        "gmbh",
+        "company",
     ];
     let mut words: Vec<String> = Vec::new();
     let mut word = String::new();

@@ -5,7 +5,7 @@ use super::roles::possessive;
 use super::text::sentence_of;
 use super::Lexicons;
 use crate::model::{
-    Actor, Document, Evidence, Interaction, Responded, Role, Shape, Tag, TagSet, Found,
+    Actor, Document, Evidence, Found, Interaction, Responded, Role, Shape, Tag, TagSet,
 };
 
 /// Sentences a story may span when a text tells several.
@@ -369,7 +369,7 @@ impl Lexicons {
         // A customer's tweet to an account we cannot name ("Hey @116016 ...").
         let unknown_handle = short
             && HANDLE.find_iter(text).any(|m| {
-                self.gazetteer.by_handle(&m.as_str()[1..]).is_none() && !possessive(text, m.end())
+                self.gazetteer.handle_company(m.as_str()).is_none() && !possessive(text, m.end())
             });
         let addressed = tags.iter().any(|t| {
             t.set == TagSet::Company && matches!(t.role, Some(Role::Addressee | Role::Responder))

@@ -12,16 +12,20 @@
 //! only mentioned. Reply-linked tweets get their interactions from the thread structure
 //! instead ([`threads`]).
 
+pub mod acts;
 mod cues;
+pub mod discover;
 pub mod eval;
 pub mod gazetteer;
 mod interactions;
 pub mod latency;
 mod names;
+pub mod pos;
 mod roles;
 pub mod rules;
 pub mod text;
 pub mod threads;
+pub mod tokens;
 
 pub use interactions::{sentiment_of, sentiment_of_labels, UNNAMED};
 
@@ -37,10 +41,13 @@ use text::sentences;
 
 /// Default rule files, built into the binary.
 pub const DEFAULTS: &[(&str, &str)] = &[
-    ("companies.toml", include_str!("rules/companies.toml")),
+    // Generated from open data by tools/gazetteer/build.py (sources and licences there).
+    ("companies.jsonl", include_str!("data/companies.jsonl")),
     ("channels.toml", include_str!("rules/channels.toml")),
     ("outcomes.toml", include_str!("rules/outcomes.toml")),
     ("roles.toml", include_str!("rules/roles.toml")),
+    ("acts.toml", include_str!("rules/acts.toml")),
+    ("names.toml", include_str!("rules/names.toml")),
 ];
 
 /// Everything the tagger needs, loaded, checked and compiled once.
@@ -51,6 +58,8 @@ pub struct Lexicons {
     channels: RuleSet,
     outcomes: RuleSet,
     roles: RuleSet,
+    acts: acts::Acts,
+    names: discover::Names,
     /// (file, sha256) of every rule file used, for the index manifest.
     pub files: Vec<(String, String)>,
 }
@@ -100,6 +109,8 @@ impl Lexicons {
         let channels = rules::load(&texts[1].0, &texts[1].1, FileKind::Channels)?;
         let outcomes = rules::load(&texts[2].0, &texts[2].1, FileKind::Outcomes)?;
         let roles = rules::load(&texts[3].0, &texts[3].1, FileKind::Roles)?;
+        let acts = acts::Acts::load(&texts[4].0, &texts[4].1)?;
+        let names = discover::Names::load(&texts[5].0, &texts[5].1)?;
         let files = texts
             .iter()
             .map(|(p, t)| (p.clone(), crate::ingest::hex(&Sha256::digest(t.as_bytes()))))
@@ -109,8 +120,24 @@ impl Lexicons {
             channels,
             outcomes,
             roles,
+            acts,
+            names,
             files,
         })
+    }
+
+    /// The company whose account wrote a post, if any: `(id, known)` for a handle the
+    /// gazetteer gives (known) or a support account of a company it lacks ("XboxSupport").
+    pub fn company_author(&self, doc: &Document) -> Option<(String, bool)> {
+        doc.author
+            .as_deref()
+            .and_then(|a| self.gazetteer.handle_company(a))
+    }
+
+    /// A company's own post: the source says so (`inbound = false`), or its author is a
+    /// company's account.
+    pub fn is_company_post(&self, doc: &Document) -> bool {
+        doc.thread.inbound == Some(false) || self.company_author(doc).is_some()
     }
 
     /// Tags one document.
@@ -134,12 +161,7 @@ impl Lexicons {
         tags.sort_by(|a, b| {
             (a.start, a.end, a.set, &a.label).cmp(&(b.start, b.end, b.set, &b.label))
         });
-        let company_post = doc.thread.inbound == Some(false)
-            || doc
-                .author
-                .as_deref()
-                .and_then(|a| self.gazetteer.by_handle(a))
-                .is_some();
+        let company_post = self.is_company_post(&doc);
         let interactions = if threaded {
             Vec::new()
         } else {

@@ -9,6 +9,10 @@ use crate::model::{Document, Found, Role, Shape, Tag, TagSet};
 use std::collections::HashMap;
 
 /// is a channel used, not the company served.
+/// An @handle.
+static HANDLE: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"@\w{2,}").expect("valid"));
+
 pub(crate) const NAMED_CHANNELS: &[&str] =
     &["third_party", "review_site", "forum_or_blog", "video"];
 
@@ -21,27 +25,44 @@ impl Lexicons {
     ) {
         let text = doc.text.as_str();
         let short = doc.shape != Shape::Long;
-        let author_company = doc
-            .author
-            .as_deref()
-            .and_then(|a| self.gazetteer.by_handle(a));
-        if let Some(entry) = author_company {
-            // A company's own post: it is the account that answers.
-            let mut t = Tag::new(
-                TagSet::Company,
-                self.gazetteer.root_id(entry),
-                0,
-                0,
-                "company.author_handle",
-            );
+        // A company's own post: it is the account that answers (a support account of a
+        // company the list lacks is that company, discovered).
+        let author = self.company_author(doc);
+        if let Some((id, known)) = &author {
+            let mut t = Tag::new(TagSet::Company, id.clone(), 0, 0, "company.author_handle");
             t.role = Some(Role::Responder);
             t.role_rule = Some("role.responder.author".into());
-            t.found = Some(Found::Author);
+            t.found = Some(if *known {
+                Found::Author
+            } else {
+                Found::Discovered
+            });
             tags.push(t);
         }
+        let author_company_id = author.as_ref().map(|(id, _)| id.clone());
         // Names that a channel rule reads as a channel (the Better Business Bureau, a review
         // site): a third party used as a channel is named in passing, not the provider.
-        let found = self.gazetteer.find(text);
+        let is_agent = |_: usize, b: usize| self.acts.is_subject(text, b);
+        // A weak name ("Target", "Three", "Delta") counts only where a dealing confirms it,
+        // and never as a sentence's first word ("Next, I called").
+        let found: Vec<_> = self
+            .gazetteer
+            .find(text)
+            .into_iter()
+            .filter(|f| {
+                !f.weak || {
+                    let (ss, _) = sentence_of(sentences, f.start);
+                    let first = text[ss..f.start]
+                        .trim_matches(|c: char| c.is_whitespace() || "\"“‘'(-".contains(c))
+                        .is_empty();
+                    !first
+                        && self
+                            .names
+                            .confirm(text, f.start, f.end, &is_agent)
+                            .is_some_and(|(_, dealt)| dealt)
+                }
+            })
+            .collect();
         let channel_spans: Vec<(usize, usize)> = if found.is_empty() {
             Vec::new()
         } else {
@@ -58,27 +79,28 @@ impl Lexicons {
         let first_tag = tags.len();
         for f in found {
             let s = sentence_of(sentences, f.start);
-            let (role, role_rule) = if author_company == Some(f.entry) {
-                (Role::Responder, "role.responder.author".to_string())
-            } else if author_company.is_some() && f.kind != PatternKind::Handle {
-                // Other companies a company's reply names are named in passing ("your
-                // Microsoft account" in an XboxSupport reply).
-                (Role::Mention, "role.mention.company_post".to_string())
-            } else if short && f.kind == PatternKind::Handle && author_company.is_none() {
-                if quoted_reply(text, f.start, f.end) {
-                    // “@USAirways: ...” quotes the company's reply.
-                    (Role::Responder, "role.responder.quoted".to_string())
-                } else if possessive(text, f.end) {
-                    // "@JetBlue's CEO ...": about the company, not to it.
-                    (Role::Mention, "role.mention.possessive_handle".to_string())
+            let (role, role_rule) =
+                if author_company_id.as_deref() == Some(self.gazetteer.root_id(f.entry)) {
+                    (Role::Responder, "role.responder.author".to_string())
+                } else if author.is_some() && f.kind != PatternKind::Handle {
+                    // Other companies a company's reply names are named in passing ("your
+                    // Microsoft account" in an XboxSupport reply).
+                    (Role::Mention, "role.mention.company_post".to_string())
+                } else if short && f.kind == PatternKind::Handle && author.is_none() {
+                    if quoted_reply(text, f.start, f.end) {
+                        // “@USAirways: ...” quotes the company's reply.
+                        (Role::Responder, "role.responder.quoted".to_string())
+                    } else if possessive(text, f.end) {
+                        // "@JetBlue's CEO ...": about the company, not to it.
+                        (Role::Mention, "role.mention.possessive_handle".to_string())
+                    } else {
+                        (Role::Addressee, "role.addressee.handle".to_string())
+                    }
+                } else if channel_spans.overlaps(f.start, f.end) {
+                    (Role::Mention, "role.mention.channel".to_string())
                 } else {
-                    (Role::Addressee, "role.addressee.handle".to_string())
-                }
-            } else if channel_spans.overlaps(f.start, f.end) {
-                (Role::Mention, "role.mention.channel".to_string())
-            } else {
-                self.role(text, s, f.start, f.end, &spans, &mut sentence_cues)
-            };
+                    self.role(text, s, f.start, f.end, &spans, &mut sentence_cues)
+                };
             let mut t = Tag::new(
                 TagSet::Company,
                 self.gazetteer.root_id(f.entry),
@@ -91,10 +113,71 @@ impl Lexicons {
             t.found = Some(f.kind.found());
             tags.push(t);
         }
+        // Handles the list lacks: a support account of a known company ("@AppleSupport") or
+        // of one it lacks ("@XboxSupport"); in a short post it is the account written to.
+        let named = Spans::new(tags[first_tag..].iter().map(|t| (t.start, t.end)).collect());
+        for m in HANDLE.find_iter(text) {
+            let (a, b) = (m.start(), m.end());
+            if named.overlaps(a, b) || text[..a].ends_with(|c: char| c.is_alphanumeric()) {
+                continue;
+            }
+            let Some((id, known)) = self.gazetteer.handle_company(m.as_str()) else {
+                continue;
+            };
+            let (role, role_rule) = if author_company_id.as_deref() == Some(id.as_str()) {
+                (Role::Responder, "role.responder.author".to_string())
+            } else if short && author.is_none() && !possessive(text, b) {
+                (Role::Addressee, "role.addressee.handle".to_string())
+            } else {
+                let s = sentence_of(sentences, a);
+                self.role(text, s, a, b, &spans, &mut sentence_cues)
+            };
+            let mut t = Tag::new(
+                TagSet::Company,
+                id.clone(),
+                a,
+                b,
+                format!("company.handle.support:{id}"),
+            );
+            t.role = Some(role);
+            t.role_rule = Some(role_rule);
+            t.found = Some(if known {
+                Found::Handle
+            } else {
+                Found::Discovered
+            });
+            tags.push(t);
+        }
+        // Companies no list names, where the text confirms them (long texts only: a tweet's
+        // unknown accounts are people as often as firms).
+        if doc.shape == Shape::Long {
+            let known: Vec<(usize, usize)> =
+                tags[first_tag..].iter().map(|t| (t.start, t.end)).collect();
+            let spans = Spans::new(known.clone());
+            for d in self.names.discover(text, &known, &is_agent) {
+                let s = sentence_of(sentences, d.start);
+                let (role, role_rule) = if d.dealt {
+                    (Role::Subject, "role.subject.dealt".to_string())
+                } else {
+                    self.role(text, s, d.start, d.end, &spans, &mut sentence_cues)
+                };
+                let mut t = Tag::new(
+                    TagSet::Company,
+                    d.id.clone(),
+                    d.start,
+                    d.end,
+                    format!("{}:{}", d.rule, d.id),
+                );
+                t.role = Some(role);
+                t.role_rule = Some(role_rule);
+                t.found = Some(Found::Discovered);
+                tags.push(t);
+            }
+        }
         // A customer's short post is about a company even when no cue says so ("Unfair
         // billing practices of Comcast", "I wish Amazon had ..."): with no party found, the
         // first company named without any cue is the subject.
-        let customer_post = short && author_company.is_none() && doc.thread.inbound != Some(false);
+        let customer_post = short && author.is_none() && doc.thread.inbound != Some(false);
         if customer_post
             && !tags[first_tag..]
                 .iter()

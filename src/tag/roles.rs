@@ -79,7 +79,10 @@ impl Lexicons {
 /// occurrences stay as they are.
 pub(crate) fn promote_salient(tags: &mut [Tag]) {
     let company = |t: &Tag| t.set == TagSet::Company;
-    if tags.iter().any(|t| company(t) && t.role.is_some_and(Role::is_party)) {
+    if tags
+        .iter()
+        .any(|t| company(t) && t.role.is_some_and(Role::is_party))
+    {
         return;
     }
     let mut counts: Vec<(&str, usize, usize)> = Vec::new(); // (company, count, first)

@@ -218,7 +218,11 @@ fn no_exchange_no_interaction_and_company_started_contact_is_no_answer() {
     let doc = Document {
         id: "t:1".into(),
         text: "CAPITAL ONE BANK IS FALSELY REPORTING 2 ACCOUNTS AS INCLUDED IN BANKRUPTCY.".into(),
-        given: [("company".to_string(), "CAPITAL ONE FINANCIAL CORPORATION".to_string())].into(),
+        given: [(
+            "company".to_string(),
+            "CAPITAL ONE FINANCIAL CORPORATION".to_string(),
+        )]
+        .into(),
         ..Document::default()
     };
     let t = Lexicons::defaults().tag_as_text(doc);

@@ -28,6 +28,8 @@ pub struct PostDraft {
     author: Option<String>,
     /// The author's company, when the author is a company account.
     company: Option<String>,
+    /// The gazetteer knows that account (not only a support account's company part).
+    company_known: bool,
     inbound: Option<bool>,
     created_at: Option<DateTime<Utc>>,
     in_reply_to: Option<String>,
@@ -42,11 +44,10 @@ pub struct PostDraft {
 impl PostDraft {
     /// Keeps what the thread stage needs of a tagged post.
     pub fn from_tagged(lex: &Lexicons, d: &Document, tags: &[Tag]) -> PostDraft {
-        let company = d
-            .author
-            .as_deref()
-            .and_then(|a| lex.gazetteer.by_handle(a))
-            .map(|e| lex.gazetteer.root_id(e).to_string());
+        let (company, company_known) = match lex.company_author(d) {
+            Some((id, known)) => (Some(id), known),
+            None => (None, false),
+        };
         let mut addressee = None;
         let mut moves = Vec::new();
         let mut resolution = None;
@@ -77,6 +78,7 @@ impl PostDraft {
             kind: d.kind.clone(),
             author: d.author.clone(),
             company,
+            company_known,
             inbound: d.thread.inbound,
             created_at: d.created_at,
             in_reply_to: d.thread.in_reply_to.clone(),
@@ -232,7 +234,7 @@ impl ThreadStore {
                 Some(true) => 1,
                 Some(false) => 2,
             },
-            known_company: d.company.is_some(),
+            known_company: d.company_known,
             source: self.sym(&d.source),
             kind: self.sym(&d.kind),
             company,

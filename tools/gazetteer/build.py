@@ -4,10 +4,11 @@
 Usage:
     python3 tools/gazetteer/build.py --corpora ../shared/corpora --out src/tag/data/companies.jsonl
 
-Reads (never writes) the folders under CORPORA/companies-open/ (NSI, OpenFlights, OpenTravelData,
-S&P 500, Simple Icons, MCC-MNC), CORPORA/names-places/ (US census names, world cities) and
-CORPORA/ud-english-ewt/ (word frequencies), plus the hand-made gazetteer
-src/tag/rules/companies.toml (only to keep its ids). Writes one JSON object per company, sorted by
+Reads (never writes) the folders under CORPORA/companies-open/ (NSI, OpenTravelData, S&P 500,
+Simple Icons), CORPORA/names-places/ (US census names, world cities) and CORPORA/ud-english-ewt/
+(word frequencies only: no treebank text reaches the output), plus the hand-made gazetteer
+tools/gazetteer/stable_ids.toml (only to keep its ids). The share-alike lists in
+CORPORA/companies-open/ (OpenFlights, ODbL; MCC-MNC, CC BY-SA) are not read. Writes one JSON object per company, sorted by
 id. Standard library only; the same inputs give byte-identical output. Counts go to stderr.
 See tools/gazetteer/README.md for what is chosen, how, and why.
 """
@@ -555,9 +556,6 @@ CURATED = [
      "domains": ["experian.com", "experian.co.uk"], "category": "credit_bureau", "countries": ["us", "gb"]},
     {"name": "TransUnion", "aliases": ["TransUnion", "Trans Union"], "handles": ["TransUnion"],
      "domains": ["transunion.com"], "category": "credit_bureau", "countries": ["us", "ca", "in"]},
-    {"name": "Lord & Taylor", "aliases": ["Lord & Taylor", "Lord and Taylor"],
-     "handles": ["lordandtaylor"], "domains": ["lordandtaylor.com"], "category": "retailer",
-     "countries": ["us"]},
 ]
 
 # Category of a few well-known entries that no source states well (keyed by output id).
@@ -787,6 +785,29 @@ class Lexicon:
                         self.places.add(norm(r["subcountry"]))
         self.places |= self.countries
         self.places.discard("")
+        # Every place of the world-cities list, any country and any size: cities, their
+        # states/provinces/regions and countries (for the stricter `weak` rules).
+        self.all_places = set(self.cities) | self.countries
+        with open(os.path.join(corpora, "names-places", "geonames-world-cities", "world-cities.csv"),
+                  encoding="utf-8", newline="") as f:
+            for r in csv.DictReader(f):
+                self.all_places.add(norm(r["subcountry"]))
+        self.all_places.discard("")
+        # Rank of lower-case words (letters, with inner apostrophes or hyphens) by how often
+        # they occur in lower case in EWT, any part of speech. top(N) is the N most frequent,
+        # with every word as frequent as the N-th (ties included, so the set does not depend on
+        # alphabetical order).
+        self.word_rank = sorted(((w, c) for w, c in self.lower_seen.items()
+                                 if re.fullmatch(r"[a-z]+(?:['’-][a-z]+)*", w)),
+                                key=lambda wc: (-wc[1], wc[0]))
+        self.top500 = self.top(500)
+        self.top2000 = self.top(2000)
+
+    def top(self, n):
+        if len(self.word_rank) < n:
+            return {w for w, _ in self.word_rank}
+        floor = self.word_rank[n - 1][1]
+        return {w for w, c in self.word_rank if c >= floor}
 
     def is_ordinary(self, word):
         """An ordinary lower-case English word (EWT, not as a proper noun)."""
@@ -800,6 +821,64 @@ class Lexicon:
     def is_place(self, phrase):
         return norm(phrase) in self.places
 
+    def is_any_name(self, token):
+        """A US census first name or surname of any frequency, also with a possessive or a
+        bare trailing s: "Paul", "Smith's", "Smiths", "Andys", "Palmers"."""
+        w = strip_accents(token).replace("’", "'").upper()
+        if not re.fullmatch(r"[A-Z]+(?:'S|S')?", w):
+            return False
+        cands = {w}
+        if w.endswith("'S"):
+            cands.add(w[:-2])
+        elif w.endswith("S'"):
+            cands.add(w[:-2])
+        elif w.endswith("S") and len(w) > 3:
+            cands.add(w[:-1])
+        return any(c in self.first or c in self.last for c in cands)
+
+    def is_any_place(self, phrase):
+        """A city, state/province/region or country of the world-cities list, any size."""
+        return norm(phrase) in self.all_places
+
+    def english_forms(self, token):
+        """The lower-case token, and the forms that a regular English suffix makes of it:
+        plural or possessive -s/-es/-ies ("Pods" -> "pod"), and the agent nouns in -man/-men
+        and -sman/-smen ("Craftsman" -> "craft", like salesman, sportsman, workman)."""
+        w = strip_accents(token).lower().replace("’", "'")
+        if not re.fullmatch(r"[a-z]+(?:'s|s')?", w):
+            return [w], []
+        exact = [w]
+        derived = []
+        if w.endswith("'s") or w.endswith("s'"):
+            derived.append(w[:-2])
+            w = w[:-2]
+        if len(w) >= 4 and w.endswith("s") and not w.endswith("ss"):
+            derived.append(w[:-1])
+            if re.search(r"(s|x|z|ch|sh)es$", w):
+                derived.append(w[:-2])
+            if w.endswith("ies") and len(w) >= 5:
+                derived.append(w[:-3] + "y")
+        m = re.fullmatch(r"([a-z]{4,}?)(s?)m[ae]n", w)
+        if m:
+            derived.append(m.group(1) + m.group(2) + "man")
+            derived.append(m.group(1) + m.group(2) + "men")
+            derived.append(m.group(1))
+            if m.group(2):
+                derived.append(m.group(1) + "s")
+        return exact, derived
+
+    def is_english_word(self, token):
+        """The token or one of its regular forms (english_forms) occurs in lower case in EWT as
+        a word that is not a proper noun. Lower-case proper nouns are left out: they are brand
+        names typed in lower case ("petsmart", "gamestop", "nissan"), not English words."""
+        exact, derived = self.english_forms(token)
+        return any(self.ordinary[x] >= 1 for x in exact + [d for d in derived if len(d) >= 3])
+
+    def english_frequency(self, token):
+        """Lower-case, non-proper-noun uses in EWT of the token and its regular forms."""
+        exact, derived = self.english_forms(token)
+        return sum(self.ordinary[x] for x in set(exact + [d for d in derived if len(d) >= 3]))
+
 
 # ---------------------------------------------------------------------------------------------
 # Records: one per source item
@@ -807,9 +886,8 @@ class Lexicon:
 
 class Rec:
     __slots__ = ("src", "key", "primary", "names", "qids", "websites", "handles", "category",
-                 "countries", "desc", "owner_qids", "owner_names", "codes", "weight",
-                 "join_only", "defunct", "explicit_category", "cat_prio", "label", "sp500",
-                 "extra_src")
+                 "countries", "desc", "owner_qids", "owner_names", "weight",
+                 "join_only", "defunct", "cat_prio", "label", "extra_src")
 
     def __init__(self, src, key, primary):
         self.src = src
@@ -825,12 +903,10 @@ class Rec:
         self.desc = ""
         self.owner_qids = []
         self.owner_names = []
-        self.codes = []
         self.weight = 0.0
         self.join_only = False
         self.defunct = False
         self.label = None
-        self.sp500 = False
         self.extra_src = set()
 
     def add_name(self, s, kind):
@@ -1061,7 +1137,6 @@ def load_wikidata(corpora):
 def load_airlines(corpora):
     base = os.path.join(corpora, "companies-open")
     optd_dir = os.path.join(base, "opentraveldata-airlines")
-    of_dir = os.path.join(base, "openflights-airlines")
     recs = []
 
     def caret_rows(fn):
@@ -1091,21 +1166,6 @@ def load_airlines(corpora):
     for row in caret_rows("optd_airline_alliance_membership.csv"):
         if not row.get("to_date"):
             alliance.add(row["airline_iata_code_2c"])
-    # OpenFlights rows by ICAO code.
-    of_by_icao = {}
-    of_by_iata = collections.defaultdict(list)
-    with open(os.path.join(of_dir, "airlines.dat"), encoding="utf-8", newline="") as f:
-        for row in csv.reader(f):
-            if len(row) < 8:
-                continue
-            row = [None if v == "\\N" else v for v in row]
-            aid, name, alias, iata, icao, callsign, country, active = row[:8]
-            d = {"name": name, "alias": alias, "iata": iata or "", "icao": icao or "",
-                 "country": country or "", "active": active == "Y"}
-            if d["icao"] and d["icao"] not in ("N/A",):
-                of_by_icao.setdefault(d["icao"], []).append(d)
-            if d["iata"] and d["iata"] != "-":
-                of_by_iata[d["iata"]].append(d)
     rows = caret_rows("optd_airlines.csv")
     # The current row per IATA code (the one Twitter handles belong to).
     current_by_iata = {}
@@ -1156,25 +1216,11 @@ def load_airlines(corpora):
         current = not row["validity_to"]
         ff = int(row["flt_freq"] or 0)
         handles = handle_row.get(row["pk"], [])
-        # The OpenFlights row of this airline: same ICAO code (codes are reused, so the one
-        # whose name agrees, else an active one), or same IATA code and name.
-        of = None
-        rows_icao = of_by_icao.get(icao, []) if icao else []
-        for d in rows_icao:
-            if airline_name_agrees(d["name"] or "", name):
-                of = d
-                break
-        if of is None:
-            act = [d for d in rows_icao if d["active"] and (not iata or d["iata"] == iata)]
-            of = act[0] if len(act) == 1 else None
-        if of is None and iata:
-            cands = [d for d in of_by_iata.get(iata, []) if airline_name_agrees(d["name"] or "", name)]
-            of = cands[0] if cands else None
         web = web_pk.get(row["pk"]) or web_code.get((icao, iata)) or (
             web_code.get((icao, "")) if icao else None)
-        # Which airlines: current with an IATA code and traffic, or in an alliance, or with an
-        # official Twitter account (this also keeps well-known defunct ones like US Airways).
-        # (OpenFlights' "active" flag is from 2017 and often wrong, so it is not used.)
+        # Which airlines: current (OPTD validity: no end date) with an IATA code and traffic
+        # (OPTD flight frequency), or in an alliance, or with an official Twitter account (this
+        # also keeps well-known defunct ones like US Airways). OPTD gives no country.
         keep = False
         if current and iata and row["wiki_link"] and (ff >= 3000 or iata in alliance):
             keep = True
@@ -1186,23 +1232,17 @@ def load_airlines(corpora):
         r.join_only = not keep
         r.defunct = not current
         r.add_name(name, "primary")
+        # "Pakistan International Airlines (PIA)": the name without the bracket is a name too.
+        bare = clean_space(re.sub(r"\s*\([^)]*\)", " ", name))
+        if bare and bare != name:
+            r.add_name(bare, "airline")
         alts = [row["name2"]] + re.findall(r"en\|([^|]*)\|", row["alt_names"] or "")
-        if of:
-            alts += [of["name"], of["alias"]]
         for a in alts:
             if a and is_latin(a) and airline_name_agrees(a, name):
                 r.add_name(a, "airline")
-        if of:
-            r.extra_src.add("openflights-airlines")  # names, country
-            if of["country"] in COUNTRY_NAME_TO_CODE:
-                r.countries.add(COUNTRY_NAME_TO_CODE[of["country"]])
         if web:
             r.websites.append(web)
         r.handles.extend(handles)
-        if iata:
-            r.codes.append("IATA:" + iata + ("" if current else ":old:" + row["pk"]))
-        if icao:
-            r.codes.append("ICAO:" + icao)
         r.weight = 2.0 + min(ff, 1_000_000) / 200_000.0 + (2.0 if handles else 0.0) + (
             1.0 if r.countries & {"us", "gb", "ca", "au", "ie", "in", "nz"} else 0.0)
         recs.append(r)
@@ -1247,7 +1287,6 @@ def load_sp500(corpora):
             r.category = cat
             r.cat_prio = 3
             r.join_only = not start
-            r.sp500 = True
             r.countries = {"us"}
             r.add_name(name, "primary")
             core = strip_legal(name)
@@ -1300,39 +1339,6 @@ def load_simple_icons(corpora):
             if squash(dom.split(".")[0]) == squash(title):
                 r.websites.append(e["source"])
         r.weight = 2.0
-        recs.append(r)
-    return recs
-
-
-def load_mcc(corpora):
-    path = os.path.join(corpora, "companies-open", "mcc-mnc-mobile-operators", "mcc-mnc-list.json")
-    by_brand = collections.OrderedDict()
-    for e in read_json(path):
-        if e.get("status") != "Operational" or not e.get("brand"):
-            continue
-        cc = str(e.get("countryCode") or "").lower()
-        for b in re.split(r"\s*/\s*|\s*,\s*", re.sub(r"\s*\([^)]*\)", "", e["brand"])):
-            b = clean_space(b)
-            if not b or re.fullmatch(r"[0-9 ]+", b) or not is_latin(b):
-                continue
-            by_brand.setdefault(b, set()).add(cc)
-    recs = []
-    for b in sorted(by_brand):
-        ccs = by_brand[b]
-        tcs = {c for c in ccs if c in TARGET_SET}
-        if not tcs and len(ccs) < 5:
-            continue
-        r = Rec("mcc-mnc-mobile-operators", "mcc:" + b, b)
-        r.category = "telecom"
-        r.cat_prio = 2
-        r.countries = tcs
-        r.add_name(b, "primary")
-        # Operators outside the target countries, and ones whose brand does not say it is a
-        # consumer network (ASTCA, Aeris, Railtrack ...), only join an entry of another source.
-        consumer = re.search(r"(?i)mobile|wireless|cellular|\bcell|mobility|telecom|broadband|"
-                             r"\btel\b|gsm", b)
-        r.join_only = not tcs or not (consumer or len(ccs) >= 3)
-        r.weight = 1.5 + (1.0 if tcs & {"us", "gb"} else 0.0) + min(len(ccs), 10) / 5.0
         recs.append(r)
     return recs
 
@@ -1476,15 +1482,22 @@ def bad_alias(a, lex):
 # ---------------------------------------------------------------------------------------------
 
 COMPAT = [
-    {"bank", "card_issuer", "lender", "credit_bureau", "debt_collector", "insurer"},
-    {"telecom", "cable", "utility"},
-    {"retailer", "supermarket", "restaurant", "other_consumer", "car_maker", "software_web",
-     "entertainment"},
-    {"hotel", "travel", "entertainment"},
-    {"carrier", "retailer", "software_web"},
+    {"bank", "card_issuer", "lender", "credit_bureau", "debt_collector"},
+    {"bank", "insurer"},
+    {"telecom", "cable"},
+    {"retailer", "supermarket"},
+    {"retailer", "restaurant"},
+    {"retailer", "other_consumer"},
+    {"retailer", "car_maker"},
+    {"car_maker", "other_consumer"},
+    {"restaurant", "other_consumer"},
+    {"software_web", "entertainment"},
+    {"software_web", "other_consumer"},
+    {"hotel", "travel"},
+    {"hotel", "entertainment"},
+    {"carrier", "retailer"},
     {"rail", "transit", "travel"},
-    {"car_rental", "car_maker", "travel"},
-    {"software_web", "entertainment", "other_consumer"},
+    {"car_rental", "travel"},
     {"airline", "travel"},
 ]
 
@@ -1518,7 +1531,6 @@ def build(corpora, hand_path):
     recs += load_airlines(corpora)
     recs += load_sp500(corpora)
     recs += load_simple_icons(corpora)
-    recs += load_mcc(corpora)
     recs += load_curated()
     n = len(recs)
     doms = [rec_domains(r) for r in recs]
@@ -1551,7 +1563,7 @@ def build(corpora, hand_path):
     union_by(lambda i, r: [("nd", k, d) for k in names_of[i] for d in doms[i]])
     union_by(lambda i, r: [("nh", k, h.lower()) for k in names_of[i] for h in r.handles])
 
-    # 3. Name-only joins for groups that have no domain of their own (S&P, MCC, curated, and
+    # 3. Name-only joins for groups that have no domain of their own (S&P, curated, and
     #    NSI items without a Wikidata cache entry): join the best compatible group of that name.
     def groups():
         g = collections.defaultdict(list)
@@ -1653,7 +1665,13 @@ class Entry:
 NAME_PRIO = {"primary": 0, "airline": 1, "display": 2, "tag": 3, "aka": 3, "sp500": 4,
              "label": 5, "name": 6, "alt": 6, "old": 7, "match": 8}
 SRC_PRIO = {"curated": 0, "nsi-name-suggestion-index": 1, "opentraveldata-airlines": 2,
-            "simple-icons-brands": 3, "mcc-mnc-mobile-operators": 4, "sp500-companies": 5}
+            "simple-icons-brands": 3, "sp500-companies": 5}
+
+
+def name_key(a):
+    """norm_core() without a trailing country word: "T-Mobile US" supports "T-Mobile"."""
+    k = norm_core(a)
+    return re.sub(r"(?<=\S) (us|usa|uk)$", "", k)
 
 
 def make_entry(mem, recs, doms, lex=None):
@@ -1691,7 +1709,7 @@ def make_entry(mem, recs, doms, lex=None):
     for r in rs:
         for a, k in [(r.primary, "primary")] + r.names:
             if k in ("primary", "display", "tag", "aka", "sp500"):
-                support[norm_core(a)].add(r.src)
+                support[name_key(a)].add(r.src)
     airline_first = e.is_airline and e.category == "airline"
     best = None
     for j in order:
@@ -1700,7 +1718,7 @@ def make_entry(mem, recs, doms, lex=None):
         if not cand or (cand != r.primary and len(cand.split()) == 1 and lex is not None
                         and classify_alias(cand, lex)[1]):
             cand = re.sub(r"^The\s+", "", r.primary)  # "Southern Company", not "Southern"
-        sc = (len(support[norm_core(cand)]),
+        sc = (len(support[name_key(cand)]),
               1 if (airline_first and r.src == "opentraveldata-airlines") else 0)
         if best is None or sc > best[0]:
             best = (sc, cand)
@@ -1897,7 +1915,73 @@ def classify_alias(a, lex):
     return cs, weak
 
 
-STATS = {}
+# Sources that make an entry prominent: the S&P 500 constituents, and the consumer brands
+# chosen by hand from Simple Icons.
+PROMINENT_SOURCES = {"sp500-companies", "simple-icons-brands"}
+
+
+def is_prominent(e):
+    """A company known well beyond its region: an S&P 500 or hand-picked Simple Icons brand, or
+    one with a Wikidata id, a Twitter account and a web site that two sources agree on."""
+    if e.sources & PROMINENT_SOURCES:
+        return True
+    return bool(e.qids) and bool(e.handles) and bool(e.domains) and len(e.sources) >= 2
+
+
+def lower_word(w):
+    return strip_accents(w).lower().replace("’", "'")
+
+
+def alias_flags(a, e, lex):
+    """(case_sensitive, weak) of alias `a` of entry `e`: classify_alias() and, on top, the
+    stricter rules (an alias is never made less weak or less case-sensitive by them).
+
+    One token:
+      1. up to 3 letters or digits ("IP", "PSO", "DGX", "O2", "BJ's"; not "AT&T", "H&M",
+         where an ampersand or plus joins them): weak and case-sensitive, for every entry;
+      2. a US census first name or surname of any frequency, also with 's or a bare -s
+         ("Paul", "Smith's", "Andys", "Palmers"): weak unless the entry is prominent;
+      3. a city, state/region or country of any size anywhere ("Zurich"): weak unless prominent;
+      4. an English word (Lexicon.is_english_word: "Wash", "Pods", "Craftsman"): weak and
+         case-sensitive; for a prominent entry only when the word and its regular forms
+         (english_forms: "craftsman", "craft", "crafts" ...) occur 5+ times in all in lower
+         case in EWT.
+    Several tokens: weak and case-sensitive when every token is one of the 500 most frequent
+    lower-case EWT words ("The Store", "Good Food"), unless the entry is prominent.
+    """
+    cs, weak = classify_alias(a, lex)
+    prom = is_prominent(e)
+    words = a.split()
+    if len(words) == 1:
+        alnum = [c for c in a if c.isalnum()]
+        if len(alnum) <= 3 and not re.search(r"\w[&+]\w", a):
+            return True, True
+        if lex.is_english_word(a):
+            if not prom or lex.english_frequency(a) >= 5:
+                cs, weak = True, True
+        if not prom and (lex.is_any_name(a) or lex.is_any_place(a)):
+            weak = True
+    else:
+        toks = [lower_word(w) for w in words]
+        if not prom and all(t in lex.top500 for t in toks):
+            cs, weak = True, True
+    return cs, weak
+
+
+def generic_word(a, e, lex):
+    """One token that is among the 2,000 most frequent lower-case EWT words ("Home", "Office",
+    "House", "Next", "Three"): a generic word, never an alias. Not an acronym written in
+    capitals ("LOT", "VIA", "MAN": the word in capitals is the brand's own spelling; these are
+    case-sensitive and weak), and not the name of a prominent entry ("Visa": weak and
+    case-sensitive instead)."""
+    if len(a.split()) != 1 or lower_word(a) not in lex.top2000:
+        return False
+    if sum(c.isalpha() for c in a) >= 2 and a.isupper():
+        return False
+    return not is_prominent(e)
+
+
+STATS = {"dropped_aliases": [], "dropped_entries": [], "weak_only_dropped": []}
 
 
 def ascii_lower(s):
@@ -1942,17 +2026,37 @@ def keep_entry(e, recs):
     return True
 
 
+def domain_labels(domains):
+    """The distinctive labels of web domains: 'about.google' -> {'about', 'google'}."""
+    out = set()
+    for d in domains:
+        for lab in d.split("."):
+            if lab not in CC_SECOND_LEVEL and len(lab) > 2 and lab not in ("www", "com", "net",
+                                                                            "org", "info", "biz"):
+                out.add(lab)
+    return out
+
+
+HAND_NAME_SUFFIXES = LEGAL_SUFFIXES | {"financial", "services", "international", "worldwide"}
+
+
 def link_hand(entries, hand, lex):
     """Entry index -> hand-file id, for the same company: a Twitter handle in common, a web
     domain in common that is the entry's own name, or the same (unambiguous) name."""
     hinfo = []
     for h in hand:
+        hn = h.get("name", "")
         hinfo.append({
             "id": h["id"],
-            "name": norm_core(h.get("name", "")),
-            "names": {norm_core(a) for a in h.get("aliases", [])} | {norm_core(h.get("name", ""))},
+            "name": norm_core(hn),
+            # "Discover Financial" is also "Discover"
+            "name2": norm_core(hn, HAND_NAME_SUFFIXES),
+            "names": {norm_core(a) for a in h.get("aliases", [])} | {norm_core(hn)} |
+                     {norm_core(hn, HAND_NAME_SUFFIXES)},
             "handles": {x.lower() for x in h.get("handles", [])},
             "domains": {x.lower() for x in h.get("domains", [])},
+            # names the hand file itself marks as ordinary words ("Osprey", "Delta")
+            "cs": {norm_core(a) for a in h.get("case_sensitive", [])},
         })
     by_key = collections.defaultdict(set)
     for j, h in enumerate(hinfo):
@@ -1971,6 +2075,12 @@ def link_hand(entries, hand, lex):
         ed = set(e.domains)
         en = norm_core(e.name)
         en_weak = classify_alias(e.name, lex)[1]
+        # "T-Mobile US" (in the US) is the hand file's "T-Mobile": a trailing word naming a
+        # country the entry is in does not make another company.
+        ens = [en]
+        m = re.fullmatch(r"(.+) (us|usa|uk)", en)
+        if m and {"us": "us", "usa": "us", "uk": "gb"}[m.group(2)] in e.countries:
+            ens.append(m.group(1))
         for x in eh:
             for j in by_key.get(("h", x), ()):
                 scores[j] += 3
@@ -1982,11 +2092,16 @@ def link_hand(entries, hand, lex):
                 if own or en in hinfo[j]["names"]:
                     scores[j] += 3
                     hard.add(j)
-        for j in by_key.get(("n", en), ()):
-            if en == hinfo[j]["name"]:
-                scores[j] += 2
-            elif not en_weak:
-                scores[j] += 1
+        named = set()
+        for k in ens:
+            for j in by_key.get(("n", k), ()):
+                if j in named:
+                    continue
+                named.add(j)
+                if k in (hinfo[j]["name"], hinfo[j]["name2"]):
+                    scores[j] += 2
+                elif not en_weak and k not in hinfo[j]["cs"]:
+                    scores[j] += 1
         for a in e.aliases:
             k = norm_core(a)
             if k == en or classify_alias(a, lex)[1]:
@@ -1997,7 +2112,7 @@ def link_hand(entries, hand, lex):
         for j, sc in sorted(scores.items()):
             if sc <= 0:
                 continue
-            kind = 2 if j in hard else (1 if en in hinfo[j]["names"] else 0)
+            kind = 2 if j in hard else (1 if any(k in hinfo[j]["names"] for k in ens) else 0)
             key = (kind, sc)
             if best is None or key > best[0]:
                 best = (key, j)
@@ -2008,11 +2123,25 @@ def link_hand(entries, hand, lex):
     # is linked by handle or domain, the best one.
     # kind 2: a handle or the entry's own domain in common; kind 1: the entry's name is a
     # name of the hand entry; kind 0: only another of its names is.
+    hand_domains = {h["id"]: {x.lower() for x in h.get("domains", [])} for h in hand}
     by_h = collections.defaultdict(list)
     for hid, kind, sc, i in cands:
         by_h[hid].append((kind, sc, i))
     for hid in sorted(by_h):
-        lst = sorted(by_h[hid], key=lambda t: (-t[0], -t[1], -entries[t[2]].weight, t[2]))
+        hd = hand_domains.get(hid, set())
+
+        def site_ok(i):
+            # no web site, or one that names the same thing as the hand entry's (about.google
+            # ~ google.com; pandoragroup.com is not pandora.com)
+            ed = entries[i].domains
+            if not ed or not hd:
+                return True
+            return bool(domain_labels(ed) & domain_labels(hd))
+
+        lst = [t for t in by_h[hid] if t[0] == 2 or site_ok(t[2])]
+        if not lst:
+            continue
+        lst = sorted(lst, key=lambda t: (-t[0], -t[1], -entries[t[2]].weight, t[2]))
         top = lst[0][0]
         if top == 0:
             links[lst[0][2]] = hid  # nothing better: the best entry sharing a name
@@ -2025,9 +2154,10 @@ def link_hand(entries, hand, lex):
             if kind != 1 or i in firm:
                 continue
             e = entries[i]
-            # Same name: one company, unless its web site differs and the name is an
-            # ambiguous word (Target Australia is not Target).
-            if not e.domains or set(e.domains) & fd or not classify_alias(e.name, lex)[1]:
+            # Same name: one company, unless its web site differs from the ones linked by
+            # handle or domain (Target Australia is not Target, Pandora jewellery is not
+            # Pandora radio).
+            if not e.domains or not fd or set(e.domains) & fd:
                 links[i] = hid
     return links
 
@@ -2041,7 +2171,7 @@ COMPANY_DESC = re.compile(
 
 
 def enrich_from_cache(entries, wd, lex):
-    """Entries without a Wikidata item of their own (S&P, Simple Icons, MCC) take the item of
+    """Entries without a Wikidata item of their own (S&P, Simple Icons) take the item of
     NSI's Wikidata cache that has exactly their name, when no other entry has that item or
     name: its id, web site and Twitter account (e.g. Microsoft, Lyft)."""
     used = {q for e in entries for q in e.qids}
@@ -2138,6 +2268,7 @@ def finalize(lex, wd, recs, doms, groups, hand):
     enrich_from_cache(entries, wd, lex)
     # An entry that can only be found by an ambiguous word, with no handle or web site to
     # confirm it (a regional chain called "Delta"), does more harm than good.
+    STATS["weak_only_dropped"] += [e.name for e in entries if weak_only(e, lex)]
     entries = [e for e in entries if not weak_only(e, lex)]
     # Global uniqueness of aliases, handles and domains: each goes to one entry.
     def rank(e, key, kind):
@@ -2152,7 +2283,17 @@ def finalize(lex, wd, recs, doms, groups, hand):
         return (1 if own else 0, 1 if prim else 0, 1 if e.hand_id else 0,
                 1 if e.countries & {"us", "gb"} else 0, round(e.weight, 3), e.name)
 
-    hand_names = {h["id"]: {norm_core(a) for a in h.get("aliases", []) + [h.get("name", "")]}
+    # The hand file's display name of a company that it deliberately leaves out of the
+    # company's aliases ("Pandora": "bare Pandora is also the jewellery brand") is not one of
+    # that company's names here either.
+    disclaimed = {}
+    for h in hand:
+        if h.get("aliases") and norm_core(h.get("name", "")) not in {norm_core(a) for a in h["aliases"]}:
+            disclaimed[h["id"]] = norm_core(h.get("name", ""))
+    for e in entries:
+        if e.hand_id in disclaimed:
+            e.aliases = [a for a in e.aliases if norm_core(a) != disclaimed[e.hand_id]]
+    hand_names = {h["id"]: {norm_core(a) for a in h.get("aliases", [])}
                   | {x.lower() for x in h.get("handles", [])} | {x.lower() for x in h.get("domains", [])}
                   for h in hand}
 
@@ -2231,7 +2372,16 @@ def finalize(lex, wd, recs, doms, groups, hand):
         removed += len(e.aliases) - len(keep_a) + len(e.handles) - len(keep_h) + len(e.domains) - len(keep_d)
         e.aliases, e.handles, e.domains = keep_a, keep_h, keep_d
     STATS["hand_removed"] = removed
+    # Generic words are never aliases ("Home" of Home Timber & Hardware, "Office", "Next").
+    for e in entries:
+        gone = [a for a in e.aliases if generic_word(a, e, lex)]
+        if gone:
+            STATS["dropped_aliases"] += [(e.name, a) for a in gone]
+            e.aliases = [a for a in e.aliases if not generic_word(a, e, lex)]
+            if not e.aliases:
+                STATS["dropped_entries"].append(e.name)
     entries = [e for e in entries if e.aliases]
+    STATS["weak_only_dropped"] += [e.name for e in entries if weak_only(e, lex)]
     entries = [e for e in entries if not weak_only(e, lex)]
     # Ids.
     hand_ids = {h["id"] for h in hand}
@@ -2328,7 +2478,7 @@ def finalize(lex, wd, recs, doms, groups, hand):
 def entry_json(e, lex, wd):
     cs, weak = [], []
     for a in e.aliases:
-        c, w = classify_alias(a, lex)
+        c, w = alias_flags(a, e, lex)
         if c:
             cs.append(a)
         if w:
@@ -2362,10 +2512,18 @@ def main(argv=None):
     ap.add_argument("--out", required=True, help="output JSONL file")
     ap.add_argument("--hand", default=None,
                     help="hand-made gazetteer whose ids are kept (default: "
-                         "src/tag/rules/companies.toml beside this tool)")
+                         "tools/gazetteer/stable_ids.toml beside this tool)")
     args = ap.parse_args(argv)
     hand_path = args.hand or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                           "src", "tag", "rules", "companies.toml")
+    # Without the hand-made file every id, name and handle it decides would silently change
+    # (delta -> delta_air_lines ...): stop instead.
+    if not os.path.isfile(hand_path):
+        sys.exit("build.py: hand-made gazetteer %s not found; pass --hand with a copy of it "
+                 "(e.g. git show 71f4422:tools/gazetteer/stable_ids.toml > /tmp/companies.toml)"
+                 % hand_path)
+    if tomllib is None:
+        sys.exit("build.py: Python 3.11 or later is needed (tomllib) to read %s" % hand_path)
     hand = load_hand(hand_path)
     lex, wd, recs, doms, groups = build(args.corpora, hand_path)
     entries = finalize(lex, wd, recs, doms, groups, hand)

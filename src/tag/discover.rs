@@ -1,0 +1,582 @@
+//! Discovery: companies that no list names, found from the text ("Lord & Taylor refunded
+//! me", "I called Potentia Energy", "a spokesperson for KlearGear said"). A candidate is a
+//! run of words the part-of-speech tagger ([`super::pos`]) reads as a proper name, joined by
+//! "&", "and", "of" or a possessive, or an @handle, or a web domain; it becomes a company
+//! only where the text confirms it (`names.toml`). People, places, news outlets,
+//! institutions and events are not companies.
+//!
+//! Takes a text and the spans the gazetteer already named; returns the discovered names,
+//! each with its span, its id (made from the name: `lord_and_taylor`) and the rule that
+//! confirmed it. Roles are decided by [`super::roles`] like any other name's.
+
+use super::gazetteer::company_id;
+use super::pos::{Model, Upos};
+use super::rules::LoadError;
+use super::tokens;
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+
+/// What `names.toml` says.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NamesFile {
+    version: u32,
+    org_words: Vec<String>,
+    outlet_words: Vec<String>,
+    outlets: Vec<String>,
+    institution_words: Vec<String>,
+    not_names: Vec<String>,
+    titles: Vec<String>,
+    places: Vec<String>,
+    before: Vec<String>,
+    after: Vec<String>,
+}
+
+/// The compiled lists, shared read-only.
+#[derive(Debug, Clone)]
+pub struct Names {
+    org_words: HashSet<String>,
+    outlet_words: HashSet<String>,
+    outlets: HashSet<String>,
+    institution_words: HashSet<String>,
+    not_names: HashSet<String>,
+    titles: HashSet<String>,
+    /// Phrases before a name, as lower-case word sequences.
+    before: Vec<Vec<String>>,
+    /// Phrases after a name, as lower-case word sequences.
+    after: Vec<Vec<String>>,
+    first_names: HashSet<String>,
+    places: HashSet<String>,
+    /// Frequent lower-case English words: a name made only of them is a common noun
+    /// written with a capital ("Airline", "Body Shop").
+    common: HashSet<String>,
+}
+
+/// A company found in the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discovered {
+    /// Byte span.
+    pub start: usize,
+    /// End of the span.
+    pub end: usize,
+    /// The id made from the name.
+    pub id: String,
+    /// What confirmed it: `company.discovered.{org_word,before,after,act,handle,domain,repeat}`.
+    pub rule: &'static str,
+    /// Confirmed by a dealing ("called X", "X refunded"), not only by its form ("X Inc."):
+    /// the company is party to the story.
+    pub dealt: bool,
+}
+
+impl Names {
+    /// Reads `names.toml`; the first names and places are built in (`data/`).
+    pub fn load(path: &str, text: &str) -> Result<Names, LoadError> {
+        let f: NamesFile = toml::from_str(text).map_err(|e| LoadError::toml(path, text, &e))?;
+        if f.version != 1 {
+            return Err(LoadError::at(
+                path,
+                None,
+                format!("version {} is not supported (expected 1)", f.version),
+            ));
+        }
+        let exact = |v: Vec<String>| -> HashSet<String> { v.into_iter().collect() };
+        let phrases = |v: Vec<String>| -> Vec<Vec<String>> {
+            v.iter()
+                .map(|p| p.split_whitespace().map(str::to_lowercase).collect())
+                .filter(|p: &Vec<String>| !p.is_empty())
+                .collect()
+        };
+        let lines = |s: &str| -> HashSet<String> {
+            s.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        Ok(Names {
+            org_words: exact(f.org_words),
+            outlet_words: exact(f.outlet_words),
+            outlets: exact(f.outlets),
+            institution_words: exact(f.institution_words),
+            not_names: exact(f.not_names),
+            titles: exact(f.titles),
+            before: phrases(f.before),
+            after: phrases(f.after),
+            first_names: lines(include_str!("data/first_names.txt")),
+            places: lines(include_str!("data/places.txt"))
+                .into_iter()
+                .chain(f.places)
+                .collect(),
+            common: lines(include_str!("data/common_words.txt")),
+        })
+    }
+
+    /// The companies `text` names that no list has. `known` are the spans already named
+    /// (gazetteer); `acts` says whether a span is the subject of a company act.
+    pub fn discover(
+        &self,
+        text: &str,
+        known: &[(usize, usize)],
+        is_agent: &dyn Fn(usize, usize) -> bool,
+    ) -> Vec<Discovered> {
+        let model = Model::builtin();
+        let toks = tokens::tokenize(text);
+        let mut out: Vec<Discovered> = Vec::new();
+        let mut tags = Vec::new();
+        let mut words: Vec<&str> = Vec::new();
+        for r in tokens::split_sentences(text, &toks) {
+            let sent = &toks[r.clone()];
+            // Only sentences with a capitalised word past the first, a handle or a domain
+            // can hold a name: most need no tagging at all.
+            let promising = sent.iter().enumerate().any(|(i, t)| {
+                let w = t.as_str(text);
+                (i > 0 && w.chars().next().is_some_and(char::is_uppercase))
+                    || w.starts_with('@')
+                    || is_domain(w)
+            });
+            if !promising {
+                continue;
+            }
+            words.clear();
+            words.extend(sent.iter().map(|t| t.as_str(text)));
+            model.tag_into(&words, &mut tags);
+            let upper = words
+                .iter()
+                .filter(|w| w.chars().any(char::is_alphabetic))
+                .all(|w| !w.chars().any(char::is_lowercase));
+            let mut i = 0;
+            while i < sent.len() {
+                let w = words[i];
+                // @handles and domains are candidates of their own.
+                if (w.starts_with('@') && w.len() > 2) || is_domain(w) {
+                    let (a, b) = (sent[i].start, sent[i].end);
+                    if !overlaps(known, a, b) {
+                        let stem = if w.starts_with('@') {
+                            w.trim_start_matches('@').to_string()
+                        } else {
+                            domain_name(w)
+                        };
+                        if let Some(rule) = self.confirm(text, a, b, is_agent) {
+                            let id = company_id(&split_camel(&stem));
+                            if !id.is_empty() {
+                                out.push(Discovered {
+                                    start: a,
+                                    end: b,
+                                    id,
+                                    rule: if w.starts_with('@') {
+                                        "company.discovered.handle"
+                                    } else {
+                                        "company.discovered.domain"
+                                    },
+                                    dealt: rule.1,
+                                });
+                            }
+                        }
+                    }
+                    i += 1;
+                    continue;
+                }
+                if !self.nameish(w, tags[i], i == 0) {
+                    i += 1;
+                    continue;
+                }
+                // Extend the run: names, and "&", "and", "of", "'s" between two of them.
+                let mut j = i + 1;
+                while j < sent.len() {
+                    if self.nameish(words[j], tags[j], false) {
+                        j += 1;
+                    } else if j + 1 < sent.len()
+                        && matches!(words[j], "&" | "and" | "of" | "'s" | "’s" | "de" | "-")
+                        && self.nameish(words[j + 1], tags[j + 1], false)
+                        && !(words[j] == "and"
+                            && !words[j + 1].chars().next().is_some_and(char::is_uppercase))
+                    {
+                        j += 2;
+                    } else {
+                        break;
+                    }
+                }
+                let (a, b) = (sent[i].start, sent[j - 1].end);
+                let run = &words[i..j];
+                // Right next to a known name it is part of that name or a product of it
+                // ("Amazon Prime", "Chase Sapphire").
+                let next_to_known = known.iter().any(|&(s, e)| {
+                    (e <= a && text[e..a].trim().is_empty())
+                        || (b <= s && text[b..s].trim().is_empty())
+                });
+                let lower_elsewhere = |w: &str| {
+                    let l = w.to_lowercase();
+                    l != w
+                        && text.match_indices(l.as_str()).any(|(k, _)| {
+                            !text[..k]
+                                .chars()
+                                .next_back()
+                                .is_some_and(char::is_alphanumeric)
+                                && !text[k + l.len()..]
+                                    .chars()
+                                    .next()
+                                    .is_some_and(char::is_alphanumeric)
+                        })
+                };
+                let common = run.iter().all(|w| {
+                    !w.chars().any(char::is_alphabetic)
+                        || matches!(*w, "&" | "and" | "of" | "'s" | "’s" | "de" | "-")
+                        || self.common.contains(&w.to_lowercase())
+                        || lower_elsewhere(w)
+                });
+                if !overlaps(known, a, b)
+                    && !next_to_known
+                    && !common
+                    && self.is_company_name(run, i, &words, upper)
+                {
+                    // A single word that only "said" something is a person quoted, as often
+                    // as a firm ("Smith said"); it needs more than that.
+                    let said_only = run.len() == 1 && self.only_said(text, b);
+                    if let Some((rule, dealt)) =
+                        self.confirm(text, a, b, is_agent).filter(|_| !said_only)
+                    {
+                        let id = company_id(&text[a..b]);
+                        if !id.is_empty() {
+                            out.push(Discovered {
+                                start: a,
+                                end: b,
+                                id,
+                                rule,
+                                dealt,
+                            });
+                        }
+                    }
+                }
+                i = j;
+            }
+        }
+        // Every other occurrence of a confirmed name counts too ("Potentia Energy ... Potentia
+        // Energy's reply").
+        let confirmed: HashMap<String, (String, bool)> = out
+            .iter()
+            .map(|d| (text[d.start..d.end].to_string(), (d.id.clone(), d.dealt)))
+            .collect();
+        if !confirmed.is_empty() {
+            let seen: HashSet<(usize, usize)> = out.iter().map(|d| (d.start, d.end)).collect();
+            let mut more = Vec::new();
+            for (surface, (id, _)) in &confirmed {
+                for (a, _) in text.match_indices(surface.as_str()) {
+                    let b = a + surface.len();
+                    let bounded = !text[..a]
+                        .chars()
+                        .next_back()
+                        .is_some_and(char::is_alphanumeric)
+                        && !text[b..].chars().next().is_some_and(char::is_alphanumeric);
+                    if bounded && !seen.contains(&(a, b)) && !overlaps(known, a, b) {
+                        more.push(Discovered {
+                            start: a,
+                            end: b,
+                            id: id.clone(),
+                            rule: "company.discovered.repeat",
+                            dealt: false,
+                        });
+                    }
+                }
+            }
+            out.extend(more);
+        }
+        out.sort_by_key(|d| (d.start, d.end));
+        out.dedup_by_key(|d| (d.start, d.end));
+        // A short form of a longer name found in the same text is that company ("Xcel" for
+        // "Xcel Energy", "PSA" for "PSA Airlines").
+        let ids: Vec<String> = out.iter().map(|d| d.id.clone()).collect();
+        for d in &mut out {
+            if let Some(long) = ids
+                .iter()
+                .filter(|l| l.len() > d.id.len() && l.starts_with(&format!("{}_", d.id)))
+                .min_by_key(|l| l.len())
+            {
+                d.id = long.clone();
+            }
+        }
+        out
+    }
+
+    /// A word that may be part of a name: a proper noun, or a capitalised word the tagger
+    /// read otherwise ("a Comcast customer": ADJ) that is not a sentence's first.
+    fn nameish(&self, w: &str, tag: Upos, first: bool) -> bool {
+        let cap = w
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+            && w.chars().any(char::is_alphabetic);
+        if !cap || tokens::is_redaction(w) || tokens::is_url_or_email(w) || w.starts_with('@') {
+            return false;
+        }
+        match tag {
+            Upos::Propn => true,
+            Upos::Noun | Upos::Adj | Upos::X | Upos::Num => !first,
+            _ => false,
+        }
+    }
+
+    /// The name ending at `end` is followed by a speech verb ("said", "told", "says").
+    fn only_said(&self, text: &str, end: usize) -> bool {
+        let rest = text[end..].trim_start();
+        ["said", "says", "told", "explained", "added", "wrote"]
+            .iter()
+            .any(|v| {
+                rest.starts_with(v) && !rest[v.len()..].starts_with(|c: char| c.is_alphanumeric())
+            })
+    }
+
+    /// Whether a run of name words can be a company: not a person, a place, an outlet, an
+    /// institution, an event or a word that is never a name.
+    fn is_company_name(&self, run: &[&str], at: usize, words: &[&str], upper: bool) -> bool {
+        let last = *run.last().expect("non-empty");
+        let first = run[0];
+        let has_org_word = self.org_words.contains(last)
+            || run.len() >= 2 && self.org_words.contains(&run[run.len() - 2..].join(" "));
+        // A sentence in capitals reads every word as a name: only an organisation word tells.
+        if upper && !has_org_word {
+            return false;
+        }
+        if run.iter().all(|w| self.not_names.contains(*w)) || self.titles.contains(first) {
+            return false;
+        }
+        if run.iter().any(|w| self.institution_words.contains(*w)) && !has_org_word {
+            return false;
+        }
+        if self.outlets.contains(&run.join(" ")) || self.outlet_words.contains(last) {
+            return false;
+        }
+        let joined = run.join(" ");
+        if self.places.contains(&joined) && !has_org_word {
+            return false;
+        }
+        // A person: a first name then a surname, a title before the name, or a first name
+        // alone. "Lord & Taylor" joins with "&": that is a firm's name.
+        let joined_by_and = run.iter().any(|w| matches!(*w, "&" | "and"));
+        if !has_org_word && !joined_by_and {
+            if self.first_names.contains(first) && run.len() <= 3 {
+                return false;
+            }
+            if at > 0 && self.titles.contains(words[at - 1]) {
+                return false;
+            }
+        }
+        // Single words: too short, or a word that is never a name.
+        if run.len() == 1 && (first.chars().count() < 2 || self.not_names.contains(first)) {
+            return false;
+        }
+        true
+    }
+
+    /// What confirms the name at `text[a..b]` as a company (a dealing, or its form), and
+    /// whether it is a dealing: the company is party to the story.
+    pub fn confirm(
+        &self,
+        text: &str,
+        a: usize,
+        b: usize,
+        is_agent: &dyn Fn(usize, usize) -> bool,
+    ) -> Option<(&'static str, bool)> {
+        if is_agent(a, b) {
+            return Some(("company.discovered.act", true));
+        }
+        let lower_words = |s: &str| -> Vec<String> {
+            tokens::tokenize(s)
+                .iter()
+                .map(|t| t.as_str(s).to_lowercase())
+                .collect()
+        };
+        // The clause around the name: up to 80 bytes, not across a sentence end.
+        let from = super::text::floor(text, a.saturating_sub(80));
+        let before_text = &text[from..a];
+        let before_text = before_text
+            .rfind(['.', '!', '?', ';', '\n'])
+            .map_or(before_text, |k| &before_text[k + 1..]);
+        let to = super::text::floor(text, (b + 80).min(text.len())).max(b);
+        let after_text = &text[b..to];
+        let after_text = after_text
+            .find(['.', '!', '?', ';', '\n'])
+            .map_or(after_text, |k| &after_text[..k]);
+        // Right before: "called X", "a spokesperson for X", "reply from X" (also "the X").
+        let mut before = lower_words(before_text);
+        if before
+            .last()
+            .is_some_and(|w| matches!(w.as_str(), "the" | "a" | "an" | "my" | "our" | "their"))
+        {
+            before.pop();
+        }
+        if self.before.iter().any(|p| ends_with(&before, p)) {
+            return Some(("company.discovered.before", true));
+        }
+        // Right after: "X customer service", "X's rep", "X said", "X refunded".
+        let mut after = lower_words(after_text);
+        if after
+            .first()
+            .is_some_and(|w| matches!(w.as_str(), "'s" | "’s" | "'" | "’"))
+        {
+            after.remove(0);
+        }
+        if self.after.iter().any(|p| starts_with(&after, p)) {
+            return Some(("company.discovered.after", true));
+        }
+        let name = tokens::tokenize(&text[a..b]);
+        let words: Vec<&str> = name.iter().map(|t| t.as_str(&text[a..b])).collect();
+        let last = words.last().copied().unwrap_or("");
+        let two = (words.len() >= 2).then(|| words[words.len() - 2..].join(" "));
+        if self.org_words.contains(last) || two.is_some_and(|t| self.org_words.contains(&t)) {
+            return Some(("company.discovered.org_word", false));
+        }
+        None
+    }
+}
+
+fn ends_with(words: &[String], phrase: &[String]) -> bool {
+    words.len() >= phrase.len() && words[words.len() - phrase.len()..] == *phrase
+}
+
+fn starts_with(words: &[String], phrase: &[String]) -> bool {
+    words.len() >= phrase.len() && words[..phrase.len()] == *phrase
+}
+
+fn overlaps(spans: &[(usize, usize)], a: usize, b: usize) -> bool {
+    spans.iter().any(|&(s, e)| s < b && a < e)
+}
+
+/// "wirefly.com", "www.kleargear.com", "shop.example.co.uk": a web domain (not an e-mail).
+fn is_domain(w: &str) -> bool {
+    let w = w
+        .trim_start_matches("http://")
+        .trim_start_matches("https://");
+    let host = w.split('/').next().unwrap_or("");
+    let parts: Vec<&str> = host.split('.').collect();
+    parts.len() >= 2
+        && !w.contains('@')
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && matches!(
+            parts
+                .last()
+                .copied()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+                .as_str(),
+            "com"
+                | "net"
+                | "org"
+                | "co"
+                | "uk"
+                | "io"
+                | "us"
+                | "ca"
+                | "au"
+                | "biz"
+                | "info"
+                | "shop"
+                | "store"
+        )
+        && parts
+            .iter()
+            .any(|p| p.chars().any(|c| c.is_ascii_alphabetic()))
+}
+
+/// The name part of a domain: "www.kleargear.com" -> "kleargear".
+fn domain_name(w: &str) -> String {
+    let w = w
+        .trim_start_matches("http://")
+        .trim_start_matches("https://");
+    let host = w.split('/').next().unwrap_or("");
+    let parts: Vec<&str> = host
+        .split('.')
+        .filter(|p| {
+            !matches!(
+                p.to_ascii_lowercase().as_str(),
+                "www" | "m" | "shop" | "store"
+            )
+        })
+        .collect();
+    // The label before the public suffix ("co.uk" counts as one).
+    let n = parts.len();
+    let name = if n >= 3 && matches!(parts[n - 2], "co" | "com" | "org" | "net") {
+        parts[n - 3]
+    } else if n >= 2 {
+        parts[n - 2]
+    } else {
+        parts.first().copied().unwrap_or("")
+    };
+    name.to_string()
+}
+
+/// "LordAndTaylor" -> "Lord And Taylor": words of a handle written in camel case.
+fn split_camel(s: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in s.chars() {
+        if c == '_' {
+            out.push(' ');
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower {
+            out.push(' ');
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> Names {
+        Names::load("names.toml", include_str!("rules/names.toml")).unwrap()
+    }
+
+    fn found(text: &str) -> Vec<(String, String)> {
+        names()
+            .discover(text, &[], &|_, _| false)
+            .into_iter()
+            .map(|d| (text[d.start..d.end].to_string(), d.id))
+            .collect()
+    }
+
+    #[test]
+    fn companies_no_list_names_are_found_in_service_contexts() {
+        assert_eq!(
+            found("Yesterday I called Potentia Energy about my bill."),
+            [("Potentia Energy".to_string(), "potentia_energy".to_string())]
+        );
+        assert_eq!(
+            found("I wrote to Lord & Taylor twice."),
+            [("Lord & Taylor".to_string(), "lord_and_taylor".to_string())]
+        );
+        assert_eq!(
+            found("A spokesperson for KlearGear said the fee was in the terms."),
+            [("KlearGear".to_string(), "kleargear".to_string())]
+        );
+        assert_eq!(
+            found("I ordered from wirefly.com and it never came."),
+            [("wirefly.com".to_string(), "wirefly".to_string())]
+        );
+        assert_eq!(
+            found("The Obento-Ya manager apologised."),
+            [("Obento-Ya".to_string(), "obento_ya".to_string())]
+        );
+    }
+
+    #[test]
+    fn people_places_outlets_and_bare_names_are_not_companies() {
+        for text in [
+            "I called Dave Carroll yesterday.",
+            "We flew to Zurich on Tuesday.",
+            "The New York Times reported the story.",
+            "A spokesperson for the Department of Transportation said no.",
+            "Then Mark Evans points out how social media can affect a company.",
+            "CAPITAL ONE BANK IS FALSELY REPORTING MY ACCOUNTS.",
+            "I went to the World Economic Forum.",
+        ] {
+            assert!(found(text).is_empty(), "{text}: {:?}", found(text));
+        }
+    }
+}
