@@ -46,10 +46,22 @@ pub struct Names {
     /// Phrases after a name, as lower-case word sequences.
     after: Vec<Vec<String>>,
     first_names: HashSet<String>,
+    surnames: HashSet<String>,
     places: HashSet<String>,
     /// Frequent lower-case English words: a name made only of them is a common noun
     /// written with a capital ("Airline", "Body Shop").
     common: HashSet<String>,
+}
+
+/// Whether a run of name words can be a company.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fit {
+    /// Not a company: a person, an outlet, an institution, an event.
+    No,
+    /// Only where the text says the customer dealt with it (a place, a surname).
+    IfDealt,
+    /// Yes, where the text confirms it.
+    Yes,
 }
 
 /// A company found in the text.
@@ -103,6 +115,7 @@ impl Names {
             before: phrases(f.before),
             after: phrases(f.after),
             first_names: lines(include_str!("data/first_names.txt")),
+            surnames: lines(include_str!("data/surnames.txt")),
             places: lines(include_str!("data/places.txt"))
                 .into_iter()
                 .chain(f.places)
@@ -112,11 +125,15 @@ impl Names {
     }
 
     /// The companies `text` names that no list has. `known` are the spans already named
-    /// (gazetteer); `acts` says whether a span is the subject of a company act.
+    /// (gazetteer); `soft` the list's names left out as too ambiguous there ("Amazon" in
+    /// "Amazon Prime", "Sun Country" in "Sun Country Airlines": only a name with an
+    /// organisation word may contain one); `is_agent` says whether a span is the subject of
+    /// a company act.
     pub fn discover(
         &self,
         text: &str,
         known: &[(usize, usize)],
+        soft: &[(usize, usize)],
         is_agent: &dyn Fn(usize, usize) -> bool,
     ) -> Vec<Discovered> {
         let model = Model::builtin();
@@ -124,6 +141,9 @@ impl Names {
         let mut out: Vec<Discovered> = Vec::new();
         let mut tags = Vec::new();
         let mut words: Vec<&str> = Vec::new();
+        // People the text names ("spokesman Tom Kuhn", "Diana Hudson"): their surnames alone
+        // later ("Kuhn said", "Hudson says") are the same people.
+        let people = self.people(text, &toks);
         for r in tokens::split_sentences(text, &toks) {
             let sent = &toks[r.clone()];
             // Only sentences with a capitalised word past the first, a handle or a domain
@@ -157,7 +177,7 @@ impl Names {
                             domain_name(w)
                         };
                         if let Some(rule) = self.confirm(text, a, b, is_agent) {
-                            let id = company_id(&split_camel(&stem));
+                            let id = company_id(&stem);
                             if !id.is_empty() {
                                 out.push(Discovered {
                                     start: a,
@@ -200,7 +220,7 @@ impl Names {
                 let run = &words[i..j];
                 // Right next to a known name it is part of that name or a product of it
                 // ("Amazon Prime", "Chase Sapphire").
-                let next_to_known = known.iter().any(|&(s, e)| {
+                let next_to_known = known.iter().chain(soft).any(|&(s, e)| {
                     (e <= a && text[e..a].trim().is_empty())
                         || (b <= s && text[b..s].trim().is_empty())
                 });
@@ -224,10 +244,15 @@ impl Names {
                         || self.common.contains(&w.to_lowercase())
                         || lower_elsewhere(w)
                 });
+                let person = run.len() == 1 && people.contains(run[0]);
+                let fit = self.is_company_name(run, i, &words, upper);
+                let org = self.org_words.contains(run[run.len() - 1]);
                 if !overlaps(known, a, b)
+                    && (org || !overlaps(soft, a, b))
                     && !next_to_known
                     && !common
-                    && self.is_company_name(run, i, &words, upper)
+                    && !person
+                    && fit != Fit::No
                 {
                     // A single word that only "said" something is a person quoted, as often
                     // as a firm ("Smith said"); it needs more than that.
@@ -252,6 +277,8 @@ impl Names {
         }
         // Every other occurrence of a confirmed name counts too ("Potentia Energy ... Potentia
         // Energy's reply").
+        let soft_or_known: Vec<(usize, usize)> = known.iter().chain(soft).copied().collect();
+        let known = &soft_or_known[..];
         let confirmed: HashMap<String, (String, bool)> = out
             .iter()
             .map(|d| (text[d.start..d.end].to_string(), (d.id.clone(), d.dealt)))
@@ -315,6 +342,38 @@ impl Names {
         }
     }
 
+    /// The surnames of the people a text names: the last word of a first name and surname
+    /// ("Diana Hudson"), or of a name after a title ("spokesman Tom Kuhn", "Ms. Tremblay").
+    fn people(&self, text: &str, toks: &[tokens::Token]) -> HashSet<String> {
+        let words: Vec<&str> = toks.iter().map(|t| t.as_str(text)).collect();
+        let cap = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+        let mut out = HashSet::new();
+        for i in 0..words.len() {
+            let titled = self.titles.contains(words[i]);
+            let first = self.first_names.contains(words[i]);
+            if !(titled || first) {
+                continue;
+            }
+            let mut j = i + 1;
+            while j < words.len()
+                && j <= i + 3
+                && cap(words[j])
+                && words[j].chars().all(char::is_alphabetic)
+            {
+                j += 1;
+            }
+            if j > i + 1 && (titled || j > i + 1) {
+                let last = words[j - 1];
+                if !(first && j == i + 1) && !self.org_words.contains(last) {
+                    out.insert(last.to_string());
+                    // "the Tremblays": the family.
+                    out.insert(format!("{last}s"));
+                }
+            }
+        }
+        out
+    }
+
     /// The name ending at `end` is followed by a speech verb ("said", "told", "says").
     fn only_said(&self, text: &str, end: usize) -> bool {
         let rest = text[end..].trim_start();
@@ -327,44 +386,48 @@ impl Names {
 
     /// Whether a run of name words can be a company: not a person, a place, an outlet, an
     /// institution, an event or a word that is never a name.
-    fn is_company_name(&self, run: &[&str], at: usize, words: &[&str], upper: bool) -> bool {
+    fn is_company_name(&self, run: &[&str], at: usize, words: &[&str], upper: bool) -> Fit {
         let last = *run.last().expect("non-empty");
         let first = run[0];
         let has_org_word = self.org_words.contains(last)
             || run.len() >= 2 && self.org_words.contains(&run[run.len() - 2..].join(" "));
         // A sentence in capitals reads every word as a name: only an organisation word tells.
         if upper && !has_org_word {
-            return false;
+            return Fit::No;
         }
         if run.iter().all(|w| self.not_names.contains(*w)) || self.titles.contains(first) {
-            return false;
+            return Fit::No;
         }
         if run.iter().any(|w| self.institution_words.contains(*w)) && !has_org_word {
-            return false;
+            return Fit::No;
         }
         if self.outlets.contains(&run.join(" ")) || self.outlet_words.contains(last) {
-            return false;
+            return Fit::No;
         }
-        let joined = run.join(" ");
-        if self.places.contains(&joined) && !has_org_word {
-            return false;
+        // Single words: too short, or a word that is never a name.
+        if run.len() == 1 && (first.chars().count() < 2 || self.not_names.contains(first)) {
+            return Fit::No;
         }
         // A person: a first name then a surname, a title before the name, or a first name
         // alone. "Lord & Taylor" joins with "&": that is a firm's name.
         let joined_by_and = run.iter().any(|w| matches!(*w, "&" | "and"));
-        if !has_org_word && !joined_by_and {
-            if self.first_names.contains(first) && run.len() <= 3 {
-                return false;
-            }
-            if at > 0 && self.titles.contains(words[at - 1]) {
-                return false;
-            }
+        if has_org_word || joined_by_and {
+            return Fit::Yes;
         }
-        // Single words: too short, or a word that is never a name.
-        if run.len() == 1 && (first.chars().count() < 2 || self.not_names.contains(first)) {
-            return false;
+        if self.first_names.contains(first) && run.len() <= 3
+            || at > 0 && self.titles.contains(words[at - 1])
+        {
+            return Fit::No;
         }
-        true
+        // A place ("Sylvania", "Zurich") or a surname ("Kuhn", "Elon Musk", not "Time
+        // Warner"): a company only where the customer dealt with it ("I called Sylvania").
+        let place = self.places.contains(&run.join(" "));
+        let surname = self.surnames.contains(last)
+            && (run.len() == 1 || run.len() == 2 && !self.common.contains(&first.to_lowercase()));
+        if place || surname {
+            return Fit::IfDealt;
+        }
+        Fit::Yes
     }
 
     /// What confirms the name at `text[a..b]` as a company (a dealing, or its form), and
@@ -398,21 +461,57 @@ impl Names {
             .map_or(after_text, |k| &after_text[..k]);
         // Right before: "called X", "a spokesperson for X", "reply from X" (also "the X").
         let mut before = lower_words(before_text);
+        while before
+            .last()
+            .is_some_and(|w| matches!(w.as_str(), "\"" | "“" | "”" | "("))
+        {
+            before.pop();
+        }
         if before
             .last()
             .is_some_and(|w| matches!(w.as_str(), "the" | "a" | "an" | "my" | "our" | "their"))
         {
             before.pop();
         }
-        if self.before.iter().any(|p| ends_with(&before, p)) {
+        // "something called X", "a plan called X": a name given to a thing.
+        let named_thing = before.len() >= 2
+            && before[before.len() - 1] == "called"
+            && matches!(
+                before[before.len() - 2].as_str(),
+                "something"
+                    | "thing"
+                    | "things"
+                    | "program"
+                    | "plan"
+                    | "product"
+                    | "service"
+                    | "feature"
+                    | "app"
+                    | "one"
+                    | "is"
+                    | "was"
+                    | "are"
+                    | "were"
+                    | "so"
+                    | "now"
+                    | "also"
+                    | "account"
+                    | "option"
+                    | "package"
+                    | "policy"
+                    | "card"
+            );
+        if !named_thing && self.before.iter().any(|p| ends_with(&before, p)) {
             return Some(("company.discovered.before", true));
         }
         // Right after: "X customer service", "X's rep", "X said", "X refunded".
         let mut after = lower_words(after_text);
-        if after
-            .first()
-            .is_some_and(|w| matches!(w.as_str(), "'s" | "’s" | "'" | "’"))
-        {
+        while after.first().is_some_and(|w| {
+            matches!(
+                w.as_str(),
+                "'s" | "’s" | "'" | "’" | "\"" | "“" | "”" | "(" | ","
+            )
+        }) {
             after.remove(0);
         }
         if self.after.iter().any(|p| starts_with(&after, p)) {
@@ -506,25 +605,6 @@ fn domain_name(w: &str) -> String {
     name.to_string()
 }
 
-/// "LordAndTaylor" -> "Lord And Taylor": words of a handle written in camel case.
-fn split_camel(s: &str) -> String {
-    let mut out = String::new();
-    let mut prev_lower = false;
-    for c in s.chars() {
-        if c == '_' {
-            out.push(' ');
-            prev_lower = false;
-            continue;
-        }
-        if c.is_uppercase() && prev_lower {
-            out.push(' ');
-        }
-        prev_lower = c.is_lowercase() || c.is_ascii_digit();
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -535,7 +615,7 @@ mod tests {
 
     fn found(text: &str) -> Vec<(String, String)> {
         names()
-            .discover(text, &[], &|_, _| false)
+            .discover(text, &[], &[], &|_, _| false)
             .into_iter()
             .map(|d| (text[d.start..d.end].to_string(), d.id))
             .collect()

@@ -13,6 +13,18 @@ use std::collections::HashMap;
 static HANDLE: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| regex::Regex::new(r"@\w{2,}").expect("valid"));
 
+/// The capital initials of a name of two or more words ("United Airlines" -> "UA").
+fn initials(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    if words.len() < 2 {
+        return String::new();
+    }
+    words
+        .iter()
+        .filter_map(|w| w.chars().next().filter(|c| c.is_uppercase()))
+        .collect()
+}
+
 pub(crate) const NAMED_CHANNELS: &[&str] =
     &["third_party", "review_site", "forum_or_blog", "video"];
 
@@ -45,21 +57,22 @@ impl Lexicons {
         let is_agent = |_: usize, b: usize| self.acts.is_subject(text, b);
         // A weak name ("Target", "Three", "Delta") counts only where a dealing confirms it,
         // and never as a sentence's first word ("Next, I called").
-        let found: Vec<_> = self
-            .gazetteer
-            .find(text)
-            .into_iter()
+        let all_found = self.gazetteer.find(text);
+        let found: Vec<_> = all_found
+            .iter()
+            .cloned()
             .filter(|f| {
                 !f.weak || {
                     let (ss, _) = sentence_of(sentences, f.start);
                     let first = text[ss..f.start]
                         .trim_matches(|c: char| c.is_whitespace() || "\"“‘'(-".contains(c))
                         .is_empty();
-                    !first
-                        && self
-                            .names
-                            .confirm(text, f.start, f.end, &is_agent)
-                            .is_some_and(|(_, dealt)| dealt)
+                    // At a sentence's start only as the subject of what follows ("UPS lost
+                    // my envelope"), not before a comma ("Next, I called").
+                    match self.names.confirm(text, f.start, f.end, &is_agent) {
+                        Some((rule, true)) => !first || rule != "company.discovered.before",
+                        _ => false,
+                    }
                 }
             })
             .collect();
@@ -153,8 +166,33 @@ impl Lexicons {
         if doc.shape == Shape::Long {
             let known: Vec<(usize, usize)> =
                 tags[first_tag..].iter().map(|t| (t.start, t.end)).collect();
+            let soft: Vec<(usize, usize)> = all_found
+                .iter()
+                .filter(|f| !known.contains(&(f.start, f.end)))
+                .map(|f| (f.start, f.end))
+                .collect();
             let spans = Spans::new(known.clone());
-            for d in self.names.discover(text, &known, &is_agent) {
+            let discovered = self.names.discover(text, &known, &soft, &is_agent);
+            // A short form of a company named in full ("PSA" and "PSA Airlines") or its
+            // initials ("UA" for "United Airlines") is that company.
+            let full: Vec<(String, String)> = tags[first_tag..]
+                .iter()
+                .filter(|t| t.end > t.start)
+                .map(|t| (t.label.clone(), text[t.start..t.end].to_string()))
+                .chain(
+                    discovered
+                        .iter()
+                        .map(|d| (d.id.clone(), text[d.start..d.end].to_string())),
+                )
+                .collect();
+            for mut d in discovered {
+                let surface = &text[d.start..d.end];
+                if let Some((id, _)) = full.iter().find(|(id, name)| {
+                    id != &d.id
+                        && (id.starts_with(&format!("{}_", d.id)) || initials(name) == surface)
+                }) {
+                    d.id = id.clone();
+                }
                 let s = sentence_of(sentences, d.start);
                 let (role, role_rule) = if d.dealt {
                     (Role::Subject, "role.subject.dealt".to_string())
@@ -172,6 +210,28 @@ impl Lexicons {
                 t.role_rule = Some(role_rule);
                 t.found = Some(Found::Discovered);
                 tags.push(t);
+            }
+        }
+        // A name that starts a longer name of the same text is that company: "Frontier"
+        // after "Frontier Airlines", "Hartz" after "Hartz Mountain".
+        let longer: Vec<(String, String)> = tags[first_tag..]
+            .iter()
+            .filter(|t| t.end > t.start)
+            .map(|t| (text[t.start..t.end].to_string(), t.label.clone()))
+            .collect();
+        for t in tags[first_tag..].iter_mut().filter(|t| t.end > t.start) {
+            let surface = &text[t.start..t.end];
+            if let Some((_, label)) = longer
+                .iter()
+                .filter(|(name, label)| {
+                    label != &t.label
+                        && name.len() > surface.len()
+                        && name.starts_with(surface)
+                        && name[surface.len()..].starts_with(' ')
+                })
+                .max_by_key(|(name, _)| name.len())
+            {
+                t.label = label.clone();
             }
         }
         // A customer's short post is about a company even when no cue says so ("Unfair

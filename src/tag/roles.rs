@@ -74,7 +74,8 @@ impl Lexicons {
 }
 
 /// A long text that tells an exchange but names no company as a party with a cue is about
-/// the company it names most often with no cue at all (ties: the first named): "I have had
+/// the company it names most often with no cue at all (ties: the first named), when that
+/// one is named twice or is the only one: "I have had
 /// nothing but trouble with Comcast. ... I called three times." The company's other
 /// occurrences stay as they are.
 pub(crate) fn promote_salient(tags: &mut [Tag]) {
@@ -95,9 +96,12 @@ pub(crate) fn promote_salient(tags: &mut [Tag]) {
             None => counts.push((&t.label, 1, t.start)),
         }
     }
+    // Named more than once, or the only company the text names: a company named once among
+    // others is as likely an example as the story's.
     let Some(best) = counts
         .iter()
         .max_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)))
+        .filter(|c| c.1 >= 2 || counts.len() == 1)
         .map(|c| c.0.to_string())
     else {
         return;

@@ -2552,6 +2552,15 @@ def main(argv=None):
            sum(1 for e in entries if e.hand_id)))
     log("names, handles and domains left to the hand-made file's companies: %d"
         % STATS.get("hand_removed", 0))
+    log("generic words dropped as aliases: %d (%s); entries left without a name: %d (%s)" % (
+        len(STATS["dropped_aliases"]),
+        ", ".join("%s of %s" % (a, n) for n, a in STATS["dropped_aliases"]),
+        len(STATS["dropped_entries"]), ", ".join(STATS["dropped_entries"])))
+    log("entries with only weak names and nothing to confirm them, left out: %d"
+        % len(STATS["weak_only_dropped"]))
+    log("entries with a weak alias: %d, with a case-sensitive alias: %d, with only weak aliases: %d"
+        % (sum(1 for r in rows if r["weak"]), sum(1 for r in rows if r["case_sensitive"]),
+           sum(1 for r in rows if set(r["aliases"]) <= set(r["weak"]))))
     log("aliases: %d (case-sensitive %d, weak %d)" % (
         sum(len(r["aliases"]) for r in rows), sum(len(r["case_sensitive"]) for r in rows),
         sum(len(r["weak"]) for r in rows)))

@@ -6,6 +6,7 @@
 Writes, one entry per line, sorted, deterministic:
   first_names.txt  US census 1990 first names (male and female, all of them), title case.
                    Public domain (US Census Bureau).
+  surnames.txt     the 20,000 most frequent US census 1990 surnames, title case. Public domain.
   places.txt       city, state/region and country names of GeoNames' world-cities list, as
                    written there (Latin script only). CC BY 4.0, GeoNames (geonames.org).
   common_words.txt the 6,000 most frequent lower-case words of the UD English-EWT training
@@ -28,6 +29,19 @@ def first_names(corpora):
                 if name.isalpha():
                     out.add(name.title())
     return sorted(out)
+
+
+def surnames(corpora, n=20000):
+    path = os.path.join(corpora, "names-places", "us-census-1990-names", "dist.all.last")
+    out = []
+    with open(path, encoding="ascii") as f:
+        for line in f:
+            name = line.split()[0] if line.strip() else ""
+            if name.isalpha():
+                out.append(name.title())
+            if len(out) >= n:
+                break
+    return sorted(set(out))
 
 
 def places(corpora):
@@ -65,6 +79,7 @@ def main():
     ap.add_argument("--out", required=True, help="folder to write the lists to")
     a = ap.parse_args()
     for name, items in (("first_names.txt", first_names(a.corpora)),
+                        ("surnames.txt", surnames(a.corpora)),
                         ("places.txt", places(a.corpora)),
                         ("common_words.txt", common_words(a.corpora))):
         with open(os.path.join(a.out, name), "w", encoding="utf-8", newline="\n") as f:
