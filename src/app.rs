@@ -80,6 +80,12 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             print_tagged(&tagged.doc, &tagged.tags, &tagged.interactions, a.format)?;
             Ok(Outcome::default())
         }
+        Command::Companies(a) => {
+            let lex = config::lexicons(&a.rule_args, None)?;
+            let rows = crate::companies::list(&a.index, &lex, a.discovered)?;
+            print_companies(&rows, a.format)?;
+            Ok(Outcome::default())
+        }
         Command::Explain(a) => {
             let e = crate::explain::explain(&a.index, &a.id)?;
             print_explained(&e, a.format)?;
@@ -744,6 +750,82 @@ fn query(
         note!("replyscope: {failed} of {} query files failed", files.len());
     }
     Ok(failed)
+}
+
+fn print_companies(
+    rows: &[crate::companies::CompanyRow],
+    format: crate::cli::CompaniesFormat,
+) -> anyhow::Result<()> {
+    use crate::cli::CompaniesFormat;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match format {
+        CompaniesFormat::Json => {
+            for r in rows {
+                serde_json::to_writer(&mut out, r)?;
+                writeln!(out)?;
+            }
+        }
+        CompaniesFormat::Toml => write!(out, "{}", crate::companies::as_toml(rows))?,
+        CompaniesFormat::Csv => {
+            let mut w = csv::Writer::from_writer(&mut out);
+            w.write_record([
+                "id",
+                "name",
+                "found",
+                "discovered",
+                "party_docs",
+                "mention_docs",
+                "evidence_1",
+                "evidence_2",
+            ])?;
+            for r in rows {
+                let ev = |k: usize| {
+                    r.evidence
+                        .get(k)
+                        .map(|e| format!("{}: {}", e.doc, e.context))
+                        .unwrap_or_default()
+                };
+                w.write_record([
+                    r.id.as_str(),
+                    &r.name,
+                    &r.found.join(","),
+                    if r.discovered { "true" } else { "false" },
+                    &r.party_docs.to_string(),
+                    &r.mention_docs.to_string(),
+                    &ev(0),
+                    &ev(1),
+                ])?;
+            }
+            w.flush()?;
+        }
+        CompaniesFormat::Table => {
+            writeln!(
+                out,
+                "{} companies ({} discovered)",
+                rows.len(),
+                rows.iter().filter(|r| r.discovered).count()
+            )?;
+            for r in rows {
+                writeln!(
+                    out,
+                    "\n{}  {:?}  party in {} documents, mentioned only in {}  [{}]{}",
+                    r.id,
+                    r.name,
+                    r.party_docs,
+                    r.mention_docs,
+                    r.found.join(", "),
+                    if r.discovered { "  discovered" } else { "" }
+                )?;
+                for e in &r.evidence {
+                    writeln!(out, "    {}: {}", e.doc, e.context)?;
+                    writeln!(out, "      ({})", e.rule)?;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
 }
 
 fn print_explained(e: &crate::explain::Explained, format: TagFormat) -> anyhow::Result<()> {

@@ -57,6 +57,12 @@ pub enum Command {
     Tag(TagArgs),
     /// Show one indexed document with its tags, their evidence and its interactions.
     Explain(ExplainArgs),
+    /// List every company an index's texts name: how it was found, in how many documents it
+    /// is party to a story or only mentioned, and two lines of evidence.
+    ///
+    /// With --discovered, only the companies no gazetteer names (found from the text);
+    /// --format toml prints them as gazetteer entries to paste into companies.toml.
+    Companies(CompaniesArgs),
     /// Measure the tagger against a gold file, or against the labels a data set gives.
     ///
     /// With --gold: precision, recall and F1 per label and label set, confusion tables, and
@@ -167,6 +173,35 @@ pub enum TagShape {
     Short,
     /// A story, a narrative, a forum post.
     Long,
+}
+
+/// Flags of `replyscope companies`.
+#[derive(Debug, clap::Args)]
+pub struct CompaniesArgs {
+    /// Index directory.
+    pub index: PathBuf,
+    /// Only companies no gazetteer names (discovered in the texts).
+    #[arg(long)]
+    pub discovered: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CompaniesFormat::Table)]
+    pub format: CompaniesFormat,
+    /// Where the tagging rules come from (the gazetteer that names known companies).
+    #[command(flatten)]
+    pub rule_args: RuleArgs,
+}
+
+/// Output formats of `replyscope companies`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompaniesFormat {
+    /// Lines for reading.
+    Table,
+    /// CSV, one row per company.
+    Csv,
+    /// JSON lines, one object per company.
+    Json,
+    /// Gazetteer entries (`[[company]]`) with their evidence as comments.
+    Toml,
 }
 
 /// Flags of `replyscope explain`.

@@ -25,6 +25,7 @@
 pub mod app;
 pub mod bench;
 pub mod cli;
+pub mod companies;
 pub mod config;
 pub mod error;
 pub mod explain;

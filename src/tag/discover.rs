@@ -422,9 +422,13 @@ impl Names {
         // A place ("Sylvania", "Zurich") or a surname ("Kuhn", "Elon Musk", not "Time
         // Warner"): a company only where the customer dealt with it ("I called Sylvania").
         let place = self.places.contains(&run.join(" "));
+        // An acronym alone ("PMI", "FHA", "LIHEAP") is as often a programme or a product.
+        let acronym = run.len() == 1
+            && first.chars().filter(|c| c.is_alphabetic()).count() <= 6
+            && !first.chars().any(char::is_lowercase);
         let surname = self.surnames.contains(last)
             && (run.len() == 1 || run.len() == 2 && !self.common.contains(&first.to_lowercase()));
-        if place || surname {
+        if place || surname || acronym {
             return Fit::IfDealt;
         }
         Fit::Yes
