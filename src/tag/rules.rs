@@ -227,7 +227,7 @@ fn ascii_word_boundaries(pattern: &str) -> String {
 
 /// Fills the placeholders a pattern may use: `{duration}` (a stated length of time, see
 /// [`super::latency::DURATION`]).
-fn expand(pattern: &str) -> String {
+pub fn expand(pattern: &str) -> String {
     pattern.replace("{duration}", super::latency::DURATION)
 }
 
@@ -389,6 +389,33 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
     Ok(out)
 }
 
+/// The top-level alternatives of a pattern: `a|b(c|d)|e` is `a`, `b(c|d)`, `e`. Escapes and
+/// character classes are respected.
+pub fn alternatives(pattern: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut class, mut escaped, mut from) = (0i32, false, false, 0);
+    for (i, c) in pattern.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            ']' if class => class = false,
+            '[' if !class => class = true,
+            '(' if !class => depth += 1,
+            ')' if !class => depth -= 1,
+            '|' if !class && depth == 0 => {
+                out.push(&pattern[from..i]);
+                from = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&pattern[from..]);
+    out
+}
+
 /// The 1-based line of the n-th occurrence of `needle`.
 pub fn line_of_nth(text: &str, needle: &str, n: usize) -> Option<usize> {
     text.match_indices(needle)
@@ -407,6 +434,15 @@ fn one_line(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alternatives_split_at_the_top_level_only() {
+        assert_eq!(
+            alternatives(r"a|b(c|d)|[|]e|\|f"),
+            vec!["a", "b(c|d)", "[|]e", r"\|f"]
+        );
+        assert_eq!(alternatives(""), vec![""]);
+    }
 
     #[test]
     fn defaults_compile() {
