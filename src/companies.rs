@@ -228,15 +228,27 @@ pub fn kwic(text: &str, s: usize, e: usize) -> String {
     if s == e {
         return one(&text[..floor(140.min(text.len()))]);
     }
-    format!(
-        "{}{} **{}** {}{}",
-        if from > 0 { "… " } else { "" },
+    let parts = [
+        if from > 0 {
+            "…".to_string()
+        } else {
+            String::new()
+        },
         one(&text[from..s]),
-        one(&text[s..e]),
+        format!("**{}**", one(&text[s..e])),
         one(&text[e..to]),
-        if to < text.len() { " …" } else { "" }
-    )
-    .replace("  ", " ")
+        if to < text.len() {
+            "…".to_string()
+        } else {
+            String::new()
+        },
+    ];
+    parts
+        .iter()
+        .filter(|p| !p.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Discovered companies as gazetteer entries, ready to paste into `companies.toml` (each

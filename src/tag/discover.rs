@@ -257,9 +257,12 @@ impl Names {
                     // A single word that only "said" something is a person quoted, as often
                     // as a firm ("Smith said"); it needs more than that.
                     let said_only = run.len() == 1 && self.only_said(text, b);
-                    if let Some((rule, dealt)) =
-                        self.confirm(text, a, b, is_agent).filter(|_| !said_only)
-                    {
+                    // A place or a surname counts only where the customer dealt with it.
+                    let confirmed = self.confirm(text, a, b, is_agent).filter(|(rule, _)| {
+                        let before = *rule == "company.discovered.before";
+                        (!said_only || before) && (fit == Fit::Yes || before)
+                    });
+                    if let Some((rule, dealt)) = confirmed {
                         let id = company_id(&text[a..b]);
                         if !id.is_empty() {
                             out.push(Discovered {
@@ -443,9 +446,6 @@ impl Names {
         b: usize,
         is_agent: &dyn Fn(usize, usize) -> bool,
     ) -> Option<(&'static str, bool)> {
-        if is_agent(a, b) {
-            return Some(("company.discovered.act", true));
-        }
         let lower_words = |s: &str| -> Vec<String> {
             tokens::tokenize(s)
                 .iter()
@@ -507,6 +507,9 @@ impl Names {
             );
         if !named_thing && self.before.iter().any(|p| ends_with(&before, p)) {
             return Some(("company.discovered.before", true));
+        }
+        if is_agent(a, b) {
+            return Some(("company.discovered.act", true));
         }
         // Right after: "X customer service", "X's rep", "X said", "X refunded".
         let mut after = lower_words(after_text);
