@@ -176,7 +176,19 @@ impl Names {
                         } else {
                             domain_name(w)
                         };
-                        if let Some(rule) = self.confirm(text, a, b, is_agent) {
+                        // A web shop: "ordered a phone from www.wirefly.com", "bought it on
+                        // kleargear.com".
+                        let via = || {
+                            let before = text[..a].trim_end().to_lowercase();
+                            ["from", "at", "on", "through", "via", "with", "to"]
+                                .iter()
+                                .any(|p| before.ends_with(&format!(" {p}")))
+                                .then_some(("company.discovered.domain", true))
+                        };
+                        let confirmed = self
+                            .confirm(text, a, b, is_agent)
+                            .or_else(|| is_domain(w).then(via).flatten());
+                        if let Some(rule) = confirmed {
                             let id = company_id(&stem);
                             if !id.is_empty() {
                                 out.push(Discovered {
