@@ -173,8 +173,9 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             })
         }
         Command::Eval(a) => {
-            let default_study = std::path::Path::new("corpus/corpus.toml");
-            let lex = config::lexicons(&a.rule_args, Some(default_study))?;
+            // The built-in rules and gazetteer only, unless --companies names a study's:
+            // a gold set is scored on what any user gets, not on a study's own list.
+            let lex = config::lexicons(&a.rule_args, None)?;
             if a.gold.is_none() && a.index.is_none() {
                 anyhow::bail!("eval needs --gold FILE or --index DIR");
             }
@@ -187,7 +188,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             let given = a
                 .index
                 .as_deref()
-                .map(|dir| crate::index::tables::read_labels(dir))
+                .map(crate::index::tables::read_labels)
                 .transpose()?
                 .map(|docs| crate::tag::eval::given_agreement(&lex, &docs));
             print_eval(report.as_ref(), given.as_deref(), a.format)?;

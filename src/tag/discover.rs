@@ -220,13 +220,18 @@ impl Names {
                     } else if j + 1 < sent.len()
                         && matches!(words[j], "&" | "and" | "of" | "'s" | "’s" | "de" | "-")
                         && self.nameish(words[j + 1], tags[j + 1], false)
-                        && !(words[j] == "and"
-                            && !words[j + 1].chars().next().is_some_and(char::is_uppercase))
+                        && (words[j] != "and"
+                            || words[j + 1].chars().next().is_some_and(char::is_uppercase))
                     {
                         j += 2;
                     } else {
                         break;
                     }
+                }
+                // A staff or platform word ends the name, it is not part of it ("GM Twitter
+                // Specialist" is GM's specialist).
+                while j > i + 1 && self.trailing_not_name(words[j - 1]) {
+                    j -= 1;
                 }
                 let (a, b) = (sent[i].start, sent[j - 1].end);
                 let run = &words[i..j];
@@ -272,7 +277,7 @@ impl Names {
                     // A place or a surname counts only where the customer dealt with it.
                     let confirmed = self.confirm(text, a, b, is_agent).filter(|(rule, _)| {
                         let before = *rule == "company.discovered.before";
-                        (!said_only || before) && (fit == Fit::Yes || before)
+                        before || !said_only && fit == Fit::Yes
                     });
                     if let Some((rule, dealt)) = confirmed {
                         let id = company_id(&text[a..b]);
@@ -357,6 +362,32 @@ impl Names {
         }
     }
 
+    /// A word that ends a name run without being part of the name: a staff word
+    /// ("Specialist", "Manager") or a platform ("Twitter").
+    fn trailing_not_name(&self, w: &str) -> bool {
+        self.not_names.contains(w)
+            || matches!(
+                w.to_lowercase().as_str(),
+                "specialist"
+                    | "specialists"
+                    | "manager"
+                    | "representative"
+                    | "rep"
+                    | "agent"
+                    | "supervisor"
+                    | "employee"
+                    | "staff"
+                    | "spokesperson"
+                    | "spokesman"
+                    | "spokeswoman"
+                    | "team"
+                    | "ceo"
+                    | "president"
+                    | "founder"
+                    | "owner"
+            )
+    }
+
     /// The surnames of the people a text names: the last word of a first name and surname
     /// ("Diana Hudson"), or of a name after a title ("spokesman Tom Kuhn", "Ms. Tremblay").
     fn people(&self, text: &str, toks: &[tokens::Token]) -> HashSet<String> {
@@ -377,9 +408,9 @@ impl Names {
             {
                 j += 1;
             }
-            if j > i + 1 && (titled || j > i + 1) {
+            if j > i + 1 {
                 let last = words[j - 1];
-                if !(first && j == i + 1) && !self.org_words.contains(last) {
+                if !self.org_words.contains(last) {
                     out.insert(last.to_string());
                     // "the Tremblays": the family.
                     out.insert(format!("{last}s"));
@@ -419,8 +450,13 @@ impl Names {
         if self.outlets.contains(&run.join(" ")) || self.outlet_words.contains(last) {
             return Fit::No;
         }
-        // Single words: too short, or a word that is never a name.
-        if run.len() == 1 && (first.chars().count() < 2 || self.not_names.contains(first)) {
+        // Single words: too short, a word that is never a name, or an organisation word
+        // alone ("Airlines").
+        if run.len() == 1
+            && (first.chars().count() < 2
+                || self.not_names.contains(first)
+                || self.org_words.contains(first))
+        {
             return Fit::No;
         }
         // A person: a first name then a surname, a title before the name, or a first name

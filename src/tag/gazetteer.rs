@@ -124,6 +124,9 @@ pub struct Gazetteer {
     handles: HashMap<String, usize>,
     /// Squashed names (see `load`), for support handles.
     stems: HashMap<String, usize>,
+    /// Squashed names, the ambiguous ones too: a support account's affix ("GMCustomerSvc")
+    /// says the rest is a company's name.
+    weak_stems: HashMap<String, usize>,
     /// id -> entry.
     index: HashMap<String, usize>,
 }
@@ -248,7 +251,18 @@ impl Gazetteer {
         // Names without spaces or punctuation, for support handles ("AppleSupport" is
         // Apple's): lower case, letters and digits only.
         let mut stems: HashMap<String, usize> = HashMap::new();
+        let mut weak_stems: HashMap<String, usize> = HashMap::new();
         for (i, e) in entries.iter().enumerate() {
+            for name in &e.aliases {
+                let stem: String = name
+                    .chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .map(|c| c.to_ascii_lowercase())
+                    .collect();
+                if stem.len() >= 2 {
+                    weak_stems.entry(stem).or_insert(i);
+                }
+            }
             for name in e
                 .aliases
                 .iter()
@@ -290,6 +304,7 @@ impl Gazetteer {
             patterns,
             handles,
             stems,
+            weak_stems,
             index,
         })
     }
@@ -356,8 +371,21 @@ impl Gazetteer {
         if let Some(&i) = self.handles.get(&h) {
             return Some(i);
         }
-        let stem = support_stem(&h)?;
-        self.stems.get(stem.as_str()).copied()
+        // A handle that spells a company's name ("VirginAmerica"), or that name with a
+        // support or regional affix ("AppleSupport", "AmazonUK").
+        let squashed: String = h.chars().filter(|c| *c != '_').collect();
+        if let Some(&i) = self.stems.get(squashed.as_str()) {
+            return Some(i);
+        }
+        let (stem, support) = support_stem(&h)?;
+        self.stems
+            .get(stem.as_str())
+            .or_else(|| {
+                support
+                    .then(|| self.weak_stems.get(stem.as_str()))
+                    .flatten()
+            })
+            .copied()
     }
 
     /// The company behind an account handle: a known one (its root id, `true`), or, for a
@@ -368,7 +396,8 @@ impl Gazetteer {
             return Some((self.root_id(e).to_string(), true));
         }
         let h = handle.trim_start_matches('@').to_ascii_lowercase();
-        let stem = support_stem(&h)?;
+        let (stem, support) = support_stem(&h).filter(|(_, support)| *support)?;
+        debug_assert!(support);
         let id = company_id(&stem);
         (!id.is_empty() && id.chars().any(|c| c.is_ascii_alphabetic())).then_some((id, false))
     }
@@ -466,12 +495,15 @@ fn parse_file(
     Ok((file.companies, lines))
 }
 
-/// The company name inside a support account's handle: "applesupport" -> "apple",
-/// "askplaystation" -> "playstation", "sprintcare" -> "sprint", "kfc_uki_help" -> "kfc".
-/// None when the handle has no support prefix or suffix.
-fn support_stem(handle: &str) -> Option<String> {
-    const PREFIXES: &[&str] = &["ask_", "ask", "the", "team", "hello", "help", "contact"];
-    const SUFFIXES: &[&str] = &[
+/// The company name inside a support account's handle, and whether the affixes said it
+/// is one: "applesupport" -> ("apple", true), "askplaystation" -> ("playstation", true),
+/// "sprintcare" -> ("sprint", true), "kfc_uki_help" -> ("kfc", true), "amazonuk" ->
+/// ("amazon", false: a regional or team suffix alone does not make a support account).
+/// None when the handle has no such prefix or suffix.
+fn support_stem(handle: &str) -> Option<(String, bool)> {
+    // Affixes that say a handle is a company's service account.
+    const SUPPORT_PREFIXES: &[&str] = &["ask"];
+    const SUPPORT: &[&str] = &[
         "customerservice",
         "customersvc",
         "customercare",
@@ -484,41 +516,38 @@ fn support_stem(handle: &str) -> Option<String> {
         "care",
         "service",
         "svc",
-        "team",
-        "tweets",
-        "official",
-        "news",
-        "online",
-        "global",
-        "uki",
-        "uk",
-        "usa",
-        "us",
-        "cs",
-        "hq",
-        "app",
-        "enq",
-        "desk",
+    ];
+    // Affixes that go with a company's name but also with a person's.
+    const OTHER_PREFIXES: &[&str] = &["the", "team", "hello", "contact"];
+    const OTHER: &[&str] = &[
+        "team", "tweets", "official", "news", "online", "global", "uki", "uk", "usa", "us", "cs",
+        "hq", "app", "enq", "desk",
     ];
     let mut h: String = handle.chars().filter(|c| *c != '_').collect();
     let original = h.clone();
-    for p in PREFIXES {
-        if h.len() > p.len() + 2 && h.starts_with(p.trim_end_matches('_')) {
-            h = h[p.trim_end_matches('_').len()..].to_string();
+    let mut strong = false;
+    for p in SUPPORT_PREFIXES.iter().chain(OTHER_PREFIXES) {
+        if h.len() > p.len() + 2 && h.starts_with(p) {
+            h = h[p.len()..].to_string();
+            strong |= SUPPORT_PREFIXES.contains(p);
             break;
         }
     }
     // Suffixes may stack: "kfcukihelp" -> "kfcuki" -> "kfc".
     for _ in 0..3 {
-        match SUFFIXES
+        match SUPPORT
             .iter()
+            .chain(OTHER)
             .find(|s| h.len() > s.len() + 1 && h.ends_with(*s))
         {
-            Some(s) => h.truncate(h.len() - s.len()),
+            Some(s) => {
+                strong |= SUPPORT.contains(s);
+                h.truncate(h.len() - s.len());
+            }
             None => break,
         }
     }
-    (h != original && h.len() >= 2).then_some(h)
+    (h != original && h.len() >= 2).then_some((h, strong))
 }
 
 /// A stable company id made from a name: ASCII snake case, "&" read as "and", apostrophes

@@ -112,7 +112,7 @@ pub fn seconds(phrase: &str) -> Option<f64> {
             amount = Some(amount.unwrap_or(0.0) + n);
         } else if let Some(&(_, n)) = WORDS.iter().find(|(x, _)| *x == w) {
             amount = Some(match (amount, n) {
-                (Some(a), n) if n == 100.0 => a * 100.0,
+                (Some(a), 100.0) => a * 100.0,
                 (Some(a), n) if a >= 20.0 && n < 10.0 => a + n, // "twenty four"
                 (_, n) => n,
             });

@@ -13,6 +13,18 @@ use std::collections::HashMap;
 static HANDLE: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| regex::Regex::new(r"@\w{2,}").expect("valid"));
 
+/// The company a short form stands for, among the `(id, words)` a text names: "psa" for
+/// `psa_airlines`, "gm" for "General Motors" (its initials).
+fn longer_form(id: &str, names: &[(String, String)]) -> Option<String> {
+    names
+        .iter()
+        .find(|(other, name)| {
+            other != id
+                && (other.starts_with(&format!("{id}_")) || initials(name).eq_ignore_ascii_case(id))
+        })
+        .map(|(other, _)| other.clone())
+}
+
 /// The capital initials of a name of two or more words ("United Airlines" -> "UA").
 fn initials(name: &str) -> String {
     let words: Vec<&str> = name.split_whitespace().collect();
@@ -60,7 +72,6 @@ impl Lexicons {
         let all_found = self.gazetteer.find(text);
         let found: Vec<_> = all_found
             .iter()
-            .cloned()
             .filter(|f| {
                 !f.weak || {
                     let (ss, _) = sentence_of(sentences, f.start);
@@ -75,6 +86,7 @@ impl Lexicons {
                     }
                 }
             })
+            .cloned()
             .collect();
         let channel_spans: Vec<(usize, usize)> = if found.is_empty() {
             Vec::new()
@@ -186,12 +198,8 @@ impl Lexicons {
                 )
                 .collect();
             for mut d in discovered {
-                let surface = &text[d.start..d.end];
-                if let Some((id, _)) = full.iter().find(|(id, name)| {
-                    id != &d.id
-                        && (id.starts_with(&format!("{}_", d.id)) || initials(name) == surface)
-                }) {
-                    d.id = id.clone();
+                if let Some(id) = longer_form(&d.id, &full) {
+                    d.id = id;
                 }
                 let s = sentence_of(sentences, d.start);
                 let (role, role_rule) = if d.dealt {
@@ -210,6 +218,21 @@ impl Lexicons {
                 t.role_rule = Some(role_rule);
                 t.found = Some(Found::Discovered);
                 tags.push(t);
+            }
+        }
+        // A support account of a company the list lacks, named by its initials or a short
+        // form ("@GMCustomerSvc" beside "General Motors") is that company.
+        let full: Vec<(String, String)> = tags[first_tag..]
+            .iter()
+            .filter(|t| t.end > t.start && t.found != Some(Found::Discovered))
+            .map(|t| (t.label.clone(), text[t.start..t.end].to_string()))
+            .collect();
+        for t in tags[first_tag..]
+            .iter_mut()
+            .filter(|t| t.found == Some(Found::Discovered))
+        {
+            if let Some(id) = longer_form(&t.label, &full) {
+                t.label = id;
             }
         }
         // A name that starts a longer name of the same text is that company: "Frontier"

@@ -80,7 +80,7 @@ fn run_on_the_seed_stories_writes_every_format_with_provenance() {
     assert!(m["generated_at"].as_str().is_some());
     // A passing mention never becomes an interaction: the naive count is larger.
     let mv = String::from_utf8(out["mentions_vs_subjects.csv"].clone()).unwrap();
-    assert!(mv.lines().any(|l| l.starts_with("honda,1,0,1,")), "{mv}");
+    assert!(mv.lines().any(|l| l.starts_with("dell,1,0,1,")), "{mv}");
     assert!(
         o.stderr
             .contains("response_by_company.toml -> out/response_by_company.*"),
