@@ -572,6 +572,19 @@ impl Names {
         if self.after.iter().any(|p| starts_with(&after, p)) {
             return Some(("company.discovered.after", true));
         }
+        // An apposition that calls it the customer's company: "Ditech, our mortgage
+        // company", "Conn's, my lender".
+        if after
+            .first()
+            .is_some_and(|w| matches!(w.as_str(), "our" | "my" | "the"))
+            && after
+                .iter()
+                .skip(1)
+                .take(3)
+                .any(|w| COMPANY_NOUNS.contains(&w.as_str()))
+        {
+            return Some(("company.discovered.after", true));
+        }
         let name = tokens::tokenize(&text[a..b]);
         let words: Vec<&str> = name.iter().map(|t| t.as_str(&text[a..b])).collect();
         let last = words.last().copied().unwrap_or("");
@@ -582,6 +595,26 @@ impl Names {
         None
     }
 }
+
+/// Nouns that call a name a company in an apposition ("Ditech, our mortgage company").
+const COMPANY_NOUNS: &[&str] = &[
+    "company",
+    "bank",
+    "lender",
+    "servicer",
+    "provider",
+    "insurer",
+    "carrier",
+    "landlord",
+    "creditor",
+    "collector",
+    "store",
+    "retailer",
+    "airline",
+    "utility",
+    "dealer",
+    "dealership",
+];
 
 fn ends_with(words: &[String], phrase: &[String]) -> bool {
     words.len() >= phrase.len() && words[words.len() - phrase.len()..] == *phrase
