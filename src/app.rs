@@ -442,6 +442,10 @@ fn list(v: &[String]) -> String {
     }
 }
 
+fn ratio_of(a: u64, b: u64) -> Option<f64> {
+    (b > 0).then(|| a as f64 / b as f64)
+}
+
 /// A score in CSV: four decimals, or empty when it has no denominator.
 fn csv_num(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.4}")).unwrap_or_default()
@@ -568,6 +572,12 @@ fn print_eval(
                 };
                 line(&mut out, "company (party)", &r.company)?;
                 line(&mut out, "company (mention only)", &r.mention)?;
+                let (taken, mentioned) = r.mention_as_party;
+                writeln!(
+                    out,
+                    "  mentioned only, taken as party: {taken} of {mentioned} ({})",
+                    shown(ratio_of(taken, mentioned))
+                )?;
                 line(&mut out, "channel", &r.channel)?;
                 for (label, s) in &r.channel_by_label {
                     line(&mut out, &format!("  {label}"), s)?;

@@ -187,6 +187,7 @@ impl Sink for Builder {
                     doc,
                     tags,
                     interactions,
+                    ..
                 } = lex.tag(doc);
                 let tdoc = tantivy_doc(&fields, &doc, &tags);
                 let post = threaded

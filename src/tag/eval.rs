@@ -217,6 +217,9 @@ pub struct Report {
     pub company: Score,
     /// Companies named only in passing.
     pub mention: Score,
+    /// Companies the gold names only in passing that the tagger takes as a party: (taken,
+    /// mentioned only).
+    pub mention_as_party: (u64, u64),
     /// Channels.
     pub channel: Score,
     /// Channels, per label.
@@ -358,7 +361,7 @@ pub fn evaluate(lex: &Lexicons, gold: &[Gold]) -> Report {
         let mut gold_company = norm(&g.companies.subject);
         // A company the data set gives is party to the story (what the complaint is
         // against), whether or not the text names it.
-        gold_company.extend(lex.given_company(&t.doc));
+        gold_company.extend(t.given_company.clone());
         let gold_mention: BTreeSet<String> = norm(&g.companies.mention)
             .difference(&gold_company)
             .cloned()
@@ -392,6 +395,8 @@ pub fn evaluate(lex: &Lexicons, gold: &[Gold]) -> Report {
             src.sentiment.add(gs, &inf.sentiment);
         }
         r.mention.add(&inf.mention, &gold_mention);
+        r.mention_as_party.0 += gold_mention.intersection(&inf.company).count() as u64;
+        r.mention_as_party.1 += gold_mention.len() as u64;
         r.channel.add(&inf.channels, &gold_channels);
         for label in gold_channels.union(&inf.channels) {
             let one = |s: &BTreeSet<String>| {

@@ -430,22 +430,33 @@ impl Gazetteer {
         }
     }
 
-    /// The company a free-text name (a data set's label such as "Virgin America") denotes:
-    /// the first company the gazetteer finds in it, or an entry whose display name matches.
-    pub fn resolve_name(&self, name: &str) -> Option<String> {
-        if let Some(&e) = self.index.get(name.trim()) {
-            return Some(self.root_id(e).to_string());
-        }
-        if let Some(e) = self
-            .entries
-            .iter()
-            .position(|e| e.name.eq_ignore_ascii_case(name.trim()))
-        {
-            return Some(self.root_id(e).to_string());
-        }
+    /// The entry whose name is exactly `name` (any of its aliases, as matching would find
+    /// it), if any.
+    pub fn lookup_name(&self, name: &str) -> Option<usize> {
         self.find(name)
-            .first()
-            .map(|f| self.root_id(f.entry).to_string())
+            .into_iter()
+            .find(|f| f.start == 0 && f.end == name.len())
+            .map(|f| f.entry)
+    }
+
+    /// The company a free-text name (a data set's label such as "Virgin America" or
+    /// "EQUIFAX, INC.") denotes: an entry whose id or display name it is, whose alias it is
+    /// as a whole, or whose id it is once its legal and corporate words are dropped. Not a
+    /// company named inside it ("Freedom" in "Freedom Mortgage Company").
+    pub fn resolve_name(&self, name: &str) -> Option<String> {
+        let name = name.trim();
+        let entry = self
+            .index
+            .get(name)
+            .copied()
+            .or_else(|| {
+                self.entries
+                    .iter()
+                    .position(|e| e.name.eq_ignore_ascii_case(name))
+            })
+            .or_else(|| self.lookup_name(name))
+            .or_else(|| self.index.get(&formal_name_id(name)).copied())?;
+        Some(self.root_id(entry).to_string())
     }
 
     /// Number of entries.
@@ -576,6 +587,8 @@ pub fn company_id(name: &str) -> String {
         "gmbh",
         "company",
     ];
+    // Dotted initials are one word: "L.L.C." is "llc", "I.Q. Data" is "iq data".
+    let name = collapse_initials(name);
     let mut words: Vec<String> = Vec::new();
     let mut word = String::new();
     let flush = |word: &mut String, words: &mut Vec<String>| {
@@ -616,6 +629,81 @@ pub fn company_id(name: &str) -> String {
     }
     if words.last().is_some_and(|w| w == "and") && words.len() > 1 {
         words.pop(); // "Johnson & Co." -> "johnson"
+    }
+    words.join("_")
+}
+
+/// "L.L.C." -> "LLC", "N.A." -> "NA", "I.Q. Data" -> "IQ Data": single letters joined by
+/// dots become one word.
+fn collapse_initials(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::with_capacity(name.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let start_of_word = i == 0 || !chars[i - 1].is_alphanumeric();
+        if start_of_word
+            && chars[i].is_alphabetic()
+            && chars.get(i + 1) == Some(&'.')
+            && chars.get(i + 2).is_some_and(|c| c.is_alphabetic())
+            && chars.get(i + 3).is_none_or(|c| *c == '.')
+        {
+            // A run of "X." pairs.
+            while i + 1 < chars.len() && chars[i].is_alphabetic() && chars[i + 1] == '.' {
+                out.push(chars[i]);
+                i += 2;
+                if chars.get(i).is_none_or(|c| {
+                    !c.is_alphabetic() || chars.get(i + 1).is_some_and(|d| d.is_alphabetic())
+                }) {
+                    break;
+                }
+            }
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
+/// The id of a company a data set names formally ("Ditech Financial LLC", "Flagstar Bank,
+/// FSB", "Navient Solutions, LLC."): [`company_id`] without the trailing words of a legal
+/// or corporate form, which texts leave out ("ditech", "flagstar", "navient").
+pub fn formal_name_id(name: &str) -> String {
+    const CORPORATE: &[&str] = &[
+        "financial",
+        "solutions",
+        "services",
+        "service",
+        "holdings",
+        "holding",
+        "group",
+        "international",
+        "bank",
+        "banks",
+        "bancorp",
+        "fsb",
+        "usa",
+        "us",
+        "na",
+        "national",
+        "association",
+        "corporation",
+        "incorporated",
+        "company",
+        "inc",
+        "llc",
+        "lp",
+        "ltd",
+        "trust",
+        "worldwide",
+        "global",
+        "intermediate",
+        "information",
+    ];
+    let id = company_id(name);
+    let mut words: Vec<&str> = id.split('_').collect();
+    while words.len() > 1 && CORPORATE.contains(words.last().expect("non-empty")) {
+        words.pop();
     }
     words.join("_")
 }
@@ -730,8 +818,23 @@ case_sensitive = ["Delta"]
             ("JPMORGAN CHASE & CO.", "jpmorgan_chase"),
             ("", ""),
             ("!!!", ""),
+            (
+                "Trident Asset Management, L.L.C.",
+                "trident_asset_management",
+            ),
+            ("I.Q. Data International, Inc.", "iq_data_international"),
         ] {
             assert_eq!(company_id(name), id, "{name}");
+        }
+        for (name, id) in [
+            ("Ditech Financial LLC", "ditech"),
+            ("Flagstar Bank, FSB", "flagstar"),
+            ("Navient Solutions, LLC.", "navient"),
+            ("TRANSUNION INTERMEDIATE HOLDINGS, INC.", "transunion"),
+            ("Bank of America, National Association", "bank_of_america"),
+            ("Freedom Mortgage Company", "freedom_mortgage"),
+        ] {
+            assert_eq!(formal_name_id(name), id, "{name}");
         }
     }
 

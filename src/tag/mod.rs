@@ -73,6 +73,9 @@ pub struct TaggedDoc {
     pub tags: Vec<Tag>,
     /// Interactions from the text (empty for reply-linked posts).
     pub interactions: Vec<Interaction>,
+    /// The id of the company the data set gives, as the tagger resolved it (the text's own
+    /// name for it when the text names it).
+    pub given_company: Option<String>,
 }
 
 impl Lexicons {
@@ -156,7 +159,7 @@ impl Lexicons {
         let text = doc.text.as_str();
         let sentences = sentences(text);
         let mut tags = Vec::new();
-        self.company_tags(&doc, &sentences, &mut tags);
+        let given = self.company_tags(&doc, &sentences, &mut tags);
         self.rule_tags(&doc, &sentences, &mut tags);
         tags.sort_by(|a, b| {
             (a.start, a.end, a.set, &a.label).cmp(&(b.start, b.end, b.set, &b.label))
@@ -169,13 +172,13 @@ impl Lexicons {
             if story.involved && doc.shape == crate::model::Shape::Long {
                 roles::promote_salient(&mut tags);
             }
-            let given = self.given_company(&doc);
             text_interactions(&doc, &tags, &sentences, story, given.as_deref())
         };
         TaggedDoc {
             doc,
             tags,
             interactions,
+            given_company: given,
         }
     }
 }

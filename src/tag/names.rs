@@ -46,7 +46,7 @@ impl Lexicons {
         doc: &Document,
         sentences: &[(usize, usize)],
         tags: &mut Vec<Tag>,
-    ) {
+    ) -> Option<String> {
         let text = doc.text.as_str();
         let short = doc.shape != Shape::Long;
         // A company's own post: it is the account that answers (a support account of a
@@ -201,6 +201,16 @@ impl Lexicons {
                 if let Some(id) = longer_form(&d.id, &full) {
                     d.id = id;
                 }
+                // A possessive written without its apostrophe ("Experians customer
+                // service") is the listed company.
+                let surface = &text[d.start..d.end];
+                let known = surface
+                    .strip_suffix('s')
+                    .filter(|stem| stem.len() >= 3 && !stem.ends_with('s'))
+                    .and_then(|stem| self.gazetteer.lookup_name(stem));
+                if let Some(e) = known {
+                    d.id = self.gazetteer.root_id(e).to_string();
+                }
                 let s = sentence_of(sentences, d.start);
                 let (role, role_rule) = if d.dealt {
                     (Role::Subject, "role.subject.dealt".to_string())
@@ -216,7 +226,11 @@ impl Lexicons {
                 );
                 t.role = Some(role);
                 t.role_rule = Some(role_rule);
-                t.found = Some(Found::Discovered);
+                t.found = Some(if known.is_some() {
+                    Found::Gazetteer
+                } else {
+                    Found::Discovered
+                });
                 tags.push(t);
             }
         }
@@ -282,7 +296,20 @@ impl Lexicons {
         }
         // The company the data set gives (a complaint's Company column) is party to the
         // story even where the text hides it ("XXXX", "the lender", "they").
-        if let Some(given) = self.given_company(doc) {
+        if let Some(mut given) = self.given_company(doc) {
+            // The text's own name for it, when the text names it ("Ditech" for "Ditech
+            // Financial LLC"): one company, one id.
+            let same = |label: &str| {
+                label.starts_with(&format!("{given}_")) || given.starts_with(&format!("{label}_"))
+            };
+            if !tags[first_tag..].iter().any(|t| t.label == given) {
+                if let Some(t) = tags[first_tag..]
+                    .iter()
+                    .find(|t| t.set == TagSet::Company && same(&t.label))
+                {
+                    given = t.label.clone();
+                }
+            }
             let mut named = false;
             for t in tags[first_tag..].iter_mut().filter(|t| t.label == given) {
                 named = true;
@@ -292,13 +319,15 @@ impl Lexicons {
                 }
             }
             if !named {
-                let mut t = Tag::new(TagSet::Company, given, 0, 0, "company.given");
+                let mut t = Tag::new(TagSet::Company, given.clone(), 0, 0, "company.given");
                 t.role = Some(Role::Subject);
                 t.role_rule = Some("role.subject.given".into());
                 t.found = Some(Found::Given);
                 tags.push(t);
             }
+            return Some(given);
         }
+        None
     }
 
     /// The id of the company the document's source gives, if any: the gazetteer's when it
@@ -310,6 +339,6 @@ impl Lexicons {
         }
         self.gazetteer
             .resolve_name(name)
-            .or_else(|| Some(super::gazetteer::company_id(name)).filter(|id| !id.is_empty()))
+            .or_else(|| Some(super::gazetteer::formal_name_id(name)).filter(|id| !id.is_empty()))
     }
 }
