@@ -57,6 +57,9 @@ fn tagging(c: &mut Criterion) {
         .map(|(i, (author, text))| Document {
             id: format!("t{i}"),
             kind: "tweet".into(),
+            // As airline.toml declares tweets on their own: short posts on Twitter.
+            shape: replyscope::model::Shape::Short,
+            channel: Some("twitter".into()),
             author: Some(author),
             text,
             ..Document::default()
