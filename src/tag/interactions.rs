@@ -263,24 +263,12 @@ fn summarise(
         None if responded == Responded::No => "unresolved".into(),
         None => "unknown".into(),
     };
-    // A company's reply does not carry the customer's voice; an unanswered customer, or a
-    // complaint, with no feeling words is not neutral about the company.
+    // A company's reply does not carry the customer's voice.
     let sentiment = if company_post {
         "neutral".to_string()
     } else {
-        // The outcome is one more vote: a solved problem pleases, one left unsolved does not
-        // ("It works now, but it shouldn't take a viral video" is mixed).
-        let (mut pos, mut neg) = sentiment_counts(window.iter().copied());
-        match resolution.as_str() {
-            "resolved" => pos += 1,
-            "unresolved" => neg += 1,
-            _ => {}
-        }
-        match sentiment_label(pos, neg) {
-            "neutral" if responded == Responded::No || doc.kind == "complaint" => "negative",
-            s => s,
-        }
-        .to_string()
+        let (pos, neg) = sentiment_counts(window.iter().copied());
+        sentiment_label(pos, neg).to_string()
     };
     let switched = !redirect_to.is_empty()
         || matches!((&first_channel, &response_channel), (Some(a), Some(b)) if a != b);
@@ -334,14 +322,14 @@ pub fn sentiment_of_labels<'a>(labels: impl Iterator<Item = &'a str>) -> &'stati
     sentiment_label(pos, neg)
 }
 
-/// Positive and negative sentiment tags.
+/// Positive and negative sentiment tags (neutral ones count for neither).
 fn sentiment_counts<'a>(tags: impl Iterator<Item = &'a Tag>) -> (u32, u32) {
     let (mut pos, mut neg) = (0, 0);
     for t in tags.filter(|t| t.set == TagSet::Sentiment) {
-        if t.label == "positive" {
-            pos += 1;
-        } else {
-            neg += 1;
+        match t.label.as_str() {
+            "positive" => pos += 1,
+            "negative" => neg += 1,
+            _ => {}
         }
     }
     (pos, neg)

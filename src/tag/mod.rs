@@ -23,6 +23,7 @@ mod names;
 pub mod pos;
 mod roles;
 pub mod rules;
+pub mod sentiment;
 pub mod text;
 pub mod threads;
 pub mod tokens;
@@ -161,6 +162,12 @@ impl Lexicons {
         let mut tags = Vec::new();
         let given = self.company_tags(&doc, &sentences, &mut tags);
         self.rule_tags(&doc, &sentences, &mut tags);
+        tags.extend(sentiment::tags(
+            &doc.text,
+            &sentences,
+            doc.shape != crate::model::Shape::Long,
+            self.is_company_post(&doc),
+        ));
         tags.sort_by(|a, b| {
             (a.start, a.end, a.set, &a.label).cmp(&(b.start, b.end, b.set, &b.label))
         });

@@ -68,7 +68,7 @@ impl PostDraft {
                     resolution = Some((tag.label.clone(), tag.start, tag.end, tag.rule.clone()))
                 }
                 TagSet::Sentiment if tag.label == "positive" => sentiment.0 += 1,
-                TagSet::Sentiment => sentiment.1 += 1,
+                TagSet::Sentiment if tag.label == "negative" => sentiment.1 += 1,
                 _ => {}
             }
         }
