@@ -317,8 +317,23 @@ pub struct DocLabels {
     pub id: String,
     /// Given labels (label -> value).
     pub given: std::collections::BTreeMap<String, String>,
-    /// Company and sentiment tags in text order: (set, label, role, found).
-    pub tags: Vec<(String, String, Option<String>, Option<String>)>,
+    /// Company and sentiment tags in text order.
+    pub tags: Vec<LabelTag>,
+}
+
+/// A company or sentiment tag as [`read_labels`] gives it.
+#[derive(Debug, Clone, Default)]
+pub struct LabelTag {
+    /// company or sentiment.
+    pub set: String,
+    /// Company id or polarity.
+    pub label: String,
+    /// A company's role.
+    pub role: Option<String>,
+    /// How a company was found.
+    pub found: Option<String>,
+    /// The rule that decided a company's role.
+    pub role_rule: Option<String>,
 }
 
 /// Reads every document's given labels and its company and sentiment tags.
@@ -359,12 +374,13 @@ pub fn read_labels(dir: &Path) -> Result<Vec<DocLabels>> {
         .enumerate()
         .filter_map(|(i, id)| id.as_deref().map(|id| (id, i)))
         .collect();
-    let (t_doc, t_set, t_label, t_role, t_found) = (
+    let (t_doc, t_set, t_label, t_role, t_found, t_role_rule) = (
         str_col(&tags, "doc_id")?,
         str_col(&tags, "set")?,
         str_col(&tags, "label")?,
         str_col(&tags, "role")?,
         str_col(&tags, "found")?,
+        str_col(&tags, "role_rule")?,
     );
     for k in 0..tags.height() {
         let (Some(doc), Some(set), Some(label)) = (&t_doc[k], &t_set[k], &t_label[k]) else {
@@ -374,12 +390,13 @@ pub fn read_labels(dir: &Path) -> Result<Vec<DocLabels>> {
             continue;
         }
         if let Some(&i) = at.get(doc.as_str()) {
-            out[i].tags.push((
-                set.clone(),
-                label.clone(),
-                t_role[k].clone(),
-                t_found[k].clone(),
-            ));
+            out[i].tags.push(LabelTag {
+                set: set.clone(),
+                label: label.clone(),
+                role: t_role[k].clone(),
+                found: t_found[k].clone(),
+                role_rule: t_role_rule[k].clone(),
+            });
         }
     }
     Ok(out)

@@ -609,22 +609,24 @@ pub fn given_agreement(lex: &Lexicons, docs: &[DocLabels]) -> Vec<GivenAgreement
                     a.unknown_given += 1;
                     g.clone()
                 });
+                // The text's own party: not the given label, nor a name made party by it.
                 let got = d
                     .tags
                     .iter()
-                    .find(|(set, _, role, found)| {
-                        set == "company"
-                            && role.as_deref().is_some_and(|r| r != "mention")
-                            && found.as_deref() != Some("given")
+                    .find(|t| {
+                        t.set == "company"
+                            && t.role.as_deref().is_some_and(|r| r != "mention")
+                            && t.found.as_deref() != Some("given")
+                            && t.role_rule.as_deref() != Some(super::names::GIVEN_ROLE)
                     })
-                    .map_or_else(|| "none".to_string(), |t| t.1.clone());
+                    .map_or_else(|| "none".to_string(), |t| t.label.clone());
                 (want, got)
             } else {
                 let labels = d
                     .tags
                     .iter()
-                    .filter(|t| t.0 == "sentiment")
-                    .map(|t| t.1.as_str());
+                    .filter(|t| t.set == "sentiment")
+                    .map(|t| t.label.as_str());
                 (
                     g.to_ascii_lowercase(),
                     super::sentiment_of_labels(labels).to_string(),

@@ -531,8 +531,8 @@ fn support_stem(handle: &str) -> Option<(String, bool)> {
     // Affixes that go with a company's name but also with a person's.
     const OTHER_PREFIXES: &[&str] = &["the", "team", "hello", "contact"];
     const OTHER: &[&str] = &[
-        "team", "tweets", "official", "news", "online", "global", "uki", "uk", "usa", "us", "cs",
-        "hq", "app", "enq", "desk",
+        "team", "tweets", "official", "online", "global", "uki", "uk", "usa", "us", "cs", "hq",
+        "app", "enq", "desk",
     ];
     let mut h: String = handle.chars().filter(|c| *c != '_').collect();
     let original = h.clone();

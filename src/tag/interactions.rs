@@ -270,6 +270,17 @@ fn summarise(
         let (pos, neg) = sentiment_counts(window.iter().copied());
         sentiment_label(pos, neg).to_string()
     };
+    // The evidence: the sentences of the winning side (both for mixed), at most three.
+    for t in window
+        .iter()
+        .filter(|t| {
+            t.set == TagSet::Sentiment
+                && (t.label == sentiment || sentiment == "mixed" && t.label != "neutral")
+        })
+        .take(3)
+    {
+        note("sentiment", t);
+    }
     let switched = !redirect_to.is_empty()
         || matches!((&first_channel, &response_channel), (Some(a), Some(b)) if a != b);
     Interaction {

@@ -19,7 +19,7 @@ pub mod eval;
 pub mod gazetteer;
 mod interactions;
 pub mod latency;
-mod names;
+pub(crate) mod names;
 pub mod pos;
 mod roles;
 pub mod rules;

@@ -9,6 +9,10 @@ use crate::model::{Document, Found, Role, Shape, Tag, TagSet};
 use std::collections::HashMap;
 
 /// is a channel used, not the company served.
+/// Role rule of a company named in the text that the data set gives: party to the story by
+/// the given label, whatever the text's cues say.
+pub(crate) const GIVEN_ROLE: &str = "role.subject.given";
+
 /// An @handle.
 static HANDLE: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| regex::Regex::new(r"@\w{2,}").expect("valid"));
@@ -315,13 +319,13 @@ impl Lexicons {
                 named = true;
                 if t.role == Some(Role::Mention) {
                     t.role = Some(Role::Subject);
-                    t.role_rule = Some("role.subject.given".into());
+                    t.role_rule = Some(GIVEN_ROLE.into());
                 }
             }
             if !named {
                 let mut t = Tag::new(TagSet::Company, given.clone(), 0, 0, "company.given");
                 t.role = Some(Role::Subject);
-                t.role_rule = Some("role.subject.given".into());
+                t.role_rule = Some(GIVEN_ROLE.into());
                 t.found = Some(Found::Given);
                 tags.push(t);
             }

@@ -1393,6 +1393,37 @@ fn fold_assignment(examples: &[(String, Polarity)], folds: usize, seed: u64) -> 
     fold
 }
 
+/// The sentiment layer of a document: a tag per sentence the model reads as positive or
+/// negative (a sentence it reads as neutral gets none), or for a short post one tag for the
+/// whole post with its label, neutral included. A company's own post carries no customer's
+/// feeling and gets none. Rule id `sentiment.model`; the span is the sentence's.
+pub(crate) fn tags(
+    text: &str,
+    sentences: &[(usize, usize)],
+    short: bool,
+    company_post: bool,
+) -> Vec<crate::model::Tag> {
+    use crate::model::{Tag, TagSet};
+    if company_post || text.trim().is_empty() {
+        return Vec::new();
+    }
+    let model = Model::builtin();
+    if short {
+        let label = model.classify(text).as_str();
+        return vec![Tag::new(TagSet::Sentiment, label, 0, text.len(), RULE)];
+    }
+    sentences
+        .iter()
+        .filter_map(|&(s, e)| {
+            let p = model.classify(&text[s..e]);
+            (p != Polarity::Neutral).then(|| Tag::new(TagSet::Sentiment, p.as_str(), s, e, RULE))
+        })
+        .collect()
+}
+
+/// Rule id of the model's tags.
+const RULE: &str = "sentiment.model";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1637,34 +1668,3 @@ mod tests {
         assert_eq!(lex.get(h("flight")), None);
     }
 }
-
-/// The sentiment layer of a document: a tag per sentence the model reads as positive or
-/// negative (a sentence it reads as neutral gets none), or for a short post one tag for the
-/// whole post with its label, neutral included. A company's own post carries no customer's
-/// feeling and gets none. Rule id `sentiment.model`; the span is the sentence's.
-pub(crate) fn tags(
-    text: &str,
-    sentences: &[(usize, usize)],
-    short: bool,
-    company_post: bool,
-) -> Vec<crate::model::Tag> {
-    use crate::model::{Tag, TagSet};
-    if company_post || text.trim().is_empty() {
-        return Vec::new();
-    }
-    let model = Model::builtin();
-    if short {
-        let label = model.classify(text).as_str();
-        return vec![Tag::new(TagSet::Sentiment, label, 0, text.len(), RULE)];
-    }
-    sentences
-        .iter()
-        .filter_map(|&(s, e)| {
-            let p = model.classify(&text[s..e]);
-            (p != Polarity::Neutral).then(|| Tag::new(TagSet::Sentiment, p.as_str(), s, e, RULE))
-        })
-        .collect()
-}
-
-/// Rule id of the model's tags.
-const RULE: &str = "sentiment.model";
