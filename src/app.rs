@@ -880,7 +880,7 @@ fn print_explained(e: &crate::explain::Explained, format: TagFormat) -> anyhow::
     writeln!(out, "tags ({}):", e.tags.len())?;
     for t in &e.tags {
         let mut what = s(t, "label");
-        for extra in ["role", "actor", "target", "seconds"] {
+        for extra in ["role", "actor", "target", "seconds", "found"] {
             if !t.get(extra).is_none_or(|v| v.is_null()) {
                 what.push_str(&format!(" {extra}={}", s(t, extra)));
             }
@@ -915,6 +915,8 @@ fn print_explained(e: &crate::explain::Explained, format: TagFormat) -> anyhow::
         )?;
         for k in [
             "company",
+            "company_basis",
+            "discovered",
             "responded",
             "latency_seconds",
             "latency_kind",
