@@ -294,24 +294,18 @@ impl Acts {
         lower: &str,
         names: &[(usize, usize, &str)],
     ) -> Option<Agent> {
-        // A company name ending here ("Comcast", "Bank of America", "@Delta").
+        // A company name ending here ("Comcast", "Bank of America", "@Delta"). Names are
+        // sorted by start and barely overlap: the few that start before the word are the
+        // only ones that can cover or end at it.
         let i = names.partition_point(|n| n.0 < j);
-        if let Some(n) = names[..i]
-            .iter()
-            .rev()
-            .find(|n| n.1 >= j && n.0 <= k || n.1 == j)
-        {
+        let near = &names[i.saturating_sub(4)..i];
+        if let Some(n) = near.iter().rev().find(|n| n.1 >= j && n.0 <= k || n.1 == j) {
             return Some(Agent::Company(n.2.to_string()));
         }
         // "Aldous collection sent me", "the Comcast rep said": a noun right after a
         // company's name is the company's.
         let before = text[..k].trim_end_matches(' ');
-        if names[..i].iter().any(|n| n.1 == before.len() && n.1 < k) {
-            let n = names[..i]
-                .iter()
-                .rev()
-                .find(|n| n.1 == before.len())
-                .expect("some");
+        if let Some(n) = near.iter().rev().find(|n| n.1 == before.len() && n.1 < k) {
             return Some(Agent::Company(n.2.to_string()));
         }
         // A redacted name ("XXXX refuses to", "XXXX XXXX has not"): in a complaint, the

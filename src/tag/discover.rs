@@ -144,6 +144,18 @@ impl Names {
         // People the text names ("spokesman Tom Kuhn", "Diana Hudson"): their surnames alone
         // later ("Kuhn said", "Hudson says") are the same people.
         let people = self.people(text, &toks);
+        // Words written in lower case somewhere in the text: a capitalised one of them is a
+        // common noun at a sentence start or in a title ("Airline", "Company").
+        let lower_words: HashSet<&str> = toks
+            .iter()
+            .map(|t| t.as_str(text))
+            .filter(|w| w.chars().next().is_some_and(char::is_lowercase))
+            .collect();
+        let known_spans = super::text::Spans::new(known.to_vec());
+        let soft_spans = super::text::Spans::new(soft.to_vec());
+        // Where a known name ends and starts, for "right next to a known name".
+        let ends: HashSet<usize> = known.iter().chain(soft).map(|&(_, e)| e).collect();
+        let starts: HashSet<usize> = known.iter().chain(soft).map(|&(s, _)| s).collect();
         for r in tokens::split_sentences(text, &toks) {
             let sent = &toks[r.clone()];
             // Only sentences with a capitalised word past the first, a handle or a domain
@@ -170,7 +182,7 @@ impl Names {
                 // @handles and domains are candidates of their own.
                 if (w.starts_with('@') && w.len() > 2) || is_domain(w) {
                     let (a, b) = (sent[i].start, sent[i].end);
-                    if !overlaps(known, a, b) {
+                    if !known_spans.overlaps(a, b) {
                         let stem = if w.starts_with('@') {
                             w.trim_start_matches('@').to_string()
                         } else {
@@ -237,23 +249,11 @@ impl Names {
                 let run = &words[i..j];
                 // Right next to a known name it is part of that name or a product of it
                 // ("Amazon Prime", "Chase Sapphire").
-                let next_to_known = known.iter().chain(soft).any(|&(s, e)| {
-                    (e <= a && text[e..a].trim().is_empty())
-                        || (b <= s && text[b..s].trim().is_empty())
-                });
+                let next_to_known = ends.contains(&text[..a].trim_end().len())
+                    || starts.contains(&(text.len() - text[b..].trim_start().len()));
                 let lower_elsewhere = |w: &str| {
                     let l = w.to_lowercase();
-                    l != w
-                        && text.match_indices(l.as_str()).any(|(k, _)| {
-                            !text[..k]
-                                .chars()
-                                .next_back()
-                                .is_some_and(char::is_alphanumeric)
-                                && !text[k + l.len()..]
-                                    .chars()
-                                    .next()
-                                    .is_some_and(char::is_alphanumeric)
-                        })
+                    l != w && lower_words.contains(l.as_str())
                 };
                 let common = run.iter().all(|w| {
                     !w.chars().any(char::is_alphabetic)
@@ -264,8 +264,8 @@ impl Names {
                 let person = run.len() == 1 && people.contains(run[0]);
                 let fit = self.is_company_name(run, i, &words, upper);
                 let org = self.org_words.contains(run[run.len() - 1]);
-                if !overlaps(known, a, b)
-                    && (org || !overlaps(soft, a, b))
+                if !known_spans.overlaps(a, b)
+                    && (org || !soft_spans.overlaps(a, b))
                     && !next_to_known
                     && !common
                     && !person
@@ -296,33 +296,39 @@ impl Names {
             }
         }
         // Every other occurrence of a confirmed name counts too ("Potentia Energy ... Potentia
-        // Energy's reply").
-        let soft_or_known: Vec<(usize, usize)> = known.iter().chain(soft).copied().collect();
-        let known = &soft_or_known[..];
-        let confirmed: HashMap<String, (String, bool)> = out
+        // Energy's reply"), found in one pass over the text.
+        let confirmed: HashMap<String, String> = out
             .iter()
-            .map(|d| (text[d.start..d.end].to_string(), (d.id.clone(), d.dealt)))
+            .map(|d| (text[d.start..d.end].to_string(), d.id.clone()))
             .collect();
         if !confirmed.is_empty() {
+            let mut names: Vec<(&String, &String)> = confirmed.iter().collect();
+            names.sort();
+            let finder = aho_corasick::AhoCorasickBuilder::new()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .build(names.iter().map(|(n, _)| n.as_str()))
+                .expect("names compile");
             let seen: HashSet<(usize, usize)> = out.iter().map(|d| (d.start, d.end)).collect();
             let mut more = Vec::new();
-            for (surface, (id, _)) in &confirmed {
-                for (a, _) in text.match_indices(surface.as_str()) {
-                    let b = a + surface.len();
-                    let bounded = !text[..a]
-                        .chars()
-                        .next_back()
-                        .is_some_and(char::is_alphanumeric)
-                        && !text[b..].chars().next().is_some_and(char::is_alphanumeric);
-                    if bounded && !seen.contains(&(a, b)) && !overlaps(known, a, b) {
-                        more.push(Discovered {
-                            start: a,
-                            end: b,
-                            id: id.clone(),
-                            rule: "company.discovered.repeat",
-                            dealt: false,
-                        });
-                    }
+            for m in finder.find_iter(text) {
+                let (a, b) = (m.start(), m.end());
+                let bounded = !text[..a]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric)
+                    && !text[b..].chars().next().is_some_and(char::is_alphanumeric);
+                if bounded
+                    && !seen.contains(&(a, b))
+                    && !known_spans.overlaps(a, b)
+                    && !soft_spans.overlaps(a, b)
+                {
+                    more.push(Discovered {
+                        start: a,
+                        end: b,
+                        id: names[m.pattern().as_usize()].1.clone(),
+                        rule: "company.discovered.repeat",
+                        dealt: false,
+                    });
                 }
             }
             out.extend(more);
@@ -330,13 +336,17 @@ impl Names {
         out.sort_by_key(|d| (d.start, d.end));
         out.dedup_by_key(|d| (d.start, d.end));
         // A short form of a longer name found in the same text is that company ("Xcel" for
-        // "Xcel Energy", "PSA" for "PSA Airlines").
-        let ids: Vec<String> = out.iter().map(|d| d.id.clone()).collect();
+        // "Xcel Energy", "PSA" for "PSA Airlines"): the shortest id that extends it.
+        let mut ids: Vec<String> = out.iter().map(|d| d.id.clone()).collect();
+        ids.sort();
+        ids.dedup();
         for d in &mut out {
-            if let Some(long) = ids
+            let prefix = format!("{}_", d.id);
+            let from = ids.partition_point(|l| l.as_str() < prefix.as_str());
+            if let Some(long) = ids[from..]
                 .iter()
-                .filter(|l| l.len() > d.id.len() && l.starts_with(&format!("{}_", d.id)))
-                .min_by_key(|l| l.len())
+                .take_while(|l| l.starts_with(&prefix))
+                .min_by_key(|l| (l.len(), l.as_str()))
             {
                 d.id = long.clone();
             }
@@ -622,10 +632,6 @@ fn ends_with(words: &[String], phrase: &[String]) -> bool {
 
 fn starts_with(words: &[String], phrase: &[String]) -> bool {
     words.len() >= phrase.len() && words[..phrase.len()] == *phrase
-}
-
-fn overlaps(spans: &[(usize, usize)], a: usize, b: usize) -> bool {
-    spans.iter().any(|&(s, e)| s < b && a < e)
 }
 
 /// "wirefly.com", "www.kleargear.com", "shop.example.co.uk": a web domain (not an e-mail).

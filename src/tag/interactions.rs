@@ -63,6 +63,9 @@ pub(crate) fn text_interactions(
         return Vec::new();
     }
     let whole = tags.partition_point(|t| t.start == 0 && t.end == 0);
+    // Where the other stories start, sorted: a story ends where the next one begins.
+    let mut firsts: Vec<usize> = parties.iter().skip(1).map(|q| q.first).collect();
+    firsts.sort_unstable();
     let mut out = Vec::with_capacity(parties.len());
     for (i, p) in parties.iter().enumerate() {
         // The main story (the first party) is the whole text. The others each run from
@@ -76,13 +79,10 @@ pub(crate) fn text_interactions(
             let cap = sentences
                 .get(k + STORY_SENTENCES - 1)
                 .map_or(doc.text.len(), |s| s.1);
-            let next = parties
-                .iter()
-                .skip(1)
-                .map(|q| q.first)
-                .filter(|&f| f > p.first)
-                .min()
-                .map_or(doc.text.len(), |f| sentence_of(sentences, f).0);
+            let k_next = firsts.partition_point(|&f| f <= p.first);
+            let next = firsts
+                .get(k_next)
+                .map_or(doc.text.len(), |&f| sentence_of(sentences, f).0);
             (from, cap.min(next.max(from)))
         };
         // Tags are sorted by span: the whole-post tags (0..0) first, then those starting in
@@ -128,23 +128,28 @@ struct Party {
 /// one named most often as a party (ties: the first named); then the others in text order.
 fn parties(tags: &[Tag], given: Option<&str>) -> Vec<Party> {
     let mut out: Vec<Party> = Vec::new();
+    let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for t in tags
         .iter()
         .filter(|t| t.set == TagSet::Company && t.role.is_some_and(Role::is_party))
     {
         let given = t.found == Some(Found::Given);
-        match out.iter_mut().find(|p| p.company == t.label) {
-            Some(p) => {
+        match at.get(t.label.as_str()) {
+            Some(&k) => {
+                let p = &mut out[k];
                 p.count += 1;
                 p.first = p.first.min(t.start);
             }
-            None => out.push(Party {
-                company: t.label.clone(),
-                first: t.start,
-                count: 1,
-                basis: if given { Basis::Given } else { Basis::Text },
-                discovered: t.found == Some(Found::Discovered),
-            }),
+            None => {
+                at.insert(&t.label, out.len());
+                out.push(Party {
+                    company: t.label.clone(),
+                    first: t.start,
+                    count: 1,
+                    basis: if given { Basis::Given } else { Basis::Text },
+                    discovered: t.found == Some(Found::Discovered),
+                });
+            }
         }
     }
     // The company the data set gives is the main story's, named or not.

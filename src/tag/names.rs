@@ -17,16 +17,43 @@ pub(crate) const GIVEN_ROLE: &str = "role.subject.given";
 static HANDLE: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| regex::Regex::new(r"@\w{2,}").expect("valid"));
 
-/// The company a short form stands for, among the `(id, words)` a text names: "psa" for
-/// `psa_airlines`, "gm" for "General Motors" (its initials).
-fn longer_form(id: &str, names: &[(String, String)]) -> Option<String> {
-    names
-        .iter()
-        .find(|(other, name)| {
-            other != id
-                && (other.starts_with(&format!("{id}_")) || initials(name).eq_ignore_ascii_case(id))
-        })
-        .map(|(other, _)| other.clone())
+/// The companies a text names in full, to find what a short form stands for: "psa" for
+/// `psa_airlines`, "gm" for "General Motors" (its initials). Built once per text, looked up
+/// per name.
+struct LongForms {
+    /// Distinct ids, sorted, for "the ids that extend this one".
+    ids: Vec<String>,
+    /// Initials (lower case) of multi-word names -> the first id with them.
+    initials: HashMap<String, String>,
+}
+
+impl LongForms {
+    fn new(names: &[(String, String)]) -> LongForms {
+        let mut ids: Vec<String> = names.iter().map(|(id, _)| id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        let mut by_initials = HashMap::new();
+        for (id, name) in names {
+            let i = initials(name).to_lowercase();
+            if !i.is_empty() {
+                by_initials.entry(i).or_insert_with(|| id.clone());
+            }
+        }
+        LongForms {
+            ids,
+            initials: by_initials,
+        }
+    }
+
+    /// The company `id` is a short form of, if any.
+    fn of(&self, id: &str) -> Option<String> {
+        let prefix = format!("{id}_");
+        let from = self.ids.partition_point(|l| l.as_str() < prefix.as_str());
+        if let Some(long) = self.ids.get(from).filter(|l| l.starts_with(&prefix)) {
+            return Some(long.clone());
+        }
+        self.initials.get(id).filter(|other| *other != id).cloned()
+    }
 }
 
 /// The capital initials of a name of two or more words ("United Airlines" -> "UA").
@@ -200,9 +227,12 @@ impl Lexicons {
                         .iter()
                         .map(|d| (d.id.clone(), text[d.start..d.end].to_string())),
                 )
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
                 .collect();
+            let long_forms = LongForms::new(&full);
             for mut d in discovered {
-                if let Some(id) = longer_form(&d.id, &full) {
+                if let Some(id) = long_forms.of(&d.id) {
                     d.id = id;
                 }
                 // A possessive written without its apostrophe ("Experians customer
@@ -244,35 +274,59 @@ impl Lexicons {
             .iter()
             .filter(|t| t.end > t.start && t.found != Some(Found::Discovered))
             .map(|t| (t.label.clone(), text[t.start..t.end].to_string()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
             .collect();
+        let long_forms = LongForms::new(&full);
         for t in tags[first_tag..]
             .iter_mut()
             .filter(|t| t.found == Some(Found::Discovered))
         {
-            if let Some(id) = longer_form(&t.label, &full) {
+            if let Some(id) = long_forms.of(&t.label) {
                 t.label = id;
             }
         }
         // A name that starts a longer name of the same text is that company: "Frontier"
         // after "Frontier Airlines", "Hartz" after "Hartz Mountain".
-        let longer: Vec<(String, String)> = tags[first_tag..]
+        // The longest name of each first word: a text naming a company a thousand times
+        // holds a few distinct names, looked up by their first word.
+        let mut by_first: HashMap<&str, Vec<(&str, &str)>> = HashMap::new();
+        let mut names: Vec<(&str, &str)> = tags[first_tag..]
             .iter()
             .filter(|t| t.end > t.start)
-            .map(|t| (text[t.start..t.end].to_string(), t.label.clone()))
+            .map(|t| (&text[t.start..t.end], t.label.as_str()))
             .collect();
-        for t in tags[first_tag..].iter_mut().filter(|t| t.end > t.start) {
-            let surface = &text[t.start..t.end];
-            if let Some((_, label)) = longer
-                .iter()
-                .filter(|(name, label)| {
-                    label != &t.label
-                        && name.len() > surface.len()
-                        && name.starts_with(surface)
-                        && name[surface.len()..].starts_with(' ')
-                })
-                .max_by_key(|(name, _)| name.len())
-            {
-                t.label = label.clone();
+        names.sort_unstable();
+        names.dedup();
+        for &(name, label) in &names {
+            if let Some(first) = name.split(' ').next().filter(|f| f.len() < name.len()) {
+                by_first.entry(first).or_default().push((name, label));
+            }
+        }
+        let relabel: Vec<Option<String>> = tags[first_tag..]
+            .iter()
+            .map(|t| {
+                if t.end <= t.start {
+                    return None;
+                }
+                let surface = &text[t.start..t.end];
+                let first = surface.split(' ').next().unwrap_or(surface);
+                by_first
+                    .get(first)?
+                    .iter()
+                    .filter(|(name, label)| {
+                        *label != t.label
+                            && name.len() > surface.len()
+                            && name.starts_with(surface)
+                            && name[surface.len()..].starts_with(' ')
+                    })
+                    .max_by_key(|(name, label)| (name.len(), *label))
+                    .map(|(_, label)| label.to_string())
+            })
+            .collect();
+        for (t, label) in tags[first_tag..].iter_mut().zip(relabel) {
+            if let Some(label) = label {
+                t.label = label;
             }
         }
         // A customer's short post is about a company even when no cue says so ("Unfair
