@@ -64,6 +64,13 @@ pub struct QueryFile {
     /// Figure to draw.
     #[serde(default)]
     pub figure: Option<String>,
+    /// A coded sample (JSON lines, path relative to the query file) that corrects every rate
+    /// metric with prediction-powered inference ([`super::ppi`]).
+    #[serde(default)]
+    pub calibration: Option<String>,
+    /// Fewest coded rows in a cell for a corrected rate to be trusted (default 10).
+    #[serde(default)]
+    pub min_coded: Option<u64>,
 }
 
 fn default_min_n() -> u64 {
@@ -370,6 +377,21 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
             None => (s.clone(), false),
         };
         sort.push((field, desc));
+    }
+    if spec.calibration.is_some() && spec.table != "interactions" {
+        return Err(err(
+            "calibration",
+            format!(
+                "calibration corrects the rates of the interactions table, not of table {}",
+                spec.table
+            ),
+        ));
+    }
+    if spec.min_coded.is_some() && spec.calibration.is_none() {
+        return Err(err(
+            "min_coded",
+            "min_coded needs calibration = \"coded.jsonl\" (a coded sample)".into(),
+        ));
     }
     if let Some(f) = &spec.figure {
         if !["response_rate", "kaplan_meier"].contains(&f.as_str()) {
