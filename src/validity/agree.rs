@@ -402,7 +402,8 @@ fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
 
 /// The tagger's labels of the coded records as the index's tables hold them: the
 /// interaction a record names, else the document's first interaction (its channels and
-/// moves from all of them), its party companies from the mentions table. A record whose
+/// moves from all of them), its party companies from the mentions table and the companies
+/// of its stories. A record whose
 /// document is not in the index gets no labels (it is left out of the comparison).
 pub fn tagger_from_index(dir: &Path, records: &[Coded]) -> Result<Vec<Coded>> {
     let wanted: BTreeSet<&str> = records.iter().map(|r| r.id.as_str()).collect();
@@ -418,6 +419,7 @@ pub fn tagger_from_index(dir: &Path, records: &[Coded]) -> Result<Vec<Coded>> {
         &[
             "id",
             "doc_id",
+            "company",
             "channels",
             "responded",
             "resolution",
@@ -427,6 +429,7 @@ pub fn tagger_from_index(dir: &Path, records: &[Coded]) -> Result<Vec<Coded>> {
         ],
     )?;
     let (ids, doc_ids) = (strings(&it, "id")?, strings(&it, "doc_id")?);
+    let company = strings(&it, "company")?;
     let (channels, responded, resolution, kind) = (
         strings(&it, "channels")?,
         strings(&it, "responded")?,
@@ -485,7 +488,17 @@ pub fn tagger_from_index(dir: &Path, records: &[Coded]) -> Result<Vec<Coded>> {
         out.push(Coded {
             id: r.id.clone(),
             interaction: r.interaction.clone(),
-            company: Some(party.get(r.id.as_str()).cloned().unwrap_or_default()),
+            // Party companies: tagged in the text, and every story's company (a thread's
+            // company may be the account that replied, named nowhere in the opening post).
+            company: Some(
+                party
+                    .get(r.id.as_str())
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .chain(rows.iter().filter_map(|&i| company[i].clone()))
+                    .collect(),
+            ),
             responded: Some(
                 first
                     .and_then(|i| responded[i].clone())

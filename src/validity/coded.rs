@@ -51,6 +51,8 @@ pub struct Coded {
     pub stratum: Option<String>,
     /// Sampling weight N_h / n_h (1 when the record has none).
     pub weight: f64,
+    /// N_h: rows of the record's stratum in the index it was drawn from.
+    pub population: Option<u64>,
     /// The sample's description (seed, table, stratify), as the sheet wrote it.
     pub sample: Option<Json>,
     /// Companies party to the story (`companies.subject`).
@@ -99,16 +101,21 @@ impl CodedFile {
     /// per stratum its population, coded records and weight.
     pub fn describe(&self) -> Json {
         let sample = self.records.iter().find_map(|r| r.sample.clone());
-        let mut strata: BTreeMap<String, (u64, f64)> = BTreeMap::new();
+        let mut strata: BTreeMap<String, (u64, f64, Option<u64>)> = BTreeMap::new();
         for r in &self.records {
             let s = strata
                 .entry(r.stratum.clone().unwrap_or_else(|| "(none)".into()))
-                .or_insert((0, r.weight));
+                .or_insert((0, r.weight, r.population));
             s.0 += 1;
         }
         let strata: serde_json::Map<String, Json> = strata
             .into_iter()
-            .map(|(k, (n, w))| (k, serde_json::json!({ "coded": n, "weight": w })))
+            .map(|(k, (n, w, p))| {
+                (
+                    k,
+                    serde_json::json!({ "population": p, "coded": n, "weight": w }),
+                )
+            })
             .collect();
         let coders: BTreeSet<&str> = self
             .records
@@ -305,6 +312,7 @@ fn record(v: &Json, line: usize) -> std::result::Result<Coded, String> {
         coder: string(v, "coder")?,
         stratum: string(v, "stratum")?,
         weight,
+        population: v.get("population").and_then(Json::as_u64),
         sample: v.get("sample").filter(|s| !s.is_null()).cloned(),
         company,
         responded: label(v, "responded", &["yes", "no", "unknown"])?,

@@ -146,7 +146,7 @@
         switched: c.switched === undefined ? null : c.switched === "yes",
         note: c.note || "",
         coder: state.coder || "",
-        stratum: d.stratum, weight: d.weight, sample: d.sample
+        stratum: d.stratum, weight: d.weight, population: d.population, sample: d.sample
       };
       if (r.resolution === undefined) { delete r.resolution; }
       lines.push(JSON.stringify(r));

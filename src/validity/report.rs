@@ -29,7 +29,13 @@ pub fn table(r: &Report) -> String {
             "Cohen's kappa",
             "Krippendorff's alpha"
         ));
-        for a in &c.sets {
+        // A channel neither side ever marks says only that: one line for all of them.
+        let unused = |a: &super::agree::Agreement| {
+            a.set.starts_with("channel:")
+                && a.confusion.keys().all(|k| k == "0")
+                && a.confusion.values().all(|row| row.keys().all(|k| k == "0"))
+        };
+        for a in c.sets.iter().filter(|a| a.n == 0 || !unused(a)) {
             let level = if a.level == Level::Interval {
                 " (interval)"
             } else {
@@ -48,18 +54,25 @@ pub fn table(r: &Report) -> String {
                 shown(&a.alpha)
             ));
         }
+        let quiet: Vec<&str> = c
+            .sets
+            .iter()
+            .filter(|a| a.n > 0 && unused(a))
+            .map(|a| &a.set["channel:".len()..])
+            .collect();
+        if !quiet.is_empty() {
+            s.push_str(&format!(
+                "channels neither side marks (agreement 1, kappa and alpha n/a): {}\n",
+                quiet.join(", ")
+            ));
+        }
         s.push_str(&format!("confusion ({} -> {}):\n", c.a, c.b));
         for a in c
             .sets
             .iter()
             .filter(|a| a.n > 0 && a.level == Level::Nominal)
         {
-            // A channel nobody used tells nothing.
-            if a.set.starts_with("channel:")
-                && a.confusion.len() == 1
-                && a.confusion.contains_key("0")
-                && a.confusion["0"].len() == 1
-            {
+            if unused(a) {
                 continue;
             }
             let cells: Vec<(&String, &String, u64)> = a
@@ -76,6 +89,10 @@ pub fn table(r: &Report) -> String {
                 let mut off: Vec<_> = cells.iter().filter(|(x, y, _)| x != y).collect();
                 off.sort_by(|p, q| q.2.cmp(&p.2).then(p.0.cmp(q.0)).then(p.1.cmp(q.1)));
                 let same: u64 = cells.iter().filter(|(x, y, _)| x == y).map(|c| c.2).sum();
+                if off.is_empty() {
+                    s.push_str(&format!("  {:<24} all {same} the same\n", a.set));
+                    continue;
+                }
                 s.push_str(&format!(
                     "  {:<24} {same} the same; most frequent differences: {}\n",
                     a.set,

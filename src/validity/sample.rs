@@ -257,7 +257,7 @@ pub fn draw(dir: &Path, spec: &SampleSpec) -> Result<Sample> {
     let alloc = allocate(spec.n, &sizes);
     let population: u64 = sizes.iter().map(|s| s.1).sum();
     let mut strata = Vec::new();
-    let mut drawn: Vec<(u64, usize, String, f64)> = Vec::new();
+    let mut drawn: Vec<(u64, usize, String, f64, u64)> = Vec::new();
     for ((name, rows), &n_h) in by_stratum.iter().zip(&alloc) {
         let weight = (n_h > 0).then(|| rows.len() as f64 / n_h as f64);
         strata.push(Stratum {
@@ -267,7 +267,7 @@ pub fn draw(dir: &Path, spec: &SampleSpec) -> Result<Sample> {
             weight,
         });
         for &(k, i) in rows.iter().take(n_h as usize) {
-            drawn.push((k, i, name.clone(), weight.unwrap_or(0.0)));
+            drawn.push((k, i, name.clone(), weight.unwrap_or(0.0), rows.len() as u64));
         }
     }
     drawn.sort_by(|a, b| a.0.cmp(&b.0).then(ids[a.1].cmp(&ids[b.1])));
@@ -304,7 +304,7 @@ pub fn draw(dir: &Path, spec: &SampleSpec) -> Result<Sample> {
     };
     let shapes = source_shapes(dir);
     let mut records = Vec::new();
-    for (_, i, stratum, weight) in &drawn {
+    for (_, i, stratum, weight, population) in &drawn {
         let doc_id = doc_ids[*i].clone().unwrap_or_default();
         let d = docs.get(&doc_id).cloned().unwrap_or_default();
         let source = d
@@ -330,6 +330,7 @@ pub fn draw(dir: &Path, spec: &SampleSpec) -> Result<Sample> {
             "given": d.get("given").cloned().unwrap_or(json!({})),
             "stratum": stratum,
             "weight": weight,
+            "population": population,
             "sample": info,
         });
         let k = ids[*i].clone().unwrap_or_default();

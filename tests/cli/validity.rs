@@ -286,6 +286,7 @@ fn coding_page_works_in_headless_chromium() {
     assert_eq!(c["companies"]["subject"], serde_json::json!(["acme_corp"]));
     assert_eq!(c["stratum"], sheet[0]["stratum"]);
     assert_eq!(c["weight"], sheet[0]["weight"]);
+    assert_eq!(c["population"], sheet[0]["population"]);
     let c = &coded[1];
     assert_eq!(
         (c["responded"].as_str(), c["resolution"].as_str()),
@@ -460,7 +461,7 @@ fn coded_from_tags(sheet: &[Json], flip: impl Fn(usize) -> bool) -> Vec<Json> {
             }
             serde_json::json!({
                 "id": r["id"], "interaction": r["interaction"], "text": r["text"],
-                "coder": "test", "stratum": r["stratum"], "weight": r["weight"], "sample": r["sample"],
+                "coder": "test", "stratum": r["stratum"], "weight": r["weight"], "population": r["population"], "sample": r["sample"],
                 "companies": tg["companies"], "channels": tg["channels"],
                 "responded": responded, "resolution": tg["resolution"],
                 "switched": tg["switched"], "latency": tg["latency"],
@@ -596,6 +597,10 @@ fn calibrated_query_adds_corrected_rates() {
     assert_eq!(cal["sample"]["seed"], 11);
     assert_eq!(cal["sha256"].as_str().unwrap().len(), 64);
     assert!(cal["strata"]["all"]["coded"] == 60, "{cal}");
+    assert_eq!(
+        cal["strata"]["all"]["population"],
+        sheet[0]["sample"]["population"]
+    );
     let md = std::fs::read_to_string(t.path().join("out/flipped.md")).unwrap();
     assert!(
         md.contains("*_ppi columns: prediction-powered estimates") && md.contains("flipped.jsonl"),
