@@ -481,3 +481,31 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod calibration_tests {
+    use super::*;
+
+    #[test]
+    fn calibration_is_for_the_interactions_table() {
+        let q = "title = \"T\"\ntable = \"interactions\"\nmetrics = [\"response_rate\"]\ncalibration = \"coded.jsonl\"\nmin_coded = 20\n";
+        let p = parse("q.toml", q).unwrap();
+        assert_eq!(p.spec.calibration.as_deref(), Some("coded.jsonl"));
+        assert_eq!(p.spec.min_coded, Some(20));
+        let e = parse(
+            "q.toml",
+            &q.replace("interactions", "documents")
+                .replace("response_rate", "stories"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "q.toml: line 4: calibration corrects the rates of the interactions table, not of table documents"
+        );
+        let e = parse("q.toml", &q.replace("calibration = \"coded.jsonl\"\n", "")).unwrap_err();
+        assert_eq!(
+            e,
+            "q.toml: line 4: min_coded needs calibration = \"coded.jsonl\" (a coded sample)"
+        );
+    }
+}

@@ -271,11 +271,7 @@ pub fn compare_set(a: &[&Coded], b: &[&Coded], set: &str, level: Level) -> Agree
                     f(&xa, &xb)
                 })
             };
-            (
-                sub(|a, b| percent_agreement(a, b)),
-                sub(cohen_kappa),
-                sub(alpha_nominal),
-            )
+            (sub(percent_agreement), sub(cohen_kappa), sub(alpha_nominal))
         }
         Level::Interval => {
             let f = |v: &V| match v {
@@ -290,11 +286,7 @@ pub fn compare_set(a: &[&Coded], b: &[&Coded], set: &str, level: Level) -> Agree
                     g(&xa, &xb)
                 })
             };
-            (
-                sub(|a, b| percent_agreement(a, b)),
-                Stat::default(),
-                sub(alpha_interval),
-            )
+            (sub(percent_agreement), Stat::default(), sub(alpha_interval))
         }
     };
     Agreement {

@@ -199,3 +199,56 @@ fn coverage_of_corrected_and_raw_intervals() {
     );
     assert!((0.94..=0.96).contains(&(all_ppi / m)), "{}", all_ppi / m);
 }
+
+/// The same with a stratified sample: a large stratum where the tagger misses answers and a
+/// small one where it invents them, coded 100 each (the small one oversampled), weights
+/// N_h / n_h. The weighted correction covers the corpus's true rate; the unweighted one,
+/// which lets the oversampled stratum count too much, does not.
+#[test]
+fn coverage_of_a_stratified_sample() {
+    let (big, small) = (
+        (4_000usize, 0.20, 0.05, 0.30),
+        (1_000usize, 0.60, 0.30, 0.10),
+    );
+    let truth = (big.0 as f64 * big.1 + small.0 as f64 * small.1) / (big.0 + small.0) as f64;
+    let mut rng = SplitMix64::new(0x5757_0001);
+    let (mut weighted, mut unweighted) = (0usize, 0usize);
+    let reps = 1_000;
+    for _ in 0..reps {
+        let (mut y, mut f, mut w, mut f_all) = (vec![], vec![], vec![], vec![]);
+        for (size, rate, fpr, fnr) in [big, small] {
+            for i in 0..size {
+                let t = rng.bernoulli(rate);
+                let tagged = if t {
+                    !rng.bernoulli(fnr)
+                } else {
+                    rng.bernoulli(fpr)
+                };
+                f_all.push(tagged as u8 as f64);
+                if i < 100 {
+                    y.push(t as u8 as f64);
+                    f.push(tagged as u8 as f64);
+                    w.push(size as f64 / 100.0);
+                }
+            }
+        }
+        let p = ppi_mean(&y, &f, Some(&w), &f_all).unwrap();
+        weighted += (p.low <= truth && truth <= p.high) as usize;
+        let u = ppi_mean(&y, &f, None, &f_all).unwrap();
+        unweighted += (u.low <= truth && truth <= u.high) as usize;
+    }
+    let (cw, cu) = (
+        weighted as f64 / reps as f64,
+        unweighted as f64 / reps as f64,
+    );
+    println!(
+        "stratified: weighted PPI coverage {:.1}%, unweighted {:.1}%",
+        100.0 * cw,
+        100.0 * cu
+    );
+    assert!((0.93..=0.99).contains(&cw), "weighted coverage {cw}");
+    assert!(
+        cu < cw,
+        "unweighted {cu} should cover less than weighted {cw}"
+    );
+}
