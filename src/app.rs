@@ -194,6 +194,64 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             print_eval(report.as_ref(), given.as_deref(), a.format)?;
             Ok(Outcome::default())
         }
+        Command::Sample(a) => {
+            let spec = crate::validity::sample::SampleSpec {
+                n: a.n,
+                seed: a.seed,
+                stratify: a.stratify.clone(),
+                table: a.table,
+                with_tags: a.with_tags,
+            };
+            let s = crate::validity::sample::draw(&a.index, &spec)?;
+            crate::validity::sample::write(&a.out, &s, &a.index)?;
+            note!(
+                "replyscope: drew {} of {} {} rows (seed {}) into {}/sample.jsonl and coding.html",
+                s.records.len(),
+                s.population,
+                a.table.as_str(),
+                a.seed,
+                a.out.display()
+            );
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "{:<32} {:>10} {:>8} {:>10}",
+                "stratum", "population", "sampled", "weight"
+            )?;
+            for st in &s.strata {
+                writeln!(
+                    out,
+                    "{:<32} {:>10} {:>8} {:>10}",
+                    st.name,
+                    st.population,
+                    st.sampled,
+                    st.weight.map_or("-".into(), |w| format!("{w:.3}"))
+                )?;
+            }
+            Ok(Outcome::default())
+        }
+        Command::Agree(a) => {
+            let lex = config::lexicons(&a.rule_args, None)?;
+            let coded_a = crate::validity::coded::read(&a.coded)?;
+            let coded_b = a
+                .coded_b
+                .as_deref()
+                .map(crate::validity::coded::read)
+                .transpose()?;
+            let r = crate::validity::agree::agree(
+                &lex,
+                &coded_a,
+                coded_b.as_ref(),
+                a.index.as_deref(),
+            )?;
+            let text = match a.format {
+                crate::cli::AgreeFormat::Table => crate::validity::report::table(&r),
+                crate::cli::AgreeFormat::Csv => crate::validity::report::csv(&r),
+                crate::cli::AgreeFormat::Json => crate::validity::report::json(&r),
+            };
+            std::io::stdout().lock().write_all(text.as_bytes())?;
+            Ok(Outcome::default())
+        }
         Command::Search(a) => {
             let req = config::search_request(&a)?;
             let (count, hits) = search::search(&a.index, &req)?;

@@ -69,6 +69,21 @@ pub enum Command {
     /// per rule its coverage, overlaps, conflicts and precision. With an index and no --gold:
     /// inferred company against the given company label of each document.
     Eval(EvalArgs),
+    /// Draw a reproducible random sample of an index's rows and write a coding sheet.
+    ///
+    /// Writes OUT/sample.jsonl (one record per drawn row: document id, source, kind, text,
+    /// given labels, stratum and sampling weight N_h / n_h), OUT/coding.html (a page that
+    /// works from the file, with no server and no network: read each text, code it with
+    /// the keyboard, save the coded JSONL) and OUT/sample.manifest.json. The same index,
+    /// --n, --seed and --stratify draw the same sample.
+    Sample(SampleArgs),
+    /// Agreement of coders with each other and of the tagger with the coders.
+    ///
+    /// Per label set (company, responded, resolution, switched, each channel, latency kind,
+    /// latency seconds): percent agreement, Cohen's kappa and Krippendorff's alpha with
+    /// bootstrap 95% intervals and the confusion table; coder A vs coder B when two files
+    /// are given, and the tagger vs each coder.
+    Agree(AgreeArgs),
     /// Benchmark corpus: N copies of a tweets CSV with fresh ids and shifted times.
     #[command(hide = true)]
     BenchCorpus {
@@ -241,6 +256,71 @@ pub struct EvalArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
     pub format: EvalFormat,
+
+    /// Where the tagging rules come from.
+    #[command(flatten)]
+    pub rule_args: RuleArgs,
+}
+
+/// Flags of `replyscope sample`.
+#[derive(Debug, clap::Args)]
+pub struct SampleArgs {
+    /// Index directory built by `replyscope index`.
+    pub index: PathBuf,
+
+    /// Rows to draw.
+    #[arg(long, value_name = "N")]
+    pub n: usize,
+
+    /// Seed of the draw: the same seed draws the same rows.
+    #[arg(long, value_name = "S")]
+    pub seed: u64,
+
+    /// Draw a stratified sample: proportional to each value of FIELD (source, kind,
+    /// company ...), at least one row per value when N allows.
+    #[arg(long, value_name = "FIELD")]
+    pub stratify: Option<String>,
+
+    /// Table whose rows are drawn.
+    #[arg(long, value_enum, default_value_t = crate::validity::sample::SampleTable::Interactions)]
+    pub table: crate::validity::sample::SampleTable,
+
+    /// Include the tagger's labels in sample.jsonl (coders are then no longer blind to them).
+    #[arg(long)]
+    pub with_tags: bool,
+
+    /// Output folder for the coding sheet.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Output formats of `replyscope agree`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AgreeFormat {
+    /// Aligned tables with confusion tables.
+    Table,
+    /// CSV: one row per comparison and label set.
+    Csv,
+    /// One JSON document.
+    Json,
+}
+
+/// Flags of `replyscope agree`.
+#[derive(Debug, clap::Args)]
+pub struct AgreeArgs {
+    /// A coded sample (JSON lines from coding.html, or any gold file).
+    pub coded: PathBuf,
+
+    /// A second coder's file of the same sample: intercoder reliability.
+    pub coded_b: Option<PathBuf>,
+
+    /// Take the tagger's labels from this index's tables (default: tag the coded texts).
+    #[arg(long, value_name = "DIR")]
+    pub index: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AgreeFormat::Table)]
+    pub format: AgreeFormat,
 
     /// Where the tagging rules come from.
     #[command(flatten)]

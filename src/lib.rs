@@ -37,6 +37,7 @@ pub mod query;
 pub mod report;
 pub mod search;
 pub mod tag;
+pub mod validity;
 
 pub use error::{Error, Result};
 pub use model::{Document, Reject};

@@ -6,6 +6,7 @@
 //! [`crate::report`].
 
 pub mod metrics;
+pub mod ppi;
 pub mod spec;
 
 use crate::error::{Error, Result};
@@ -37,6 +38,8 @@ pub enum Kind {
     Proportion,
     /// Free text.
     Text,
+    /// A prediction-powered (error-corrected) rate with its interval ([`ppi`]).
+    Ppi,
 }
 
 /// One column of a table.
@@ -63,6 +66,8 @@ pub enum Value {
     Rate(Rate),
     /// k of n.
     Share(u64, u64),
+    /// An error-corrected rate ([`ppi`]).
+    Ppi(ppi::Ppi),
 }
 
 /// One row: the values, its number of stories and whether that is below `min_n`.
@@ -114,6 +119,9 @@ pub struct Table {
     pub curves: Vec<Curve>,
     /// Rows the query read after filters (before grouping).
     pub rows_read: u64,
+    /// The coded sample that corrected the rates (`calibration` in the query file), as the
+    /// table's manifest records it.
+    pub calibration: Option<serde_json::Value>,
 }
 
 /// A query that failed, with its message.
@@ -258,6 +266,7 @@ fn joined(field: &str) -> Option<&'static str> {
 
 /// Runs one query.
 pub fn run(index: &Path, q: &Query) -> Result<Table> {
+    let cal = ppi::for_query(q)?;
     let (frame, roles) = load(index, q)?;
     let keep: Vec<usize> = match &q.spec.search {
         Some(s) => {
@@ -421,6 +430,9 @@ pub fn run(index: &Path, q: &Query) -> Result<Table> {
             cols.into_iter()
                 .map(|(name, kind)| ColumnDef { name, kind }),
         );
+        if cal.is_some() {
+            columns.extend(ppi::columns(m, &names));
+        }
         if !notes.contains(&note.to_string()) {
             notes.push(note.to_string());
         }
@@ -602,12 +614,18 @@ pub fn run(index: &Path, q: &Query) -> Result<Table> {
                     }
                 }
             }
+            if let Some(c) = &cal {
+                values.extend(ppi::values(c, m, names, &frame, idx));
+            }
         }
         rows.push(Row {
             values,
             n,
             below_min_n: n < q.spec.min_n,
         });
+    }
+    if let Some(c) = &cal {
+        notes.push(c.note());
     }
     sort_rows(&mut rows, &columns, &q.sort, q.keys.len());
     if let Some(limit) = q.spec.limit {
@@ -632,6 +650,7 @@ pub fn run(index: &Path, q: &Query) -> Result<Table> {
             Some(map) => map.values().map(|v| v.2).sum(),
             None => keep.len() as u64,
         },
+        calibration: cal.as_ref().map(ppi::Calibration::describe),
     })
 }
 
@@ -991,6 +1010,9 @@ fn needed_columns(q: &Query) -> Vec<String> {
             }
         };
         cols.extend_from_slice(more);
+    }
+    if q.spec.calibration.is_some() {
+        cols.extend_from_slice(ppi::KEY_COLUMNS);
     }
     let mut out: Vec<String> = Vec::new();
     for c in cols {

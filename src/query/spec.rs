@@ -64,6 +64,13 @@ pub struct QueryFile {
     /// Figure to draw.
     #[serde(default)]
     pub figure: Option<String>,
+    /// A coded sample (JSON lines, path relative to the query file) that corrects every rate
+    /// metric with prediction-powered inference ([`super::ppi`]).
+    #[serde(default)]
+    pub calibration: Option<String>,
+    /// Fewest coded rows in a cell for a corrected rate to be trusted (default 10).
+    #[serde(default)]
+    pub min_coded: Option<u64>,
 }
 
 fn default_min_n() -> u64 {
@@ -371,6 +378,21 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
         };
         sort.push((field, desc));
     }
+    if spec.calibration.is_some() && spec.table != "interactions" {
+        return Err(err(
+            "calibration",
+            format!(
+                "calibration corrects the rates of the interactions table, not of table {}",
+                spec.table
+            ),
+        ));
+    }
+    if spec.min_coded.is_some() && spec.calibration.is_none() {
+        return Err(err(
+            "min_coded",
+            "min_coded needs calibration = \"coded.jsonl\" (a coded sample)".into(),
+        ));
+    }
     if let Some(f) = &spec.figure {
         if !["response_rate", "kaplan_meier"].contains(&f.as_str()) {
             return Err(err(
@@ -456,6 +478,34 @@ mod tests {
         assert!(
             e.contains("answered_within \"1 hour\": expected a duration"),
             "{e}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod calibration_tests {
+    use super::*;
+
+    #[test]
+    fn calibration_is_for_the_interactions_table() {
+        let q = "title = \"T\"\ntable = \"interactions\"\nmetrics = [\"response_rate\"]\ncalibration = \"coded.jsonl\"\nmin_coded = 20\n";
+        let p = parse("q.toml", q).unwrap();
+        assert_eq!(p.spec.calibration.as_deref(), Some("coded.jsonl"));
+        assert_eq!(p.spec.min_coded, Some(20));
+        let e = parse(
+            "q.toml",
+            &q.replace("interactions", "documents")
+                .replace("response_rate", "stories"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "q.toml: line 4: calibration corrects the rates of the interactions table, not of table documents"
+        );
+        let e = parse("q.toml", &q.replace("calibration = \"coded.jsonl\"\n", "")).unwrap_err();
+        assert_eq!(
+            e,
+            "q.toml: line 4: min_coded needs calibration = \"coded.jsonl\" (a coded sample)"
         );
     }
 }

@@ -132,6 +132,11 @@ pub fn write_table(
         "outputs": outputs,
         "regenerate": format!("replyscope query {} {}", p.index, t.query_path),
     });
+    let mut manifest = manifest;
+    if let Some(c) = &t.calibration {
+        // The coded sample that corrected the *_ppi columns: file, hash, size, seed, strata.
+        manifest["calibration"] = c.clone();
+    }
     let path = dir.join(format!("{}.manifest.json", t.name));
     let mut text = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
     text.push('\n');
@@ -174,6 +179,13 @@ pub fn human(v: &Value, kind: Kind) -> String {
             format!("{:.1}% ({k}/{n})", 100.0 * *k as f64 / *n as f64)
         }
         (Value::Share(..), _) => "–".into(),
+        (Value::Ppi(x), _) => format!(
+            "{:.1}% [{:.1}, {:.1}] coded={}",
+            100.0 * x.estimate,
+            100.0 * x.low,
+            100.0 * x.high,
+            x.n
+        ),
     }
 }
 
@@ -191,6 +203,12 @@ pub fn csv(t: &Table) -> String {
                 format!("{}_n", c.name),
             ]),
             Kind::Share => header.extend([c.name.clone(), format!("{}_k", c.name)]),
+            Kind::Ppi => header.extend([
+                c.name.clone(),
+                format!("{}_low", c.name),
+                format!("{}_high", c.name),
+                format!("{}_coded", c.name),
+            ]),
             _ => header.push(c.name.clone()),
         }
     }
@@ -215,6 +233,12 @@ pub fn csv(t: &Table) -> String {
                     k.to_string(),
                 ]),
                 (Value::Null, Kind::Share) => rec.extend([String::new(), String::new()]),
+                (Value::Ppi(x), _) => {
+                    rec.extend([num(x.estimate), num(x.low), num(x.high), x.n.to_string()])
+                }
+                (Value::Null, Kind::Ppi) => {
+                    rec.extend([String::new(), String::new(), String::new(), String::new()])
+                }
                 (Value::Null, _) => rec.push(String::new()),
                 (Value::Text(s), _) => rec.push(s.clone()),
                 (Value::Count(c), _) => rec.push(c.to_string()),
@@ -254,6 +278,7 @@ pub fn json(t: &Table, p: &Provenance) -> String {
                     Value::Num(x) => round(*x).into(),
                     Value::Rate(x) => serde_json::json!({ "value": round(x.p), "low": round(x.low), "high": round(x.high), "k": x.k, "n": x.n }),
                     Value::Share(k, n) => serde_json::json!({ "share": if *n == 0 { serde_json::Value::Null } else { round(*k as f64 / *n as f64).into() }, "k": k, "n": n }),
+                    Value::Ppi(x) => serde_json::json!({ "value": round(x.estimate), "low": round(x.low), "high": round(x.high), "se": round(x.se), "tagger": round(x.tagger), "rectifier": round(x.rectifier), "coded": x.n, "rows": x.big_n }),
                 };
                 obj.insert(c.name.clone(), val);
             }
@@ -273,6 +298,10 @@ pub fn json(t: &Table, p: &Provenance) -> String {
         "index_fingerprint": p.index_fingerprint,
         "version": p.version,
     });
+    let mut doc = doc;
+    if let Some(c) = &t.calibration {
+        doc["calibration"] = c.clone();
+    }
     let mut s = serde_json::to_string_pretty(&doc).expect("table serialises");
     s.push('\n');
     s

@@ -54,6 +54,7 @@ fn table() -> Table {
         figure: Some("response_rate".into()),
         curves: Vec::new(),
         rows_read: 12,
+        calibration: None,
     }
 }
 

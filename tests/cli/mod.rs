@@ -1,4 +1,5 @@
 mod crash;
+mod crosscheck;
 mod direct;
 mod errors;
 mod index;
@@ -7,3 +8,4 @@ mod query;
 mod search;
 mod tagging;
 mod util;
+mod validity;
