@@ -229,7 +229,10 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
         ));
     }
     let mut keys = Vec::new();
-    for g in &spec.group_by {
+    for (i, g) in spec.group_by.iter().enumerate() {
+        if spec.group_by[..i].contains(g) {
+            return Err(err(g, format!("group_by {g:?} is listed twice")));
+        }
         let key = match g.split_once('(') {
             Some((bucket, rest)) => {
                 let field = rest
@@ -339,7 +342,10 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
             "metrics is empty; expected at least \"stories\"".into(),
         ));
     }
-    for m in &spec.metrics {
+    for (i, m) in spec.metrics.iter().enumerate() {
+        if spec.metrics[..i].contains(m) {
+            return Err(err(m, format!("metric {m:?} is listed twice")));
+        }
         match METRICS.iter().find(|(name, _)| name == m) {
             Some((_, tables)) if tables.contains(&spec.table.as_str()) => {}
             Some(_) => {
@@ -358,17 +364,63 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
         }
     }
     let mut within = Vec::new();
-    for w in &spec.answered_within {
+    for (i, w) in spec.answered_within.iter().enumerate() {
+        if spec.answered_within[..i].contains(w) {
+            return Err(err(w, format!("answered_within {w:?} is listed twice")));
+        }
         let secs = super::metrics::parse_duration(w)
             .ok_or_else(|| err(w, format!("answered_within {w:?}: expected a duration like \"30m\", \"1h\", \"24h\", \"7d\"")))?;
         within.push((w.clone(), secs));
     }
-    let mut sort = Vec::new();
+    // The table's columns that do not depend on the data, each once: a group key and a
+    // metric column of one name (group_by "switched" with channel_switch_rate) would make
+    // two columns of that name.
+    let mut columns: Vec<(String, String)> = keys
+        .iter()
+        .zip(&spec.group_by)
+        .map(|(k, g)| (k.header(), format!("group_by {g:?}")))
+        .collect();
+    for m in &spec.metrics {
+        for (c, _) in super::metric_columns(m, &within, &[]).0 {
+            if let Some((_, from)) = columns.iter().find(|(name, _)| *name == c) {
+                return Err(err(
+                    m,
+                    format!("metric {m:?} makes a column {c:?}, as {from} does; a table cannot have two"),
+                ));
+            }
+            columns.push((c, format!("metric {m:?}")));
+        }
+    }
+    let shares: Vec<&str> = spec
+        .metrics
+        .iter()
+        .filter_map(|m| m.strip_prefix("share:"))
+        .collect();
+    let mut sort: Vec<(String, bool)> = Vec::new();
     for s in &spec.sort {
         let (field, desc) = match s.strip_prefix('-') {
             Some(f) => (f.to_string(), true),
             None => (s.clone(), false),
         };
+        let known_column = columns.iter().any(|(c, _)| *c == field)
+            || field
+                .split_once(':')
+                .is_some_and(|(f, _)| shares.contains(&f));
+        if !known_column {
+            let mut names: Vec<&str> = columns.iter().map(|(c, _)| c.as_str()).collect();
+            let share_cols: Vec<String> = shares.iter().map(|f| format!("{f}:VALUE")).collect();
+            names.extend(share_cols.iter().map(String::as_str));
+            return Err(err(
+                s,
+                format!(
+                    "sort: unknown column {field:?} (known: {}; '-' before one sorts descending)",
+                    names.join(", ")
+                ),
+            ));
+        }
+        if sort.iter().any(|(f, _)| *f == field) {
+            return Err(err(s, format!("sort: column {field:?} is listed twice")));
+        }
         sort.push((field, desc));
     }
     if let Some(f) = &spec.figure {
@@ -452,6 +504,48 @@ mod tests {
         );
         let e = parse("q.toml", &OK.replace("month(", "quarter(")).unwrap_err();
         assert!(e.contains("unknown time bucket \"quarter\""), "{e}");
+        let e = parse("q.toml", &OK.replace("-stories", "-storeis")).unwrap_err();
+        assert_eq!(
+            e,
+            "q.toml: line 6: sort: unknown column \"storeis\" (known: company, month, stories, \
+             answered, unanswered, unknown, response_rate; '-' before one sorts descending)"
+        );
+        let e = parse(
+            "q.toml",
+            &OK.replace("\"response_rate\"]", "\"response_rate\", \"stories\"]"),
+        )
+        .unwrap_err();
+        assert_eq!(e, "q.toml: line 4: metric \"stories\" is listed twice");
+        let e = parse(
+            "q.toml",
+            &OK.replace("\"company\",", "\"company\", \"company\","),
+        )
+        .unwrap_err();
+        assert_eq!(e, "q.toml: line 3: group_by \"company\" is listed twice");
+        let e = parse(
+            "q.toml",
+            &OK.replace("\"company\",", "\"unknown\",")
+                .replace("\"interactions\"", "\"interactions\"")
+                .replace("group_by = [\"unknown\", ", "group_by = [\"responded\", ")
+                .replace(
+                    "\"stories\", \"response_rate\"",
+                    "\"stories\", \"share:responded\", \"channel_switch_rate\"",
+                ),
+        );
+        assert!(e.is_ok(), "{e:?}");
+        let e = parse(
+            "q.toml",
+            &OK.replace("\"company\",", "\"switched\",").replace(
+                "\"stories\", \"response_rate\"",
+                "\"stories\", \"channel_switch_rate\"",
+            ),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "q.toml: line 4: metric \"channel_switch_rate\" makes a column \"switched\", as \
+             group_by \"switched\" does; a table cannot have two"
+        );
         let e = parse("q.toml", &OK.replace("\"1h\"", "\"1 hour\"")).unwrap_err();
         assert!(
             e.contains("answered_within \"1 hour\": expected a duration"),

@@ -198,6 +198,7 @@ fn read_and_check(
         strict: false,
         batch_records,
         batch_bytes: 1 << 10,
+        ..ingest::Options::default()
     };
     let mut sink = Collect::default();
     let summary = ingest::read_corpus(m, &opts, &mut sink, &())?;
