@@ -323,6 +323,16 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
                     until = Some(v)
                 }
             }
+            "switched" | "inbound" if known(field) => {
+                // A boolean column: any other value would silently match nothing (or false).
+                if let Some(v) = values.iter().find(|v| *v != "true" && *v != "false") {
+                    return Err(err(
+                        field,
+                        format!("filter {field}: {v:?} is not true or false"),
+                    ));
+                }
+                filters.push((field.to_string(), values))
+            }
             f if known(f) => filters.push((f.to_string(), values)),
             f => {
                 return Err(err(
@@ -522,17 +532,20 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e, "q.toml: line 3: group_by \"company\" is listed twice");
+        // A group key and a share metric of one field make different columns.
+        let q = OK
+            .replace("\"company\",", "\"responded\",")
+            .replace("\"response_rate\"]", "\"share:responded\"]");
+        assert!(parse("q.toml", &q).is_ok());
         let e = parse(
             "q.toml",
-            &OK.replace("\"company\",", "\"unknown\",")
-                .replace("\"interactions\"", "\"interactions\"")
-                .replace("group_by = [\"unknown\", ", "group_by = [\"responded\", ")
-                .replace(
-                    "\"stories\", \"response_rate\"",
-                    "\"stories\", \"share:responded\", \"channel_switch_rate\"",
-                ),
+            &OK.replace("basis = \"thread\"", "switched = \"maybe\""),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "q.toml: line 8: filter switched: \"maybe\" is not true or false"
         );
-        assert!(e.is_ok(), "{e:?}");
         let e = parse(
             "q.toml",
             &OK.replace("\"company\",", "\"switched\",").replace(
