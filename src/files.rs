@@ -246,8 +246,12 @@ pub fn is_index(dir: &Path) -> bool {
 /// The directory of `path` or its nearest ancestor that is one replyscope wrote, with what
 /// it is. `path` need not exist.
 pub fn inside_ours(path: &Path) -> Option<(PathBuf, Ours)> {
+    // The deepest part that exists, with links and `..` resolved (`link/report` where
+    // `link -> real/ix`; `ix/../out`, which is not inside ix); below it nothing exists yet,
+    // so nothing there is ours.
     let abs = std::path::absolute(path).ok()?;
-    let mut at = Some(abs.as_path());
+    let existing = abs.ancestors().find_map(|a| a.canonicalize().ok())?;
+    let mut at = Some(existing.as_path());
     while let Some(dir) = at {
         if let Some(kind) = ours(dir).filter(|k| *k != Ours::Output) {
             return Some((dir.to_path_buf(), kind));

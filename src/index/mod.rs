@@ -473,6 +473,12 @@ impl Staging {
         sync_dir(&self.tmp);
         let mut old = None;
         if std::fs::symlink_metadata(&self.target).is_ok() {
+            // Checked again: a file put into the index while it was being rebuilt would go
+            // with the old index.
+            if let Err(e) = check_only_ours(&self.target) {
+                let _ = std::fs::remove_dir_all(&self.tmp);
+                return Err(e);
+            }
             if exchange(&self.tmp, &self.target).is_ok() {
                 // The temporary directory now holds the old index.
                 return remove_dir(&self.tmp);

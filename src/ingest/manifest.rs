@@ -332,6 +332,15 @@ impl Manifest {
     /// (.txt, .md, .html). Files of other types are listed too, so each is reported as a
     /// reject rather than skipped.
     fn for_directory(dir: &Path) -> Result<Manifest> {
+        if let Some(kind) = crate::files::ours(dir) {
+            return Err(Error::Refused {
+                path: dir.to_path_buf(),
+                message: format!(
+                    "is {}, not a corpus: replyscope does not read its own output",
+                    kind.describe()
+                ),
+            });
+        }
         let files =
             super::walk::files(dir, None, super::walk::Options::default()).map_err(|message| {
                 Error::Refused {

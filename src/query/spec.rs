@@ -382,6 +382,19 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
             .ok_or_else(|| err(w, format!("answered_within {w:?}: expected a duration like \"30m\", \"1h\", \"24h\", \"7d\"")))?;
         within.push((w.clone(), secs));
     }
+    if !within.is_empty()
+        && !spec
+            .metrics
+            .iter()
+            .any(|m| m == "kaplan_meier" || m == "latency_bound")
+    {
+        return Err(err(
+            "answered_within",
+            "answered_within applies to the metrics kaplan_meier and latency_bound, and \
+             metrics has neither"
+                .into(),
+        ));
+    }
     // The table's columns that do not depend on the data, each once: a group key and a
     // metric column of one name (group_by "switched" with channel_switch_rate) would make
     // two columns of that name.
@@ -465,7 +478,7 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
 mod tests {
     use super::*;
 
-    const OK: &str = "title = \"T\"\ntable = \"interactions\"\ngroup_by = [\"company\", \"month(opened_at)\"]\nmetrics = [\"stories\", \"response_rate\"]\nanswered_within = [\"1h\"]\nsort = [\"-stories\"]\n[filter]\nbasis = \"thread\"\nsince = \"2017-10-01\"\n";
+    const OK: &str = "title = \"T\"\ntable = \"interactions\"\ngroup_by = [\"company\", \"month(opened_at)\"]\nmetrics = [\"stories\", \"response_rate\"]\nmin_n = 5\nsort = [\"-stories\"]\n[filter]\nbasis = \"thread\"\nsince = \"2017-10-01\"\n";
 
     #[test]
     fn parses_groups_filters_and_sort() {
@@ -482,6 +495,11 @@ mod tests {
             q.filters,
             vec![("basis".to_string(), vec!["thread".to_string()])]
         );
+        assert!(q.within.is_empty());
+        let km = OK
+            .replace("min_n = 5", "answered_within = [\"1h\"]")
+            .replace("\"response_rate\"]", "\"kaplan_meier\"]");
+        let q = parse("queries/x.toml", &km).unwrap();
         assert_eq!(q.within, vec![("1h".to_string(), 3600.0)]);
         assert_eq!(q.sort, vec![("stories".to_string(), true)]);
     }
@@ -559,7 +577,21 @@ mod tests {
             "q.toml: line 4: metric \"channel_switch_rate\" makes a column \"switched\", as \
              group_by \"switched\" does; a table cannot have two"
         );
-        let e = parse("q.toml", &OK.replace("\"1h\"", "\"1 hour\"")).unwrap_err();
+        let e = parse(
+            "q.toml",
+            &OK.replace("min_n = 5", "answered_within = [\"1h\"]"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "q.toml: line 5: answered_within applies to the metrics kaplan_meier and \
+             latency_bound, and metrics has neither"
+        );
+        let e = parse(
+            "q.toml",
+            &OK.replace("min_n = 5", "answered_within = [\"1 hour\"]"),
+        )
+        .unwrap_err();
         assert!(
             e.contains("answered_within \"1 hour\": expected a duration"),
             "{e}"

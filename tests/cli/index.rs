@@ -752,3 +752,51 @@ fn issue_15_10_run_rebuilds_an_index_whose_tables_are_damaged() {
     );
     assert!(run().stderr.contains("is up to date"));
 }
+
+/// Issue 15.5, during a build: a file put into the index while it is being rebuilt would go
+/// with the old index when the new one is swapped in. The swap checks again and refuses.
+#[test]
+fn issue_15_5_a_file_put_in_the_index_during_a_rebuild_is_kept() {
+    let t = TestDir::new();
+    assert_eq!(
+        t.index_data("twcs.toml", "corpora/twcs_head1000.csv", "ix")
+            .code,
+        0
+    );
+    let fingerprint = manifest(&t.path().join("ix"))["fingerprint"].clone();
+    let manifest_path = repo().join("corpus/twcs.toml");
+    let data = fixture("corpora/twcs_head1000.csv");
+    let child = t
+        .command([
+            "index".as_ref(),
+            "--corpus".as_ref(),
+            manifest_path.as_os_str(),
+            "--data".as_ref(),
+            data.as_os_str(),
+            "--out".as_ref(),
+            "ix".as_ref(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !beside_ix(&t).iter().any(|n| n.contains("replyscope-tmp")) {
+        assert!(start.elapsed().as_secs() < 60, "the build never started");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    t.write("ix/notes.txt", "written during the build");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("ix: holds files replyscope did not write (notes.txt)"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(t.path().join("ix/notes.txt")).unwrap(),
+        "written during the build"
+    );
+    assert_eq!(manifest(&t.path().join("ix"))["fingerprint"], fingerprint);
+    assert_eq!(beside_ix(&t), Vec::<String>::new());
+}

@@ -1287,11 +1287,14 @@ impl QuerySpec {
     fn toml(&self) -> String {
         let list = |v: &[&str]| v.iter().map(|s| toml_str(s)).collect::<Vec<_>>().join(", ");
         let mut s = format!(
-            "title = \"random\"\ntable = \"{}\"\ngroup_by = [{}]\nmetrics = [{}]\nanswered_within = [\"1h\"]\n",
+            "title = \"random\"\ntable = \"{}\"\ngroup_by = [{}]\nmetrics = [{}]\n",
             self.table,
             list(&self.group_by),
             list(&self.metrics)
         );
+        if self.metrics.contains(&"kaplan_meier") {
+            s.push_str("answered_within = [\"1h\"]\n");
+        }
         if let Some(q) = self.search {
             s.push_str(&format!("search = {}\n", toml_str(q)));
         }
