@@ -101,14 +101,9 @@ pub fn lexicons(args: &RuleArgs, corpus: Option<&Path>) -> Result<Lexicons> {
     // The rule loader reads whole files: a FIFO would block it, a device never end.
     let mut inputs: Vec<std::path::PathBuf> = companies.iter().cloned().collect();
     if let Some(dir) = &args.rules {
-        if let Ok(entries) = std::fs::read_dir(dir) {
-            inputs.extend(entries.filter_map(|e| e.ok()).map(|e| e.path()));
-        }
+        inputs.extend(crate::tag::DEFAULTS.iter().map(|(name, _)| dir.join(name)));
     }
     for p in &inputs {
-        if p.is_dir() && Some(p) != companies.as_ref() {
-            continue;
-        }
         if let Err(e) = crate::files::check_regular(p, crate::files::TEXT_FILE_LIMIT) {
             if e.kind() != std::io::ErrorKind::NotFound {
                 return Err(Error::Rules(format!("{}: cannot read: {e}", p.display())));

@@ -11,7 +11,9 @@
 //! ```
 //!
 //! A build writes into a fresh temporary directory beside the target and swaps it in only
-//! when complete, so an interrupted build leaves the previous index as it was.
+//! when complete, so an interrupted build leaves the previous index as it was. One build at
+//! a time writes an index (a lock file beside it), and a build never deletes a file
+//! replyscope did not write there.
 
 pub mod schema;
 pub mod tables;
@@ -378,7 +380,7 @@ pub struct Staging {
     pub tmp: PathBuf,
     /// The directory the target is in.
     parent: PathBuf,
-    /// Names of this index's staging directories start with these.
+    /// Names of old indexes parked during a two-rename swap start with this.
     old_prefix: String,
     _lock: Lock,
 }

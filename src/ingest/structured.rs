@@ -267,10 +267,18 @@ pub fn open_with(
                 .flexible(true)
                 .has_headers(true)
                 .from_reader(boxed);
-            let header = csv
-                .byte_headers()
-                .map_err(|e| source_err(format!("cannot read the CSV header: {e}")))?
-                .clone();
+            let header = match csv.byte_headers() {
+                Ok(h) => h.clone(),
+                // A file that is one endless line (no line end within the limit) has no
+                // header to map: the file is rejected, the run goes on.
+                Err(e) if is_too_long(&e) => {
+                    return Ok(Err(format!(
+                        "header row longer than the limit of {max_record} bytes \
+                         (--max-record-bytes); expected a CSV header"
+                    )))
+                }
+                Err(e) => return Err(source_err(format!("cannot read the CSV header: {e}"))),
+            };
             boundary.store(csv.position().byte(), Ordering::Relaxed);
             let names: Vec<String> = header
                 .iter()
@@ -951,6 +959,38 @@ mod tests {
             read_all(b"\xEF\xBB\xBF\n\n", &jsonl).unwrap().unwrap_err(),
             "empty file (only blanks and line ends); expected JSON lines"
         );
+    }
+
+    #[test]
+    fn endless_headers_and_lines_stop_at_the_record_limit() {
+        let spec_of = spec;
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(&vec![b'a'; 2 << 20]).unwrap();
+        match open_with(f.path(), &spec_of("csv", "text = \"text\""), 10).unwrap() {
+            Err(reason) => assert_eq!(
+                reason,
+                "header row longer than the limit of 10 bytes (--max-record-bytes); expected a CSV header"
+            ),
+            Ok(_) => panic!("an endless header is a file reject"),
+        }
+        let jsonl = spec_of("jsonl", "text = \"text\"");
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(b"{\"text\": \"ok\"}\n").unwrap();
+        f.write_all(&vec![b'a'; 1 << 20]).unwrap();
+        f.write_all(b"\n{\"text\": \"ok too\"}\n").unwrap();
+        let (mut reader, mapper) = open_with(f.path(), &jsonl, 100).unwrap().unwrap();
+        let recs = reader.next_batch(10, usize::MAX).unwrap();
+        let out: Vec<_> = recs
+            .into_iter()
+            .map(|r| mapper.map(&jsonl, "f", r))
+            .collect();
+        assert_eq!(out.len(), 3);
+        assert_eq!(out[0].as_ref().unwrap().text, "ok");
+        assert_eq!(
+            out[1].as_ref().unwrap_err(),
+            "line longer than the limit of 100 bytes (--max-record-bytes)"
+        );
+        assert_eq!(out[2].as_ref().unwrap().line, 3);
     }
 
     #[test]

@@ -822,8 +822,8 @@ fn load(index: &Path, q: &Query) -> Result<(Frame, Option<RolesMap>)> {
 }
 
 /// [`load`] once the table file is found.
-fn load_table(path: &std::path::PathBuf, q: &Query) -> Result<(Frame, Option<RolesMap>)> {
-    let path = path.clone();
+fn load_table(path: &Path, q: &Query) -> Result<(Frame, Option<RolesMap>)> {
+    let path = path.to_path_buf();
     let (_, fields, time_col) = spec::TABLES
         .iter()
         .find(|(t, ..)| *t == q.spec.table)
