@@ -38,13 +38,13 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
         Command::Tag(a) => {
             let lex = config::lexicons(&a.rule_args, None)?;
-            let text = if a.file.as_os_str() == "-" {
-                let mut s = String::new();
-                std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            let limit = crate::files::TEXT_FILE_LIMIT;
+            let text = if a.file.as_os_str() == "-" || a.file.as_os_str() == "/dev/stdin" {
+                let bytes = crate::files::read_capped(std::io::stdin().lock(), limit)
                     .context("cannot read standard input")?;
-                s
+                String::from_utf8(bytes).context("standard input is not UTF-8 text")?
             } else {
-                std::fs::read_to_string(&a.file)
+                crate::files::read_regular_text(&a.file, limit)
                     .with_context(|| format!("{}: cannot read", a.file.display()))?
             };
             if let Some(c) = &a.channel {
@@ -149,13 +149,29 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 vars: Vec::new(),
                 strict: false,
                 quiet: false,
+                wait: a.wait,
+                max_record_bytes: a.max_record_bytes,
+                max_stdin_bytes: a.max_stdin_bytes,
                 rule_args: a.rule_args.clone(),
             };
             let cfg = config::index_config(&index_args, threads)?;
             let current = pipeline::current_fingerprint(&cfg)?;
             let existing = crate::index::read_manifest(&a.index).ok();
-            let rejects = match existing {
-                Some(m) if !a.rebuild && m.fingerprint == current => {
+            // Same inputs are not enough to reuse an index: its files must be whole too.
+            let reusable = existing
+                .filter(|m| !a.rebuild && m.fingerprint == current)
+                .and_then(|m| match crate::index::verify(&a.index, &m) {
+                    Ok(()) => Some(m),
+                    Err(why) => {
+                        note!(
+                            "replyscope: index {} is damaged: {why}; rebuilding it",
+                            a.index.display()
+                        );
+                        None
+                    }
+                });
+            let rejects = match reusable {
+                Some(m) => {
                     note!(
                         "replyscope: index {} is up to date (fingerprint {}); reusing it",
                         a.index.display(),
@@ -163,7 +179,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                     );
                     m.counts.rejects
                 }
-                _ => index(&cfg, false)?.rejects,
+                None => index(&cfg, false)?.rejects,
             };
             let files = query_files(&a.queries)?;
             let failed = query(&a.index, &files, &a.out, &a.format)?;
@@ -178,6 +194,10 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             let lex = config::lexicons(&a.rule_args, None)?;
             if a.gold.is_none() && a.index.is_none() {
                 anyhow::bail!("eval needs --gold FILE or --index DIR");
+            }
+            if let Some(g) = &a.gold {
+                crate::files::check_regular(g, crate::files::TEXT_FILE_LIMIT)
+                    .with_context(|| format!("{}: cannot read gold file", g.display()))?;
             }
             let report = a
                 .gold
@@ -773,8 +793,11 @@ fn query(
     formats: &[crate::report::Format],
 ) -> anyhow::Result<u64> {
     let m = crate::index::read_manifest(index)?;
-    let manifest_bytes = std::fs::read(index.join(crate::index::MANIFEST))
-        .context("cannot read the index manifest")?;
+    let manifest_bytes = crate::files::read_regular(
+        &index.join(crate::index::MANIFEST),
+        crate::files::TEXT_FILE_LIMIT,
+    )
+    .context("cannot read the index manifest")?;
     let provenance = crate::report::Provenance {
         version: env!("CARGO_PKG_VERSION").into(),
         index_fingerprint: m.fingerprint.clone(),
@@ -789,10 +812,36 @@ fn query(
     formats.dedup();
     let results = crate::query::run_all(index, files);
     let mut failed = 0;
+    // Output name -> the query file that wrote it: two files of one name would overwrite
+    // each other's tables.
+    let mut names: std::collections::BTreeMap<String, String> = Default::default();
     for r in results {
+        let r = r.and_then(|t| match names.get(&t.name) {
+            Some(first) => Err(crate::query::Failure {
+                message: format!(
+                    "{}: name {:?} is also the name of {first}; the two would overwrite each \
+                     other's tables (give one another `name`)",
+                    t.query_path, t.name
+                ),
+                path: t.query_path.clone(),
+            }),
+            None => {
+                names.insert(t.name.clone(), t.query_path.clone());
+                Ok(t)
+            }
+        });
+        // A table that cannot be written fails its query, not the batch.
+        let r = r.and_then(
+            |t| match crate::report::write_table(out, &t, &provenance, &formats) {
+                Ok(written) => Ok((t, written)),
+                Err(e) => Err(crate::query::Failure {
+                    message: format!("{}: {e}", t.query_path),
+                    path: t.query_path,
+                }),
+            },
+        );
         match r {
-            Ok(t) => {
-                let written = crate::report::write_table(out, &t, &provenance, &formats)?;
+            Ok((t, written)) => {
                 let below = t.rows.iter().filter(|r| r.below_min_n).count();
                 note!(
                     "replyscope: {} -> {}/{}.* ({} rows from {} records{}; {} files)",

@@ -378,13 +378,28 @@ pub struct RunArgs {
     )]
     pub format: Vec<crate::report::Format>,
 
-    /// Data file for manifests whose path is ${REPLYSCOPE_DATA}.
+    /// Data file for manifests whose path is ${REPLYSCOPE_DATA}; - (or a pipe) reads
+    /// standard input once.
     #[arg(long, value_name = "PATH")]
     pub data: Option<PathBuf>,
 
     /// Rebuild the index even when nothing changed.
     #[arg(long)]
     pub rebuild: bool,
+
+    /// When another run is writing the same index, wait for it instead of failing.
+    #[arg(long)]
+    pub wait: bool,
+
+    /// Largest record, in bytes: a text, Markdown or HTML file, a CSV record, a JSON line.
+    /// A longer one is rejected without being read into memory.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::ingest::structured::MAX_RECORD_BYTES)]
+    pub max_record_bytes: u64,
+
+    /// Most bytes read from standard input or a pipe given with --data (`--data -`); more is
+    /// an error (save such data to a file).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::ingest::stdin::MAX_STDIN_BYTES)]
+    pub max_stdin_bytes: u64,
 
     /// Where the tagging rules come from.
     #[command(flatten)]
@@ -403,7 +418,8 @@ pub struct IndexArgs {
     pub out: PathBuf,
 
     /// Data file for manifests whose path is ${REPLYSCOPE_DATA} (the ready manifests for the
-    /// tweet and complaint data sets). The environment variable works too.
+    /// tweet and complaint data sets); - (or a pipe) reads standard input once. The
+    /// environment variable works too.
     #[arg(long, value_name = "PATH")]
     pub data: Option<PathBuf>,
 
@@ -418,6 +434,20 @@ pub struct IndexArgs {
     /// No progress bar or summary; errors only.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// When another run is writing the same index, wait for it instead of failing.
+    #[arg(long)]
+    pub wait: bool,
+
+    /// Largest record, in bytes: a text, Markdown or HTML file, a CSV record, a JSON line.
+    /// A longer one is rejected without being read into memory.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::ingest::structured::MAX_RECORD_BYTES)]
+    pub max_record_bytes: u64,
+
+    /// Most bytes read from standard input or a pipe given with --data (`--data -`); more is
+    /// an error (save such data to a file).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::ingest::stdin::MAX_STDIN_BYTES)]
+    pub max_stdin_bytes: u64,
 
     /// Where the tagging rules come from.
     #[command(flatten)]

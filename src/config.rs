@@ -29,10 +29,22 @@ pub fn index_config(args: &IndexArgs, threads: usize) -> Result<IndexConfig> {
             .ok_or_else(|| Error::Usage(format!("--var {v:?} must look like NAME=VALUE")))?;
         vars.insert(name.to_string(), value.to_string());
     }
+    // Standard input or a pipe can be read only once: it is read into a temporary file
+    // first, and only when the manifest reads ${REPLYSCOPE_DATA} at all.
+    let mut spooled = None;
     if let Some(data) = &args.data {
-        vars.insert(DATA_VAR.to_string(), data.display().to_string());
+        let path = if ingest::stdin::is_stream(data) && reads_data(&args.corpus) {
+            let s = ingest::stdin::spool(data, args.max_stdin_bytes)?;
+            let path = s.path.clone();
+            spooled = Some(std::sync::Arc::new(s));
+            path
+        } else {
+            data.clone()
+        };
+        vars.insert(DATA_VAR.to_string(), path.display().to_string());
     }
-    let manifest = Manifest::load(&args.corpus, &vars)?;
+    let mut manifest = Manifest::load(&args.corpus, &vars)?;
+    manifest.spooled.extend(spooled);
     let lexicons = std::sync::Arc::new(lexicons(&args.rule_args, Some(&args.corpus))?);
     Ok(IndexConfig {
         lexicons,
@@ -40,10 +52,18 @@ pub fn index_config(args: &IndexArgs, threads: usize) -> Result<IndexConfig> {
         out: args.out.clone(),
         ingest: ingest::Options {
             strict: args.strict,
+            max_record_bytes: args.max_record_bytes,
             ..ingest::Options::default()
         },
         index_threads: threads,
+        wait: args.wait,
     })
+}
+
+/// Whether a corpus manifest names `${REPLYSCOPE_DATA}` (a directory never does).
+fn reads_data(corpus: &Path) -> bool {
+    crate::files::read_regular(corpus, crate::files::TEXT_FILE_LIMIT)
+        .is_ok_and(|b| String::from_utf8_lossy(&b).contains(&format!("${{{DATA_VAR}}}")))
 }
 
 /// Resolves `replyscope search` flags.
@@ -78,6 +98,18 @@ pub fn lexicons(args: &RuleArgs, corpus: Option<&Path>) -> Result<Lexicons> {
         .map(|d| d.join("companies.toml"))
         .filter(|p| p.is_file());
     let companies = args.companies.clone().or(beside);
+    // The rule loader reads whole files: a FIFO would block it, a device never end.
+    let mut inputs: Vec<std::path::PathBuf> = companies.iter().cloned().collect();
+    if let Some(dir) = &args.rules {
+        inputs.extend(crate::tag::DEFAULTS.iter().map(|(name, _)| dir.join(name)));
+    }
+    for p in &inputs {
+        if let Err(e) = crate::files::check_regular(p, crate::files::TEXT_FILE_LIMIT) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                return Err(Error::Rules(format!("{}: cannot read: {e}", p.display())));
+            }
+        }
+    }
     Lexicons::load(args.rules.as_deref(), companies.as_deref())
         .map_err(|e| Error::Rules(e.to_string()))
 }

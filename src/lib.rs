@@ -15,6 +15,7 @@
 //!     ingest: Default::default(),
 //!     index_threads: 2,
 //!     lexicons: std::sync::Arc::new(replyscope::tag::Lexicons::defaults()),
+//!     wait: false,
 //! };
 //! let built = pipeline::build_index(&cfg, &())?;
 //! assert_eq!(built.counts.records, built.counts.documents + built.counts.rejects);
@@ -29,6 +30,7 @@ pub mod companies;
 pub mod config;
 pub mod error;
 pub mod explain;
+pub mod files;
 pub mod index;
 pub mod ingest;
 pub mod model;

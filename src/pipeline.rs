@@ -19,12 +19,15 @@ pub struct IndexConfig {
     pub index_threads: usize,
     /// Tagging rules.
     pub lexicons: std::sync::Arc<crate::tag::Lexicons>,
+    /// Wait for another run writing the same index to finish, instead of failing at once.
+    pub wait: bool,
 }
 
 /// Builds the index directory from the corpus. The old index stays in place until the new
-/// one is complete; on error, the partial build is removed.
+/// one is complete; on error, the partial build is removed. One run at a time writes an
+/// index: another one fails at once, or with `wait` blocks until the first is done.
 pub fn build_index(cfg: &IndexConfig, progress: &dyn ingest::Progress) -> Result<IndexManifest> {
-    let staging = Staging::prepare(&cfg.out)?;
+    let staging = Staging::prepare(&cfg.out, cfg.wait)?;
     match build_into(cfg, &staging.tmp, progress) {
         Ok(m) => {
             staging.commit()?;
@@ -60,6 +63,7 @@ fn build_into(
         .map(|f| (f.source.clone(), f.file.clone(), f.sha256.clone()))
         .collect();
     let fingerprint = fingerprint(&corpus_sha, &files, &lexicons);
+    let recorded = index::record_files(dir)?;
     let m = IndexManifest {
         tool: "replyscope".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -75,6 +79,7 @@ fn build_into(
         tables,
         lexicons,
         fingerprint,
+        files: recorded,
     };
     index::write_manifest(dir, &m)?;
     Ok(m)

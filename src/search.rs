@@ -106,9 +106,16 @@ fn search_in(
     let query = build_query(index, &fields, req)?;
     let searcher = reader.searcher();
     let count = searcher.search(&query, &tantivy::collector::Count)?;
-    // Take extra candidates so ties at the cut are broken by id, not by segment order.
-    let want = req.limit.saturating_add(req.limit / 2 + 32);
-    let top = searcher.search(&query, &TopDocs::with_limit(want.max(1)).order_by_score())?;
+    // No more hits than documents match, whatever --limit says: the collector allocates for
+    // as many as it is asked for. Take extra candidates so ties at the cut are broken by id,
+    // not by segment order.
+    let limit = req.limit.min(count);
+    let want = limit.saturating_add(limit / 2 + 32).min(count);
+    let top = if want == 0 {
+        Vec::new()
+    } else {
+        searcher.search(&query, &TopDocs::with_limit(want).order_by_score())?
+    };
     let mut terms = HashSet::new();
     query.query_terms(&mut |term, _| {
         if term.field() == fields.text {
@@ -155,7 +162,7 @@ fn search_in(
         });
     }
     hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
-    hits.truncate(req.limit);
+    hits.truncate(limit);
     Ok((count, hits))
 }
 
@@ -179,7 +186,76 @@ pub fn matching_ids(dir: &Path, query: &str) -> Result<HashSet<String>> {
     Ok(ids)
 }
 
+/// Deepest nesting a search may have: parentheses, and NOT applied to NOT. Tantivy's parser
+/// recurses once per level, and a few thousand levels overflowed the stack, aborting the
+/// process with every query of a batch (issue 15).
+pub const MAX_QUERY_DEPTH: usize = 100;
+
+/// How deep a query nests, counted the way tantivy's parser recurses: each open
+/// parenthesis, and each NOT waiting for the term or group it negates. Quoted phrases and
+/// escaped characters do not count.
+pub fn query_depth(query: &str) -> usize {
+    // NOTs pending at each open parenthesis level.
+    let mut levels: Vec<usize> = vec![0];
+    let (mut max, mut in_quotes, mut escaped) = (0, false, false);
+    let mut prev_boundary = true;
+    let bytes = query.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if escaped {
+            escaped = false;
+        } else if c == b'\\' {
+            escaped = true;
+        } else if c == b'"' {
+            in_quotes = !in_quotes;
+        } else if !in_quotes {
+            match c {
+                b'(' => levels.push(0),
+                b')' => {
+                    if levels.len() > 1 {
+                        levels.pop();
+                    }
+                    // The group was the leaf the NOTs before it were waiting for.
+                    *levels.last_mut().expect("the outer level stays") = 0;
+                }
+                b'N' if prev_boundary
+                    && bytes[i..].starts_with(b"NOT")
+                    && bytes.get(i + 3).is_some_and(u8::is_ascii_whitespace) =>
+                {
+                    *levels.last_mut().expect("a level") += 1;
+                    i += 3;
+                }
+                c if c.is_ascii_whitespace() => {}
+                _ => *levels.last_mut().expect("a level") = 0,
+            }
+        }
+        let depth = levels.len() - 1 + levels.iter().sum::<usize>();
+        max = max.max(depth);
+        prev_boundary = i >= bytes.len() || bytes[i].is_ascii_whitespace() || bytes[i] == b'(';
+        i += 1;
+    }
+    max
+}
+
+/// The query as shown in a message: at most 80 characters.
+fn shown_query(query: &str) -> String {
+    match query.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &query[..cut]),
+        None => query.to_string(),
+    }
+}
+
 fn build_query(index: &Index, f: &Fields, req: &Request) -> Result<Box<dyn Query>> {
+    let depth = query_depth(&req.query);
+    if depth > MAX_QUERY_DEPTH {
+        return Err(Error::Query {
+            query: shown_query(&req.query),
+            message: format!(
+                "nested {depth} levels deep (parentheses and NOT); at most {MAX_QUERY_DEPTH} are allowed"
+            ),
+        });
+    }
     let mut parser = QueryParser::for_index(index, vec![f.title, f.text]);
     parser.set_conjunction_by_default();
     let q = parser
@@ -323,7 +399,7 @@ fn best_match(
 fn kwic(text: &str, span: Option<(usize, usize)>, context: usize) -> (String, String, String) {
     let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let Some((start, end)) = span else {
-        let cut = floor_char(text, context * 2);
+        let cut = floor_char(text, context.saturating_mul(2));
         let mut left = one_line(&text[..cut]);
         if cut < text.len() {
             left.push_str(" …");
@@ -336,7 +412,7 @@ fn kwic(text: &str, span: Option<(usize, usize)>, context: usize) -> (String, St
             .find(char::is_whitespace)
             .map_or(from, |i| from + i);
     }
-    let mut to = floor_char(text, (end + context).min(text.len()));
+    let mut to = floor_char(text, end.saturating_add(context).min(text.len()));
     if to < text.len() && !text[to..].starts_with(char::is_whitespace) {
         to = text[end..to]
             .rfind(char::is_whitespace)
@@ -388,6 +464,31 @@ mod tests {
         ] {
             assert_eq!(quote_outcomes(q), q);
         }
+    }
+
+    #[test]
+    fn query_depth_counts_parentheses_and_not_chains_outside_quotes() {
+        assert_eq!(query_depth("refund"), 0);
+        assert_eq!(query_depth("(a OR (b AND c))"), 2);
+        assert_eq!(query_depth("NOT NOT NOT x"), 3);
+        assert_eq!(query_depth("NOT (NOT (x)) y"), 4);
+        assert_eq!(query_depth("\"((( NOT NOT\" x"), 0);
+        assert_eq!(query_depth("a \\( b"), 0);
+        assert_eq!(query_depth("NOTHING NOTE"), 0);
+        assert_eq!(query_depth(&"(".repeat(5000)), 5000);
+        assert_eq!(query_depth("(a) (b) (c)"), 1);
+    }
+
+    #[test]
+    fn kwic_survives_any_context_width() {
+        let text = "one two three";
+        let (l, m, r) = kwic(text, Some((4, 7)), usize::MAX);
+        assert_eq!(
+            (l.as_str(), m.as_str(), r.as_str()),
+            ("one ", "two", " three")
+        );
+        let (l, ..) = kwic(text, None, usize::MAX);
+        assert_eq!(l, text);
     }
 
     #[test]

@@ -11,7 +11,9 @@
 //! ```
 //!
 //! A build writes into a fresh temporary directory beside the target and swaps it in only
-//! when complete, so an interrupted build leaves the previous index as it was.
+//! when complete, so an interrupted build leaves the previous index as it was. One build at
+//! a time writes an index (a lock file beside it), and a build never deletes a file
+//! replyscope did not write there.
 
 pub mod schema;
 pub mod tables;
@@ -60,6 +62,95 @@ pub struct IndexManifest {
     /// Hash of everything that decides the index's content: tool version, corpus manifest,
     /// every input file. Two builds with the same fingerprint hold the same data.
     pub fingerprint: String,
+    /// Size and SHA-256 of the tables and the rejects log, so a damaged or replaced file is
+    /// found before an index is reused (absent in indexes of earlier versions).
+    #[serde(default)]
+    pub files: Vec<RecordedFile>,
+}
+
+/// A file of an index directory as the build wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedFile {
+    /// Path relative to the index directory, with '/' separators: `tables/documents.parquet`.
+    pub path: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+}
+
+/// The tables an index may hold, relative to the index directory.
+pub const TABLES: &[&str] = &[
+    "tables/documents.parquet",
+    "tables/mentions.parquet",
+    "tables/interactions.parquet",
+    "tables/threads.parquet",
+];
+
+/// Records size and SHA-256 of the rejects log and every table a build wrote in `dir`.
+pub fn record_files(dir: &Path) -> Result<Vec<RecordedFile>> {
+    let mut out = Vec::new();
+    for rel in std::iter::once(&REJECTS).chain(TABLES) {
+        let path = dir.join(rel);
+        if !path.exists() {
+            continue;
+        }
+        let (bytes, sha256) = ingest::hash_file(&path)?;
+        out.push(RecordedFile {
+            path: rel.to_string(),
+            bytes,
+            sha256,
+        });
+    }
+    Ok(out)
+}
+
+/// Checks that an index directory is whole: every file its manifest records is there with
+/// the size and SHA-256 recorded, the tables the queries read are there, and the search
+/// index opens. The error names the first file that is not as the build left it.
+pub fn verify(dir: &Path, m: &IndexManifest) -> std::result::Result<(), String> {
+    for f in &m.files {
+        let path = dir.join(&f.path);
+        let meta = match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => meta,
+            Ok(meta) => {
+                return Err(format!(
+                    "{} is {}",
+                    f.path,
+                    crate::files::kind_of(&meta.file_type())
+                ))
+            }
+            Err(_) => return Err(format!("{} is missing", f.path)),
+        };
+        if meta.len() != f.bytes {
+            return Err(format!(
+                "{} has {} bytes; the index manifest records {}",
+                f.path,
+                meta.len(),
+                f.bytes
+            ));
+        }
+        match ingest::hash_file(&path) {
+            Ok((_, sha)) if sha == f.sha256 => {}
+            Ok(_) => {
+                return Err(format!(
+                    "{} is not the file the index manifest records (its SHA-256 differs)",
+                    f.path
+                ))
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    for rel in &TABLES[..3] {
+        if !dir.join(rel).is_file() {
+            return Err(format!("{rel} is missing"));
+        }
+    }
+    let index = Index::open_in_dir(dir.join("tantivy")).map_err(|e| format!("tantivy: {e}"))?;
+    index
+        .reader()
+        .map_err(|e| format!("tantivy: cannot be opened ({e})"))?;
+    Ok(())
 }
 
 /// The corpus an index was built from.
@@ -232,11 +323,13 @@ impl Sink for Builder {
 /// Reads and checks `manifest.json` of an index directory.
 pub fn read_manifest(dir: &Path) -> Result<IndexManifest> {
     let path = dir.join(MANIFEST);
-    let bytes = std::fs::read(&path).map_err(|e| Error::Index {
-        path: dir.to_path_buf(),
-        message: format!(
-            "not a replyscope index ({MANIFEST}: {e}); build one with `replyscope index`"
-        ),
+    let bytes = crate::files::read_regular(&path, crate::files::TEXT_FILE_LIMIT).map_err(|e| {
+        Error::Index {
+            path: dir.to_path_buf(),
+            message: format!(
+                "not a replyscope index ({MANIFEST}: {e}); build one with `replyscope index`"
+            ),
+        }
     })?;
     let m: IndexManifest = serde_json::from_slice(&bytes).map_err(|e| Error::Index {
         path: dir.to_path_buf(),
@@ -279,23 +372,31 @@ pub fn open_search(dir: &Path) -> Result<(Index, schema::Fields)> {
 }
 
 /// Staging directories next to the target: where a build writes, and where the old index
-/// waits while the new one is moved in.
+/// waits while the new one is moved in. Holds the index's writer lock while it lives.
 pub struct Staging {
-    /// The index directory the user named.
+    /// The index directory, with links resolved: a build through a link to an index
+    /// replaces the directory the link points to, and the link stays.
     pub target: PathBuf,
-    /// Where the new index is built.
+    /// Where the new index is built: a directory of this run only.
     pub tmp: PathBuf,
-    /// Where the old index is parked during the swap.
-    pub old: PathBuf,
+    /// The directory the target is in.
+    parent: PathBuf,
+    /// Names of old indexes parked during a two-rename swap start with this.
+    old_prefix: String,
+    _lock: Lock,
 }
 
 impl Staging {
-    /// Prepares to build `target`: refuses a directory that is not ours, finishes or undoes
-    /// a swap an earlier run was killed in, and removes a stale temporary directory.
-    pub fn prepare(target: &Path) -> Result<Staging> {
+    /// Prepares to build `target`: takes the index's writer lock (waiting for it with `wait`,
+    /// else failing at once when another run holds it), refuses a directory that is not
+    /// ours or that holds files we did not write, finishes or undoes a swap an earlier run
+    /// was killed in, and removes the staging directories killed runs left.
+    pub fn prepare(target: &Path, wait: bool) -> Result<Staging> {
+        let target = resolve_links(target)?;
         let name = target
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
+            .filter(|n| n != "." && n != "..")
             .ok_or_else(|| Error::Refused {
                 path: target.to_path_buf(),
                 message: "needs a directory name for the index".into(),
@@ -303,30 +404,65 @@ impl Staging {
         let parent = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent).map_err(Error::io(parent, "cannot create directory"))?;
-        let staging = Staging {
-            target: target.to_path_buf(),
-            tmp: parent.join(format!(".{name}.replyscope-tmp")),
-            old: parent.join(format!(".{name}.replyscope-old")),
-        };
-        // A run killed between the two renames of a swap leaves the old index parked.
-        if !staging.target.exists() && staging.old.exists() {
-            std::fs::rename(&staging.old, &staging.target)
-                .map_err(Error::io(&staging.old, "cannot restore"))?;
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        if let Some((dir, kind)) = crate::files::inside_ours(&parent) {
+            return Err(Error::Refused {
+                path: target.to_path_buf(),
+                message: format!(
+                    "is inside {} {}; build the index elsewhere",
+                    kind.describe(),
+                    dir.display()
+                ),
+            });
         }
-        if staging.old.exists() {
-            remove_dir(&staging.old)?;
+        std::fs::create_dir_all(&parent).map_err(Error::io(&parent, "cannot create directory"))?;
+        let lock = Lock::acquire(
+            &parent.join(format!(".{name}.replyscope-lock")),
+            wait,
+            &target,
+        )?;
+        let tmp_prefix = format!(".{name}.replyscope-tmp");
+        let old_prefix = format!(".{name}.replyscope-old");
+        // Under the lock no other run builds this index: every staging directory beside it
+        // was left by a run that was killed.
+        let mut stale: Vec<PathBuf> = std::fs::read_dir(&parent)
+            .map_err(Error::io(&parent, "cannot list"))?
+            .filter_map(|e| e.ok())
+            .filter(|e| {
+                let n = e.file_name().to_string_lossy().into_owned();
+                n.starts_with(&tmp_prefix) || n.starts_with(&old_prefix)
+            })
+            .map(|e| e.path())
+            .collect();
+        stale.sort();
+        // A run killed between the two renames of a swap (where there is no atomic
+        // exchange) leaves the old index parked and none in place.
+        if std::fs::symlink_metadata(&target).is_err() {
+            let parked = stale.iter().find(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(&old_prefix))
+                    && crate::files::is_index(p)
+            });
+            if let Some(old) = parked {
+                std::fs::rename(old, &target).map_err(Error::io(old, "cannot restore"))?;
+            }
         }
-        if staging.target.exists() {
-            check_ours(&staging.target)?;
+        for dir in stale.iter().filter(|p| p.exists()) {
+            remove_dir(dir)?;
         }
-        if staging.tmp.exists() {
-            remove_dir(&staging.tmp)?;
+        if std::fs::symlink_metadata(&target).is_ok() {
+            check_ours(&target)?;
+            check_only_ours(&target)?;
         }
-        std::fs::create_dir(&staging.tmp)
-            .map_err(Error::io(&staging.tmp, "cannot create directory"))?;
-        Ok(staging)
+        let tmp = unique_dir(&parent, &tmp_prefix)?;
+        Ok(Staging {
+            target,
+            tmp,
+            parent,
+            old_prefix,
+            _lock: lock,
+        })
     }
 
     /// Moves the finished build into place and removes the old index.
@@ -338,18 +474,32 @@ impl Staging {
     /// between the two renames.
     pub fn commit(self) -> Result<()> {
         sync_dir(&self.tmp);
-        if self.target.exists() {
+        let mut old = None;
+        if std::fs::symlink_metadata(&self.target).is_ok() {
+            // Checked again: a file put into the index while it was being rebuilt would go
+            // with the old index.
+            if let Err(e) = check_only_ours(&self.target) {
+                let _ = std::fs::remove_dir_all(&self.tmp);
+                return Err(e);
+            }
             if exchange(&self.tmp, &self.target).is_ok() {
                 // The temporary directory now holds the old index.
                 return remove_dir(&self.tmp);
             }
-            std::fs::rename(&self.target, &self.old)
+            let parked = self.parent.join(format!(
+                "{}-{}-{}",
+                self.old_prefix,
+                std::process::id(),
+                nanos()
+            ));
+            std::fs::rename(&self.target, &parked)
                 .map_err(Error::io(&self.target, "cannot move aside"))?;
+            old = Some(parked);
         }
         std::fs::rename(&self.tmp, &self.target)
             .map_err(Error::io(&self.tmp, "cannot move into place"))?;
-        if self.old.exists() {
-            remove_dir(&self.old)?;
+        if let Some(old) = old {
+            remove_dir(&old)?;
         }
         Ok(())
     }
@@ -357,6 +507,142 @@ impl Staging {
     /// Removes the unfinished build (after an error).
     pub fn abandon(self) {
         let _ = std::fs::remove_dir_all(&self.tmp);
+    }
+}
+
+/// The directory a path names, through any links: where a build must write so that the
+/// link, and whoever follows it, sees the new index.
+fn resolve_links(target: &Path) -> Result<PathBuf> {
+    let mut p = target.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = std::fs::read_link(&p).map_err(Error::io(&p, "cannot read link"))?;
+                p = if to.is_absolute() {
+                    to
+                } else {
+                    p.parent().unwrap_or(Path::new("")).join(to)
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(Error::Refused {
+        path: target.to_path_buf(),
+        message: "has too many levels of symbolic links".into(),
+    })
+}
+
+fn nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+/// A new directory `PARENT/PREFIX-PID-TIME`, made for this run only.
+fn unique_dir(parent: &Path, prefix: &str) -> Result<PathBuf> {
+    for n in 0..100 {
+        let dir = parent.join(format!("{prefix}-{}-{}{n}", std::process::id(), nanos()));
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::io(&dir, "cannot create directory")(e)),
+        }
+    }
+    Err(Error::Refused {
+        path: parent.to_path_buf(),
+        message: "cannot find a free name for a staging directory".into(),
+    })
+}
+
+/// The writer lock of one index: a file beside it, locked with `flock` while a build runs,
+/// removed when the build ends. A run killed with the lock leaves the file; the kernel
+/// releases the lock itself, so the next run takes it.
+struct Lock {
+    path: PathBuf,
+    _file: File,
+}
+
+impl Lock {
+    #[cfg(unix)]
+    fn acquire(path: &Path, wait: bool, target: &Path) -> Result<Lock> {
+        use rustix::fs::{flock, FlockOperation};
+        use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+        loop {
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                // Never through a link planted under the lock's name.
+                .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+                .open(path)
+                .map_err(Error::io(path, "cannot create the lock file"))?;
+            let op = if wait {
+                FlockOperation::LockExclusive
+            } else {
+                FlockOperation::NonBlockingLockExclusive
+            };
+            match flock(&file, op) {
+                Ok(()) => {}
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(rustix::io::Errno::WOULDBLOCK) => {
+                    let holder = std::fs::read_to_string(path).unwrap_or_default();
+                    let holder = holder.trim();
+                    let by = if holder.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (process {holder})")
+                    };
+                    return Err(Error::Refused {
+                        path: target.to_path_buf(),
+                        message: format!(
+                            "another replyscope run is writing this index{by}; wait for it to \
+                             finish, or pass --wait to wait for it"
+                        ),
+                    });
+                }
+                Err(e) => return Err(Error::io(path, "cannot lock")(e.into())),
+            }
+            // The run we waited for removed the file when it finished, and a third run may
+            // have made a new one: the lock counts only on the file that is there now.
+            let same = match (file.metadata(), std::fs::symlink_metadata(path)) {
+                (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+                _ => false,
+            };
+            if same {
+                let _ = file.set_len(0);
+                let _ = (&file).write_all(format!("{}\n", std::process::id()).as_bytes());
+                return Ok(Lock {
+                    path: path.to_path_buf(),
+                    _file: file,
+                });
+            }
+        }
+    }
+
+    /// No advisory locks here: the file only marks the build.
+    #[cfg(not(unix))]
+    fn acquire(path: &Path, _wait: bool, _target: &Path) -> Result<Lock> {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+            .map_err(Error::io(path, "cannot create the lock file"))?;
+        Ok(Lock {
+            path: path.to_path_buf(),
+            _file: file,
+        })
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // Removed while still locked (the file closes after this), so a run waiting on it
+        // sees it gone and takes a fresh one.
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 
@@ -375,7 +661,7 @@ fn check_ours(dir: &Path) -> Result<()> {
     if empty {
         return Ok(());
     }
-    let ours = std::fs::read(dir.join(MANIFEST))
+    let ours = crate::files::read_regular(&dir.join(MANIFEST), crate::files::TEXT_FILE_LIMIT)
         .ok()
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
         .is_some_and(|v| v.get("tool").and_then(|t| t.as_str()) == Some("replyscope"));
@@ -386,6 +672,54 @@ fn check_ours(dir: &Path) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// Refuses to replace an index directory that holds files replyscope did not write there: a
+/// rebuild replaces the whole directory, and would delete them.
+fn check_only_ours(dir: &Path) -> Result<()> {
+    let mut unknown = Vec::new();
+    let list = |d: &Path| -> Result<Vec<(String, bool)>> {
+        Ok(std::fs::read_dir(d)
+            .map_err(Error::io(d, "cannot list"))?
+            .filter_map(|e| e.ok())
+            .map(|e| {
+                let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+                (e.file_name().to_string_lossy().into_owned(), is_dir)
+            })
+            .collect())
+    };
+    for (name, is_dir) in list(dir)? {
+        match (name.as_str(), is_dir) {
+            (MANIFEST | REJECTS, false) | ("tantivy", true) => {}
+            ("tables", true) => {
+                for (t, t_dir) in list(&dir.join("tables"))? {
+                    let rel = format!("tables/{t}");
+                    if t_dir || !TABLES.contains(&rel.as_str()) {
+                        unknown.push(rel);
+                    }
+                }
+            }
+            _ => unknown.push(name),
+        }
+    }
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    unknown.sort();
+    let shown: Vec<&str> = unknown.iter().take(5).map(String::as_str).collect();
+    let more = if unknown.len() > 5 {
+        format!(" and {} more", unknown.len() - 5)
+    } else {
+        String::new()
+    };
+    Err(Error::Refused {
+        path: dir.to_path_buf(),
+        message: format!(
+            "holds files replyscope did not write ({}{more}); a rebuild replaces the whole \
+             directory and would delete them: move them out of the index directory first",
+            shown.join(", ")
+        ),
+    })
 }
 
 /// Swaps two directories atomically (`renameat2` with `RENAME_EXCHANGE`).

@@ -163,6 +163,11 @@ pub struct SourceSpec {
     /// CSV delimiter, one character.
     #[serde(default)]
     pub delimiter: Option<char>,
+    /// Follow links to directories when walking a directory or a glob (each directory is
+    /// still entered once). Off by default: a link such as `current -> .` would read the
+    /// same files again.
+    #[serde(default)]
+    pub follow_links: bool,
 }
 
 impl SourceSpec {
@@ -226,6 +231,9 @@ pub struct Manifest {
     pub name: String,
     /// Sources in manifest order.
     pub sources: Vec<Source>,
+    /// Standard input or pipes read into temporary files (`--data -`), with the names shown
+    /// for them; the files live as long as the manifest.
+    pub spooled: Vec<std::sync::Arc<super::stdin::Spooled>>,
 }
 
 /// Names of given labels that later stages read (any other name is kept as given too).
@@ -247,7 +255,8 @@ impl Manifest {
         if meta.is_dir() {
             return Manifest::for_directory(path);
         }
-        let raw = std::fs::read(path).map_err(Error::io(path, "cannot read corpus manifest"))?;
+        let raw = crate::files::read_regular(path, crate::files::TEXT_FILE_LIMIT)
+            .map_err(Error::io(path, "cannot read corpus manifest"))?;
         let text = std::str::from_utf8(&raw).map_err(|e| Error::Manifest {
             path: path.to_path_buf(),
             message: format!("not UTF-8 ({e})"),
@@ -299,7 +308,8 @@ impl Manifest {
                 err(format!("{line}source {:?}: {m}", spec.name))
             };
             let expanded = expand_vars(&spec.path, vars).map_err(at_path)?;
-            let files = find_files(&base, &expanded, spec.format).map_err(at_path)?;
+            let files =
+                find_files(&base, &expanded, spec.format, spec.follow_links).map_err(at_path)?;
             let root = source_root(&base, &expanded);
             sources.push(Source {
                 spec,
@@ -314,6 +324,7 @@ impl Manifest {
             raw,
             name,
             sources,
+            spooled: Vec::new(),
         })
     }
 
@@ -321,9 +332,22 @@ impl Manifest {
     /// (.txt, .md, .html). Files of other types are listed too, so each is reported as a
     /// reject rather than skipped.
     fn for_directory(dir: &Path) -> Result<Manifest> {
-        let mut files = Vec::new();
-        walk(dir, &mut files).map_err(Error::io(dir, "cannot list directory"))?;
-        files.sort();
+        if let Some(kind) = crate::files::ours(dir) {
+            return Err(Error::Refused {
+                path: dir.to_path_buf(),
+                message: format!(
+                    "is {}, not a corpus: replyscope does not read its own output",
+                    kind.describe()
+                ),
+            });
+        }
+        let files =
+            super::walk::files(dir, None, super::walk::Options::default()).map_err(|message| {
+                Error::Refused {
+                    path: dir.to_path_buf(),
+                    message,
+                }
+            })?;
         let name = dir
             .canonicalize()
             .ok()
@@ -345,6 +369,7 @@ impl Manifest {
             html_entities: false,
             empty_text: EmptyText::Reject,
             delimiter: None,
+            follow_links: false,
         };
         let sources = vec![Source {
             spec,
@@ -358,6 +383,7 @@ impl Manifest {
             raw: Vec::new(),
             name,
             sources,
+            spooled: Vec::new(),
         })
     }
 
@@ -388,6 +414,9 @@ impl Manifest {
     /// A file's name as recorded in documents and rejects: relative to the manifest's
     /// directory when it lies below it.
     pub fn display_path(&self, file: &Path) -> String {
+        if let Some(s) = self.spooled.iter().find(|s| s.path == file) {
+            return s.shown.clone();
+        }
         file.strip_prefix(&self.base)
             .unwrap_or(file)
             .display()
@@ -532,6 +561,7 @@ fn find_files(
     base: &Path,
     pattern: &str,
     format: Format,
+    follow_links: bool,
 ) -> std::result::Result<Vec<PathBuf>, String> {
     let full = if Path::new(pattern).is_absolute() {
         PathBuf::from(pattern)
@@ -541,18 +571,23 @@ fn find_files(
     let is_glob = pattern.contains(['*', '?', '[']);
     if is_glob {
         let full_str = full.to_string_lossy().into_owned();
-        let paths = glob::glob(&full_str).map_err(|e| format!("bad glob {pattern:?}: {e}"))?;
-        let mut files = Vec::new();
-        for p in paths {
-            let p = p.map_err(|e| format!("cannot read {}: {}", e.path().display(), e.error()))?;
-            if p.is_file() {
-                files.push(p);
-            }
-        }
+        let glob =
+            glob::Pattern::new(&full_str).map_err(|e| format!("bad glob {pattern:?}: {e}"))?;
+        let root = source_root(base, pattern);
+        let files = if root.is_dir() {
+            let opts = super::walk::Options {
+                follow_links,
+                // A glob's `*` matches names starting with a dot, as a shell's does not but
+                // the glob crate (and earlier versions) did.
+                hidden: true,
+            };
+            super::walk::files(&root, Some(&glob), opts)?
+        } else {
+            Vec::new()
+        };
         if files.is_empty() {
             return Err(format!("no file matches {}", full.display()));
         }
-        files.sort();
         return Ok(files);
     }
     let meta = std::fs::metadata(&full).map_err(|e| {
@@ -571,10 +606,19 @@ fn find_files(
             )
             .to_lowercase());
         }
-        let mut files = Vec::new();
-        walk(&full, &mut files).map_err(|e| format!("cannot list {}: {e}", full.display()))?;
-        files.sort();
-        return Ok(files);
+        let opts = super::walk::Options {
+            follow_links,
+            hidden: false,
+        };
+        return super::walk::files(&full, None, opts);
+    }
+    if !meta.is_file() {
+        return Err(format!(
+            "{} is {}, not a regular file; a source reads files, directories and globs \
+             (standard input: --data -)",
+            full.display(),
+            crate::files::kind_of(&meta.file_type())
+        ));
     }
     Ok(vec![full])
 }
@@ -618,24 +662,6 @@ fn io_reason(e: &std::io::Error) -> String {
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
         _ => e.to_string(),
     }
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let path = entry.path();
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue; // hidden files and directories (.git, editor swap files)
-        }
-        let ty = entry.file_type()?;
-        if ty.is_dir() {
-            walk(&path, out)?;
-        } else if ty.is_file() || (ty.is_symlink() && path.is_file()) {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -10,7 +10,9 @@ pub mod date;
 pub mod decode;
 pub mod manifest;
 pub mod record;
+pub mod stdin;
 pub mod structured;
+pub mod walk;
 pub mod whole_file;
 
 pub use manifest::{Format, Manifest};
@@ -41,6 +43,9 @@ pub struct Options {
     pub batch_records: usize,
     /// Input bytes per parallel batch (bounds memory for long records).
     pub batch_bytes: usize,
+    /// Bytes one record may have: a text, Markdown or HTML file, a CSV record, a JSON line.
+    /// A longer one is rejected without being held in memory.
+    pub max_record_bytes: u64,
 }
 
 impl Default for Options {
@@ -49,6 +54,7 @@ impl Default for Options {
             strict: false,
             batch_records: 8192,
             batch_bytes: 32 << 20,
+            max_record_bytes: structured::MAX_RECORD_BYTES,
         }
     }
 }
@@ -140,7 +146,7 @@ pub fn read_corpus(
                     .par_iter()
                     .map(|path| {
                         let shown = manifest.display_path(path);
-                        let result = read_whole_file(source, path, &shown);
+                        let result = read_whole_file(source, path, &shown, opts.max_record_bytes);
                         progress.advance(std::fs::metadata(path).map(|m| m.len()).unwrap_or(0));
                         (shown, result)
                     })
@@ -187,8 +193,44 @@ pub fn read_corpus(
 
 type WholeFile = (u64, String, std::result::Result<Document, String>);
 
-fn read_whole_file(source: &manifest::Source, path: &Path, shown: &str) -> Result<WholeFile> {
-    let bytes = std::fs::read(path).map_err(Error::io(path, "cannot read"))?;
+fn read_whole_file(
+    source: &manifest::Source,
+    path: &Path,
+    shown: &str,
+    max_bytes: u64,
+) -> Result<WholeFile> {
+    // What is not a regular file (a FIFO or a socket found in a directory) is rejected
+    // unread, and so is a file too large to be one document.
+    let file = match crate::files::open_regular(path) {
+        Ok(f) => f,
+        Err(e) if crate::files::is_not_regular(&e) => {
+            return Ok((0, String::new(), Err(format!("{e}; not read"))))
+        }
+        Err(e) => return Err(Error::io(path, "cannot open")(e)),
+    };
+    let len = file
+        .metadata()
+        .map_err(Error::io(path, "cannot read"))?
+        .len();
+    let too_large = |len: u64| {
+        format!(
+            "file of {len} bytes is larger than the limit of {max_bytes} bytes for one document \
+             (--max-record-bytes)"
+        )
+    };
+    if len > max_bytes {
+        let (bytes, sha) = hash_file(path)?;
+        return Ok((bytes, sha, Err(too_large(len))));
+    }
+    let bytes = match crate::files::read_capped(file, max_bytes) {
+        Ok(b) => b,
+        // It grew past the limit while being read.
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            let (bytes, sha) = hash_file(path)?;
+            return Ok((bytes, sha, Err(too_large(bytes))));
+        }
+        Err(e) => return Err(Error::io(path, "cannot read")(e)),
+    };
     let sha = hex(&Sha256::digest(&bytes));
     let format = if source.by_extension {
         Format::from_extension(path)
@@ -225,7 +267,8 @@ fn read_records(
     progress: &dyn Progress,
 ) -> Result<Counts> {
     let spec = &source.spec;
-    let (mut reader, mapper) = match structured::open(path, spec)? {
+    let (mut reader, mapper) = match structured::open_with(path, spec, state.opts.max_record_bytes)?
+    {
         Ok(opened) => opened,
         Err(reason) => return state.take(idx, &spec.name, shown, 1, None, Err(reason)),
     };
@@ -354,16 +397,23 @@ fn id_hash(id: &str) -> u128 {
     u128::from_le_bytes(digest[..16].try_into().expect("16 bytes"))
 }
 
-/// Size and SHA-256 of a file, streamed.
+/// Size and SHA-256 of a file, streamed. What is not a regular file (a FIFO found in a
+/// directory, which is rejected unread) has size 0 and an empty hash: it is never opened.
 pub fn hash_file(path: &Path) -> Result<(u64, String)> {
-    let mut file = std::fs::File::open(path).map_err(Error::io(path, "cannot open"))?;
+    let mut file = match crate::files::open_regular(path) {
+        Ok(f) => f,
+        Err(e) if crate::files::is_not_regular(&e) => return Ok((0, String::new())),
+        Err(e) => return Err(Error::io(path, "cannot open")(e)),
+    };
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut total = 0u64;
     loop {
-        let n = file
-            .read(&mut buf)
-            .map_err(Error::io(path, "cannot read"))?;
+        let n = match file.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::io(path, "cannot read")(e)),
+        };
         if n == 0 {
             break;
         }

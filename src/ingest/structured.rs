@@ -3,7 +3,7 @@
 //! turning a raw record into a document is the costly part and runs in parallel
 //! ([`Mapper::map`] is a pure function of one record).
 
-use super::decode::strip_bom;
+use super::decode::{binary_head, binary_reason, strip_bom};
 use super::manifest::{Format, SourceSpec};
 use super::record::{self, split_ids, Location, Values};
 use crate::model::Document;
@@ -11,6 +11,11 @@ use serde_json::Value;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Bytes one record (a CSV record, a JSON line) may have by default; `--max-record-bytes`.
+pub const MAX_RECORD_BYTES: u64 = 256 << 20;
 
 /// One record as read from the file, not yet checked.
 #[derive(Debug)]
@@ -46,6 +51,8 @@ pub enum RecordReader {
         reader: csv::Reader<Box<dyn Read + Send>>,
         /// Number of header fields.
         width: usize,
+        /// The header's column names.
+        names: Vec<String>,
         /// Records read so far.
         count: u64,
         /// Line numbers from byte offsets (the csv crate miscounts lines in CRLF files).
@@ -54,17 +61,25 @@ pub enum RecordReader {
         ends_in_quote: bool,
         /// Bytes of the file after the byte-order mark.
         len: u64,
+        /// Where the last record ended, shared with the [`Capped`] reader under the csv one.
+        boundary: Arc<AtomicU64>,
+        /// The record limit.
+        max_record: u64,
+        /// A record went over the limit: the rest of the file is not read.
+        done: bool,
     },
     /// JSON lines.
     Jsonl {
         /// Buffered file.
-        reader: BufReader<File>,
+        reader: BufReader<Capped>,
         /// Lines read so far.
         line: u64,
         /// Records read so far.
         count: u64,
         /// Reused line buffer.
         buf: Vec<u8>,
+        /// The line limit.
+        max_record: u64,
     },
 }
 
@@ -168,18 +183,45 @@ fn slots<K>(
 }
 
 /// Opens a structured file. `Ok(Err(reason))` is a file that cannot be read as records but
-/// does not stop the run (empty, binary); `Err` is a mapping that cannot work (a mapped column
-/// missing from the header) and is fatal, because every record would fail the same way.
+/// does not stop the run (empty, binary, not a regular file); `Err` is a mapping that cannot
+/// work (a mapped column missing from the header) and is fatal, because every record would
+/// fail the same way.
 pub fn open(
     path: &Path,
     spec: &SourceSpec,
 ) -> crate::Result<Result<(RecordReader, Mapper), FileReject>> {
-    let file = File::open(path).map_err(crate::Error::io(path, "cannot open"))?;
+    open_with(path, spec, MAX_RECORD_BYTES)
+}
+
+/// [`open`] with a limit on the bytes of one record: a longer JSON line is rejected and the
+/// next one read; a longer CSV record is rejected with the rest of the file (without a
+/// closing quote or a line end, there is no telling where the next record starts).
+pub fn open_with(
+    path: &Path,
+    spec: &SourceSpec,
+    max_record: u64,
+) -> crate::Result<Result<(RecordReader, Mapper), FileReject>> {
+    let file = match crate::files::open_regular(path) {
+        Ok(f) => f,
+        Err(e) if crate::files::is_not_regular(&e) => return Ok(Err(format!("{e}; not read"))),
+        Err(e) => return Err(crate::Error::io(path, "cannot open")(e)),
+    };
     let len = file
         .metadata()
         .map_err(crate::Error::io(path, "cannot read"))?
         .len();
-    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let boundary = Arc::new(AtomicU64::new(0));
+    let capped = Capped {
+        inner: file,
+        read: 0,
+        boundary: boundary.clone(),
+        max_record: if spec.format == Format::Csv {
+            max_record
+        } else {
+            u64::MAX
+        },
+    };
+    let mut reader = BufReader::with_capacity(1 << 16, capped);
     let head = reader
         .fill_buf()
         .map_err(crate::Error::io(path, "cannot read"))?;
@@ -199,12 +241,13 @@ pub fn open(
         };
         return Ok(Err(format!("{empty}; expected {what}")));
     }
-    if let Some(pos) = head.iter().position(|&b| b == 0) {
-        return Ok(Err(format!(
-            "binary file (NUL byte at offset {pos}); expected {:?} text",
-            spec.format
-        )
-        .to_lowercase()));
+    // Only the first 8 KiB say whether the whole file is binary; a NUL further on rejects
+    // the record that holds it.
+    if let Some(pos) = binary_head(head) {
+        return Ok(Err(binary_reason(
+            pos,
+            &format!("{:?} text", spec.format).to_lowercase(),
+        )));
     }
     let bom = strip_bom(head).len() != head.len();
     if bom {
@@ -218,15 +261,25 @@ pub fn open(
         Format::Csv => {
             let delimiter = spec.delimiter.map(|c| c as u8).unwrap_or(b',');
             let boxed: Box<dyn Read + Send> = Box::new(reader);
+            let skip = if bom { 3 } else { 0 };
             let mut csv = csv::ReaderBuilder::new()
                 .delimiter(delimiter)
                 .flexible(true)
                 .has_headers(true)
                 .from_reader(boxed);
-            let header = csv
-                .byte_headers()
-                .map_err(|e| source_err(format!("cannot read the CSV header: {e}")))?
-                .clone();
+            let header = match csv.byte_headers() {
+                Ok(h) => h.clone(),
+                // A file that is one endless line (no line end within the limit) has no
+                // header to map: the file is rejected, the run goes on.
+                Err(e) if is_too_long(&e) => {
+                    return Ok(Err(format!(
+                        "header row longer than the limit of {max_record} bytes \
+                         (--max-record-bytes); expected a CSV header"
+                    )))
+                }
+                Err(e) => return Err(source_err(format!("cannot read the CSV header: {e}"))),
+            };
+            boundary.store(csv.position().byte(), Ordering::Relaxed);
             let names: Vec<String> = header
                 .iter()
                 .map(|h| String::from_utf8_lossy(h).trim().to_string())
@@ -239,17 +292,20 @@ pub fn open(
             })
             .map_err(source_err)?;
             let width = names.len();
-            let skip = if bom { 3 } else { 0 };
             let lines = LineCounter::open(path, skip)?;
             let (len, last) = last_byte_ignoring_line_ends(path)?;
             let ends_in_quote = last == Some(b'"');
             let reader = RecordReader::Csv {
                 reader: csv,
                 width,
+                names,
                 count: 0,
                 lines,
                 ends_in_quote,
                 len: len - skip,
+                boundary,
+                max_record,
+                done: false,
             };
             Ok(Ok((
                 reader,
@@ -274,6 +330,7 @@ pub fn open(
                 line: 0,
                 count: 0,
                 buf: Vec::new(),
+                max_record,
             };
             Ok(Ok((
                 reader,
@@ -313,18 +370,45 @@ impl RecordReader {
             RecordReader::Csv {
                 reader,
                 width,
+                names,
                 count,
                 lines,
                 ends_in_quote,
                 len,
+                boundary,
+                max_record,
+                done,
             } => {
+                if *done {
+                    return Ok(None);
+                }
                 let mut rec = csv::ByteRecord::new();
-                let more = reader
-                    .read_byte_record(&mut rec)
-                    .map_err(|e| std::io::Error::other(e.to_string()))?;
+                let more = match reader.read_byte_record(&mut rec) {
+                    Ok(more) => more,
+                    Err(e) if is_too_long(&e) => {
+                        // The record has no end within the limit: reject it with the rest of
+                        // the file, which cannot be split into records any more.
+                        *done = true;
+                        *count += 1;
+                        let line = lines.record_line(boundary.load(Ordering::Relaxed))?;
+                        let raw = Raw::Bad(format!(
+                            "record longer than the limit of {max_record} bytes (--max-record-bytes), \
+                             from line {line} on; an unbalanced quote may have joined the rest of \
+                             the file, which is not read"
+                        ));
+                        let rec = RawRecord {
+                            line,
+                            record: *count,
+                            raw,
+                        };
+                        return Ok(Some((rec, 0)));
+                    }
+                    Err(e) => return Err(std::io::Error::other(e.to_string())),
+                };
                 if !more {
                     return Ok(None);
                 }
+                boundary.store(reader.position().byte(), Ordering::Relaxed);
                 *count += 1;
                 let line = lines.record_line(rec.position().map(|p| p.byte()).unwrap_or(0))?;
                 let size = rec.as_slice().len();
@@ -346,6 +430,21 @@ impl RecordReader {
                         ));
                     }
                     Raw::Bad(reason)
+                } else if size as u64 > *max_record {
+                    let mut reason = format!(
+                        "record longer than the limit of {max_record} bytes (--max-record-bytes), \
+                         from line {line} to line {end}"
+                    );
+                    if end > line {
+                        reason.push_str("; an unbalanced quote may have joined lines");
+                    }
+                    Raw::Bad(reason)
+                } else if let Some(i) = rec.iter().position(|f| f.contains(&0)) {
+                    let name = names.get(i).map(String::as_str).unwrap_or("?");
+                    Raw::Bad(format!(
+                        "NUL byte in column {name:?}; expected text (a NUL after the first \
+                         8 KiB rejects the record, not the file)"
+                    ))
                 } else if reader.position().byte() >= *len
                     && last_field_multiline
                     && !*ends_in_quote
@@ -373,24 +472,36 @@ impl RecordReader {
                 line,
                 count,
                 buf,
+                max_record,
             } => loop {
                 buf.clear();
-                let n = reader.read_until(b'\n', buf)?;
+                let (n, long) = read_line_capped(reader, buf, *max_record)?;
                 if n == 0 {
                     return Ok(None);
                 }
                 *line += 1;
                 let trimmed = buf.trim_ascii();
-                if trimmed.is_empty() {
+                if trimmed.is_empty() && !long {
                     continue; // a blank line is not a record
                 }
                 *count += 1;
-                let raw = match std::str::from_utf8(trimmed) {
-                    Ok(s) => Raw::Json(s.to_string()),
-                    Err(e) => Raw::Bad(format!(
-                        "invalid UTF-8 at byte {} of the line; expected UTF-8 JSON",
-                        e.valid_up_to()
-                    )),
+                let raw = if long {
+                    Raw::Bad(format!(
+                        "line longer than the limit of {max_record} bytes (--max-record-bytes)"
+                    ))
+                } else if let Some(pos) = trimmed.iter().position(|&b| b == 0) {
+                    Raw::Bad(format!(
+                        "NUL byte at byte {pos} of the line; expected text (a NUL after the \
+                         first 8 KiB rejects the record, not the file)"
+                    ))
+                } else {
+                    match std::str::from_utf8(trimmed) {
+                        Ok(s) => Raw::Json(s.to_string()),
+                        Err(e) => Raw::Bad(format!(
+                            "invalid UTF-8 at byte {} of the line; expected UTF-8 JSON",
+                            e.valid_up_to()
+                        )),
+                    }
                 };
                 return Ok(Some((
                     RawRecord {
@@ -398,10 +509,98 @@ impl RecordReader {
                         record: *count,
                         raw,
                     },
-                    n,
+                    buf.len(),
                 )));
             },
         }
+    }
+}
+
+/// Reads one line, through its `\n`, into `buf`, keeping it only when its content is at most
+/// `max` bytes. Returns the bytes consumed (0 at the end) and whether the line was longer:
+/// then `buf` is empty and the line was skipped, without holding it in memory.
+fn read_line_capped(
+    r: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    max: u64,
+) -> std::io::Result<(usize, bool)> {
+    let (mut consumed, mut long) = (0usize, false);
+    loop {
+        let avail = match r.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if avail.is_empty() {
+            break;
+        }
+        let (n, found) = match avail.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (avail.len(), false),
+        };
+        if !long {
+            let content = buf.len() + n - usize::from(found);
+            if content as u64 > max {
+                long = true;
+                buf.clear();
+                buf.shrink_to(1 << 16);
+            } else {
+                buf.extend_from_slice(&avail[..n]);
+            }
+        }
+        r.consume(n);
+        consumed += n;
+        if found {
+            break;
+        }
+    }
+    Ok((consumed, long))
+}
+
+/// The file under a CSV reader: fails once it has been read further than one record's limit
+/// past the end of the last record, so a record without end (a quote never closed in a
+/// large file, `/dev/zero`) cannot grow without bound.
+pub struct Capped {
+    inner: File,
+    read: u64,
+    boundary: Arc<AtomicU64>,
+    max_record: u64,
+}
+
+/// Read-ahead of the buffers above [`Capped`] that may lie past a record's end.
+const READ_AHEAD: u64 = 1 << 20;
+
+#[derive(Debug)]
+struct TooLong;
+
+impl std::fmt::Display for TooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("record longer than the limit")
+    }
+}
+
+impl std::error::Error for TooLong {}
+
+fn is_too_long(e: &csv::Error) -> bool {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => io.get_ref().is_some_and(|x| x.is::<TooLong>()),
+        _ => false,
+    }
+}
+
+impl Read for Capped {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let start = self.boundary.load(Ordering::Relaxed);
+        if self.read
+            > start
+                .saturating_add(self.max_record)
+                .saturating_add(READ_AHEAD)
+        {
+            return Err(std::io::Error::other(TooLong));
+        }
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
     }
 }
 
@@ -760,6 +959,38 @@ mod tests {
             read_all(b"\xEF\xBB\xBF\n\n", &jsonl).unwrap().unwrap_err(),
             "empty file (only blanks and line ends); expected JSON lines"
         );
+    }
+
+    #[test]
+    fn endless_headers_and_lines_stop_at_the_record_limit() {
+        let spec_of = spec;
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(&vec![b'a'; 2 << 20]).unwrap();
+        match open_with(f.path(), &spec_of("csv", "text = \"text\""), 10).unwrap() {
+            Err(reason) => assert_eq!(
+                reason,
+                "header row longer than the limit of 10 bytes (--max-record-bytes); expected a CSV header"
+            ),
+            Ok(_) => panic!("an endless header is a file reject"),
+        }
+        let jsonl = spec_of("jsonl", "text = \"text\"");
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(b"{\"text\": \"ok\"}\n").unwrap();
+        f.write_all(&vec![b'a'; 1 << 20]).unwrap();
+        f.write_all(b"\n{\"text\": \"ok too\"}\n").unwrap();
+        let (mut reader, mapper) = open_with(f.path(), &jsonl, 100).unwrap().unwrap();
+        let recs = reader.next_batch(10, usize::MAX).unwrap();
+        let out: Vec<_> = recs
+            .into_iter()
+            .map(|r| mapper.map(&jsonl, "f", r))
+            .collect();
+        assert_eq!(out.len(), 3);
+        assert_eq!(out[0].as_ref().unwrap().text, "ok");
+        assert_eq!(
+            out[1].as_ref().unwrap_err(),
+            "line longer than the limit of 100 bytes (--max-record-bytes)"
+        );
+        assert_eq!(out[2].as_ref().unwrap().line, 3);
     }
 
     #[test]

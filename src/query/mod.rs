@@ -199,8 +199,8 @@ fn run_file(index: &Path, f: &Path) -> std::result::Result<Table, Failure> {
         path: path.clone(),
         message,
     };
-    let text =
-        std::fs::read_to_string(f).map_err(|e| fail(format!("{path}: cannot read ({e})")))?;
+    let text = crate::files::read_regular_text(f, crate::files::TEXT_FILE_LIMIT)
+        .map_err(|e| fail(format!("{path}: cannot read ({e})")))?;
     let q = spec::parse(&path, &text).map_err(fail)?;
     run(index, &q).map_err(|e| fail(format!("{path}: {e}")))
 }
@@ -255,6 +255,16 @@ impl Frame {
     }
 }
 
+/// Values of a filter that polars is given as one expression at most: it optimises a long
+/// OR slowly (20,000 values took a minute), and a set lookup per row is fast.
+const PUSHDOWN_VALUES: usize = 32;
+
+/// Whether a filter is applied to the loaded rows rather than pushed into the scan: a value
+/// within a joined list, or a long list of values.
+fn filtered_here(field: &str, values: &[String]) -> bool {
+    joined(field).is_some() || values.len() > PUSHDOWN_VALUES
+}
+
 /// Fields stored joined in one string, with their separator.
 fn joined(field: &str) -> Option<&'static str> {
     match field {
@@ -282,20 +292,26 @@ pub fn run(index: &Path, q: &Query) -> Result<Table> {
         }
         None => (0..frame.len).collect(),
     };
-    // Filters on joined fields (a value among the list) are applied here; the others were
-    // pushed down into the scan.
+    // Filters on joined fields (a value among the list) and long lists of values are applied
+    // here; the others were pushed down into the scan.
+    let sets: Vec<(&str, Option<&str>, HashSet<&str>)> = q
+        .filters
+        .iter()
+        .filter(|(f, values)| filtered_here(f, values))
+        .map(|(f, values)| {
+            let set = values.iter().map(String::as_str).collect();
+            (f.as_str(), joined(f), set)
+        })
+        .collect();
     let keep: Vec<usize> = keep
         .into_iter()
         .filter(|&i| {
-            q.filters
-                .iter()
-                .filter(|(f, _)| joined(f).is_some())
-                .all(|(f, values)| {
-                    let sep = joined(f).expect("joined field");
-                    frame
-                        .get(f, i)
-                        .is_some_and(|v| v.split(sep).any(|x| values.iter().any(|w| w == x)))
+            sets.iter().all(|(f, sep, set)| {
+                frame.get(f, i).is_some_and(|v| match sep {
+                    Some(sep) => v.split(sep).any(|x| set.contains(x)),
+                    None => set.contains(v),
                 })
+            })
         })
         .collect();
     let mut groups: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
@@ -349,82 +365,11 @@ pub fn run(index: &Path, q: &Query) -> Result<Table> {
     };
     let mut plan: Vec<(String, Vec<String>)> = Vec::new();
     for m in &q.spec.metrics {
-        let (cols, note): (Vec<(String, Kind)>, &str) = match m.as_str() {
-            "stories" => (vec![("stories".into(), Kind::Count)], NOTE_STORIES),
-            "response_rate" => (
-                vec![
-                    ("answered".into(), Kind::Count),
-                    ("unanswered".into(), Kind::Count),
-                    ("unknown".into(), Kind::Count),
-                    ("response_rate".into(), Kind::Rate),
-                ],
-                NOTE_RESPONSE,
-            ),
-            "latency" => (
-                vec![
-                    ("latency_n".into(), Kind::Count),
-                    ("latency_median".into(), Kind::Seconds),
-                    ("latency_p90".into(), Kind::Seconds),
-                    ("latency_mean".into(), Kind::Seconds),
-                ],
-                NOTE_LATENCY,
-            ),
-            "kaplan_meier" => {
-                let mut c = vec![
-                    ("km_n".into(), Kind::Count),
-                    ("km_median".into(), Kind::Seconds),
-                ];
-                c.extend(
-                    q.within
-                        .iter()
-                        .map(|(w, _)| (format!("km_within_{w}"), Kind::Proportion)),
-                );
-                (c, NOTE_KM)
-            }
-            "latency_bound" => {
-                let mut c = vec![("bound_n".into(), Kind::Count)];
-                c.extend(
-                    q.within
-                        .iter()
-                        .map(|(w, _)| (format!("bound_within_{w}"), Kind::Rate)),
-                );
-                (c, NOTE_BOUND)
-            }
-            "channel_switch_rate" => (
-                vec![
-                    ("switched".into(), Kind::Count),
-                    ("switch_rate".into(), Kind::Rate),
-                ],
-                NOTE_SWITCH,
-            ),
-            "switch_paths" => (vec![("top_switch_paths".into(), Kind::Text)], NOTE_PATHS),
-            "resolution_rate" => (
-                vec![
-                    ("resolved".into(), Kind::Count),
-                    ("unresolved".into(), Kind::Count),
-                    ("resolution_unknown".into(), Kind::Count),
-                    ("resolution_rate".into(), Kind::Rate),
-                ],
-                NOTE_RESOLUTION,
-            ),
-            "roles" => (
-                vec![
-                    ("named_in_docs".into(), Kind::Count),
-                    ("party_docs".into(), Kind::Count),
-                    ("mention_only_docs".into(), Kind::Count),
-                    ("naive_inflation".into(), Kind::Ratio),
-                ],
-                NOTE_ROLES,
-            ),
-            share => {
-                let field = share.trim_start_matches("share:");
-                let cols = share_values(field)
-                    .into_iter()
-                    .map(|v| (format!("{field}:{v}"), Kind::Share))
-                    .collect();
-                (cols, NOTE_SHARE)
-            }
-        };
+        let values = m
+            .strip_prefix("share:")
+            .map(&share_values)
+            .unwrap_or_default();
+        let (cols, note) = metric_columns(m, &q.within, &values);
         let names: Vec<String> = cols.iter().map(|(n, _)| n.clone()).collect();
         columns.extend(
             cols.into_iter()
@@ -654,6 +599,93 @@ pub fn run(index: &Path, q: &Query) -> Result<Table> {
     })
 }
 
+/// The columns a metric adds, in order, with how they read, and the note that defines it.
+/// A `share:FIELD` metric adds one column per value of the field, which only the data
+/// says: `values` lists them (none when only the fixed columns are wanted, as when a query
+/// file is checked).
+pub(crate) fn metric_columns(
+    metric: &str,
+    within: &[(String, f64)],
+    values: &[String],
+) -> (Vec<(String, Kind)>, &'static str) {
+    match metric {
+        "stories" => (vec![("stories".into(), Kind::Count)], NOTE_STORIES),
+        "response_rate" => (
+            vec![
+                ("answered".into(), Kind::Count),
+                ("unanswered".into(), Kind::Count),
+                ("unknown".into(), Kind::Count),
+                ("response_rate".into(), Kind::Rate),
+            ],
+            NOTE_RESPONSE,
+        ),
+        "latency" => (
+            vec![
+                ("latency_n".into(), Kind::Count),
+                ("latency_median".into(), Kind::Seconds),
+                ("latency_p90".into(), Kind::Seconds),
+                ("latency_mean".into(), Kind::Seconds),
+            ],
+            NOTE_LATENCY,
+        ),
+        "kaplan_meier" => {
+            let mut c = vec![
+                ("km_n".into(), Kind::Count),
+                ("km_median".into(), Kind::Seconds),
+            ];
+            c.extend(
+                within
+                    .iter()
+                    .map(|(w, _)| (format!("km_within_{w}"), Kind::Proportion)),
+            );
+            (c, NOTE_KM)
+        }
+        "latency_bound" => {
+            let mut c = vec![("bound_n".into(), Kind::Count)];
+            c.extend(
+                within
+                    .iter()
+                    .map(|(w, _)| (format!("bound_within_{w}"), Kind::Rate)),
+            );
+            (c, NOTE_BOUND)
+        }
+        "channel_switch_rate" => (
+            vec![
+                ("switched".into(), Kind::Count),
+                ("switch_rate".into(), Kind::Rate),
+            ],
+            NOTE_SWITCH,
+        ),
+        "switch_paths" => (vec![("top_switch_paths".into(), Kind::Text)], NOTE_PATHS),
+        "resolution_rate" => (
+            vec![
+                ("resolved".into(), Kind::Count),
+                ("unresolved".into(), Kind::Count),
+                ("resolution_unknown".into(), Kind::Count),
+                ("resolution_rate".into(), Kind::Rate),
+            ],
+            NOTE_RESOLUTION,
+        ),
+        "roles" => (
+            vec![
+                ("named_in_docs".into(), Kind::Count),
+                ("party_docs".into(), Kind::Count),
+                ("mention_only_docs".into(), Kind::Count),
+                ("naive_inflation".into(), Kind::Ratio),
+            ],
+            NOTE_ROLES,
+        ),
+        share => {
+            let field = share.trim_start_matches("share:");
+            let cols = values
+                .iter()
+                .map(|v| (format!("{field}:{v}"), Kind::Share))
+                .collect();
+            (cols, NOTE_SHARE)
+        }
+    }
+}
+
 /// The group label of a row, as used for curves.
 pub fn row_label(r: &Row, keys: usize) -> String {
     if keys == 0 {
@@ -765,22 +797,52 @@ fn polars_only(q: &Query) -> bool {
 fn roles_in_polars(q: &Query) -> bool {
     q.spec.metrics.iter().any(|m| m == "roles")
         && q.spec.search.is_none()
+        && !q.filters.iter().any(|(f, v)| filtered_here(f, v))
         && q.keys.iter().all(|k| matches!(k, GroupKey::Field(_)))
 }
 
 fn load(index: &Path, q: &Query) -> Result<(Frame, Option<RolesMap>)> {
-    let path = index
-        .join("tables")
-        .join(format!("{}.parquet", q.spec.table));
+    let rel = format!("tables/{}.parquet", q.spec.table);
+    let path = index.join(&rel);
     if !path.exists() {
         return Err(Error::Index {
             path: index.to_path_buf(),
-            message: format!(
-                "has no tables/{}.parquet; rebuild it with `replyscope index`",
-                q.spec.table
-            ),
+            message: format!("has no {rel}; rebuild it with `replyscope index`"),
         });
     }
+    // A table that is not as the build wrote it (truncated, replaced) is named, not
+    // reported as whatever polars makes of its bytes.
+    let damaged = |what: String| Error::Index {
+        path: path.clone(),
+        message: format!("{what}: the index is damaged; rebuild it with `replyscope index`"),
+    };
+    let recorded = crate::index::read_manifest(index)?
+        .files
+        .into_iter()
+        .find(|f| f.path == rel);
+    let len = std::fs::metadata(&path)
+        .map_err(Error::io(&path, "cannot read"))?
+        .len();
+    if let Some(f) = recorded.filter(|f| f.bytes != len) {
+        return Err(damaged(format!(
+            "has {len} bytes, the index manifest records {}",
+            f.bytes
+        )));
+    }
+    load_table(&path, q).map_err(|e| match e {
+        Error::Polars(e) => Error::Index {
+            path: path.clone(),
+            message: format!(
+                "cannot be read ({e}); if the index is damaged, rebuild it with `replyscope index`"
+            ),
+        },
+        e => e,
+    })
+}
+
+/// [`load`] once the table file is found.
+fn load_table(path: &Path, q: &Query) -> Result<(Frame, Option<RolesMap>)> {
+    let path = path.to_path_buf();
     let (_, fields, time_col) = spec::TABLES
         .iter()
         .find(|(t, ..)| *t == q.spec.table)
@@ -796,20 +858,18 @@ fn load(index: &Path, q: &Query) -> Result<(Frame, Option<RolesMap>)> {
     };
     let mut lf = LazyFrame::scan_parquet(PlRefPath::new(path.display().to_string()), args)?;
     let bool_field = |f: &str| matches!(f, "switched" | "inbound");
-    for (field, values) in q.filters.iter().filter(|(f, _)| joined(f).is_none()) {
-        let mut pred: Option<Expr> = None;
-        for v in values {
-            let e = if bool_field(field) {
-                col(field.as_str()).eq(lit(v == "true"))
-            } else {
-                col(field.as_str()).eq(lit(v.clone()))
-            };
-            pred = Some(match pred {
-                None => e,
-                Some(p) => p.or(e),
-            });
-        }
-        if let Some(p) = pred {
+    for (field, values) in q.filters.iter().filter(|(f, v)| !filtered_here(f, v)) {
+        let terms: Vec<Expr> = values
+            .iter()
+            .map(|v| {
+                if bool_field(field) {
+                    col(field.as_str()).eq(lit(v == "true"))
+                } else {
+                    col(field.as_str()).eq(lit(v.clone()))
+                }
+            })
+            .collect();
+        if let Some(p) = any_of(terms) {
             lf = lf.filter(p);
         }
     }
@@ -975,6 +1035,24 @@ fn load(index: &Path, q: &Query) -> Result<(Frame, Option<RolesMap>)> {
         }
     }
     Ok((frame, roles))
+}
+
+/// The OR of the terms, as a balanced tree: polars walks an expression recursively, and a
+/// filter listing ten thousand values as a chain of ORs nested ten thousand deep would
+/// overflow the query thread's stack.
+fn any_of(mut terms: Vec<Expr>) -> Option<Expr> {
+    while terms.len() > 1 {
+        let mut next = Vec::with_capacity(terms.len().div_ceil(2));
+        let mut it = terms.into_iter();
+        while let Some(a) = it.next() {
+            next.push(match it.next() {
+                Some(b) => a.or(b),
+                None => a,
+            });
+        }
+        terms = next;
+    }
+    terms.pop()
 }
 
 /// The columns a query reads, besides its keys and filters.

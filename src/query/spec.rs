@@ -236,7 +236,10 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
         ));
     }
     let mut keys = Vec::new();
-    for g in &spec.group_by {
+    for (i, g) in spec.group_by.iter().enumerate() {
+        if spec.group_by[..i].contains(g) {
+            return Err(err(g, format!("group_by {g:?} is listed twice")));
+        }
         let key = match g.split_once('(') {
             Some((bucket, rest)) => {
                 let field = rest
@@ -327,6 +330,16 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
                     until = Some(v)
                 }
             }
+            "switched" | "inbound" if known(field) => {
+                // A boolean column: any other value would silently match nothing (or false).
+                if let Some(v) = values.iter().find(|v| *v != "true" && *v != "false") {
+                    return Err(err(
+                        field,
+                        format!("filter {field}: {v:?} is not true or false"),
+                    ));
+                }
+                filters.push((field.to_string(), values))
+            }
             f if known(f) => filters.push((f.to_string(), values)),
             f => {
                 return Err(err(
@@ -346,7 +359,10 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
             "metrics is empty; expected at least \"stories\"".into(),
         ));
     }
-    for m in &spec.metrics {
+    for (i, m) in spec.metrics.iter().enumerate() {
+        if spec.metrics[..i].contains(m) {
+            return Err(err(m, format!("metric {m:?} is listed twice")));
+        }
         match METRICS.iter().find(|(name, _)| name == m) {
             Some((_, tables)) if tables.contains(&spec.table.as_str()) => {}
             Some(_) => {
@@ -365,17 +381,76 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
         }
     }
     let mut within = Vec::new();
-    for w in &spec.answered_within {
+    for (i, w) in spec.answered_within.iter().enumerate() {
+        if spec.answered_within[..i].contains(w) {
+            return Err(err(w, format!("answered_within {w:?} is listed twice")));
+        }
         let secs = super::metrics::parse_duration(w)
             .ok_or_else(|| err(w, format!("answered_within {w:?}: expected a duration like \"30m\", \"1h\", \"24h\", \"7d\"")))?;
         within.push((w.clone(), secs));
     }
-    let mut sort = Vec::new();
+    if !within.is_empty()
+        && !spec
+            .metrics
+            .iter()
+            .any(|m| m == "kaplan_meier" || m == "latency_bound")
+    {
+        return Err(err(
+            "answered_within",
+            "answered_within applies to the metrics kaplan_meier and latency_bound, and \
+             metrics has neither"
+                .into(),
+        ));
+    }
+    // The table's columns that do not depend on the data, each once: a group key and a
+    // metric column of one name (group_by "switched" with channel_switch_rate) would make
+    // two columns of that name.
+    let mut columns: Vec<(String, String)> = keys
+        .iter()
+        .zip(&spec.group_by)
+        .map(|(k, g)| (k.header(), format!("group_by {g:?}")))
+        .collect();
+    for m in &spec.metrics {
+        for (c, _) in super::metric_columns(m, &within, &[]).0 {
+            if let Some((_, from)) = columns.iter().find(|(name, _)| *name == c) {
+                return Err(err(
+                    m,
+                    format!("metric {m:?} makes a column {c:?}, as {from} does; a table cannot have two"),
+                ));
+            }
+            columns.push((c, format!("metric {m:?}")));
+        }
+    }
+    let shares: Vec<&str> = spec
+        .metrics
+        .iter()
+        .filter_map(|m| m.strip_prefix("share:"))
+        .collect();
+    let mut sort: Vec<(String, bool)> = Vec::new();
     for s in &spec.sort {
         let (field, desc) = match s.strip_prefix('-') {
             Some(f) => (f.to_string(), true),
             None => (s.clone(), false),
         };
+        let known_column = columns.iter().any(|(c, _)| *c == field)
+            || field
+                .split_once(':')
+                .is_some_and(|(f, _)| shares.contains(&f));
+        if !known_column {
+            let mut names: Vec<&str> = columns.iter().map(|(c, _)| c.as_str()).collect();
+            let share_cols: Vec<String> = shares.iter().map(|f| format!("{f}:VALUE")).collect();
+            names.extend(share_cols.iter().map(String::as_str));
+            return Err(err(
+                s,
+                format!(
+                    "sort: unknown column {field:?} (known: {}; '-' before one sorts descending)",
+                    names.join(", ")
+                ),
+            ));
+        }
+        if sort.iter().any(|(f, _)| *f == field) {
+            return Err(err(s, format!("sort: column {field:?} is listed twice")));
+        }
         sort.push((field, desc));
     }
     if spec.calibration.is_some() && spec.table != "interactions" {
@@ -425,7 +500,7 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
 mod tests {
     use super::*;
 
-    const OK: &str = "title = \"T\"\ntable = \"interactions\"\ngroup_by = [\"company\", \"month(opened_at)\"]\nmetrics = [\"stories\", \"response_rate\"]\nanswered_within = [\"1h\"]\nsort = [\"-stories\"]\n[filter]\nbasis = \"thread\"\nsince = \"2017-10-01\"\n";
+    const OK: &str = "title = \"T\"\ntable = \"interactions\"\ngroup_by = [\"company\", \"month(opened_at)\"]\nmetrics = [\"stories\", \"response_rate\"]\nmin_n = 5\nsort = [\"-stories\"]\n[filter]\nbasis = \"thread\"\nsince = \"2017-10-01\"\n";
 
     #[test]
     fn parses_groups_filters_and_sort() {
@@ -442,6 +517,11 @@ mod tests {
             q.filters,
             vec![("basis".to_string(), vec!["thread".to_string()])]
         );
+        assert!(q.within.is_empty());
+        let km = OK
+            .replace("min_n = 5", "answered_within = [\"1h\"]")
+            .replace("\"response_rate\"]", "\"kaplan_meier\"]");
+        let q = parse("queries/x.toml", &km).unwrap();
         assert_eq!(q.within, vec![("1h".to_string(), 3600.0)]);
         assert_eq!(q.sort, vec![("stories".to_string(), true)]);
     }
@@ -474,7 +554,66 @@ mod tests {
         );
         let e = parse("q.toml", &OK.replace("month(", "quarter(")).unwrap_err();
         assert!(e.contains("unknown time bucket \"quarter\""), "{e}");
-        let e = parse("q.toml", &OK.replace("\"1h\"", "\"1 hour\"")).unwrap_err();
+        let e = parse("q.toml", &OK.replace("-stories", "-storeis")).unwrap_err();
+        assert_eq!(
+            e,
+            "q.toml: line 6: sort: unknown column \"storeis\" (known: company, month, stories, \
+             answered, unanswered, unknown, response_rate; '-' before one sorts descending)"
+        );
+        let e = parse(
+            "q.toml",
+            &OK.replace("\"response_rate\"]", "\"response_rate\", \"stories\"]"),
+        )
+        .unwrap_err();
+        assert_eq!(e, "q.toml: line 4: metric \"stories\" is listed twice");
+        let e = parse(
+            "q.toml",
+            &OK.replace("\"company\",", "\"company\", \"company\","),
+        )
+        .unwrap_err();
+        assert_eq!(e, "q.toml: line 3: group_by \"company\" is listed twice");
+        // A group key and a share metric of one field make different columns.
+        let q = OK
+            .replace("\"company\",", "\"responded\",")
+            .replace("\"response_rate\"]", "\"share:responded\"]");
+        assert!(parse("q.toml", &q).is_ok());
+        let e = parse(
+            "q.toml",
+            &OK.replace("basis = \"thread\"", "switched = \"maybe\""),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "q.toml: line 8: filter switched: \"maybe\" is not true or false"
+        );
+        let e = parse(
+            "q.toml",
+            &OK.replace("\"company\",", "\"switched\",").replace(
+                "\"stories\", \"response_rate\"",
+                "\"stories\", \"channel_switch_rate\"",
+            ),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "q.toml: line 4: metric \"channel_switch_rate\" makes a column \"switched\", as \
+             group_by \"switched\" does; a table cannot have two"
+        );
+        let e = parse(
+            "q.toml",
+            &OK.replace("min_n = 5", "answered_within = [\"1h\"]"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "q.toml: line 5: answered_within applies to the metrics kaplan_meier and \
+             latency_bound, and metrics has neither"
+        );
+        let e = parse(
+            "q.toml",
+            &OK.replace("min_n = 5", "answered_within = [\"1 hour\"]"),
+        )
+        .unwrap_err();
         assert!(
             e.contains("answered_within \"1 hour\": expected a duration"),
             "{e}"

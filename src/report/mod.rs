@@ -60,18 +60,32 @@ pub struct Provenance {
     pub index: String,
 }
 
-/// Marker file that says a directory is a replyscope output folder.
-pub const OUT_MARKER: &str = ".replyscope-out";
+pub use crate::files::OUT_MARKER;
 
 /// Prepares an output directory: creates it, or checks that an existing non-empty one is a
-/// replyscope output folder (it has the marker file) before writing into it.
+/// replyscope output folder (it has the marker file) before writing into it. Refuses a
+/// folder inside an index directory: a rebuild replaces that directory whole.
 pub fn prepare_out(dir: &Path) -> Result<()> {
+    if let Some((index, kind)) = crate::files::inside_ours(dir) {
+        let at = if std::path::absolute(dir).ok().as_deref() == Some(index.as_path()) {
+            format!("is {}", kind.describe())
+        } else {
+            format!("is inside {} {}", kind.describe(), index.display())
+        };
+        return Err(Error::Refused {
+            path: dir.to_path_buf(),
+            message: format!(
+                "{at}; a rebuild replaces that directory whole, so query output is not \
+                 written there (choose another --out)"
+            ),
+        });
+    }
     if dir.exists() {
         let empty = std::fs::read_dir(dir)
             .map_err(Error::io(dir, "cannot list"))?
             .next()
             .is_none();
-        if !empty && !dir.join(OUT_MARKER).exists() {
+        if !empty && std::fs::symlink_metadata(dir.join(OUT_MARKER)).is_err() {
             return Err(Error::Refused {
                 path: dir.to_path_buf(),
                 message: "exists and is not a replyscope output folder; not writing into it (choose another --out or remove it)".into(),
@@ -80,7 +94,7 @@ pub fn prepare_out(dir: &Path) -> Result<()> {
     }
     std::fs::create_dir_all(dir).map_err(Error::io(dir, "cannot create directory"))?;
     let marker = dir.join(OUT_MARKER);
-    std::fs::write(&marker, "replyscope output folder\n")
+    crate::files::write_replacing(&marker, b"replyscope output folder\n")
         .map_err(Error::io(&marker, "cannot write"))
 }
 
@@ -110,7 +124,10 @@ pub fn write_table(
             continue;
         };
         let path = dir.join(format!("{}.{}", t.name, f.ext()));
-        std::fs::write(&path, &text).map_err(Error::io(&path, "cannot write"))?;
+        // Replaced, never written through: a link planted under an output's name is
+        // replaced by the table, and the file it pointed to is left alone.
+        crate::files::write_replacing(&path, text.as_bytes())
+            .map_err(Error::io(&path, "cannot write"))?;
         outputs.push(serde_json::json!({
             "file": path.file_name().map(|n| n.to_string_lossy().into_owned()),
             "sha256": crate::ingest::hex(&Sha256::digest(text.as_bytes())),
@@ -140,7 +157,8 @@ pub fn write_table(
     let path = dir.join(format!("{}.manifest.json", t.name));
     let mut text = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
     text.push('\n');
-    std::fs::write(&path, text).map_err(Error::io(&path, "cannot write"))?;
+    crate::files::write_replacing(&path, text.as_bytes())
+        .map_err(Error::io(&path, "cannot write"))?;
     written.push(path);
     Ok(written)
 }

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 enum KillAt {
     /// This long after the start.
     After(Duration),
-    /// As soon as this path (relative to the temp dir) exists.
+    /// As soon as this path exists in the build's staging directory (each build has its own,
+    /// `.ix.replyscope-tmp-PID-TIME`).
     Appears(&'static str),
 }
 
@@ -70,7 +71,7 @@ fn kill_rebuild(t: &TestDir, at: KillAt) -> (bool, Duration) {
         }
         let due = match at {
             KillAt::After(d) => start.elapsed() >= d,
-            KillAt::Appears(p) => t.path().join(p).exists(),
+            KillAt::Appears(p) => staged(t, p),
         };
         if due {
             child.kill().unwrap(); // SIGKILL: no destructor, no cleanup runs
@@ -84,6 +85,17 @@ fn kill_rebuild(t: &TestDir, at: KillAt) -> (bool, Duration) {
         );
         std::thread::sleep(Duration::from_micros(200));
     }
+}
+
+/// Whether `rel` exists in a staging directory of `ix`.
+fn staged(t: &TestDir, rel: &str) -> bool {
+    std::fs::read_dir(t.path()).unwrap().any(|e| {
+        let e = e.unwrap();
+        e.file_name()
+            .to_string_lossy()
+            .starts_with(".ix.replyscope-tmp")
+            && e.path().join(rel).exists()
+    })
 }
 
 /// `ix` is the index built first: same fingerprint, same tables, and it answers a search.
@@ -157,9 +169,9 @@ fn a_rebuild_killed_at_any_point_leaves_the_old_index_and_the_next_build_complet
         KillAt::After(Duration::from_millis(800)),
         KillAt::After(full / 2),
         // Ingest is over: the tables are being finished.
-        KillAt::Appears(".ix.replyscope-tmp/tables/threads.parquet"),
+        KillAt::Appears("tables/threads.parquet"),
         // The build is complete and about to be swapped in.
-        KillAt::Appears(".ix.replyscope-tmp/manifest.json"),
+        KillAt::Appears("manifest.json"),
     ];
     let mut killed = 0;
     for at in points {

@@ -363,3 +363,452 @@ fn files_of_only_blanks_and_line_ends_are_empty_files() {
         ]
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Issue 15: what a hostile or careless user gives as input.
+
+/// Three short stories under `c/posts`, as `a.txt`, `b.txt` and `sub/c.txt`.
+fn three_stories(t: &TestDir) {
+    t.write(
+        "c/posts/a.txt",
+        "I tweeted @Zappos_Service and within 10 minutes they replied.\n",
+    );
+    t.write(
+        "c/posts/b.txt",
+        "I emailed Comcast twice and never heard back.\n",
+    );
+    t.write("c/posts/sub/c.txt", "I called Delta and they apologised.\n");
+}
+
+/// Issue 15.2: a `current -> .` link in a corpus folder made `**` read every file again and
+/// again (3 files became 123 documents). Links to directories are not followed unless the
+/// source asks, a followed link enters each directory once, and a file reached by two paths
+/// is read once.
+#[cfg(unix)]
+#[test]
+fn issue_15_2_links_to_directories_are_not_followed_and_each_file_is_read_once() {
+    use std::os::unix::fs::symlink;
+    let t = TestDir::new();
+    three_stories(&t);
+    let posts = t.path().join("c/posts");
+    symlink(".", posts.join("current")).unwrap();
+    symlink("..", posts.join("sub/up")).unwrap();
+    symlink("current", posts.join("loop")).unwrap();
+    symlink("a.txt", posts.join("again.txt")).unwrap();
+    let source = |extra: &str| {
+        format!("version = 1\n[[source]]\nname = \"p\"\npath = \"posts/**/*.txt\"\nformat = \"text\"\nkind = \"blog\"\n{extra}")
+    };
+    t.write("c/glob.toml", source(""));
+    t.write("c/follow.toml", source("follow_links = true\n"));
+    t.write(
+        "c/dir.toml",
+        "version = 1\n[[source]]\nname = \"p\"\npath = \"posts\"\nformat = \"text\"\nfollow_links = true\n",
+    );
+    for corpus in ["c/glob.toml", "c/follow.toml", "c/dir.toml", "c/posts"] {
+        let (o, _) = t.run_within(
+            std::time::Duration::from_secs(120),
+            ["index", "--corpus", corpus, "--out", "ix"],
+        );
+        assert_eq!(o.code, 0, "{corpus}: {o:?}");
+        let ix = t.path().join("ix");
+        assert_eq!(counts(&ix), (3, 3, 0), "{corpus}: each file once");
+        let docs = table(&ix, "documents");
+        let ids: Vec<String> = docs
+            .column("id")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap().to_string())
+            .collect();
+        assert_eq!(ids.len(), 3, "{corpus}: {ids:?}");
+        assert!(
+            ids.iter()
+                .all(|id| id.ends_with("a.txt") || id.ends_with("b.txt") || id.ends_with("c.txt")),
+            "{corpus}: {ids:?}"
+        );
+        assert!(
+            ids.contains(&"p:a.txt".to_string()) || ids.contains(&"posts:a.txt".to_string()),
+            "{corpus}: the shortest path names a file: {ids:?}"
+        );
+    }
+}
+
+/// Issue 15.6: `--data <(cat file.csv)` or `/dev/stdin` read the input twice (once to hash
+/// it, once for its records) and called it empty, while manifest.json recorded the real size.
+/// Standard input and pipes are read once; the index records what was read.
+#[test]
+fn issue_15_6_standard_input_and_pipes_are_read_once_and_recorded_as_read() {
+    use sha2::Digest;
+    use std::io::Write;
+    let t = TestDir::new();
+    let data = std::fs::read(fixture("corpora/reddit_posts.csv")).unwrap();
+    let sha = replyscope::ingest::hex(&sha2::Sha256::digest(&data));
+    let manifest = repo().join("corpus/reddit.toml");
+    for (via, shown) in [
+        ("-", "stdin"),
+        ("/dev/stdin", "stdin"),
+        ("/dev/fd/0", "/dev/fd/0"),
+    ] {
+        let mut child = t
+            .command([
+                "index",
+                "--corpus",
+                manifest.to_str().unwrap(),
+                "--data",
+                via,
+                "--out",
+                "ix",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let bytes = data.clone();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&bytes);
+        });
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{via}: {stderr}");
+        let ix = t.path().join("ix");
+        assert_eq!(counts(&ix), (20, 20, 0), "{via}: {stderr}");
+        let input = &manifest_of(&ix)["inputs"][0];
+        assert_eq!(input["file"], shown, "{via}");
+        assert_eq!(input["bytes"], data.len() as u64, "{via}: the bytes read");
+        assert_eq!(input["sha256"], sha.as_str(), "{via}");
+    }
+}
+
+fn manifest_of(ix: &std::path::Path) -> serde_json::Value {
+    manifest(ix)
+}
+
+/// Issue 15.6: one NUL byte 17 KB into a 3,000-row CSV rejected the whole file as binary,
+/// while the README said only the first 8 KiB were checked (the code checked 64 KiB, and
+/// accepted a NUL after that). Now every reader counts a NUL the same way: in the first
+/// 8 KiB, the file is binary; further on, the record holding it is rejected.
+#[test]
+fn issue_15_6_a_nul_byte_rejects_its_record_and_only_a_binary_head_the_file() {
+    let t = TestDir::new();
+    let mut csv = String::from("id,text\n");
+    let mut jsonl = String::new();
+    let (mut csv_line, mut json_line, mut json_nul) = (0, 0, 0);
+    for i in 1..=3000 {
+        if csv_line == 0 && csv.len() > 17_000 {
+            csv_line = i + 1;
+            csv.push_str(&format!("{i},row \0 number {i}\n"));
+        } else {
+            csv.push_str(&format!("{i},row number {i}\n"));
+        }
+        if json_line == 0 && jsonl.len() > 17_000 {
+            json_line = i;
+            let line = format!("{{\"id\": {i}, \"text\": \"row\0{i}\"}}\n");
+            json_nul = line.find('\0').unwrap();
+            jsonl.push_str(&line);
+        } else {
+            jsonl.push_str(&format!("{{\"id\": {i}, \"text\": \"row {i}\"}}\n"));
+        }
+    }
+    t.write("late.csv", &csv);
+    t.write("late.jsonl", &jsonl);
+    t.write("early.csv", format!("id,text\n1,a\0b\n{}", &csv[8..]));
+    let mut text = "a story line\n".repeat(1000);
+    text.insert(9000, '\0');
+    t.write("texts/late.txt", &text);
+    t.write(
+        "m.toml",
+        "version = 1\n\
+         [[source]]\nname = \"late\"\npath = \"late.csv\"\nformat = \"csv\"\nfields.id = \"id\"\nfields.text = \"text\"\n\
+         [[source]]\nname = \"json\"\npath = \"late.jsonl\"\nformat = \"jsonl\"\nfields.id = \"id\"\nfields.text = \"text\"\n\
+         [[source]]\nname = \"early\"\npath = \"early.csv\"\nformat = \"csv\"\nfields.id = \"id\"\nfields.text = \"text\"\n\
+         [[source]]\nname = \"texts\"\npath = \"texts\"\nformat = \"text\"\n",
+    );
+    let o = t.run(["index", "--corpus", "m.toml", "--out", "ix"]);
+    assert_eq!(o.code, 1, "{o:?}");
+    let ix = t.path().join("ix");
+    assert_eq!(counts(&ix), (3000 + 3000 + 1 + 1, 2999 + 2999, 4));
+    assert_eq!(
+        reject_places(&ix),
+        vec![
+            (
+                "late.csv".to_string(),
+                Some(csv_line as u64),
+                "NUL byte in column \"text\"; expected text (a NUL after the first 8 KiB rejects the record, not the file)".to_string()
+            ),
+            (
+                "late.jsonl".to_string(),
+                Some(json_line as u64),
+                format!("NUL byte at byte {json_nul} of the line; expected text (a NUL after the first 8 KiB rejects the record, not the file)")
+            ),
+            (
+                "early.csv".to_string(),
+                None,
+                "binary file (NUL byte at offset 11); expected csv text".to_string()
+            ),
+            (
+                "texts/late.txt".to_string(),
+                None,
+                "NUL byte at offset 9000 (line 693); expected text".to_string()
+            ),
+        ]
+    );
+}
+
+/// Makes a FIFO (named pipe) at `path`.
+#[cfg(unix)]
+fn mkfifo(path: &std::path::Path) {
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::Mode::from_raw_mode(0o644),
+    )
+    .unwrap();
+}
+
+/// Issue 15.9: a FIFO listed as input blocked forever; `/dev/zero` as CSV spun, as text read
+/// until memory ran out. Whatever is not a regular file is refused, naming it: a reject when
+/// a directory or glob finds it, an error when the manifest or a flag names it; standard
+/// input is read once, and no further than a binary head.
+#[cfg(unix)]
+#[test]
+fn issue_15_9_fifos_and_devices_are_refused_without_blocking() {
+    let t = TestDir::new();
+    let limit = std::time::Duration::from_secs(120);
+    three_stories(&t);
+    mkfifo(&t.path().join("c/posts/feed.txt"));
+    mkfifo(&t.path().join("c/posts/sub/feed.md"));
+    let (o, _) = t.run_within(limit, ["index", "--corpus", "c/posts", "--out", "ix"]);
+    assert_eq!(o.code, 1, "{o:?}");
+    let ix = t.path().join("ix");
+    assert_eq!(counts(&ix), (5, 3, 2));
+    let got = reject_places(&ix);
+    for (file, line, reason) in &got {
+        assert!(
+            file.ends_with("feed.txt") || file.ends_with("feed.md"),
+            "{file}"
+        );
+        assert_eq!(*line, None);
+        assert_eq!(reason, "not a regular file (a FIFO); not read");
+    }
+    // Named in a manifest, or by --corpus, --data, --companies: an error naming it.
+    t.write(
+        "c/fifo.toml",
+        "version = 1\n[[source]]\nname = \"p\"\npath = \"posts/feed.txt\"\nformat = \"text\"\n",
+    );
+    let (o, _) = t.run_within(limit, ["index", "--corpus", "c/fifo.toml", "--out", "ix2"]);
+    assert_eq!(o.code, 2, "{o:?}");
+    assert!(
+        o.stderr.contains(
+            "c/fifo.toml: line 4: source \"p\": c/posts/feed.txt is a FIFO, not a regular file"
+        ),
+        "{}",
+        o.stderr
+    );
+    let (o, _) = t.run_within(
+        limit,
+        ["index", "--corpus", "c/posts/feed.txt", "--out", "ix2"],
+    );
+    assert_eq!(o.code, 2, "{o:?}");
+    assert!(
+        o.stderr
+            .contains("c/posts/feed.txt: cannot read corpus manifest: not a regular file (a FIFO)"),
+        "{}",
+        o.stderr
+    );
+    let reddit = repo().join("corpus/reddit.toml");
+    let reddit = reddit.to_str().unwrap();
+    let (o, _) = t.run_within(
+        limit,
+        [
+            "index",
+            "--corpus",
+            reddit,
+            "--data",
+            "/dev/zero",
+            "--out",
+            "ix2",
+        ],
+    );
+    assert_eq!(o.code, 2, "{o:?}");
+    assert!(
+        o.stderr
+            .contains("/dev/zero is a character device, not a regular file"),
+        "{}",
+        o.stderr
+    );
+    let (o, _) = t.run_within(
+        limit,
+        [
+            "index",
+            "--corpus",
+            "c/posts",
+            "--companies",
+            "c/posts/feed.txt",
+            "--out",
+            "ix2",
+        ],
+    );
+    assert_eq!(o.code, 2, "{o:?}");
+    assert!(
+        o.stderr
+            .contains("c/posts/feed.txt: cannot read: not a regular file (a FIFO)"),
+        "{}",
+        o.stderr
+    );
+    assert!(!t.path().join("ix2").exists());
+    // /dev/zero as standard input: read no further than its first bytes, then rejected.
+    let out = t
+        .command(["index", "--corpus", reddit, "--data", "-", "--out", "ix3"])
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let ix3 = t.path().join("ix3");
+    assert_eq!(counts(&ix3), (1, 0, 1));
+    assert_eq!(
+        reject_places(&ix3),
+        vec![(
+            "stdin".to_string(),
+            None,
+            "binary file (NUL byte at offset 0); expected csv text".to_string()
+        )]
+    );
+    // A query file that is a FIFO fails alone; the others are written.
+    t.write(
+        "q/good.toml",
+        "title = \"Good\"\ntable = \"documents\"\nmetrics = [\"stories\"]\n",
+    );
+    mkfifo(&t.path().join("q/fifo.toml"));
+    let (o, _) = t.run_within(
+        limit,
+        ["query", "ix", "q/fifo.toml", "q/good.toml", "--out", "out"],
+    );
+    assert_eq!(o.code, 1, "{o:?}");
+    assert!(
+        o.stderr
+            .contains("q/fifo.toml: cannot read (not a regular file (a FIFO))"),
+        "{}",
+        o.stderr
+    );
+    assert!(t.path().join("out/good.csv").exists());
+    let (o, _) = t.run_within(limit, ["tag", "c/posts/feed.txt"]);
+    assert_eq!(o.code, 2, "{o:?}");
+    let (o, _) = t.run_within(limit, ["tag", "/dev/zero"]);
+    assert_eq!(o.code, 2, "{o:?}");
+    assert!(o.stderr.contains("a character device"), "{}", o.stderr);
+}
+
+/// Issue 15.9, the memory half: a record without end (a quote never closed, a stream without
+/// line ends) is rejected at a limit instead of growing until memory runs out; so is standard
+/// input beyond its limit.
+#[test]
+fn issue_15_9_records_and_streams_longer_than_their_limit_are_refused() {
+    use std::io::Write;
+    let t = TestDir::new();
+    t.write("texts/small.txt", "I called Comcast.\n");
+    t.write("texts/big.txt", "word ".repeat(1000));
+    t.write(
+        "lines.jsonl",
+        format!(
+            "{{\"id\": 1, \"text\": \"short\"}}\n{{\"id\": 2, \"text\": \"{}\"}}\n{{\"id\": 3, \"text\": \"short again\"}}\n",
+            "x".repeat(5000)
+        ),
+    );
+    t.write(
+        "open.csv",
+        format!(
+            "id,text\n1,fine\n2,\"never closed\n{}",
+            "3,more\n".repeat(2000)
+        ),
+    );
+    // Without end: an open quote and 3 MB more, no line end. Read no further than the limit
+    // (and the readers' buffers) past the last record.
+    t.write(
+        "endless.csv",
+        format!("id,text\n1,\"{}", "x".repeat(3_000_000)),
+    );
+    t.write(
+        "m.toml",
+        "version = 1\n\
+         [[source]]\nname = \"texts\"\npath = \"texts\"\nformat = \"text\"\n\
+         [[source]]\nname = \"json\"\npath = \"lines.jsonl\"\nformat = \"jsonl\"\nfields.id = \"id\"\nfields.text = \"text\"\n\
+         [[source]]\nname = \"csv\"\npath = \"open.csv\"\nformat = \"csv\"\nfields.id = \"id\"\nfields.text = \"text\"\n\
+         [[source]]\nname = \"endless\"\npath = \"endless.csv\"\nformat = \"csv\"\nfields.id = \"id\"\nfields.text = \"text\"\n",
+    );
+    let o = t.run([
+        "index",
+        "--corpus",
+        "m.toml",
+        "--out",
+        "ix",
+        "--max-record-bytes",
+        "1000",
+    ]);
+    assert_eq!(o.code, 1, "{o:?}");
+    let ix = t.path().join("ix");
+    assert_eq!(counts(&ix), (2 + 3 + 2 + 1, 1 + 2 + 1, 4));
+    assert_eq!(
+        reject_places(&ix),
+        vec![
+            (
+                "texts/big.txt".to_string(),
+                None,
+                "file of 5000 bytes is larger than the limit of 1000 bytes for one document (--max-record-bytes)".to_string()
+            ),
+            (
+                "lines.jsonl".to_string(),
+                Some(2),
+                "line longer than the limit of 1000 bytes (--max-record-bytes)".to_string()
+            ),
+            (
+                "open.csv".to_string(),
+                Some(3),
+                "record longer than the limit of 1000 bytes (--max-record-bytes), from line 3 to line 2003; an unbalanced quote may have joined lines".to_string()
+            ),
+            (
+                "endless.csv".to_string(),
+                Some(2),
+                "record longer than the limit of 1000 bytes (--max-record-bytes), from line 2 on; an unbalanced quote may have joined the rest of the file, which is not read".to_string()
+            ),
+        ]
+    );
+    // A stream without end on standard input stops at --max-stdin-bytes.
+    let manifest = repo().join("corpus/reddit.toml");
+    let mut child = t
+        .command([
+            "index",
+            "--corpus",
+            manifest.to_str().unwrap(),
+            "--data",
+            "-",
+            "--out",
+            "ix2",
+            "--max-stdin-bytes",
+            "100000",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let line = b"y,y,y,y,y\n".repeat(1000);
+        while stdin.write_all(&line).is_ok() {}
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "standard input: more than 100000 bytes (--max-stdin-bytes); save the data to a file and pass that"
+        ),
+        "{stderr}"
+    );
+    assert!(!t.path().join("ix2").exists());
+}

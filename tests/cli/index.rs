@@ -392,3 +392,411 @@ fn a_killed_swap_is_restored_on_the_next_run() {
     );
     same_index("a failed build after a killed swap");
 }
+
+// ---------------------------------------------------------------------------------------
+// Issue 15: concurrent writers, user files, links, own outputs, damaged tables.
+
+fn seeds_corpus() -> String {
+    repo().join("corpus/corpus.toml").display().to_string()
+}
+
+/// Entries of the temp dir that belong to the index `ix` besides itself (staging
+/// directories, lock files).
+fn beside_ix(t: &TestDir) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(t.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".ix."))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Issue 15.3: two `index` runs into one target shared one staging directory and no lock;
+/// one could exit 0 leaving the index directory empty. One run writes an index at a time:
+/// the second fails at once naming the first, or waits for it with --wait.
+#[cfg(unix)]
+#[test]
+fn issue_15_3_one_writer_per_index_the_second_fails_at_once_or_waits() {
+    use std::os::unix::fs::OpenOptionsExt;
+    let t = TestDir::new();
+    let corpus = seeds_corpus();
+    assert_eq!(t.run(["index", "--corpus", &corpus, "--out", "ix"]).code, 0);
+    let fingerprint = manifest(&t.path().join("ix"))["fingerprint"].clone();
+    // Hold the lock as a running build does.
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o644)
+        .open(t.path().join(".ix.replyscope-lock"))
+        .unwrap();
+    rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).unwrap();
+    let o = t.run(["index", "--corpus", &corpus, "--out", "ix"]);
+    assert_eq!(o.code, 2, "{o:?}");
+    assert!(
+        o.stderr.contains(
+            "ix: another replyscope run is writing this index; wait for it to finish, or pass --wait to wait for it"
+        ),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(manifest(&t.path().join("ix"))["fingerprint"], fingerprint);
+    // With --wait it waits until the lock is released, then builds.
+    let mut waiting = t
+        .command(["index", "--corpus", &corpus, "--out", "ix", "--wait"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    assert!(
+        waiting.try_wait().unwrap().is_none(),
+        "--wait does not build while the lock is held"
+    );
+    assert!(
+        !beside_ix(&t).iter().any(|n| n.contains("replyscope-tmp")),
+        "no staging directory while waiting: {:?}",
+        beside_ix(&t)
+    );
+    drop(lock);
+    let status = waiting.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(manifest(&t.path().join("ix"))["fingerprint"], fingerprint);
+    assert_eq!(
+        beside_ix(&t),
+        Vec::<String>::new(),
+        "the lock file goes with the build"
+    );
+}
+
+/// Issue 15.3, the promise: builds racing for one index (with --wait) all succeed, and the
+/// index directory is whole at every moment, looked at as often as we can.
+#[test]
+fn issue_15_3_racing_builds_leave_the_index_whole_at_every_moment() {
+    let t = TestDir::new();
+    let data = fixture("corpora/twcs_head1000.csv");
+    assert_eq!(
+        t.index_data("twcs.toml", "corpora/twcs_head1000.csv", "ix")
+            .code,
+        0
+    );
+    let manifest_path = repo().join("corpus/twcs.toml");
+    let ix = t.path().join("ix");
+    let mut children: Vec<std::process::Child> = (0..3)
+        .map(|_| {
+            t.command([
+                "index".as_ref(),
+                "--corpus".as_ref(),
+                manifest_path.as_os_str(),
+                "--data".as_ref(),
+                data.as_os_str(),
+                "--out".as_ref(),
+                "ix".as_ref(),
+                "--wait".as_ref(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    let mut looks = 0;
+    let mut codes = Vec::new();
+    while !children.is_empty() {
+        for rel in [
+            "manifest.json",
+            "tables/documents.parquet",
+            "tantivy/meta.json",
+        ] {
+            assert!(
+                ix.join(rel).exists(),
+                "ix/{rel} is missing during the builds"
+            );
+        }
+        looks += 1;
+        children.retain_mut(|c| match c.try_wait().unwrap() {
+            Some(status) => {
+                codes.push(status.code());
+                false
+            }
+            None => true,
+        });
+    }
+    assert!(looks > 10, "{looks}");
+    assert_eq!(codes, vec![Some(0); 3]);
+    assert_eq!(counts(&ix), (1000, 1000, 0));
+    assert_eq!(t.run(["search", "ix", "refund"]).code, 0);
+    assert_eq!(beside_ix(&t), Vec::<String>::new());
+}
+
+/// Issue 15.5: a rebuild silently deleted files a user put in the index directory, including
+/// `query --out INDEX/report`, which replyscope itself allowed. Now query output is never
+/// written inside an index, and a rebuild refuses an index directory holding anything it did
+/// not write there.
+#[test]
+fn issue_15_5_a_rebuild_never_deletes_files_a_user_put_in_the_index() {
+    let t = TestDir::new();
+    let corpus = seeds_corpus();
+    assert_eq!(t.run(["index", "--corpus", &corpus, "--out", "ix"]).code, 0);
+    let q = repo().join("queries/monthly.toml");
+    let q = q.to_str().unwrap();
+    for out in ["ix/report", "ix", "ix/tables"] {
+        let o = t.run(["query", "ix", q, "--out", out]);
+        assert_eq!(o.code, 2, "{out}: {o:?}");
+        assert!(
+            o.stderr.contains(
+                "a rebuild replaces that directory whole, so query output is not written there"
+            ),
+            "{}",
+            o.stderr
+        );
+    }
+    assert!(!t.path().join("ix/report").exists());
+    for (rel, contents) in [("ix/notes.txt", "my notes"), ("ix/tables/extra.csv", "a,b")] {
+        t.write(rel, contents);
+        let o = t.run(["index", "--corpus", &corpus, "--out", "ix"]);
+        assert_eq!(o.code, 2, "{o:?}");
+        let name = rel.strip_prefix("ix/").unwrap();
+        assert!(
+            o.stderr.contains(&format!("ix: holds files replyscope did not write ({name}); a rebuild replaces the whole directory and would delete them: move them out of the index directory first")),
+            "{}",
+            o.stderr
+        );
+        assert_eq!(
+            std::fs::read_to_string(t.path().join(rel)).unwrap(),
+            contents
+        );
+        std::fs::remove_file(t.path().join(rel)).unwrap();
+    }
+    // The index itself is untouched and can be rebuilt once the files are moved out.
+    assert_eq!(t.run(["index", "--corpus", &corpus, "--out", "ix"]).code, 0);
+    // Nor can an index be built inside another one, where the next rebuild would meet it.
+    let o = t.run(["index", "--corpus", &corpus, "--out", "ix/inner"]);
+    assert_eq!(o.code, 2, "{o:?}");
+    assert!(
+        o.stderr.contains("is inside a replyscope index directory"),
+        "{}",
+        o.stderr
+    );
+}
+
+/// Issue 15.7: a symlinked index directory was replaced by a real directory beside the link,
+/// and the real one left stale. A build through a link replaces the directory it points to.
+#[cfg(unix)]
+#[test]
+fn issue_15_7_a_linked_index_is_rebuilt_where_the_link_points() {
+    let t = TestDir::new();
+    let corpus = seeds_corpus();
+    assert_eq!(
+        t.run(["index", "--corpus", &corpus, "--out", "real/ix"])
+            .code,
+        0
+    );
+    std::os::unix::fs::symlink("real/ix", t.path().join("ix")).unwrap();
+    t.write("c/a.txt", "I called Comcast and they hung up.\n");
+    let o = t.run(["index", "--corpus", "c", "--out", "ix"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    let link = std::fs::symlink_metadata(t.path().join("ix")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link stays a link");
+    assert_eq!(
+        std::fs::read_link(t.path().join("ix")).unwrap(),
+        std::path::Path::new("real/ix")
+    );
+    assert_eq!(
+        counts(&t.path().join("real/ix")),
+        (1, 1, 0),
+        "the new index is where the link points"
+    );
+    let names: Vec<String> = std::fs::read_dir(t.path().join("real"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["ix"], "nothing left beside the real index");
+    let o = t.run(["search", "ix", "comcast"]);
+    assert!(o.stdout.starts_with("1 documents match"), "{o:?}");
+    // A link that points nowhere yet: the index is built where it points.
+    std::os::unix::fs::symlink("elsewhere/ix2", t.path().join("ix2")).unwrap();
+    let o = t.run(["index", "--corpus", "c", "--out", "ix2"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert_eq!(counts(&t.path().join("elsewhere/ix2")), (1, 1, 0));
+    assert!(std::fs::symlink_metadata(t.path().join("ix2"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+}
+
+/// Issue 15.8: `run --corpus seeds --out seeds/out` (or an index inside a folder corpus)
+/// ingested its own reports and index on the next run: 41 records, 29 rejected. A corpus
+/// walk never enters a directory replyscope wrote.
+#[test]
+fn issue_15_8_outputs_and_indexes_inside_a_corpus_are_not_read_back() {
+    let t = TestDir::new();
+    t.write(
+        "c/posts/a.txt",
+        "I tweeted @Zappos_Service and within 10 minutes they replied.\n",
+    );
+    t.write(
+        "c/posts/b.txt",
+        "I emailed Comcast twice and never heard back.\n",
+    );
+    t.write(
+        "c/glob.toml",
+        "version = 1\n[[source]]\nname = \"p\"\npath = \"**/*\"\nformat = \"text\"\n",
+    );
+    let queries = repo().join("queries");
+    let queries = queries.to_str().unwrap();
+    for (corpus, index, out) in [
+        ("c/posts", "c/posts/ix", "c/posts/out"),
+        ("c/posts", "ix1", "c/posts/report/out"),
+        ("c/glob.toml", "c/posts/ix2", "c/out"),
+    ] {
+        for round in 0..2 {
+            let o = t.run([
+                "run",
+                "--corpus",
+                corpus,
+                "--index",
+                index,
+                "--queries",
+                queries,
+                "--out",
+                out,
+            ]);
+            assert_eq!(o.code, 0, "{corpus} {index} {out} round {round}: {o:?}");
+            let ix = t.path().join(index);
+            let records = if corpus.ends_with(".toml") { 3 } else { 2 };
+            assert_eq!(
+                counts(&ix),
+                (records, records, 0),
+                "{corpus} {index} {out} round {round}"
+            );
+            if round == 1 {
+                assert!(o.stderr.contains("is up to date"), "{}", o.stderr);
+            }
+        }
+    }
+}
+
+/// Issue 15.10: `run` said "up to date; reusing it" over an index with a deleted or truncated
+/// table, then the queries failed with an error that did not name the file. The tables'
+/// sizes and hashes are checked before reuse; a damaged index is rebuilt, saying why.
+#[test]
+fn issue_15_10_run_rebuilds_an_index_whose_tables_are_damaged() {
+    let t = TestDir::new();
+    let corpus = seeds_corpus();
+    let queries = repo().join("queries");
+    let queries = queries.to_str().unwrap();
+    let run = || {
+        t.run([
+            "run",
+            "--corpus",
+            &corpus,
+            "--index",
+            "ix",
+            "--queries",
+            queries,
+            "--out",
+            "out",
+        ])
+    };
+    assert_eq!(run().code, 0);
+    let table = t.path().join("ix/tables/interactions.parquet");
+    let size = std::fs::metadata(&table).unwrap().len();
+    std::fs::remove_file(&table).unwrap();
+    let o = run();
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(
+        o.stderr.contains("replyscope: index ix is damaged: tables/interactions.parquet is missing; rebuilding it"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(std::fs::metadata(&table).unwrap().len(), size);
+    // Truncated: the size differs.
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&table)
+        .unwrap();
+    f.set_len(size / 2).unwrap();
+    drop(f);
+    let q = repo().join("queries/monthly.toml");
+    let o = t.run(["query", "ix", q.to_str().unwrap(), "--out", "out"]);
+    assert_eq!(o.code, 1, "{o:?}");
+    assert!(
+        o.stderr.contains(&format!(
+            "ix/tables/interactions.parquet: has {} bytes, the index manifest records {size}: the index is damaged; rebuild it with `replyscope index`",
+            size / 2
+        )),
+        "{}",
+        o.stderr
+    );
+    let o = run();
+    assert!(
+        o.stderr.contains(&format!(
+            "index ix is damaged: tables/interactions.parquet has {} bytes; the index manifest records {size}; rebuilding it",
+            size / 2
+        )),
+        "{}",
+        o.stderr
+    );
+    // Same size, other bytes: the hash differs.
+    let mut bytes = std::fs::read(&table).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&table, &bytes).unwrap();
+    let o = run();
+    assert!(
+        o.stderr.contains("index ix is damaged: tables/interactions.parquet is not the file the index manifest records (its SHA-256 differs); rebuilding it"),
+        "{}",
+        o.stderr
+    );
+    assert!(run().stderr.contains("is up to date"));
+}
+
+/// Issue 15.5, during a build: a file put into the index while it is being rebuilt would go
+/// with the old index when the new one is swapped in. The swap checks again and refuses.
+#[test]
+fn issue_15_5_a_file_put_in_the_index_during_a_rebuild_is_kept() {
+    let t = TestDir::new();
+    assert_eq!(
+        t.index_data("twcs.toml", "corpora/twcs_head1000.csv", "ix")
+            .code,
+        0
+    );
+    let fingerprint = manifest(&t.path().join("ix"))["fingerprint"].clone();
+    let manifest_path = repo().join("corpus/twcs.toml");
+    let data = fixture("corpora/twcs_head1000.csv");
+    let child = t
+        .command([
+            "index".as_ref(),
+            "--corpus".as_ref(),
+            manifest_path.as_os_str(),
+            "--data".as_ref(),
+            data.as_os_str(),
+            "--out".as_ref(),
+            "ix".as_ref(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !beside_ix(&t).iter().any(|n| n.contains("replyscope-tmp")) {
+        assert!(start.elapsed().as_secs() < 60, "the build never started");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    t.write("ix/notes.txt", "written during the build");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("ix: holds files replyscope did not write (notes.txt)"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(t.path().join("ix/notes.txt")).unwrap(),
+        "written during the build"
+    );
+    assert_eq!(manifest(&t.path().join("ix"))["fingerprint"], fingerprint);
+    assert_eq!(beside_ix(&t), Vec::<String>::new());
+}

@@ -1,6 +1,8 @@
 //! Property tests: random and mutated inputs never panic, every record read becomes a
 //! document or a reject (records = documents + rejects), and every tag span lies inside its
-//! text on char boundaries.
+//! text on char boundaries. Random query files over random small indexes count what a direct
+//! count of the Parquet tables counts, and random trees of links, FIFOs and folders
+//! replyscope wrote are read without hanging, each regular file once (issue 15).
 //!
 //! Inputs are real fixture bytes mutated (truncated, random bytes, quotes, CR, NUL, invalid
 //! UTF-8, duplicated or deleted stretches) or random strings built from the words the rules
@@ -198,6 +200,7 @@ fn read_and_check(
         strict: false,
         batch_records,
         batch_bytes: 1 << 10,
+        ..ingest::Options::default()
     };
     let mut sink = Collect::default();
     let summary = ingest::read_corpus(m, &opts, &mut sink, &())?;
@@ -1052,5 +1055,722 @@ proptest! {
         prop_assert_eq!(rejects(&ix).len() as u64, rejected);
         prop_assert_eq!(table(&ix, "documents").height() as u64, docs);
         prop_assert_eq!(o.code, i32::from(rejected > 0));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The query engine: random query files over random small indexes (issue 15). Every count a
+// table shows equals a count made here, straight from the index's Parquet tables, whatever
+// the metrics, keys, filters, dates and full-text restriction combined.
+
+/// The rules `replyscope index` uses for the ready manifests (with the study's gazetteer).
+fn study_lexicons() -> std::sync::Arc<Lexicons> {
+    static L: OnceLock<std::sync::Arc<Lexicons>> = OnceLock::new();
+    L.get_or_init(|| {
+        let args = replyscope::cli::RuleArgs {
+            rules: None,
+            companies: None,
+        };
+        let lex = replyscope::config::lexicons(&args, Some(&repo().join("corpus/twcs.toml")));
+        std::sync::Arc::new(lex.expect("study rules load"))
+    })
+    .clone()
+}
+
+/// The header and the records of the twcs slice, each a CSV line as written.
+fn twcs_records() -> &'static (String, Vec<String>) {
+    static R: OnceLock<(String, Vec<String>)> = OnceLock::new();
+    R.get_or_init(|| {
+        let mut rd = csv::Reader::from_path(fixture("corpora/twcs_head1000.csv")).unwrap();
+        let line = |r: &csv::StringRecord| {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(r).unwrap();
+            String::from_utf8(w.into_inner().unwrap()).unwrap()
+        };
+        let header = line(rd.headers().unwrap());
+        let records = rd.records().map(|r| line(&r.unwrap())).collect();
+        (header, records)
+    })
+}
+
+/// An index of the chosen tweets (thread interactions) and seed stories (text interactions).
+fn small_index(rows: &[usize], seeds: &[bool]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let (header, records) = twcs_records();
+    let mut csv = header.clone();
+    for &r in rows {
+        csv.push_str(&records[r]);
+    }
+    std::fs::write(dir.path().join("tweets.csv"), csv).unwrap();
+    std::fs::create_dir_all(dir.path().join("blogs")).unwrap();
+    let mut names: Vec<_> = std::fs::read_dir(repo().join("corpus/seeds"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    for (p, keep) in names.iter().zip(seeds) {
+        if *keep {
+            std::fs::copy(p, dir.path().join("blogs").join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let twcs = std::fs::read_to_string(repo().join("corpus/twcs.toml")).unwrap();
+    let manifest = format!(
+        "{}\n[[source]]\nname = \"blogs\"\npath = \"blogs\"\nformat = \"text\"\nkind = \"blog\"\n",
+        twcs.replace("${REPLYSCOPE_DATA}", "tweets.csv")
+    );
+    std::fs::write(dir.path().join("corpus.toml"), manifest).unwrap();
+    let m = ingest::Manifest::load(&dir.path().join("corpus.toml"), &BTreeMap::new()).unwrap();
+    let cfg = replyscope::pipeline::IndexConfig {
+        manifest: m,
+        out: dir.path().join("ix"),
+        ingest: ingest::Options::default(),
+        index_threads: 1,
+        lexicons: study_lexicons(),
+        wait: false,
+    };
+    replyscope::pipeline::build_index(&cfg, &()).expect("the index builds");
+    dir
+}
+
+/// What a random query file says.
+#[derive(Debug, Clone)]
+struct QuerySpec {
+    table: &'static str,
+    group_by: Vec<&'static str>,
+    metrics: Vec<&'static str>,
+    filter: Option<(&'static str, Vec<&'static str>)>,
+    since: Option<&'static str>,
+    until: Option<&'static str>,
+    search: Option<&'static str>,
+}
+
+/// Per table: group keys, metrics, filterable fields with values to pick from, time column.
+type TableChoices = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [(&'static str, &'static [&'static str])],
+    &'static str,
+);
+
+const QUERY_TABLES: &[TableChoices] = &[
+    (
+        "interactions",
+        &[
+            "company",
+            "source",
+            "kind",
+            "basis",
+            "responded",
+            "first_channel",
+            "switched",
+            "resolution",
+            "sentiment",
+            "latency_kind",
+            "month(opened_at)",
+            "year(opened_at)",
+        ],
+        &[
+            "stories",
+            "response_rate",
+            "resolution_rate",
+            "channel_switch_rate",
+            "latency",
+            "kaplan_meier",
+            "share:responded",
+            "share:channels",
+            "share:moves",
+        ],
+        &[
+            (
+                "company",
+                &["comcast", "apple", "amazon", "sprint", "zappos", "nobody"],
+            ),
+            ("responded", &["yes", "no", "unknown"]),
+            ("basis", &["thread", "text"]),
+            ("channels", &["twitter", "twitter_dm", "phone", "email"]),
+            ("moves", &["apology", "redirect", "asks_details", "fix"]),
+            ("switched", &["true", "false"]),
+        ],
+        "opened_at",
+    ),
+    (
+        "documents",
+        &["source", "kind", "inbound", "month(created_at)"],
+        &["stories"],
+        &[
+            ("kind", &["tweet", "blog"]),
+            ("inbound", &["true", "false"]),
+            ("source", &["twcs", "blogs", "other"]),
+        ],
+        "created_at",
+    ),
+    (
+        "mentions",
+        &["set", "label", "role", "source", "actor"],
+        &["stories", "roles"],
+        &[
+            ("set", &["company", "channel", "responded", "move"]),
+            ("role", &["subject", "addressee", "responder", "mention"]),
+            ("label", &["comcast", "apple", "twitter", "phone", "delta"]),
+        ],
+        "",
+    ),
+];
+
+const DATES: &[&str] = &["2017-10-01", "2017-10-31", "2017-11-01", "2017-12-01"];
+const SEARCHES: &[&str] = &[
+    "help",
+    "dm OR phone",
+    "\"direct message\"",
+    "company:comcast",
+    "help NOT dm",
+];
+
+fn query_spec() -> impl Strategy<Value = QuerySpec> {
+    (
+        0usize..QUERY_TABLES.len(),
+        prop::collection::vec(any::<Index>(), 0..3),
+        prop::collection::vec(any::<Index>(), 1..4),
+        prop::option::of((any::<Index>(), prop::collection::vec(any::<Index>(), 1..3))),
+        prop::option::of(any::<Index>()),
+        prop::option::of(any::<Index>()),
+        prop::option::weighted(0.3, any::<Index>()),
+    )
+        .prop_map(|(t, keys, metrics, filter, since, until, search)| {
+            let (table, key_pool, metric_pool, filter_pool, time) = QUERY_TABLES[t];
+            let mut group_by: Vec<&str> = Vec::new();
+            for k in keys {
+                let k = *k.get(key_pool);
+                if !group_by.contains(&k) {
+                    group_by.push(k);
+                }
+            }
+            let mut ms: Vec<&str> = Vec::new();
+            for m in metrics {
+                let m = *m.get(metric_pool);
+                // A group key and a metric may not make two columns of one name.
+                let clash = m == "channel_switch_rate" && group_by.contains(&"switched");
+                if !ms.contains(&m) && !clash {
+                    ms.push(m);
+                }
+            }
+            if ms.is_empty() {
+                ms.push("stories");
+            }
+            let filter = filter.map(|(f, vals)| {
+                let (field, pool) = *f.get(filter_pool);
+                let mut values: Vec<&str> = Vec::new();
+                for v in vals {
+                    let v = *v.get(pool);
+                    if !values.contains(&v) {
+                        values.push(v);
+                    }
+                }
+                (field, values)
+            });
+            let timed = !time.is_empty();
+            QuerySpec {
+                table,
+                group_by,
+                metrics: ms,
+                filter,
+                since: since.filter(|_| timed).map(|i| *i.get(DATES)),
+                until: until.filter(|_| timed).map(|i| *i.get(DATES)),
+                search: search.map(|i| *i.get(SEARCHES)),
+            }
+        })
+}
+
+impl QuerySpec {
+    fn toml(&self) -> String {
+        let list = |v: &[&str]| v.iter().map(|s| toml_str(s)).collect::<Vec<_>>().join(", ");
+        let mut s = format!(
+            "title = \"random\"\ntable = \"{}\"\ngroup_by = [{}]\nmetrics = [{}]\n",
+            self.table,
+            list(&self.group_by),
+            list(&self.metrics)
+        );
+        if self.metrics.contains(&"kaplan_meier") {
+            s.push_str("answered_within = [\"1h\"]\n");
+        }
+        if let Some(q) = self.search {
+            s.push_str(&format!("search = {}\n", toml_str(q)));
+        }
+        s.push_str("[filter]\n");
+        if let Some((f, values)) = &self.filter {
+            s.push_str(&format!("{f} = [{}]\n", list(values)));
+        }
+        if let Some(d) = self.since {
+            s.push_str(&format!("since = \"{d}\"\n"));
+        }
+        if let Some(d) = self.until {
+            s.push_str(&format!("until = \"{d}\"\n"));
+        }
+        s
+    }
+}
+
+/// A table of the index read here: text of each column (datetimes as milliseconds), numbers
+/// of the float columns.
+struct Raw {
+    text: BTreeMap<String, Vec<Option<String>>>,
+    num: BTreeMap<String, Vec<Option<f64>>>,
+    len: usize,
+}
+
+fn read_raw(ix: &Path, table_name: &str) -> Raw {
+    use polars::prelude::*;
+    let df = table(ix, table_name);
+    let mut raw = Raw {
+        text: BTreeMap::new(),
+        num: BTreeMap::new(),
+        len: df.height(),
+    };
+    for c in df.columns() {
+        let name = c.name().to_string();
+        match c.dtype() {
+            DataType::Float64 | DataType::Float32 => {
+                let c = c.cast(&DataType::Float64).unwrap();
+                raw.num.insert(name, c.f64().unwrap().iter().collect());
+            }
+            DataType::List(_) => continue, // replies: never a key, filter or metric
+            DataType::Datetime(..) => {
+                let c = c.cast(&DataType::Int64).unwrap();
+                let v = c
+                    .i64()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.map(|ms| ms.to_string()))
+                    .collect();
+                raw.text.insert(name, v);
+            }
+            _ => {
+                let c = c.cast(&DataType::String).unwrap();
+                let v = c
+                    .str()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.map(str::to_string))
+                    .collect();
+                raw.text.insert(name, v);
+            }
+        }
+    }
+    raw
+}
+
+impl Raw {
+    fn get(&self, col: &str, i: usize) -> Option<&str> {
+        self.text.get(col).and_then(|c| c[i].as_deref())
+    }
+}
+
+fn joined_sep(field: &str) -> Option<&'static str> {
+    match field {
+        "channels" | "redirect_to" => Some(">"),
+        "moves" => Some(","),
+        _ => None,
+    }
+}
+
+fn day_ms(d: &str) -> i64 {
+    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis()
+}
+
+/// Counts every cell of the query's table straight from the rows, and compares them with
+/// what the engine made.
+fn check_query(
+    ix: &Path,
+    spec: &QuerySpec,
+    got: &replyscope::query::Table,
+) -> Result<(), TestCaseError> {
+    use replyscope::query::Value;
+    let raw = read_raw(ix, spec.table);
+    let time_col = QUERY_TABLES.iter().find(|t| t.0 == spec.table).unwrap().4;
+    let ids = spec
+        .search
+        .map(|q| replyscope::search::matching_ids(ix, q).unwrap());
+    let id_col = if spec.table == "documents" {
+        "id"
+    } else {
+        "doc_id"
+    };
+    let kept: Vec<usize> = (0..raw.len)
+        .filter(|&i| {
+            ids.as_ref()
+                .is_none_or(|ids| raw.get(id_col, i).is_some_and(|d| ids.contains(d)))
+        })
+        .filter(|&i| match &spec.filter {
+            None => true,
+            Some((f, values)) => raw.get(f, i).is_some_and(|v| match joined_sep(f) {
+                Some(sep) => v.split(sep).any(|x| values.contains(&x)),
+                None => values.contains(&v),
+            }),
+        })
+        .filter(|&i| {
+            let t = raw.get(time_col, i).and_then(|v| v.parse::<i64>().ok());
+            spec.since.is_none_or(|d| t.is_some_and(|t| t >= day_ms(d)))
+                && spec.until.is_none_or(|d| t.is_some_and(|t| t < day_ms(d)))
+        })
+        .collect();
+    let key_of = |i: usize| -> Vec<String> {
+        spec.group_by
+            .iter()
+            .map(|k| match k.split_once('(') {
+                Some((bucket, rest)) => {
+                    let col = rest.trim_end_matches(')');
+                    let fmt = if bucket == "month" { "%Y-%m" } else { "%Y" };
+                    raw.get(col, i)
+                        .and_then(|v| v.parse::<i64>().ok())
+                        .and_then(chrono::DateTime::from_timestamp_millis)
+                        .map(|d| d.format(fmt).to_string())
+                        .unwrap_or_else(|| "(none)".into())
+                }
+                None => raw.get(k, i).unwrap_or("(none)").to_string(),
+            })
+            .collect()
+    };
+    let mut groups: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
+    for &i in &kept {
+        groups.entry(key_of(i)).or_default().push(i);
+    }
+    if spec.group_by.is_empty() && groups.is_empty() {
+        groups.insert(Vec::new(), Vec::new());
+    }
+    let nkeys = spec.group_by.len();
+    let mut rows: BTreeMap<Vec<String>, BTreeMap<String, Value>> = BTreeMap::new();
+    for r in &got.rows {
+        let key: Vec<String> = r.values[..nkeys]
+            .iter()
+            .map(|v| match v {
+                Value::Text(t) => t.clone(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        let cells = got
+            .columns
+            .iter()
+            .zip(&r.values)
+            .skip(nkeys)
+            .map(|(c, v)| (c.name.clone(), v.clone()))
+            .collect();
+        prop_assert!(rows.insert(key, cells).is_none(), "one row per group");
+    }
+    prop_assert_eq!(
+        rows.keys().collect::<Vec<_>>(),
+        groups.keys().collect::<Vec<_>>(),
+        "the groups"
+    );
+    let count =
+        |idx: &[usize], f: &dyn Fn(usize) -> bool| idx.iter().filter(|&&i| f(i)).count() as u64;
+    let raw_ref = &raw;
+    let is =
+        move |col: &'static str, v: &'static str| move |i: usize| raw_ref.get(col, i) == Some(v);
+    for (key, idx) in &groups {
+        let cells = &rows[key];
+        let n = idx.len() as u64;
+        let mut want: Vec<(String, Value)> = Vec::new();
+        let rate = |k: u64, n: u64| (k, n);
+        let mut rates: Vec<(String, (u64, u64))> = Vec::new();
+        for m in &spec.metrics {
+            match *m {
+                "stories" => want.push(("stories".into(), Value::Count(n))),
+                "response_rate" => {
+                    let (y, no) = (
+                        count(idx, &is("responded", "yes")),
+                        count(idx, &is("responded", "no")),
+                    );
+                    want.push(("answered".into(), Value::Count(y)));
+                    want.push(("unanswered".into(), Value::Count(no)));
+                    want.push((
+                        "unknown".into(),
+                        Value::Count(count(idx, &is("responded", "unknown"))),
+                    ));
+                    rates.push(("response_rate".into(), rate(y, y + no)));
+                }
+                "resolution_rate" => {
+                    let (y, no) = (
+                        count(idx, &is("resolution", "resolved")),
+                        count(idx, &is("resolution", "unresolved")),
+                    );
+                    want.push(("resolved".into(), Value::Count(y)));
+                    want.push(("unresolved".into(), Value::Count(no)));
+                    want.push(("resolution_unknown".into(), Value::Count(n - y - no)));
+                    rates.push(("resolution_rate".into(), rate(y, y + no)));
+                }
+                "channel_switch_rate" => {
+                    let k = count(idx, &is("switched", "true"));
+                    want.push(("switched".into(), Value::Count(k)));
+                    rates.push(("switch_rate".into(), rate(k, n)));
+                }
+                "latency" | "kaplan_meier" => {
+                    let exact = |i: usize| {
+                        raw.get("responded", i) == Some("yes")
+                            && raw.get("latency_kind", i) == Some("exact")
+                            && raw.num["latency_seconds"][i].is_some()
+                    };
+                    let events = count(idx, &exact);
+                    if *m == "latency" {
+                        want.push(("latency_n".into(), Value::Count(events)));
+                    } else {
+                        let censored = count(idx, &|i| {
+                            raw.get("responded", i) == Some("no")
+                                && raw.num["censor_seconds"][i].is_some()
+                        });
+                        want.push(("km_n".into(), Value::Count(events + censored)));
+                    }
+                }
+                "roles" => {
+                    let docs = |party: bool| -> HashSet<&str> {
+                        idx.iter()
+                            .filter(|&&i| {
+                                !party || raw.get("role", i).is_some_and(|r| r != "mention")
+                            })
+                            .filter_map(|&i| raw.get("doc_id", i))
+                            .collect()
+                    };
+                    let (named, party) = (docs(false).len() as u64, docs(true).len() as u64);
+                    want.push(("named_in_docs".into(), Value::Count(named)));
+                    want.push(("party_docs".into(), Value::Count(party)));
+                    want.push(("mention_only_docs".into(), Value::Count(named - party)));
+                }
+                share => {
+                    let field = share.strip_prefix("share:").unwrap();
+                    let split = |v: &str| -> Vec<String> {
+                        match joined_sep(field) {
+                            Some(sep) => v.split(sep).map(str::to_string).collect(),
+                            None => vec![v.to_string()],
+                        }
+                    };
+                    let values: std::collections::BTreeSet<String> = kept
+                        .iter()
+                        .filter_map(|&i| raw.get(field, i))
+                        .flat_map(split)
+                        .collect();
+                    for v in values {
+                        let k = count(idx, &|i| {
+                            raw.get(field, i).is_some_and(|x| split(x).contains(&v))
+                        });
+                        want.push((format!("{field}:{v}"), Value::Share(k, n)));
+                    }
+                }
+            }
+        }
+        for (col, v) in &want {
+            prop_assert_eq!(
+                cells.get(col),
+                Some(v),
+                "{:?} {}: {}",
+                key,
+                col,
+                spec.toml()
+            );
+        }
+        for (col, (k, n)) in &rates {
+            match cells.get(col) {
+                Some(Value::Rate(r)) => {
+                    prop_assert_eq!((r.k, r.n), (*k, *n), "{:?} {}: {}", key, col, spec.toml())
+                }
+                Some(Value::Null) => prop_assert_eq!(*n, 0, "{:?} {}", key, col),
+                other => prop_assert!(false, "{:?} {}: {:?}", key, col, other),
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(cases(6))]
+
+    #[test]
+    fn random_queries_over_random_indexes_count_like_a_direct_count(
+        rows in proptest::sample::subsequence((0..1000).collect::<Vec<usize>>(), 20..300),
+        seeds in prop::collection::vec(any::<bool>(), 5),
+        specs in prop::collection::vec(query_spec(), 8),
+    ) {
+        let dir = small_index(&rows, &seeds);
+        let ix = dir.path().join("ix");
+        for (n, spec) in specs.iter().enumerate() {
+            let text = spec.toml();
+            let path = format!("q{n}.toml");
+            let q = replyscope::query::spec::parse(&path, &text)
+                .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+            let table = replyscope::query::run(&ix, &q)
+                .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+            check_query(&ix, spec, &table)?;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The CLI's path handling: random trees of files, links (to files and directories, loops,
+// dangling), FIFOs, and folders replyscope wrote (issue 15). Nothing hangs, each regular file
+// is read once, each FIFO is one reject, nothing inside an index or output folder is read,
+// and a run that writes its index and tables inside the corpus reads the same corpus again.
+
+#[cfg(unix)]
+#[derive(Debug, Clone)]
+enum Node {
+    File,
+    Dir,
+    Link(Index),
+    Fifo,
+    Dangling,
+    Output,
+    FakeIndex,
+}
+
+#[cfg(unix)]
+fn node() -> impl Strategy<Value = Node> {
+    prop_oneof![
+        4 => Just(Node::File),
+        3 => Just(Node::Dir),
+        3 => any::<Index>().prop_map(Node::Link),
+        1 => Just(Node::Fifo),
+        1 => Just(Node::Dangling),
+        1 => Just(Node::Output),
+        1 => Just(Node::FakeIndex),
+    ]
+}
+
+/// Builds the tree under `root`: each entry goes into a directory made before it.
+#[cfg(unix)]
+fn build_tree(root: &Path, entries: &[(Index, Node)]) {
+    use std::os::unix::fs::symlink;
+    let mut dirs = vec![root.to_path_buf()];
+    let mut all = vec![root.to_path_buf()];
+    for (k, (parent, node)) in entries.iter().enumerate() {
+        let parent = dirs[parent.index(dirs.len())].clone();
+        let path = parent.join(format!("n{k}.txt"));
+        match node {
+            Node::File => {
+                std::fs::write(&path, format!("I called Comcast about story {k}.\n")).unwrap()
+            }
+            Node::Dir => {
+                std::fs::create_dir(&path).unwrap();
+                dirs.push(path.clone());
+            }
+            Node::Link(target) => symlink(&all[target.index(all.len())], &path).unwrap(),
+            Node::Fifo => rustix::fs::mkfifoat(
+                rustix::fs::CWD,
+                &path,
+                rustix::fs::Mode::from_raw_mode(0o644),
+            )
+            .unwrap(),
+            Node::Dangling => symlink(parent.join("nowhere"), &path).unwrap(),
+            Node::Output => {
+                std::fs::create_dir(&path).unwrap();
+                std::fs::write(path.join(".replyscope-out"), "").unwrap();
+                std::fs::write(path.join("table.txt"), "I called Comcast (a table).\n").unwrap();
+            }
+            Node::FakeIndex => {
+                std::fs::create_dir_all(path.join("tantivy")).unwrap();
+                std::fs::write(
+                    path.join("manifest.json"),
+                    "{\n  \"tool\": \"replyscope\"\n}\n",
+                )
+                .unwrap();
+                std::fs::write(path.join("notes.txt"), "I called Comcast (an index).\n").unwrap();
+            }
+        }
+        all.push(path);
+    }
+}
+
+/// Regular files (distinct) and FIFOs a corpus walk of `root` should meet.
+#[cfg(unix)]
+fn expected_inputs(root: &Path, follow: bool) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    fn visit(
+        dir: &Path,
+        follow: bool,
+        files: &mut HashSet<(u64, u64)>,
+        dirs: &mut HashSet<(u64, u64)>,
+        fifos: &mut u64,
+    ) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.file_name().unwrap().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let link = std::fs::symlink_metadata(&path)
+                .unwrap()
+                .file_type()
+                .is_symlink();
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            if meta.is_dir() {
+                let ours = path.join(".replyscope-out").exists() || path.join("tantivy").is_dir();
+                if (link && !follow) || ours || !dirs.insert((meta.dev(), meta.ino())) {
+                    continue;
+                }
+                visit(&path, follow, files, dirs, fifos);
+            } else if meta.is_file() {
+                files.insert((meta.dev(), meta.ino()));
+            } else {
+                *fifos += 1;
+            }
+        }
+    }
+    let (mut files, mut dirs, mut fifos) = (HashSet::new(), HashSet::new(), 0);
+    let m = std::fs::metadata(root).unwrap();
+    dirs.insert((m.dev(), m.ino()));
+    visit(root, follow, &mut files, &mut dirs, &mut fifos);
+    (files.len() as u64, fifos)
+}
+
+#[cfg(unix)]
+proptest! {
+    #![proptest_config(cases(4))]
+
+    #[test]
+    fn random_trees_of_links_fifos_and_own_outputs_are_read_once_without_hanging(
+        entries in prop::collection::vec((any::<Index>(), node()), 1..25),
+        index_inside in any::<bool>(),
+        out_at in 0usize..3,
+    ) {
+        let t = TestDir::new();
+        let root = t.path().join("root");
+        std::fs::create_dir(&root).unwrap();
+        build_tree(&root, &entries);
+        let limit = std::time::Duration::from_secs(120);
+        let (files, fifos) = expected_inputs(&root, false);
+        let code = |rejects: u64| i32::from(rejects > 0);
+
+        // A folder corpus, with its index and tables inside it or beside it, run twice.
+        t.write("q/docs.toml", "title = \"Docs\"\ntable = \"documents\"\nmetrics = [\"stories\"]\n");
+        let ix = if index_inside { "root/ix" } else { "ix" };
+        let out = ["root/out", "root/n0.txt.out", "out"][out_at];
+        let run = ["run", "--corpus", "root", "--index", ix, "--queries", "q", "--out", out];
+        for round in 0..2 {
+            let (o, _) = t.run_within(limit, run);
+            prop_assert_eq!(o.code, code(fifos), "round {}: {:?}", round, o);
+            prop_assert_eq!(counts(&t.path().join(ix)), (files + fifos, files, fifos), "round {}", round);
+            for r in rejects(&t.path().join(ix)) {
+                prop_assert_eq!(r["reason"].as_str().unwrap(), "not a regular file (a FIFO); not read");
+            }
+            if round == 1 {
+                prop_assert!(o.stderr.contains("is up to date"), "{}", o.stderr);
+            }
+        }
+
+        // A glob that follows links: each directory once, each file once.
+        let (files, fifos) = expected_inputs(&root, true);
+        t.write(
+            "follow.toml",
+            "version = 1\n[[source]]\nname = \"r\"\npath = \"root/**/*.txt\"\nformat = \"text\"\nfollow_links = true\n",
+        );
+        if files + fifos > 0 {
+            let (o, _) = t.run_within(limit, ["index", "--corpus", "follow.toml", "--out", "ix2"]);
+            prop_assert_eq!(o.code, code(fifos), "{:?}", o);
+            prop_assert_eq!(counts(&t.path().join("ix2")), (files + fifos, files, fifos));
+        }
     }
 }

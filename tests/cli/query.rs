@@ -329,11 +329,15 @@ fn every_metric_alone_and_combined_counts_like_a_direct_count() {
         for (suffix, group) in [("all", ""), ("by", "group_by = [\"company\"]\n")] {
             let list: Vec<String> = set.iter().map(|m| format!("{m:?}")).collect();
             let name = format!("q{k:03}_{suffix}");
+            let within = if set.contains(&"kaplan_meier") || set.contains(&"latency_bound") {
+                "answered_within = [\"1h\"]\n"
+            } else {
+                ""
+            };
             t.write(
                 &format!("qs/{name}.toml"),
                 format!(
-                    "title = \"t\"\ntable = \"interactions\"\n{group}metrics = [{}]\n\
-                     answered_within = [\"1h\"]\n",
+                    "title = \"t\"\ntable = \"interactions\"\n{group}metrics = [{}]\n{within}",
                     list.join(", ")
                 ),
             );
@@ -420,4 +424,179 @@ fn every_metric_alone_and_combined_counts_like_a_direct_count() {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 15: queries that fail alone, silent acceptance, outputs through links.
+
+/// An index of the seed stories in `ix`.
+fn seeds_index(t: &TestDir) {
+    let corpus = repo().join("corpus/corpus.toml");
+    assert_eq!(
+        t.run(["index", "--corpus", corpus.to_str().unwrap(), "--out", "ix"])
+            .code,
+        0
+    );
+}
+
+/// Issue 15.10: an unknown `sort` column was ignored; duplicate metric or group_by entries
+/// duplicated columns. Each is an error naming the file, the line and the known ones, and
+/// fails that query only.
+#[test]
+fn issue_15_10_unknown_sort_columns_and_duplicates_fail_their_query_alone() {
+    let t = TestDir::new();
+    seeds_index(&t);
+    let head = "title = \"T\"\ntable = \"interactions\"\n";
+    t.write(
+        "q/good.toml",
+        format!("{head}group_by = [\"company\"]\nmetrics = [\"stories\"]\nsort = [\"-stories\"]\n"),
+    );
+    t.write(
+        "q/sort.toml",
+        format!("{head}group_by = [\"company\"]\nmetrics = [\"stories\"]\nsort = [\"-story\"]\n"),
+    );
+    t.write(
+        "q/metric.toml",
+        format!("{head}metrics = [\"stories\", \"response_rate\", \"stories\"]\n"),
+    );
+    t.write(
+        "q/group.toml",
+        format!("{head}group_by = [\"company\", \"company\"]\nmetrics = [\"stories\"]\n"),
+    );
+    t.write(
+        "q/clash.toml",
+        format!("{head}group_by = [\"switched\"]\nmetrics = [\"channel_switch_rate\"]\n"),
+    );
+    t.write(
+        "q/within.toml",
+        format!("{head}metrics = [\"kaplan_meier\"]\nanswered_within = [\"1h\", \"1h\"]\n"),
+    );
+    t.write(
+        "q/twice.toml",
+        format!("{head}metrics = [\"stories\"]\nsort = [\"stories\", \"-stories\"]\n"),
+    );
+    let o = t.run([
+        "query",
+        "ix",
+        "q/good.toml",
+        "q/sort.toml",
+        "q/metric.toml",
+        "q/group.toml",
+        "q/clash.toml",
+        "q/within.toml",
+        "q/twice.toml",
+        "--out",
+        "out",
+    ]);
+    assert_eq!(o.code, 6, "{o:?}");
+    for expected in [
+        "q/sort.toml: line 5: sort: unknown column \"story\" (known: company, stories; '-' before one sorts descending)",
+        "q/metric.toml: line 3: metric \"stories\" is listed twice",
+        "q/group.toml: line 3: group_by \"company\" is listed twice",
+        "q/clash.toml: line 4: metric \"channel_switch_rate\" makes a column \"switched\", as group_by \"switched\" does; a table cannot have two",
+        "q/within.toml: line 4: answered_within \"1h\" is listed twice",
+        "q/twice.toml: line 4: sort: column \"stories\" is listed twice",
+    ] {
+        assert!(o.stderr.contains(expected), "{expected}\n{}", o.stderr);
+    }
+    assert!(t.path().join("out/good.csv").exists());
+    assert!(!t.path().join("out/sort.csv").exists());
+}
+
+/// Issue 15.4: one bad query brought down the batch (a search nested a few thousand deep
+/// overflowed the stack: 0 files written, though 7 queries were fine). Each of these fails
+/// alone, and the others are written: a deep search, a filter listing 20,000 values, two
+/// files that would write the same tables, a table that cannot be written.
+#[test]
+fn issue_15_4_a_bad_query_fails_alone_and_the_others_are_written() {
+    let t = TestDir::new();
+    seeds_index(&t);
+    let head = "title = \"T\"\ntable = \"interactions\"\nmetrics = [\"stories\"]\n";
+    let deep = format!("{}zappos{}", "(".repeat(5000), ")".repeat(5000));
+    t.write("q/a_good.toml", head);
+    t.write(
+        "q/deep.toml",
+        format!("{head}search = {}\n", toml::Value::String(deep)),
+    );
+    let many: Vec<String> = (0..20_000).map(|i| format!("\"c{i}\"")).collect();
+    t.write(
+        "q/wide.toml",
+        format!(
+            "{head}[filter]\ncompany = [{}, \"zappos\"]\n",
+            many.join(", ")
+        ),
+    );
+    t.write("q/same.toml", format!("name = \"a_good\"\n{head}"));
+    t.write("q/blocked.toml", head);
+    t.write("out/blocked.md/inside", "a directory where a table goes");
+    t.write("out/.replyscope-out", "");
+    let o = t.run([
+        "query",
+        "ix",
+        "q/a_good.toml",
+        "q/deep.toml",
+        "q/wide.toml",
+        "q/same.toml",
+        "q/blocked.toml",
+        "--out",
+        "out",
+    ]);
+    assert_eq!(o.code, 3, "{o:?}");
+    assert!(
+        o.stderr.contains("q/deep.toml: cannot parse query \"((((")
+            && o.stderr
+                .contains("nested 5000 levels deep (parentheses and NOT); at most 100 are allowed"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("q/same.toml: name \"a_good\" is also the name of q/a_good.toml; the two would overwrite each other's tables"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr
+            .contains("q/blocked.toml: out/blocked.md: cannot write"),
+        "{}",
+        o.stderr
+    );
+    let wide = std::fs::read_to_string(t.path().join("out/wide.csv")).unwrap();
+    assert!(wide.starts_with("stories,below_min_n\n"), "{wide}");
+    let good = std::fs::read_to_string(t.path().join("out/a_good.csv")).unwrap();
+    assert_eq!(good.lines().count(), 2, "{good}");
+    assert!(
+        o.stderr.contains("3 of 5 query files failed"),
+        "{}",
+        o.stderr
+    );
+}
+
+/// Issue 15.7: an output file in --out that was a symlink was followed, overwriting the file
+/// it pointed to outside. Outputs are replaced, never written through.
+#[cfg(unix)]
+#[test]
+fn issue_15_7_output_files_that_are_links_are_replaced_not_followed() {
+    let t = TestDir::new();
+    seeds_index(&t);
+    let q = repo().join("queries/monthly.toml");
+    let q = q.to_str().unwrap();
+    assert_eq!(t.run(["query", "ix", q, "--out", "out"]).code, 0);
+    t.write("precious.txt", "my thesis");
+    for name in ["monthly.md", "monthly.manifest.json", ".replyscope-out"] {
+        let p = t.path().join("out").join(name);
+        std::fs::remove_file(&p).unwrap();
+        std::os::unix::fs::symlink("../precious.txt", &p).unwrap();
+    }
+    let o = t.run(["query", "ix", q, "--out", "out"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert_eq!(
+        std::fs::read_to_string(t.path().join("precious.txt")).unwrap(),
+        "my thesis"
+    );
+    for name in ["monthly.md", "monthly.manifest.json", ".replyscope-out"] {
+        let meta = std::fs::symlink_metadata(t.path().join("out").join(name)).unwrap();
+        assert!(meta.is_file(), "{name} is a file now");
+    }
+    let md = std::fs::read_to_string(t.path().join("out/monthly.md")).unwrap();
+    assert!(md.starts_with("## "), "{md}");
 }

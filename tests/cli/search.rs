@@ -170,3 +170,57 @@ fn bad_query_and_missing_index_are_fatal_with_clear_messages() {
         o.stderr
     );
 }
+
+/// Issue 15.4: a search with a few thousand nested parentheses overflowed the stack and
+/// aborted; `--limit 10000000000000` aborted on allocation and `--limit 18446744073709551615`
+/// panicked. Depth is bounded with a clear error; the limit never exceeds the hits.
+#[test]
+fn issue_15_4_deep_searches_fail_clearly_and_any_limit_is_safe() {
+    let t = seeds();
+    for (query, depth) in [
+        (
+            format!("{}zappos{}", "(".repeat(3000), ")".repeat(3000)),
+            3000,
+        ),
+        (format!("{}zappos", "NOT ".repeat(3000)), 3000),
+        (
+            format!("{}zappos{}", "text:(".repeat(101), ")".repeat(101)),
+            101,
+        ),
+    ] {
+        let (o, _) = t.run_within(std::time::Duration::from_secs(60), ["search", "ix", &query]);
+        assert_eq!(o.code, 2, "{o:?}");
+        assert!(
+            o.stderr.contains(&format!(
+                "nested {depth} levels deep (parentheses and NOT); at most 100 are allowed"
+            )),
+            "{}",
+            o.stderr
+        );
+        assert!(o.stderr.len() < 400, "the query is shortened: {}", o.stderr);
+    }
+    let ok = format!("{}zappos{}", "(".repeat(100), ")".repeat(100));
+    let o = t.run(["search", "ix", &ok]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(o.stdout.starts_with("1 documents match"), "{}", o.stdout);
+    for limit in ["10000000000000", "18446744073709551615"] {
+        let (o, _) = t.run_within(
+            std::time::Duration::from_secs(60),
+            [
+                "search",
+                "ix",
+                "twitter",
+                "--limit",
+                limit,
+                "--context",
+                "18446744073709551615",
+            ],
+        );
+        assert_eq!(o.code, 0, "{limit}: {o:?}");
+        assert!(
+            o.stdout.starts_with("5 documents match; showing 5"),
+            "{}",
+            o.stdout
+        );
+    }
+}
