@@ -58,6 +58,9 @@ pub struct Lexicons {
     pub gazetteer: Gazetteer,
     channels: RuleSet,
     outcomes: RuleSet,
+    /// The outcome rules then the channel rules in one automaton: one pass over a text says
+    /// which of them can match (channel rule `i` is pattern `outcomes.patterns.len() + i`).
+    cues: regex::RegexSet,
     roles: RuleSet,
     acts: acts::Acts,
     names: discover::Names,
@@ -115,6 +118,14 @@ impl Lexicons {
         let roles = rules::load(&texts[3].0, &texts[3].1, FileKind::Roles)?;
         let acts = acts::Acts::load(&texts[4].0, &texts[4].1)?;
         let names = discover::Names::load(&texts[5].0, &texts[5].1)?;
+        let cues = rules::regex_set(&[&outcomes.patterns[..], &channels.patterns[..]].concat())
+            .map_err(|e| {
+                LoadError::at(
+                    &texts[2].0,
+                    None,
+                    format!("outcome and channel rules do not compile together: {e}"),
+                )
+            })?;
         let files = texts
             .iter()
             .map(|(p, t)| (p.clone(), crate::ingest::hex(&Sha256::digest(t.as_bytes()))))
@@ -123,6 +134,7 @@ impl Lexicons {
             gazetteer,
             channels,
             outcomes,
+            cues,
             roles,
             acts,
             names,
@@ -160,18 +172,20 @@ impl Lexicons {
         let text = doc.text.as_str();
         let sentences = sentences(text);
         let mut tags = Vec::new();
-        let given = self.company_tags(&doc, &sentences, &mut tags);
-        self.rule_tags(&doc, &sentences, &mut tags);
+        // Who wrote it, looked up once: every stage asks.
+        let author = self.company_author(&doc);
+        let company_post = doc.thread.inbound == Some(false) || author.is_some();
+        let given = self.company_tags(&doc, author, &sentences, &mut tags);
+        self.rule_tags(&doc, company_post, &sentences, &mut tags);
         tags.extend(sentiment::tags(
             &doc.text,
             &sentences,
             doc.shape != crate::model::Shape::Long,
-            self.is_company_post(&doc),
+            company_post,
         ));
         tags.sort_by(|a, b| {
             (a.start, a.end, a.set, &a.label).cmp(&(b.start, b.end, b.set, &b.label))
         });
-        let company_post = self.is_company_post(&doc);
         let interactions = if threaded {
             Vec::new()
         } else {
