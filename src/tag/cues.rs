@@ -11,7 +11,7 @@ use super::text::{
 };
 use super::Lexicons;
 use crate::model::{Actor, Document, Shape, Tag, TagSet};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// A negation inside an answer phrase ("the reply never came"). Refusals ("not honored",
 /// "would not remove") are answers, so "not" is not one.
@@ -262,7 +262,7 @@ impl Lexicons {
                 .map(|t| (t.start, t.end))
                 .collect(),
         );
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = foldhash::HashSet::default();
         let mut k = 0;
         tags.retain(|t| {
             let i = k;

@@ -13,8 +13,8 @@ use super::gazetteer::company_id;
 use super::pos::{Model, Upos};
 use super::rules::LoadError;
 use super::tokens;
+use foldhash::{HashMap, HashSet, HashSetExt};
 use serde::Deserialize;
-use std::collections::{HashMap, HashSet};
 
 /// What `names.toml` says.
 #[derive(Debug, Clone, Deserialize)]

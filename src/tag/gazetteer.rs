@@ -7,8 +7,8 @@
 
 use super::rules::{line_of, line_of_nth, LoadError};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use foldhash::{HashMap, HashMapExt};
 use serde::Deserialize;
-use std::collections::HashMap;
 
 /// What a gazetteer file says.
 #[derive(Debug, Clone, Deserialize)]

@@ -6,7 +6,7 @@ use super::roles::{possessive, quoted_reply, NO_CUE};
 use super::text::{sentence_of, Spans};
 use super::Lexicons;
 use crate::model::{Document, Found, Role, Shape, Tag, TagSet};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// is a channel used, not the company served.
 /// Role rule of a company named in the text that the data set gives: party to the story by

@@ -5,9 +5,9 @@
 //! given with `--rules` replaces any of them file by file. Errors name the file, the line and
 //! what was expected: an unknown key, a bad pattern, a duplicate id, an unknown label.
 
+use foldhash::{HashMap, HashMapExt};
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
-use std::collections::HashMap;
 
 /// A rule or gazetteer file that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
