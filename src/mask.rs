@@ -369,7 +369,8 @@ static ACCOUNT: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 static IBAN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?\b").expect("static regex")
+    Regex::new(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?\b")
+        .expect("static regex")
 });
 static CARD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b\d(?:[ -]?\d){12,18}\b").expect("static regex"));

@@ -16,7 +16,10 @@ fn private_handles_get_a_stable_pseudonym_and_company_accounts_stay() {
         out,
         format!("{p} @AppleSupport my phone died. cc {q} and {p} again")
     );
-    assert!(p.starts_with("@user_") && p.len() == "@user_".len() + 8, "{p}");
+    assert!(
+        p.starts_with("@user_") && p.len() == "@user_".len() + 8,
+        "{p}"
+    );
     assert_ne!(p, q);
     // Case does not make another person.
     assert_eq!(m.pseudonym("@JaneDoe_88"), m.pseudonym("janedoe_88"));
@@ -65,7 +68,10 @@ fn phone_numbers() {
         ("at 555.123.4567.", "at [phone]."),
         ("+1 555 123 4567", "[phone]"),
         ("UK: +44 20 7946 0958", "UK: [phone]"),
-        ("ring 020 7946 0958 or 07700 900123", "ring [phone] or [phone]"),
+        (
+            "ring 020 7946 0958 or 07700 900123",
+            "ring [phone] or [phone]",
+        ),
         ("text me 5551234567", "text me [phone]"),
     ] {
         assert_eq!(m.text(text), want, "{text}");

@@ -134,6 +134,15 @@ pub fn write_table(
         }));
         written.push(path);
     }
+    // The documents behind each number, for DuckDB, pandas or R (issue 12).
+    let cells = cells_parquet(t)?;
+    let path = dir.join(format!("{}.cells.parquet", t.name));
+    crate::files::write_replacing(&path, &cells).map_err(Error::io(&path, "cannot write"))?;
+    outputs.push(serde_json::json!({
+        "file": path.file_name().map(|n| n.to_string_lossy().into_owned()),
+        "sha256": crate::ingest::hex(&Sha256::digest(&cells)),
+    }));
+    written.push(path);
     let manifest = serde_json::json!({
         "table": t.name,
         "title": t.title,
@@ -161,6 +170,20 @@ pub fn write_table(
         .map_err(Error::io(&path, "cannot write"))?;
     written.push(path);
     Ok(written)
+}
+
+/// `NAME.cells.parquet`: one row per (table row, column, document) a count, rate or share
+/// counts ([`crate::query::cells`]).
+pub fn cells_parquet(t: &Table) -> Result<Vec<u8>> {
+    use polars::prelude::{ParquetCompression, ParquetWriter};
+    let keys = t.columns.iter().take_while(|c| c.kind == Kind::Key).count();
+    let mut df = crate::query::cells::frame(&t.cells, &t.rows, keys, &t.columns)?;
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes)
+        .with_compression(ParquetCompression::Zstd(None))
+        .set_parallel(false)
+        .finish(&mut df)?;
+    Ok(bytes)
 }
 
 /// A duration for reading: seconds, minutes, hours or days with one decimal.
