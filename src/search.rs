@@ -34,6 +34,9 @@ pub struct Request {
     pub limit: usize,
     /// Bytes of context on each side of the match.
     pub context: usize,
+    /// Masks personal data in snippets and titles ([`crate::mask`]); None shows them as
+    /// written.
+    pub mask: Option<std::sync::Arc<crate::mask::Masker>>,
 }
 
 /// One hit with its keyword-in-context line.
@@ -140,7 +143,16 @@ fn search_in(
             .and_then(|v| v.as_datetime())
             .and_then(|d| DateTime::<Utc>::from_timestamp(d.into_timestamp_secs(), 0))
             .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-        let (left, matched, right) = kwic(&text, span, req.context);
+        // Masked before the context is cut, so no number or handle is cut in half; the
+        // offsets stay those of the stored text.
+        let (shown, shown_span) = match &req.mask {
+            Some(m) => {
+                let (t, spans) = m.text_keeping(&text, &span.into_iter().collect::<Vec<_>>());
+                (t, spans.first().copied())
+            }
+            None => (text.clone(), span),
+        };
+        let (left, matched, right) = kwic(&shown, shown_span, req.context);
         let snippet = if matched.is_empty() {
             left.clone()
         } else {
@@ -151,7 +163,10 @@ fn search_in(
             score,
             source: text_of(fields.source).unwrap_or_default(),
             kind: text_of(fields.kind).unwrap_or_default(),
-            title: text_of(fields.title),
+            title: text_of(fields.title).map(|t| match &req.mask {
+                Some(m) => m.text(&t),
+                None => t,
+            }),
             created_at,
             snippet,
             left,

@@ -15,7 +15,7 @@ use super::{
 use std::collections::{BTreeMap, HashMap};
 
 /// One row of the index table a cell counts.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Item {
     /// The document (`doc_id` of interactions and mentions, `id` of documents).
     pub doc_id: String,

@@ -61,6 +61,7 @@ fn table() -> Table {
 
 fn prov() -> Provenance {
     Provenance {
+        masking: crate::mask::Mode::Masked,
         version: "0.1.0".into(),
         index_fingerprint: "abcdef0123456789".into(),
         index_manifest_sha256: "00".into(),
