@@ -585,6 +585,9 @@ fn sentence(text: &str, s: usize, e: usize) -> (usize, usize) {
     while from < s && text[from..].starts_with(char::is_whitespace) {
         from += text[from..].chars().next().map_or(1, char::len_utf8);
     }
+    while to > e && text[..to].ends_with(char::is_whitespace) {
+        to -= text[..to].chars().next_back().map_or(1, char::len_utf8);
+    }
     (from, to.max(e))
 }
 

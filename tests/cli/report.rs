@@ -168,3 +168,450 @@ fn cells_list_exactly_the_rows_each_number_counts() {
     assert!(!want.is_empty());
     assert_eq!(got, want);
 }
+
+/// An index of the privacy fixture (one tweet per kind of personal data).
+fn privacy_index(t: &TestDir) {
+    let o = t.index_data("twcs.toml", "privacy/threads.csv", "ix");
+    assert_eq!(o.code, 0, "{o:?}");
+}
+
+const PERSONAL: &[&str] = &[
+    "555-123-4567",
+    "jane.doe@example.com",
+    "4111 1111 1111 1111",
+    "00123456789",
+    "Baker Street",
+    "JaneDoe_88",
+    "@900001",
+    "@900003",
+];
+
+const KEPT: &[&str] = &[
+    "@sprintcare",
+    "UA 1234",
+    "2017-10-31",
+    "10:45",
+    "#123-456-7890",
+    "1Z999AA10123456784",
+    "1-800-275-2273",
+];
+
+#[test]
+fn search_masks_personal_data_unless_unmasked() {
+    let t = TestDir::new();
+    privacy_index(&t);
+    let o = t.run([
+        "search",
+        "ix",
+        "bill OR charged OR tech OR sorry",
+        "--context",
+        "400",
+    ]);
+    assert_eq!(o.code, 0, "{o:?}");
+    for p in PERSONAL {
+        assert!(!o.stdout.contains(p), "{p} shown: {}", o.stdout);
+    }
+    for k in KEPT {
+        assert!(o.stdout.contains(k), "{k} masked: {}", o.stdout);
+    }
+    for m in [
+        "[phone]",
+        "[email]",
+        "[card]",
+        "[account]",
+        "[address]",
+        "@user_",
+    ] {
+        assert!(o.stdout.contains(m), "{m} missing: {}", o.stdout);
+    }
+    // The match is found in the masked line, and its offsets are those of the stored text.
+    let o = t.run(["search", "ix", "charged", "--format", "json"]);
+    let hit: Json = serde_json::from_str(o.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(hit["match"], "charged");
+    assert_eq!(hit["match_start"], 16);
+    let o = t.run([
+        "search",
+        "ix",
+        "bill OR charged OR tech",
+        "--context",
+        "400",
+        "--unmask",
+    ]);
+    for p in [
+        "555-123-4567",
+        "jane.doe@example.com",
+        "4111 1111 1111 1111",
+        "Baker Street",
+    ] {
+        assert!(o.stdout.contains(p), "--unmask hides {p}: {}", o.stdout);
+    }
+}
+
+#[test]
+fn explain_masks_the_text_and_the_author() {
+    let t = TestDir::new();
+    privacy_index(&t);
+    let o = t.run(["explain", "ix", "twcs:1"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(
+        !o.stdout.contains("900001") && !o.stdout.contains("555-123-4567"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("author: user_") && o.stdout.contains("[phone]"),
+        "{}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("@sprintcare"), "{}", o.stdout);
+    // The company's reply names the customer by the same pseudonym as the author line.
+    let o1 = t.run(["explain", "ix", "twcs:2", "--format", "json"]);
+    let e: Json = serde_json::from_str(&o1.stdout).unwrap();
+    assert_eq!(e["document"]["author"], "sprintcare");
+    let text = e["document"]["text"].as_str().unwrap();
+    assert!(text.starts_with("@user_"), "{text}");
+    let o = t.run(["explain", "ix", "twcs:1", "--unmask"]);
+    assert!(o.stdout.contains("author: 900001") && o.stdout.contains("555-123-4567"));
+}
+
+#[test]
+fn report_masks_stories_records_it_and_unmask_shows_them() {
+    let t = TestDir::new();
+    privacy_index(&t);
+    let queries = repo().join("queries");
+    let report = |out: &str, extra: &[&str]| -> (String, Json) {
+        let mut args = vec![
+            "report",
+            "ix",
+            "--queries",
+            queries.to_str().unwrap(),
+            "--out",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        let o = t.run(&args);
+        assert_eq!(o.code, 0, "{o:?}");
+        assert!(o.stderr.contains("report ->"), "{}", o.stderr);
+        let html = std::fs::read_to_string(t.path().join(out).join("report.html")).unwrap();
+        let m: Json = serde_json::from_slice(
+            &std::fs::read(t.path().join(out).join("report.manifest.json")).unwrap(),
+        )
+        .unwrap();
+        (html, m)
+    };
+    let (html, m) = report("out", &[]);
+    for p in PERSONAL {
+        assert!(!html.contains(p), "{p} in the report");
+    }
+    for k in [
+        "@sprintcare",
+        "[phone]",
+        "[email]",
+        "[card]",
+        "[account]",
+        "[address]",
+        "UA 1234",
+    ] {
+        assert!(html.contains(k), "{k} not in the report");
+    }
+    assert_eq!(m["masking"], "masked");
+    assert_eq!(m["report_html_sha256"].as_str().unwrap().len(), 64, "{m}");
+    let table: Json = serde_json::from_slice(
+        &std::fs::read(t.path().join("out/response_by_company.manifest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(table["masking"], "masked");
+    // A pseudonym holds within the run: tweet 1's author and the reply's @handle are one
+    // person, shown alike; another run draws another key.
+    let pseudonyms = |html: &str| -> BTreeSet<String> {
+        html.match_indices("user_")
+            .filter_map(|(i, _)| html.get(i..i + 13))
+            .filter(|p| p[5..].chars().all(|c| c.is_ascii_hexdigit()))
+            .map(str::to_string)
+            .collect()
+    };
+    let first = pseudonyms(&html);
+    assert!(!first.is_empty());
+    assert!(
+        first.iter().any(|p| html.matches(p.as_str()).count() >= 2),
+        "{first:?}"
+    );
+    let (again, _) = report("out2", &[]);
+    assert!(
+        pseudonyms(&again).is_disjoint(&first),
+        "pseudonyms must not repeat across runs"
+    );
+
+    let (raw, m) = report("out3", &["--unmask"]);
+    assert_eq!(m["masking"], "unmasked");
+    for p in [
+        "555-123-4567",
+        "jane.doe@example.com",
+        "Baker Street",
+        "@900001",
+    ] {
+        assert!(raw.contains(p), "--unmask hides {p}");
+    }
+    let table: Json = serde_json::from_slice(
+        &std::fs::read(t.path().join("out3/response_by_company.manifest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(table["masking"], "unmasked");
+}
+
+/// Runs headless Chromium on a page; returns (DOM, stderr). `extra` adds flags.
+fn chromium(page: &Path, hash: &str, extra: &[String]) -> Option<(String, String)> {
+    let bin = Path::new("/usr/bin/chromium");
+    if !bin.exists() {
+        tool_missing(
+            "chromium (/usr/bin/chromium)",
+            "apt-get install -y chromium",
+        );
+        return None;
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(bin)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--virtual-time-budget=8000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(extra)
+        .arg(format!("file://{}{hash}", page.display()))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start chromium");
+    use std::io::Read;
+    let mut so = child.stdout.take().unwrap();
+    let mut se = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        so.read_to_string(&mut s).ok();
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        se.read_to_string(&mut s).ok();
+        s
+    });
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(120) {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("chromium did not finish within 120 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Some((out.join().unwrap(), err.join().unwrap()))
+}
+
+/// What report.html#selftest wrote into its DOM.
+fn selftest(dom: &str) -> Json {
+    let start = dom
+        .find("<pre id=\"selftest\"")
+        .expect("selftest element in the DOM");
+    let body = &dom[start..];
+    let open = body.find('>').unwrap() + 1;
+    let close = body.find("</pre>").unwrap();
+    let text = unescape(&body[open..close]);
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("selftest output is not JSON ({e}): {text}"))
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
+}
+
+/// Issue 12, item 5: the report of a fixture corpus in headless Chromium. The page loads
+/// with no error and no network request (a fetch is refused), every table has the rows and
+/// cells of its CSV with the CSV's values, a click on a number opens its stories with
+/// evidence marked, the filter, Escape, the arrow keys and sorting work; a screenshot goes
+/// to target/ for a person to look at.
+#[test]
+fn report_works_in_headless_chromium() {
+    if !Path::new("/usr/bin/chromium").exists() {
+        tool_missing(
+            "chromium (/usr/bin/chromium)",
+            "apt-get install -y chromium",
+        );
+        return;
+    }
+    for (corpus, data) in [
+        ("twcs.toml", "corpora/twcs_head1000.csv"),
+        ("cfpb.toml", "corpora/cfpb_complaints.csv"),
+    ] {
+        let t = TestDir::new();
+        assert!(t.index_data(corpus, data, "ix").code <= 1);
+        let queries = repo().join("queries");
+        let o = t.run([
+            "report",
+            "ix",
+            "--queries",
+            queries.to_str().unwrap(),
+            "--out",
+            "out",
+            "--stories-per-cell",
+            "5",
+        ]);
+        assert_eq!(o.code, 0, "{o:?}");
+        let page = t.path().join("out/report.html");
+        let html = std::fs::read_to_string(&page).unwrap();
+        assert!(html.contains("default-src 'none'") && html.contains("connect-src 'none'"));
+        assert!(
+            !html.contains(" src=") && !html.contains("href=\"http"),
+            "nothing to load"
+        );
+        let (dom, err) = chromium(&page, "#selftest", &["--dump-dom".to_string()]).unwrap();
+        let r = selftest(&dom);
+        assert_eq!(
+            r["errors"],
+            serde_json::json!([]),
+            "{corpus}: page errors; chromium said: {err}"
+        );
+        assert_eq!(
+            r["resources"],
+            serde_json::json!([]),
+            "{corpus}: network requests"
+        );
+        assert_eq!(r["fetch_blocked"], true, "{corpus}: {r}");
+        let v = r["violations"].as_array().unwrap();
+        assert!(
+            v.iter()
+                .all(|v| v.as_str().unwrap().starts_with("connect-src")),
+            "{corpus}: only the selftest's own fetch is refused: {v:?}"
+        );
+
+        // Every table: the rows and cells of its CSV, with the CSV's values.
+        let tables = r["tables"].as_array().unwrap();
+        assert_eq!(tables.len(), 7, "{corpus}: one per query file");
+        for tbl in tables {
+            let name = tbl["name"].as_str().unwrap();
+            let j: Json = serde_json::from_slice(
+                &std::fs::read(t.path().join(format!("out/{name}.json"))).unwrap(),
+            )
+            .unwrap();
+            let columns: Vec<&str> = j["columns"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["name"].as_str().unwrap())
+                .collect();
+            let header: Vec<String> = tbl["header"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h.as_str().unwrap().to_string())
+                .collect();
+            assert_eq!(header, columns, "{corpus} {name}: columns");
+            let mut csv = csv::Reader::from_path(t.path().join(format!("out/{name}.csv"))).unwrap();
+            let csv_header: Vec<String> =
+                csv.headers().unwrap().iter().map(str::to_string).collect();
+            let records: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+            assert_eq!(tbl["rows"], records.len(), "{corpus} {name}: rows");
+            for (i, cells) in tbl["cells"].as_array().unwrap().iter().enumerate() {
+                assert_eq!(
+                    cells,
+                    &serde_json::json!(columns.len()),
+                    "{corpus} {name} row {i}"
+                );
+            }
+            for (i, rec) in records.iter().enumerate() {
+                let shown = &tbl["values"][i];
+                for (ci, c) in columns.iter().enumerate() {
+                    let at = csv_header.iter().position(|h| h == c).unwrap();
+                    assert_eq!(
+                        unescape(shown[ci].as_str().unwrap()),
+                        &rec[at],
+                        "{corpus} {name} row {i} {c}"
+                    );
+                }
+            }
+        }
+
+        // A click opens the stories behind a number, evidence marked, with explain lines.
+        let c = &r["click"];
+        assert_eq!(c["panel_open"], true, "{corpus}: {c}");
+        let n = c["n"].as_u64().unwrap();
+        assert_eq!(c["stories"].as_u64().unwrap(), n.min(5), "{corpus}: {c}");
+        if n > 5 {
+            assert!(
+                c["info"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("{} more", n - 5)),
+                "{c}"
+            );
+        }
+        assert!(
+            c["marks"].as_u64().unwrap() > 0,
+            "{corpus}: evidence highlighted: {c}"
+        );
+        assert!(
+            c["rules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r.as_str().unwrap().contains('.')),
+            "{corpus}: each mark names its rule: {c}"
+        );
+        assert!(
+            c["commands"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("replyscope explain ix "),
+            "{c}"
+        );
+        assert_eq!(r["filter"]["visible"], 1, "{corpus}: {r}");
+        assert_eq!(r["closed_by_escape"], true);
+        assert_eq!(r["focus_back"], true);
+        assert_eq!(r["arrow_moved"], true);
+        assert_eq!(r["sort"]["aria"], "ascending");
+        let sorted: Vec<f64> = r["sort"]["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v.as_str().unwrap().parse().ok())
+            .collect();
+        assert!(
+            sorted.windows(2).all(|w| w[0] <= w[1]),
+            "{corpus}: {sorted:?}"
+        );
+
+        // A picture for a person: the page with a cell's stories open.
+        let shot = repo().join("target").join(format!(
+            "report-screenshot-{}.png",
+            corpus.trim_end_matches(".toml")
+        ));
+        std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
+        let _ = std::fs::remove_file(&shot);
+        chromium(
+            &page,
+            "#selftest",
+            &[
+                format!("--screenshot={}", shot.display()),
+                "--window-size=1280,1600".into(),
+                "--hide-scrollbars".into(),
+            ],
+        );
+        let size = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
+        assert!(
+            size > 10_000,
+            "{}: screenshot of {size} bytes",
+            shot.display()
+        );
+    }
+}
