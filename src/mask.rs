@@ -424,7 +424,7 @@ fn luhn(digits: &[u32]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// HMAC-SHA256 (RFC 2104) of a message under a 32-byte key.

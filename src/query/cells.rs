@@ -10,7 +10,8 @@
 //! checks that every cell lists exactly as many rows as its number says.
 
 use super::{
-    bound_decides, has_value, is_exact_latency, ColumnDef, Frame, Query, RolesMap, Row, Value,
+    bound_decides, has_value, is_exact_latency, ColumnDef, Frame, Query, RoleCounts, RolesMap, Row,
+    Value,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -169,7 +170,7 @@ fn metric(
     m: &str,
     names: &[String],
     idx: &[usize],
-    roles: Option<&(u64, u64, u64, Vec<(String, bool)>)>,
+    roles: Option<&RoleCounts>,
 ) -> Vec<Option<Behind>> {
     let all = |pred: &dyn Fn(usize) -> bool| -> Behind {
         Behind::Rows(

@@ -813,7 +813,10 @@ fn key_column(k: &GroupKey) -> String {
 /// Also the rows (tags) each group holds.
 /// Per group: documents naming it, documents where it is party, its rows, and each
 /// document with whether it is party there (the cells behind the counts).
-type RolesMap = BTreeMap<Vec<String>, (u64, u64, u64, Vec<(String, bool)>)>;
+type RolesMap = BTreeMap<Vec<String>, RoleCounts>;
+
+/// One group of [`RolesMap`]: (named, party, rows, documents with their party flag).
+type RoleCounts = (u64, u64, u64, Vec<(String, bool)>);
 
 /// Whether polars counts the `roles` metric (distinct documents per group) instead of the
 /// row loop: much less memory on millions of tags. Not with a full-text restriction, which

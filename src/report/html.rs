@@ -70,8 +70,9 @@ pub fn render(
 ) -> Result<(String, Stats)> {
     // 1. The sample of each cell.
     let mut wanted: BTreeSet<Item> = BTreeSet::new();
-    // (table, row, column) -> (total, [(item, counted)])
-    let mut picks: Vec<(usize, usize, usize, usize, Vec<(Item, bool)>)> = Vec::new();
+    // (table, row, column, stories behind the cell, the sample with its numerator marks)
+    type Pick = (usize, usize, usize, usize, Vec<(Item, bool)>);
+    let mut picks: Vec<Pick> = Vec::new();
     let mut not_embedded = 0u64;
     for (ti, t) in tables.iter().enumerate() {
         for c in &t.cells.cells {
@@ -497,7 +498,8 @@ const CONTEXT: usize = 160;
 /// offsets in UTF-16 code units (what the page's script counts in).
 fn excerpts(doc_id: &str, text: &str, evs: &[&Ev], masker: &Masker) -> Vec<Json> {
     // Windows of the text (byte ranges), each with the spans in it.
-    let mut windows: Vec<(usize, usize, Vec<(usize, usize, String)>)> = Vec::new();
+    type Window = (usize, usize, Vec<(usize, usize, String)>);
+    let mut windows: Vec<Window> = Vec::new();
     let label = |e: &Ev| format!("{} · {}", e.field, e.rule);
     if text.len() <= WHOLE_TEXT {
         let spans = evs
@@ -619,7 +621,8 @@ fn load_stories(
 
     // Interactions.
     let mut evidence_docs: BTreeSet<String> = BTreeSet::new();
-    let mut inter: Vec<(Item, BTreeMap<&'static str, Option<String>>, Vec<Ev>)> = Vec::new();
+    type Story = (Item, BTreeMap<&'static str, Option<String>>, Vec<Ev>);
+    let mut inter: Vec<Story> = Vec::new();
     if !story_ids.is_empty() {
         const COLS: &[&str] = &[
             "id",

@@ -62,8 +62,8 @@ fn check_cells(out: &Path, name: &str) -> usize {
     let counted = cells.column("counted").unwrap().bool().unwrap();
     // (row, column) -> (rows listed, counted, distinct (doc, story) pairs)
     let stories = strings(&cells, "story");
-    let mut listed: BTreeMap<(u32, String), (u64, u64, BTreeSet<(String, Option<String>)>)> =
-        BTreeMap::new();
+    type Listed = (u64, u64, BTreeSet<(String, Option<String>)>);
+    let mut listed: BTreeMap<(u32, String), Listed> = BTreeMap::new();
     for i in 0..cells.height() {
         let e = listed
             .entry((rows_col.get(i).unwrap(), cols[i].clone().unwrap()))
