@@ -757,7 +757,22 @@ fn load_stories(
         let list: Vec<&Ev> = tags.get(&item.doc_id).map_or(Vec::new(), |v| {
             // Company tags first, then the rest; a long list is cut.
             let mut v: Vec<&Ev> = v.iter().collect();
-            v.sort_by_key(|e| (!e.field.starts_with("company"), e.start, e.end));
+            v.sort_by(|a, b| {
+                (
+                    !a.field.starts_with("company"),
+                    a.start,
+                    a.end,
+                    &a.field,
+                    &a.rule,
+                )
+                    .cmp(&(
+                        !b.field.starts_with("company"),
+                        b.start,
+                        b.end,
+                        &b.field,
+                        &b.rule,
+                    ))
+            });
             v.truncate(12);
             v
         });

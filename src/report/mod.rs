@@ -217,7 +217,6 @@ pub fn write_report(
     let mut manifest = serde_json::json!({
         "tool": "replyscope",
         "version": p.version,
-        "generated_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "index": p.index,
         "index_fingerprint": p.index_fingerprint,
         "index_manifest_sha256": p.index_manifest_sha256,
@@ -237,6 +236,11 @@ pub fn write_report(
     let path = dir.join("report.html");
     crate::files::write_replacing(&path, page.as_bytes())
         .map_err(Error::io(&path, "cannot write"))?;
+    // The time goes into the manifest file only: with --unmask the page itself is the same
+    // bytes for the same index, queries and settings.
+    manifest["generated_at"] = chrono::Utc::now()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        .into();
     manifest["stats"] = serde_json::to_value(&stats).expect("stats serialise");
     manifest["report_html_sha256"] = crate::ingest::hex(&Sha256::digest(page.as_bytes())).into();
     manifest["regenerate"] = format!(

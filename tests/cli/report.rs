@@ -615,3 +615,54 @@ fn report_works_in_headless_chromium() {
         );
     }
 }
+
+/// With --unmask (no per-run pseudonyms) the page is the same bytes at any thread count and
+/// on every run: the same stories sampled, in the same order.
+#[test]
+fn unmasked_report_is_identical_at_any_thread_count() {
+    let t = TestDir::new();
+    assert!(
+        t.index_data("twcs.toml", "corpora/twcs_head1000.csv", "ix")
+            .code
+            <= 1
+    );
+    let queries = repo().join("queries");
+    let page = |threads: &str, out: &str| {
+        let o = t.run([
+            "report",
+            "ix",
+            "--queries",
+            queries.to_str().unwrap(),
+            "--out",
+            out,
+            "--threads",
+            threads,
+            "--unmask",
+            "--stories-per-cell",
+            "3",
+        ]);
+        assert_eq!(o.code, 0, "{o:?}");
+        std::fs::read(t.path().join(out).join("report.html")).unwrap()
+    };
+    let a = page("1", "a");
+    assert!(
+        a == page("4", "b"),
+        "report.html differs between --threads 1 and 4"
+    );
+    // Another seed samples other stories.
+    let o = t.run([
+        "report",
+        "ix",
+        "--queries",
+        queries.to_str().unwrap(),
+        "--out",
+        "c",
+        "--unmask",
+        "--stories-per-cell",
+        "3",
+        "--story-seed",
+        "9",
+    ]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(std::fs::read(t.path().join("c/report.html")).unwrap() != a);
+}
