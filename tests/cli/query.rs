@@ -291,7 +291,9 @@ fn a_closed_stderr_does_not_stop_the_run_half_way() {
                 .ends_with(".manifest.json")
         })
         .count();
-    assert_eq!(manifests, queries, "every query wrote its tables");
+    // One manifest per table, and the report's.
+    assert_eq!(manifests, queries + 1, "every query wrote its tables");
+    assert!(t.path().join("out/report.html").is_file());
 }
 
 /// Every metric alone and with every other one, on the whole table and per company: each
