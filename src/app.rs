@@ -82,12 +82,18 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
         Command::Companies(a) => {
             let lex = config::lexicons(&a.rule_args, None)?;
-            let rows = crate::companies::list(&a.index, &lex, a.discovered)?;
+            let mut rows = crate::companies::list(&a.index, &lex, a.discovered)?;
+            let masker = crate::mask::Masker::for_index(&a.index, a.unmask)?;
+            for e in rows.iter_mut().flat_map(|r| r.evidence.iter_mut()) {
+                e.context = masker.text(&e.context);
+            }
             print_companies(&rows, a.format)?;
             Ok(Outcome::default())
         }
         Command::Explain(a) => {
-            let e = crate::explain::explain(&a.index, &a.id)?;
+            let mut e = crate::explain::explain(&a.index, &a.id)?;
+            let masker = crate::mask::Masker::for_index(&a.index, a.unmask)?;
+            crate::explain::mask(&mut e, &masker);
             print_explained(&e, a.format)?;
             Ok(Outcome::default())
         }
@@ -135,10 +141,26 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             } else {
                 a.queries.clone()
             };
-            let failed = query(&a.index, &files, &a.out, &a.format)?;
+            let ran = query(
+                &a.index,
+                &files,
+                &a.out,
+                &a.format,
+                crate::mask::Mode::Masked,
+            )?;
             Ok(Outcome {
                 rejects: 0,
-                failed_queries: failed,
+                failed_queries: ran.failed.len() as u64,
+            })
+        }
+        Command::Report(a) => {
+            let files = query_files(&a.queries)?;
+            let mode = crate::mask::Mode::from_unmask(a.report.unmask);
+            let ran = query(&a.index, &files, &a.out, &a.format, mode)?;
+            report(&a.index, &a.out, &ran, &a.report)?;
+            Ok(Outcome {
+                rejects: 0,
+                failed_queries: ran.failed.len() as u64,
             })
         }
         Command::Run(a) => {
@@ -182,10 +204,12 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 None => index(&cfg, false)?.rejects,
             };
             let files = query_files(&a.queries)?;
-            let failed = query(&a.index, &files, &a.out, &a.format)?;
+            let mode = crate::mask::Mode::from_unmask(a.report.unmask);
+            let ran = query(&a.index, &files, &a.out, &a.format, mode)?;
+            report(&a.index, &a.out, &ran, &a.report)?;
             Ok(Outcome {
                 rejects,
-                failed_queries: failed,
+                failed_queries: ran.failed.len() as u64,
             })
         }
         Command::Eval(a) => {
@@ -273,7 +297,13 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             Ok(Outcome::default())
         }
         Command::Search(a) => {
-            let req = config::search_request(&a)?;
+            let mut req = config::search_request(&a)?;
+            // An index that cannot be opened gets search's own message, not the masker's.
+            if !a.unmask && crate::index::read_manifest(&a.index).is_ok() {
+                req.mask = Some(std::sync::Arc::new(crate::mask::Masker::for_index(
+                    &a.index, false,
+                )?));
+            }
             let (count, hits) = search::search(&a.index, &req)?;
             print_hits(count, &hits, a.format)?;
             Ok(Outcome::default())
@@ -785,13 +815,23 @@ fn query_files(dir: &std::path::Path) -> anyhow::Result<Vec<std::path::PathBuf>>
     Ok(files)
 }
 
-/// Runs query files and writes their tables; returns how many failed.
+/// What a batch of query files gave: the tables written, the files that failed, and where
+/// the tables came from.
+struct Ran {
+    tables: Vec<crate::query::Table>,
+    failed: Vec<crate::report::html::FailedQuery>,
+    provenance: crate::report::Provenance,
+    files: Vec<std::path::PathBuf>,
+}
+
+/// Runs query files and writes their tables.
 fn query(
     index: &std::path::Path,
     files: &[std::path::PathBuf],
     out: &std::path::Path,
     formats: &[crate::report::Format],
-) -> anyhow::Result<u64> {
+    masking: crate::mask::Mode,
+) -> anyhow::Result<Ran> {
     let m = crate::index::read_manifest(index)?;
     let manifest_bytes = crate::files::read_regular(
         &index.join(crate::index::MANIFEST),
@@ -805,13 +845,15 @@ fn query(
             <sha2::Sha256 as sha2::Digest>::new_with_prefix(&manifest_bytes),
         )),
         index: index.display().to_string(),
+        masking,
     };
     crate::report::prepare_out(out)?;
     let mut formats = formats.to_vec();
     formats.sort();
     formats.dedup();
     let results = crate::query::run_all(index, files);
-    let mut failed = 0;
+    let mut failed = Vec::new();
+    let mut tables = Vec::new();
     // Output name -> the query file that wrote it: two files of one name would overwrite
     // each other's tables.
     let mut names: std::collections::BTreeMap<String, String> = Default::default();
@@ -857,17 +899,64 @@ fn query(
                     },
                     written.len()
                 );
+                tables.push(t);
             }
             Err(f) => {
-                failed += 1;
                 note!("replyscope: query failed: {}", f.message);
+                failed.push(crate::report::html::FailedQuery {
+                    path: f.path,
+                    message: f.message,
+                });
             }
         }
     }
-    if failed > 0 {
-        note!("replyscope: {failed} of {} query files failed", files.len());
+    if !failed.is_empty() {
+        note!(
+            "replyscope: {} of {} query files failed",
+            failed.len(),
+            files.len()
+        );
     }
-    Ok(failed)
+    Ok(Ran {
+        tables,
+        failed,
+        provenance,
+        files: files.to_vec(),
+    })
+}
+
+/// Writes OUT/report.html and OUT/report.manifest.json from the tables of a batch.
+fn report(
+    index: &std::path::Path,
+    out: &std::path::Path,
+    ran: &Ran,
+    opts: &crate::cli::ReportOptions,
+) -> anyhow::Result<()> {
+    let masker = crate::mask::Masker::for_index(index, opts.unmask)?;
+    let options = crate::report::html::Options {
+        per_cell: opts.stories_per_cell,
+        seed: opts.story_seed,
+    };
+    let written = crate::report::write_report(
+        out,
+        index,
+        &ran.tables,
+        &ran.failed,
+        &ran.files,
+        &ran.provenance,
+        &masker,
+        &options,
+    )?;
+    note!(
+        "replyscope: report -> {} ({} tables, {} cells with stories, {} stories embedded, {}; {:.1} MB)",
+        written.path.display(),
+        written.stats.tables,
+        written.stats.cells,
+        written.stats.stories_embedded,
+        masker.mode().as_str(),
+        written.bytes as f64 / 1e6
+    );
+    Ok(())
 }
 
 fn print_companies(

@@ -43,6 +43,14 @@ pub enum Command {
     /// parallel; a broken one is reported and does not stop the others. Exit status: the
     /// number of query files that failed (0 when all ran).
     Query(QueryArgs),
+    /// Run query files and write one clickable, self-contained report.html beside the tables.
+    ///
+    /// Writes every table as `query` does (with NAME.cells.parquet), then OUT/report.html:
+    /// every table and figure, the corpus summary and the run manifest in one file that
+    /// opens with no server and makes no network request. Clicking a count, a rate or a
+    /// share shows the stories behind it with their evidence (at most K per cell, a
+    /// reproducible sample). Personal data in the texts is masked unless --unmask.
+    Report(ReportArgs),
     /// Search an index with tantivy's query syntax and show each hit in context.
     ///
     /// Syntax: words (all must match), "a phrase", OR, AND, NOT, -exclude, +require,
@@ -201,6 +209,9 @@ pub struct CompaniesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CompaniesFormat::Table)]
     pub format: CompaniesFormat,
+    /// Show personal data in the evidence lines as written; masked by default.
+    #[arg(long)]
+    pub unmask: bool,
     /// Where the tagging rules come from (the gazetteer that names known companies).
     #[command(flatten)]
     pub rule_args: RuleArgs,
@@ -229,6 +240,57 @@ pub struct ExplainArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TagFormat::Text)]
     pub format: TagFormat,
+    /// Show personal data as written (customers' handles, e-mail addresses, phone, card and
+    /// account numbers, street addresses); masked by default.
+    #[arg(long)]
+    pub unmask: bool,
+}
+
+/// How `report` and `run` write report.html.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReportOptions {
+    /// Stories embedded per cell at most: a reproducible sample (the page says how many
+    /// more there are; NAME.cells.parquet lists them all).
+    #[arg(long, value_name = "K", default_value_t = 20)]
+    pub stories_per_cell: usize,
+
+    /// Seed of the sample of stories per cell: the same seed embeds the same stories.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub story_seed: u64,
+
+    /// Show personal data as written in the report (customers' handles, e-mail addresses,
+    /// phone, card and account numbers, street addresses); masked by default. The report's
+    /// manifest records which.
+    #[arg(long)]
+    pub unmask: bool,
+}
+
+/// Flags of `replyscope report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Index directory built by `replyscope index`.
+    pub index: PathBuf,
+
+    /// Folder of query files.
+    #[arg(long, value_name = "DIR", default_value = "queries")]
+    pub queries: PathBuf,
+
+    /// Output folder: report.html, report.manifest.json and every table.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+
+    /// Table formats written beside the report, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "md,csv,json,tex,svg"
+    )]
+    pub format: Vec<crate::report::Format>,
+
+    /// How the report samples and masks stories.
+    #[command(flatten)]
+    pub report: ReportOptions,
 }
 
 /// Output formats of `replyscope eval`.
@@ -387,6 +449,10 @@ pub struct RunArgs {
     #[arg(long)]
     pub rebuild: bool,
 
+    /// How report.html samples and masks stories.
+    #[command(flatten)]
+    pub report: ReportOptions,
+
     /// When another run is writing the same index, wait for it instead of failing.
     #[arg(long)]
     pub wait: bool,
@@ -501,6 +567,10 @@ pub struct SearchArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = SearchFormat::Table)]
     pub format: SearchFormat,
+
+    /// Show personal data in snippets and titles as written; masked by default.
+    #[arg(long)]
+    pub unmask: bool,
 }
 
 #[cfg(test)]

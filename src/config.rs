@@ -86,6 +86,7 @@ pub fn search_request(args: &SearchArgs) -> Result<Request> {
         until: date("until", &args.until)?,
         limit: args.limit,
         context: args.context,
+        mask: None,
     })
 }
 

@@ -33,6 +33,7 @@ pub mod explain;
 pub mod files;
 pub mod index;
 pub mod ingest;
+pub mod mask;
 pub mod model;
 pub mod pipeline;
 pub mod query;

@@ -34,6 +34,9 @@ pub struct Request {
     pub limit: usize,
     /// Bytes of context on each side of the match.
     pub context: usize,
+    /// Masks personal data in snippets and titles ([`crate::mask`]); None shows them as
+    /// written.
+    pub mask: Option<std::sync::Arc<crate::mask::Masker>>,
 }
 
 /// One hit with its keyword-in-context line.
@@ -140,7 +143,12 @@ fn search_in(
             .and_then(|v| v.as_datetime())
             .and_then(|d| DateTime::<Utc>::from_timestamp(d.into_timestamp_secs(), 0))
             .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-        let (left, matched, right) = kwic(&text, span, req.context);
+        // Masked before the context is cut, so no number or handle is cut in half; the
+        // offsets stay those of the stored text.
+        let (left, matched, right) = match &req.mask {
+            Some(m) => masked_kwic(m, &text, span, req.context),
+            None => kwic(&text, span, req.context),
+        };
         let snippet = if matched.is_empty() {
             left.clone()
         } else {
@@ -151,7 +159,10 @@ fn search_in(
             score,
             source: text_of(fields.source).unwrap_or_default(),
             kind: text_of(fields.kind).unwrap_or_default(),
-            title: text_of(fields.title),
+            title: text_of(fields.title).map(|t| match &req.mask {
+                Some(m) => m.text(&t),
+                None => t,
+            }),
             created_at,
             snippet,
             left,
@@ -433,6 +444,51 @@ fn kwic(text: &str, span: Option<(usize, usize)>, context: usize) -> (String, St
         right.push_str(" …");
     }
     (left, one_line(&text[start..end]), right)
+}
+
+/// [`kwic`] of the masked text. Only a window around the match is masked (a document may be
+/// 50 MB): the context plus a margin, widened to whitespace so that no handle or number is cut
+/// at its edge. The window starts before kwic's own cut whenever that is not the text's
+/// start, so the ellipses are the same as without masking.
+fn masked_kwic(
+    m: &crate::mask::Masker,
+    text: &str,
+    span: Option<(usize, usize)>,
+    context: usize,
+) -> (String, String, String) {
+    const MARGIN: usize = 64;
+    let (lo, hi) = match span {
+        Some((s, e)) => (
+            s.saturating_sub(context.saturating_add(MARGIN)),
+            e.saturating_add(context.saturating_add(MARGIN)),
+        ),
+        None => (0, context.saturating_mul(2).saturating_add(MARGIN)),
+    };
+    let mut from = floor_char(text, lo);
+    while from > 0 && !text[..from].ends_with(char::is_whitespace) {
+        from = floor_char(text, from - 1);
+    }
+    let mut to = floor_char(text, hi);
+    while to < text.len() && !text[to..].starts_with(char::is_whitespace) {
+        to += text[to..].chars().next().map_or(1, char::len_utf8);
+    }
+    let local: Vec<(usize, usize)> = span
+        .map(|(s, e)| (s - from, e - from))
+        .into_iter()
+        .collect();
+    let (masked, spans) = m.text_keeping(&text[from..to], &local);
+    let (mut left, matched, mut right) = kwic(&masked, spans.first().copied(), context);
+    if from > 0 && !left.starts_with('…') {
+        left.insert_str(0, "… ");
+    }
+    if to < text.len() && !right.ends_with('…') && !(span.is_none() && left.ends_with('…')) {
+        if span.is_some() {
+            right.push_str(" …");
+        } else {
+            left.push_str(" …");
+        }
+    }
+    (left, matched, right)
 }
 
 fn floor_char(s: &str, mut i: usize) -> usize {

@@ -5,6 +5,7 @@
 //! thread; a failing query does not stop the others. Nothing here writes files: that is
 //! [`crate::report`].
 
+pub mod cells;
 pub mod metrics;
 pub mod ppi;
 pub mod spec;
@@ -122,6 +123,8 @@ pub struct Table {
     /// The coded sample that corrected the rates (`calibration` in the query file), as the
     /// table's manifest records it.
     pub calibration: Option<serde_json::Value>,
+    /// The rows of the index table behind each count, rate and share cell ([`cells`]).
+    pub cells: cells::Cells,
 }
 
 /// A query that failed, with its message.
@@ -460,12 +463,10 @@ pub fn run(index: &Path, q: &Query) -> Result<Table> {
                     for (_, t) in &q.within {
                         let (mut yes, mut no) = (0, 0);
                         for (kind, secs) in &stated {
-                            match (kind, secs) {
-                                (Some("at_most"), Some(s)) if s <= t => yes += 1,
-                                (Some("at_least"), Some(s)) if s >= t => no += 1,
-                                (Some("approximate" | "exact"), Some(s)) if s <= t => yes += 1,
-                                (Some("approximate" | "exact"), Some(_)) => no += 1,
-                                _ => {}
+                            match bound_decides(*kind, *secs, *t) {
+                                Some(true) => yes += 1,
+                                Some(false) => no += 1,
+                                None => {}
                             }
                         }
                         values.push(rate(yes, yes + no));
@@ -549,11 +550,7 @@ pub fn run(index: &Path, q: &Query) -> Result<Table> {
                         let value = col.split_once(':').map(|x| x.1).unwrap_or("");
                         let k = idx
                             .iter()
-                            .filter(|&&i| match (frame.get(field, i), joined(field)) {
-                                (Some(v), Some(sep)) => v.split(sep).any(|x| x == value),
-                                (Some(v), None) => v == value,
-                                (None, _) => false,
-                            })
+                            .filter(|&&i| has_value(&frame, field, i, value))
                             .count() as u64;
                         values.push(Value::Share(k, idx.len() as u64));
                     }
@@ -576,6 +573,7 @@ pub fn run(index: &Path, q: &Query) -> Result<Table> {
     if let Some(limit) = q.spec.limit {
         rows.truncate(limit);
     }
+    let cells = cells::collect(&frame, q, &groups, &rows, &columns, &plan, roles.as_ref());
     let kept: BTreeSet<String> = rows.iter().map(|r| row_label(r, q.keys.len())).collect();
     curves.retain(|c| kept.contains(&c.label));
     curves.sort_by(|a, b| a.label.cmp(&b.label));
@@ -596,6 +594,7 @@ pub fn run(index: &Path, q: &Query) -> Result<Table> {
             None => keep.len() as u64,
         },
         calibration: cal.as_ref().map(ppi::Calibration::describe),
+        cells,
     })
 }
 
@@ -710,12 +709,40 @@ fn rate(k: u64, n: u64) -> Value {
 
 fn exact_latencies(frame: &Frame, idx: &[usize]) -> Vec<f64> {
     idx.iter()
-        .filter(|&&i| {
-            frame.get("responded", i) == Some("yes")
-                && frame.get("latency_kind", i) == Some("exact")
-        })
+        .filter(|&&i| is_exact_latency(frame, i))
         .filter_map(|&i| frame.f("latency_seconds")[i])
         .collect()
+}
+
+/// Whether a row has an exact time to first response (an answered thread interaction with
+/// its delay): what `latency` and `kaplan_meier` count as events.
+fn is_exact_latency(frame: &Frame, i: usize) -> bool {
+    frame.get("responded", i) == Some("yes")
+        && frame.get("latency_kind", i) == Some("exact")
+        && frame
+            .f("latency_seconds")
+            .get(i)
+            .is_some_and(Option::is_some)
+}
+
+/// Whether a stated latency decides "answered within `t` seconds": yes, no, or None when
+/// the statement does not decide it (`latency_bound`).
+fn bound_decides(kind: Option<&str>, secs: Option<f64>, t: f64) -> Option<bool> {
+    match (kind, secs) {
+        (Some("at_most"), Some(s)) if s <= t => Some(true),
+        (Some("at_least"), Some(s)) if s >= t => Some(false),
+        (Some("approximate" | "exact"), Some(s)) => Some(s <= t),
+        _ => None,
+    }
+}
+
+/// Whether a row's field has the value (for lists such as channels: contains it).
+fn has_value(frame: &Frame, field: &str, i: usize, value: &str) -> bool {
+    match (frame.get(field, i), joined(field)) {
+        (Some(v), Some(sep)) => v.split(sep).any(|x| x == value),
+        (Some(v), None) => v == value,
+        (None, _) => false,
+    }
 }
 
 /// The path of a switch: the customer's first channel, then the channels the company moved
@@ -784,7 +811,12 @@ fn key_column(k: &GroupKey) -> String {
 /// time buckets computed, then the columns handed over as plain vectors.
 /// Distinct documents per group for the `roles` metric: (naming it, where it is party).
 /// Also the rows (tags) each group holds.
-type RolesMap = BTreeMap<Vec<String>, (u64, u64, u64)>;
+/// Per group: documents naming it, documents where it is party, its rows, and each
+/// document with whether it is party there (the cells behind the counts).
+type RolesMap = BTreeMap<Vec<String>, RoleCounts>;
+
+/// One group of [`RolesMap`]: (named, party, rows, documents with their party flag).
+type RoleCounts = (u64, u64, u64, Vec<(String, bool)>);
 
 /// Whether polars counts the `roles` metric (distinct documents per group) instead of the
 /// row loop: much less memory on millions of tags. Not with a full-text restriction, which
@@ -900,7 +932,7 @@ fn load_table(path: &Path, q: &Query) -> Result<(Frame, Option<RolesMap>)> {
         let df = if keys.is_empty() {
             lf.clone().select(aggs).collect()?
         } else {
-            lf.clone().group_by(keys).agg(aggs).collect()?
+            lf.clone().group_by(keys.clone()).agg(aggs).collect()?
         };
         let mut map = RolesMap::new();
         let named = df.column("__named")?.cast(&DataType::UInt64)?;
@@ -931,8 +963,43 @@ fn load_table(path: &Path, q: &Query) -> Result<(Frame, Option<RolesMap>)> {
                     named.u64()?.get(row).unwrap_or(0),
                     party.u64()?.get(row).unwrap_or(0),
                     rows,
+                    Vec::new(),
                 ),
             );
+        }
+        // The documents behind the counts, each with whether it is party in the group.
+        let mut by = keys.clone();
+        by.push(col("doc_id"));
+        let docs = lf
+            .clone()
+            .group_by(by)
+            .agg([col("role").neq(lit("mention")).any(true).alias("__party")])
+            .collect()?;
+        let key_cols: Vec<Column> = q
+            .keys
+            .iter()
+            .map(|k| docs.column(&key_column(k)).cloned())
+            .collect::<std::result::Result<_, _>>()?;
+        let (doc_col, party_col) = (docs.column("doc_id")?.str()?, docs.column("__party")?);
+        let party_col = party_col.bool()?;
+        for row in 0..docs.height() {
+            let key: Vec<String> = key_cols
+                .iter()
+                .map(|c| match c.get(row) {
+                    Ok(AnyValue::String(s)) => s.to_string(),
+                    Ok(AnyValue::StringOwned(s)) => s.to_string(),
+                    _ => "(none)".to_string(),
+                })
+                .collect();
+            if let (Some(entry), Some(doc)) = (map.get_mut(&key), doc_col.get(row)) {
+                entry
+                    .3
+                    .push((doc.to_string(), party_col.get(row).unwrap_or(false)));
+            }
+        }
+        // group_by gives no order: sort, so the cells are the same on every run.
+        for entry in map.values_mut() {
+            entry.3.sort();
         }
         Some(map)
     } else {
@@ -1092,6 +1159,8 @@ fn needed_columns(q: &Query) -> Vec<String> {
     if q.spec.calibration.is_some() {
         cols.extend_from_slice(ppi::KEY_COLUMNS);
     }
+    // The documents and stories behind each cell.
+    cols.extend_from_slice(cells::id_columns(&q.spec.table));
     let mut out: Vec<String> = Vec::new();
     for c in cols {
         if !out.iter().any(|o| o == c) {

@@ -5,6 +5,7 @@ mod errors;
 mod index;
 mod props;
 mod query;
+mod report;
 mod search;
 mod tagging;
 mod util;
