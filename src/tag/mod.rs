@@ -58,9 +58,6 @@ pub struct Lexicons {
     pub gazetteer: Gazetteer,
     channels: RuleSet,
     outcomes: RuleSet,
-    /// The outcome rules then the channel rules in one automaton: one pass over a text says
-    /// which of them can match (channel rule `i` is pattern `outcomes.patterns.len() + i`).
-    cues: regex::RegexSet,
     roles: RuleSet,
     acts: acts::Acts,
     names: discover::Names,
@@ -118,14 +115,6 @@ impl Lexicons {
         let roles = rules::load(&texts[3].0, &texts[3].1, FileKind::Roles)?;
         let acts = acts::Acts::load(&texts[4].0, &texts[4].1)?;
         let names = discover::Names::load(&texts[5].0, &texts[5].1)?;
-        let cues = rules::regex_set(&[&outcomes.patterns[..], &channels.patterns[..]].concat())
-            .map_err(|e| {
-                LoadError::at(
-                    &texts[2].0,
-                    None,
-                    format!("outcome and channel rules do not compile together: {e}"),
-                )
-            })?;
         let files = texts
             .iter()
             .map(|(p, t)| (p.clone(), crate::ingest::hex(&Sha256::digest(t.as_bytes()))))
@@ -134,7 +123,6 @@ impl Lexicons {
             gazetteer,
             channels,
             outcomes,
-            cues,
             roles,
             acts,
             names,

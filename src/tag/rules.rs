@@ -184,8 +184,6 @@ pub struct RuleSet {
     /// Every rule of the file in one automaton: one pass over a text says which rules can
     /// match, so the others are not run (most rules match nothing in a given tweet).
     pub any: regex::RegexSet,
-    /// The patterns of `any`, in rule index order (to build sets spanning files).
-    pub patterns: Vec<String>,
 }
 
 impl Default for RuleSet {
@@ -193,7 +191,6 @@ impl Default for RuleSet {
         RuleSet {
             by_set: HashMap::new(),
             any: regex::RegexSet::empty(),
-            patterns: Vec::new(),
         }
     }
 }
@@ -382,12 +379,11 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
             format!("rules do not compile together: {}", one_line(&e)),
         )
     })?;
-    out.patterns = patterns;
     Ok(out)
 }
 
 /// One automaton over many rule patterns (see [`RuleSet::any`]).
-pub fn regex_set(patterns: &[String]) -> Result<regex::RegexSet, String> {
+fn regex_set(patterns: &[String]) -> Result<regex::RegexSet, String> {
     regex::RegexSetBuilder::new(patterns)
         .size_limit(1 << 26)
         .dfa_size_limit(1 << 24)
