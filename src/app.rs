@@ -36,6 +36,27 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             let cfg = config::index_config(&a, threads)?;
             index(&cfg, a.quiet)
         }
+        Command::Tag(a) if a.stream => {
+            let lex = config::lexicons(&a.rule_args, None)?;
+            if a.file.as_os_str() != "-" && a.file.as_os_str() != "/dev/stdin" {
+                anyhow::bail!("--stream reads standard input; drop the file argument");
+            }
+            let s = crate::stream::run(
+                &lex,
+                std::io::stdin(),
+                std::io::stdout().lock(),
+                a.max_line_bytes,
+            )
+            .context("tag --stream")?;
+            if s.errors > 0 {
+                note!(
+                    "replyscope: tag --stream: {} lines, {} answered with an error",
+                    s.lines,
+                    s.errors
+                );
+            }
+            Ok(Outcome::default())
+        }
         Command::Tag(a) => {
             let lex = config::lexicons(&a.rule_args, None)?;
             let limit = crate::files::TEXT_FILE_LIMIT;

@@ -176,6 +176,22 @@ pub struct TagArgs {
     #[arg(long, value_enum, default_value_t = TagFormat::Text)]
     pub format: TagFormat,
 
+    /// Tag a stream of documents: JSON lines on standard input, one JSON line out per line
+    /// in, in input order (a worker for Spark's rdd.pipe).
+    ///
+    /// Each input line is a document with the fields of tables/documents.parquet (id and
+    /// text required; source, kind, shape, channel, author, created_at, in_reply_to,
+    /// replies, conversation_id, inbound, given_LABEL, meta ...). Each output line has
+    /// line, id, tags (with their surface words), interactions and post (what the thread
+    /// stage reads), or line, id and error for a line that is not a document. Exit status 0
+    /// at the end of input, whatever the lines held.
+    #[arg(long, conflicts_with_all = ["kind", "shape", "channel", "given", "author", "format"])]
+    pub stream: bool,
+
+    /// Longest input line of --stream; a longer one is answered with an error.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::ingest::structured::MAX_RECORD_BYTES)]
+    pub max_line_bytes: u64,
+
     /// Where the tagging rules come from.
     #[command(flatten)]
     pub rule_args: RuleArgs,
