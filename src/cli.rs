@@ -49,6 +49,14 @@ pub enum Command {
     /// title:word, text:"a phrase". Each hit shows the best match with context on both sides
     /// and the match's byte offsets in the document text.
     Search(SearchArgs),
+    /// Translate query files into SQL (Spark or DuckDB) over the Parquet tables.
+    ///
+    /// Prints one statement per query file, computing the table `replyscope query` makes
+    /// (same groups, filters, intervals, quantiles, Kaplan-Meier, switch paths and shares).
+    /// A feature SQL cannot express (search, calibration) fails that file with a message
+    /// naming it. With --rows, writes the table from the rows an engine computed with the
+    /// statement instead, in the layout `replyscope query` writes.
+    Sql(SqlArgs),
     /// Tag one text without an index: print each tag with its evidence and rule id.
     ///
     /// Reads FILE (or standard input with -) as one document and prints every company,
@@ -364,6 +372,49 @@ pub struct QueryArgs {
         default_value = "md,csv,json,tex,svg"
     )]
     pub format: Vec<crate::report::Format>,
+}
+
+/// Flags of `replyscope sql`.
+#[derive(Debug, clap::Args)]
+pub struct SqlArgs {
+    /// Query files (default: every queries/*.toml).
+    pub queries: Vec<PathBuf>,
+
+    /// The SQL dialect.
+    #[arg(long, value_enum)]
+    pub dialect: crate::sql::Dialect,
+
+    /// Where the tables are: a directory (or Hadoop path) holding NAME.parquet. Without it
+    /// the statements read views named interactions, mentions and documents.
+    #[arg(long, value_name = "DIR")]
+    pub tables: Option<String>,
+
+    /// Print JSON: one object per query file with name, path and sql (or error).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Rows an engine computed with the statement of the one query file given (JSON lines,
+    /// one object per row): write its table to --out instead of printing SQL.
+    #[arg(long, value_name = "FILE")]
+    pub rows: Option<PathBuf>,
+
+    /// Output folder for --rows.
+    #[arg(long, value_name = "DIR", default_value = "out", requires = "rows")]
+    pub out: PathBuf,
+
+    /// Formats to write with --rows, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "md,csv,json,tex",
+        requires = "rows"
+    )]
+    pub format: Vec<crate::report::Format>,
+
+    /// What the tables are, as the outputs' provenance names them (with --rows).
+    #[arg(long, value_name = "TEXT", default_value = "sql", requires = "rows")]
+    pub source_label: String,
 }
 
 /// Flags of `replyscope run`.
