@@ -127,6 +127,26 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             print_explained(&e, a.format)?;
             Ok(Outcome::default())
         }
+        Command::IngestFile {
+            corpus,
+            source,
+            file,
+            shown,
+            file_id,
+            max_record_bytes,
+        } => {
+            let manifest = crate::ingest::Manifest::load_specs(&corpus)?;
+            let opts = crate::ingest::Options {
+                max_record_bytes,
+                ..Default::default()
+            };
+            let mut sink = crate::stream::JsonSink::new(std::io::stdout().lock());
+            let summary = crate::ingest::read_file_as(
+                &manifest, &source, &file, &shown, &file_id, &opts, &mut sink,
+            )?;
+            sink.finish(&summary)?;
+            Ok(Outcome::default())
+        }
         Command::BenchCorpus { from, scale, out } => {
             let n = crate::bench::corpus(&from, scale, &out)?;
             note!("replyscope: wrote {n} tweets to {}", out.display());

@@ -92,6 +92,33 @@ pub enum Command {
     /// bootstrap 95% intervals and the confusion table; coder A vs coder B when two files
     /// are given, and the tagger vs each coder.
     Agree(AgreeArgs),
+    /// Read one file as a source of a corpus manifest and print its documents and rejects
+    /// as JSON lines (for a Spark executor handed a local copy of one corpus file).
+    ///
+    /// Prints {"doc": {...}} per document (the fields `tag --stream` reads, created_at in
+    /// milliseconds), {"reject": {...}} per reject, and a last {"file": {...}} line with the
+    /// file's counts, size and SHA-256.
+    #[command(hide = true)]
+    IngestFile {
+        /// The corpus manifest (its sources' paths are not looked at).
+        #[arg(long)]
+        corpus: PathBuf,
+        /// The source the file belongs to.
+        #[arg(long)]
+        source: String,
+        /// The local file to read.
+        #[arg(long)]
+        file: PathBuf,
+        /// The file as documents and rejects name it.
+        #[arg(long)]
+        shown: String,
+        /// The file's name within its source (in record-numbered and whole-file ids).
+        #[arg(long)]
+        file_id: String,
+        /// Longest record read.
+        #[arg(long, value_name = "BYTES", default_value_t = crate::ingest::structured::MAX_RECORD_BYTES)]
+        max_record_bytes: u64,
+    },
     /// Benchmark corpus: N copies of a tweets CSV with fresh ids and shifted times.
     #[command(hide = true)]
     BenchCorpus {

@@ -392,6 +392,72 @@ fn document(bytes: &[u8]) -> Result<Document, (Option<String>, String)> {
     })
 }
 
+/// A document as a `tag --stream` input line: the fields of documents.parquet flattened,
+/// with the source's shape and channel, and created_at in milliseconds.
+pub fn document_json(d: &Document) -> serde_json::Value {
+    serde_json::json!({
+        "id": d.id,
+        "source": d.source,
+        "kind": d.kind,
+        "shape": d.shape.as_str(),
+        "channel": d.channel,
+        "file": d.file,
+        "line": d.line,
+        "url": d.url,
+        "title": d.title,
+        "author": d.author,
+        "created_at": d.created_at.map(|t| t.timestamp_millis()),
+        "text": d.text,
+        "in_reply_to": d.thread.in_reply_to,
+        "replies": d.thread.replies,
+        "conversation_id": d.thread.conversation_id,
+        "inbound": d.thread.inbound,
+        "given": d.given,
+        "meta": d.meta,
+    })
+}
+
+/// An ingest sink that writes documents and rejects as JSON lines (`ingest-file`).
+pub struct JsonSink<W: Write> {
+    out: std::io::BufWriter<W>,
+}
+
+impl<W: Write> JsonSink<W> {
+    /// Writes to `out`.
+    pub fn new(out: W) -> Self {
+        JsonSink {
+            out: std::io::BufWriter::new(out),
+        }
+    }
+
+    /// Writes the file's summary line and flushes.
+    pub fn finish(mut self, f: &crate::ingest::FileSummary) -> crate::Result<()> {
+        let line = serde_json::json!({ "file": f }).to_string();
+        writeln!(self.out, "{line}")
+            .and_then(|_| self.out.flush())
+            .map_err(stdout_error)
+    }
+}
+
+fn stdout_error(e: std::io::Error) -> crate::Error {
+    crate::Error::io(std::path::Path::new("(standard output)"), "cannot write")(e)
+}
+
+impl<W: Write> crate::ingest::Sink for JsonSink<W> {
+    fn documents(&mut self, docs: Vec<Document>) -> crate::Result<()> {
+        for d in &docs {
+            let line = serde_json::json!({ "doc": document_json(d) }).to_string();
+            writeln!(self.out, "{line}").map_err(stdout_error)?;
+        }
+        Ok(())
+    }
+
+    fn reject(&mut self, reject: &crate::Reject) -> crate::Result<()> {
+        let line = serde_json::json!({ "reject": reject }).to_string();
+        writeln!(self.out, "{line}").map_err(stdout_error)
+    }
+}
+
 fn kind(v: &serde_json::Value) -> &'static str {
     match v {
         serde_json::Value::Null => "null",
