@@ -344,8 +344,10 @@ pub fn translate(q: &Query, d: Dialect, tables: Option<&str>) -> Result<String, 
                 ));
                 joins.push(format!("LEFT JOIN lat ON {}", on("lat")));
                 items.push(("coalesce(lat.n, 0)".into(), "latency_n".into()));
-                items.push((quantile(d, "lat.a", "lat.h50"), "latency_median".into()));
-                items.push((quantile(d, "lat.a", "lat.h90"), "latency_p90".into()));
+                let q =
+                    |h: &str| format!("CASE WHEN lat.n > 0 THEN {} END", quantile(d, "lat.a", h));
+                items.push((q("lat.h50"), "latency_median".into()));
+                items.push((q("lat.h90"), "latency_p90".into()));
                 items.push(("lat.mean".into(), "latency_mean".into()));
             }
             "kaplan_meier" => {
@@ -708,8 +710,8 @@ fn wilson(k: &str, n: &str) -> (String, String, String) {
     (p, centre, half)
 }
 
-/// The quantile at rank h (from 0) of a sorted list, interpolated as
-/// [`crate::query::metrics::quantile`] does (type 7); null for an empty list.
+/// The quantile at rank h (from 0) of a sorted, non-empty list, interpolated as
+/// [`crate::query::metrics::quantile`] does (type 7).
 fn quantile(d: Dialect, list: &str, h: &str) -> String {
     let a_lo = d.at(list, &format!("floor({h}) + 1"));
     let a_hi = d.at(list, &format!("ceil({h}) + 1"));
