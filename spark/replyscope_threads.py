@@ -22,9 +22,11 @@ numbers"), step for step:
 
 Roots are found by pointer jumping: each post's pointer goes to its parent's pointer until
 it reaches a post with no parent in the corpus, in log2(depth) rounds. A post in a reply
-cycle (bad data) never reaches one and belongs to no opening, as in the Rust stage.
-Conversations longer than 10,000 posts are not cut (the Rust threads table cuts them for
-its `conversation_id` and `depth` columns only).
+cycle, or below one (bad data), never reaches one and belongs to no opening, as in the Rust
+stage. Two differences, in the threads table only (no query reads it): such a post's
+conversation_id (unless the source gives one) and depth are empty here, where the Rust
+stage names the conversation by a post of the cycle chosen by file order; and chains longer
+than 10,000 posts are not cut here, where the Rust table starts a new conversation.
 """
 from pyspark.sql import functions as F
 from pyspark.sql import Window
@@ -186,7 +188,7 @@ def thread_stage(posts):
         F.coalesce("conversation_id", F.when(F.col("resolved"), F.col("root"))).alias("conversation_id"),
         "in_reply_to",
         F.when(F.col("in_reply_to").isNotNull(), F.col("parent").isNotNull()).alias("parent_in_corpus"),
-        F.col("depth").cast("int").alias("depth"),
+        F.when(F.col("resolved"), F.col("depth")).cast("int").alias("depth"),
         F.size(F.coalesce("replies", F.array())).cast("int").alias("replies_listed"),
         "source",
         tables.month_of(tables.millis_to_time("created_ms")).alias("month"),

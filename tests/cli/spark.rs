@@ -124,7 +124,7 @@ fn spark_pipeline_equals_replyscope_run() {
     // 1: the airline slice's three duplicate ids are rejected, as by `replyscope index`.
     assert_eq!(o.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("1336 records read, 1333 documents, 3 rejected"),
+        stderr.contains("1351 records read, 1348 documents, 3 rejected"),
         "{stderr}"
     );
 
@@ -144,8 +144,22 @@ fn spark_pipeline_equals_replyscope_run() {
             .iter()
             .map(|c| c.to_string())
             .collect();
-        let a = rows(&ours, &columns);
-        let b = rows(&spark_out.join("tables").join(name), &columns);
+        let mut a = rows(&ours, &columns);
+        let mut b = rows(&spark_out.join("tables").join(name), &columns);
+        if name == "threads" {
+            // Posts in a reply cycle (bad data): Spark leaves their conversation and depth
+            // empty, replyscope names a post of the cycle chosen by file order (see
+            // spark/replyscope_threads.py). The fixture's cycle is e5 <-> e6.
+            let cycle = |r: &BTreeMap<String, String>| r["id"] == "edge:e5" || r["id"] == "edge:e6";
+            let unresolved: Vec<&str> = b
+                .iter()
+                .filter(|r| r["conversation_id"] == "null")
+                .map(|r| r["id"].as_str())
+                .collect();
+            assert_eq!(unresolved, ["edge:e5", "edge:e6"]);
+            a.retain(|r| !cycle(r));
+            b.retain(|r| !cycle(r));
+        }
         assert_eq!(a.len(), b.len(), "{name}: rows");
         for (x, y) in a.iter().zip(&b) {
             assert_eq!(x, y, "{name}: replyscope (left) and Spark (right) differ");
