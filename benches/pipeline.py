@@ -9,7 +9,8 @@
 alternately: `replyscope index` (ingest, tag, index, tables) and `replyscope bench-baseline`
 (bare tantivy, same text field options, one commit), with wall time and peak RSS from
 /usr/bin/time -v. At the top scale it times the queries/ batch against DuckDB running
-benches/sql/*.sql on the same Parquet tables (and checks they agree), and the 100 searches
+the SQL `replyscope sql --dialect duckdb` generates for them on the same Parquet tables (and
+checks with benches/check_sql.py that every cell agrees), and the 100 searches
 of benches/searches.txt. Prints a Markdown report (medians) for BENCHMARKS.md.
 """
 import argparse, os, pathlib, re, shutil, statistics, subprocess, sys, time
@@ -84,16 +85,19 @@ def main():
         t0 = time.perf_counter()
         subprocess.run([rb, "query", str(ix), *queries, "--out", str(out), "--format", "csv"], check=True, capture_output=True)
         qt.append(time.perf_counter() - t0)
-    import duckdb
-    sqls = sorted((ROOT / "benches/sql").glob("*.sql"))
+    import duckdb, json
+    # The SQL replyscope generates for the same query files (`replyscope sql --dialect duckdb`).
+    gen = subprocess.run([rb, "sql", *queries, "--dialect", "duckdb", "--json", "--tables", str(ix / "tables")],
+                         check=True, capture_output=True, text=True)
+    sqls = [s["sql"] for s in json.loads(gen.stdout)]
     dt = []
     for run in range(a.runs):
         t0 = time.perf_counter()
         con = duckdb.connect()
-        for f in sqls:
-            con.sql(f.read_text().replace("{tables}", str(ix / "tables"))).fetchall()
+        for sql in sqls:
+            con.sql(sql).fetchall()
         dt.append(time.perf_counter() - t0)
-    check = subprocess.run([sys.executable, str(ROOT / "benches/check_sql.py"), str(ix), str(work / "query_out")], capture_output=True, text=True)
+    check = subprocess.run([sys.executable, str(ROOT / "benches/check_sql.py"), str(ix), str(work / "query_out"), rb, *queries], capture_output=True, text=True)
     print(f"\nQuery batch ({len(queries)} query files) on the {top}x index: replyscope {statistics.median(qt):.3f} s, "
           f"DuckDB {statistics.median(dt):.3f} s (medians of {a.runs}); ratio {statistics.median(qt)/statistics.median(dt):.2f}")
     print("SQL check:\n" + "\n".join("    " + l for l in check.stdout.strip().splitlines()))

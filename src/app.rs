@@ -36,6 +36,42 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             let cfg = config::index_config(&a, threads)?;
             index(&cfg, a.quiet)
         }
+        Command::Sql(a) => {
+            let files = if a.queries.is_empty() {
+                query_files(std::path::Path::new("queries"))?
+            } else {
+                a.queries.clone()
+            };
+            let failed = match &a.rows {
+                Some(rows) => sql_table(&a, &files, rows)?,
+                None => sql_print(&a, &files)?,
+            };
+            Ok(Outcome {
+                rejects: 0,
+                failed_queries: failed as u64,
+            })
+        }
+        Command::Tag(a) if a.stream => {
+            let lex = config::lexicons(&a.rule_args, None)?;
+            if a.file.as_os_str() != "-" && a.file.as_os_str() != "/dev/stdin" {
+                anyhow::bail!("--stream reads standard input; drop the file argument");
+            }
+            let s = crate::stream::run(
+                &lex,
+                std::io::stdin(),
+                std::io::stdout().lock(),
+                a.max_line_bytes,
+            )
+            .context("tag --stream")?;
+            if s.errors > 0 {
+                note!(
+                    "replyscope: tag --stream: {} lines, {} answered with an error",
+                    s.lines,
+                    s.errors
+                );
+            }
+            Ok(Outcome::default())
+        }
         Command::Tag(a) => {
             let lex = config::lexicons(&a.rule_args, None)?;
             let limit = crate::files::TEXT_FILE_LIMIT;
@@ -95,6 +131,26 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             let masker = crate::mask::Masker::for_index(&a.index, a.unmask)?;
             crate::explain::mask(&mut e, &masker);
             print_explained(&e, a.format)?;
+            Ok(Outcome::default())
+        }
+        Command::IngestFile {
+            corpus,
+            source,
+            file,
+            shown,
+            file_id,
+            max_record_bytes,
+        } => {
+            let manifest = crate::ingest::Manifest::load_specs(&corpus)?;
+            let opts = crate::ingest::Options {
+                max_record_bytes,
+                ..Default::default()
+            };
+            let mut sink = crate::stream::JsonSink::new(std::io::stdout().lock());
+            let summary = crate::ingest::read_file_as(
+                &manifest, &source, &file, &shown, &file_id, &opts, &mut sink,
+            )?;
+            sink.finish(&summary)?;
             Ok(Outcome::default())
         }
         Command::BenchCorpus { from, scale, out } => {
@@ -1146,4 +1202,82 @@ fn print_explained(e: &crate::explain::Explained, format: TagFormat) -> anyhow::
     }
     out.flush()?;
     Ok(())
+}
+
+/// Reads and checks one query file.
+fn read_query(f: &std::path::Path) -> std::result::Result<crate::query::spec::Query, String> {
+    let path = f.display().to_string();
+    let text = crate::files::read_regular_text(f, crate::files::TEXT_FILE_LIMIT)
+        .map_err(|e| format!("{path}: cannot read ({e})"))?;
+    crate::query::spec::parse(&path, &text)
+}
+
+/// `replyscope sql`: prints one statement per query file; returns the files that failed.
+fn sql_print(a: &crate::cli::SqlArgs, files: &[std::path::PathBuf]) -> anyhow::Result<usize> {
+    let mut failed = 0;
+    let mut json = Vec::new();
+    let mut out = std::io::stdout().lock();
+    for f in files {
+        let result = read_query(f).and_then(|q| {
+            crate::sql::translate(&q, a.dialect, a.tables.as_deref()).map(|sql| (q, sql))
+        });
+        match (result, a.json) {
+            (Ok((q, sql)), true) => {
+                json.push(serde_json::json!({ "name": q.name, "path": q.path, "sql": sql }))
+            }
+            (Ok((q, sql)), false) => writeln!(out, "-- {} ({})\n{sql};\n", q.name, q.path)?,
+            (Err(e), json_out) => {
+                failed += 1;
+                note!("replyscope: {e}");
+                if json_out {
+                    json.push(serde_json::json!({ "path": f.display().to_string(), "error": e }));
+                }
+            }
+        }
+    }
+    if a.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
+    }
+    Ok(failed)
+}
+
+/// `replyscope sql --rows`: the table of one query file from an engine's result rows.
+fn sql_table(
+    a: &crate::cli::SqlArgs,
+    files: &[std::path::PathBuf],
+    rows: &std::path::Path,
+) -> anyhow::Result<usize> {
+    let [f] = files else {
+        anyhow::bail!(
+            "--rows takes the rows of one query file; {} given",
+            files.len()
+        );
+    };
+    let q = read_query(f).map_err(anyhow::Error::msg)?;
+    let text = crate::files::read_regular_text(rows, u64::MAX)
+        .with_context(|| format!("{}: cannot read", rows.display()))?;
+    let mut values = Vec::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        values.push(
+            serde_json::from_str::<serde_json::Value>(line).with_context(|| {
+                format!("{}: line {}: not a JSON object", rows.display(), i + 1)
+            })?,
+        );
+    }
+    let table = crate::sql::table_from_rows(&q, &values).map_err(anyhow::Error::msg)?;
+    crate::report::prepare_out(&a.out)?;
+    let p = crate::report::Provenance {
+        version: env!("CARGO_PKG_VERSION").into(),
+        index_fingerprint: String::new(),
+        index_manifest_sha256: String::new(),
+        index: a.source_label.clone(),
+        // As `query` records by default; a table of counts shows no excerpts.
+        masking: crate::mask::Mode::Masked,
+    };
+    crate::report::write_table(&a.out, &table, &p, &a.format)?;
+    Ok(0)
 }

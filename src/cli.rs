@@ -57,6 +57,14 @@ pub enum Command {
     /// title:word, text:"a phrase". Each hit shows the best match with context on both sides
     /// and the match's byte offsets in the document text.
     Search(SearchArgs),
+    /// Translate query files into SQL (Spark or DuckDB) over the Parquet tables.
+    ///
+    /// Prints one statement per query file, computing the table `replyscope query` makes
+    /// (same groups, filters, intervals, quantiles, Kaplan-Meier, switch paths and shares).
+    /// A feature SQL cannot express (search, calibration) fails that file with a message
+    /// naming it. With --rows, writes the table from the rows an engine computed with the
+    /// statement instead, in the layout `replyscope query` writes.
+    Sql(SqlArgs),
     /// Tag one text without an index: print each tag with its evidence and rule id.
     ///
     /// Reads FILE (or standard input with -) as one document and prints every company,
@@ -92,6 +100,33 @@ pub enum Command {
     /// bootstrap 95% intervals and the confusion table; coder A vs coder B when two files
     /// are given, and the tagger vs each coder.
     Agree(AgreeArgs),
+    /// Read one file as a source of a corpus manifest and print its documents and rejects
+    /// as JSON lines (for a Spark executor handed a local copy of one corpus file).
+    ///
+    /// Prints {"doc": {...}} per document (the fields `tag --stream` reads, created_at in
+    /// milliseconds), {"reject": {...}} per reject, and a last {"file": {...}} line with the
+    /// file's counts, size and SHA-256.
+    #[command(hide = true)]
+    IngestFile {
+        /// The corpus manifest (its sources' paths are not looked at).
+        #[arg(long)]
+        corpus: PathBuf,
+        /// The source the file belongs to.
+        #[arg(long)]
+        source: String,
+        /// The local file to read.
+        #[arg(long)]
+        file: PathBuf,
+        /// The file as documents and rejects name it.
+        #[arg(long)]
+        shown: String,
+        /// The file's name within its source (in record-numbered and whole-file ids).
+        #[arg(long)]
+        file_id: String,
+        /// Longest record read.
+        #[arg(long, value_name = "BYTES", default_value_t = crate::ingest::structured::MAX_RECORD_BYTES)]
+        max_record_bytes: u64,
+    },
     /// Benchmark corpus: N copies of a tweets CSV with fresh ids and shifted times.
     #[command(hide = true)]
     BenchCorpus {
@@ -183,6 +218,22 @@ pub struct TagArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TagFormat::Text)]
     pub format: TagFormat,
+
+    /// Tag a stream of documents: JSON lines on standard input, one JSON line out per line
+    /// in, in input order (a worker for Spark's rdd.pipe).
+    ///
+    /// Each input line is a document with the fields of tables/documents.parquet (id and
+    /// text required; source, kind, shape, channel, author, created_at, in_reply_to,
+    /// replies, conversation_id, inbound, given_LABEL, meta ...). Each output line has
+    /// line, id, tags (with their surface words), interactions and post (what the thread
+    /// stage reads), or line, id and error for a line that is not a document. Exit status 0
+    /// at the end of input, whatever the lines held.
+    #[arg(long, conflicts_with_all = ["kind", "shape", "channel", "given", "author", "format"])]
+    pub stream: bool,
+
+    /// Longest input line of --stream; a longer one is answered with an error.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::ingest::structured::MAX_RECORD_BYTES)]
+    pub max_line_bytes: u64,
 
     /// Where the tagging rules come from.
     #[command(flatten)]
@@ -410,6 +461,49 @@ pub struct QueryArgs {
         default_value = "md,csv,json,tex,svg"
     )]
     pub format: Vec<crate::report::Format>,
+}
+
+/// Flags of `replyscope sql`.
+#[derive(Debug, clap::Args)]
+pub struct SqlArgs {
+    /// Query files (default: every queries/*.toml).
+    pub queries: Vec<PathBuf>,
+
+    /// The SQL dialect.
+    #[arg(long, value_enum)]
+    pub dialect: crate::sql::Dialect,
+
+    /// Where the tables are: a directory (or Hadoop path) holding NAME.parquet. Without it
+    /// the statements read views named interactions, mentions and documents.
+    #[arg(long, value_name = "DIR")]
+    pub tables: Option<String>,
+
+    /// Print JSON: one object per query file with name, path and sql (or error).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Rows an engine computed with the statement of the one query file given (JSON lines,
+    /// one object per row): write its table to --out instead of printing SQL.
+    #[arg(long, value_name = "FILE")]
+    pub rows: Option<PathBuf>,
+
+    /// Output folder for --rows.
+    #[arg(long, value_name = "DIR", default_value = "out", requires = "rows")]
+    pub out: PathBuf,
+
+    /// Formats to write with --rows, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "md,csv,json,tex",
+        requires = "rows"
+    )]
+    pub format: Vec<crate::report::Format>,
+
+    /// What the tables are, as the outputs' provenance names them (with --rows).
+    #[arg(long, value_name = "TEXT", default_value = "sql", requires = "rows")]
+    pub source_label: String,
 }
 
 /// Flags of `replyscope run`.

@@ -39,6 +39,8 @@ pub mod pipeline;
 pub mod query;
 pub mod report;
 pub mod search;
+pub mod sql;
+pub mod stream;
 pub mod tag;
 pub mod validity;
 

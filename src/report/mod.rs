@@ -137,15 +137,20 @@ pub fn write_table(
         }));
         written.push(path);
     }
-    // The documents behind each number, for DuckDB, pandas or R (issue 12).
-    let cells = cells_parquet(t)?;
-    let path = dir.join(format!("{}.cells.parquet", t.name));
-    crate::files::write_replacing(&path, &cells).map_err(Error::io(&path, "cannot write"))?;
-    outputs.push(serde_json::json!({
-        "file": path.file_name().map(|n| n.to_string_lossy().into_owned()),
-        "sha256": crate::ingest::hex(&Sha256::digest(&cells)),
-    }));
-    written.push(path);
+    // The documents behind each number, for DuckDB, pandas or R (issue 12). Only a table
+    // computed from an index knows them: one made from another engine's result rows
+    // (`replyscope sql --rows`, no index fingerprint) gets no cells file rather than an
+    // empty one.
+    if !p.index_fingerprint.is_empty() {
+        let cells = cells_parquet(t)?;
+        let path = dir.join(format!("{}.cells.parquet", t.name));
+        crate::files::write_replacing(&path, &cells).map_err(Error::io(&path, "cannot write"))?;
+        outputs.push(serde_json::json!({
+            "file": path.file_name().map(|n| n.to_string_lossy().into_owned()),
+            "sha256": crate::ingest::hex(&Sha256::digest(&cells)),
+        }));
+        written.push(path);
+    }
     let manifest = serde_json::json!({
         "table": t.name,
         "title": t.title,

@@ -7,6 +7,8 @@ mod props;
 mod query;
 mod report;
 mod search;
+mod spark;
+mod stream;
 mod tagging;
 mod util;
 mod validity;
