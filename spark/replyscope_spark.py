@@ -24,7 +24,7 @@ Stages (README, "Beyond one machine"):
 Exit status: 0 when every record became a document and every query ran; 1 when records
 were rejected; 2 on a fatal error; otherwise the number of query files that failed.
 """
-import argparse, json, os, posixpath, re, shutil, subprocess, sys, tempfile, threading
+import argparse, json, os, posixpath, re, shutil, subprocess, sys, tempfile, threading, time
 
 try:
     import tomllib
@@ -206,8 +206,22 @@ def rule_args(rules, companies):
     return args
 
 
+class Stages:
+    """Prints each stage's wall time on stderr (Spark is lazy: a stage ends where its
+    result is materialised, by a checkpoint, a collect or a write)."""
+
+    def __init__(self):
+        self.last = time.perf_counter()
+
+    def done(self, name):
+        now = time.perf_counter()
+        sys.stderr.write(f"replyscope-spark: stage {name}: {now - self.last:.2f} s\n")
+        self.last = now
+
+
 def main(argv=None):
     a = parse_args(sys.argv[1:] if argv is None else argv)
+    stages = Stages()
     from pyspark.sql import SparkSession, functions as F, Window
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import replyscope_tables as tables
@@ -229,6 +243,7 @@ def main(argv=None):
         # Small local runs: a few shuffle partitions, not 200 tiny ones.
         spark.conf.set("spark.sql.shuffle.partitions", str(max(2, spark.sparkContext.defaultParallelism)))
     sc = spark.sparkContext
+    stages.done("start")
     local_binary = a.binary or shutil.which(BINARY)
     if a.binary:
         sc.addFile(os.path.abspath(a.binary))
@@ -285,6 +300,7 @@ def main(argv=None):
                         "id", "_first.file", "_first.line").alias("reason"))
     docs = docs.filter(F.col("_rank") == 1).drop("_rank", "_first", "file_order").localCheckpoint()
     rejects = ingested.filter(F.col("reject").isNotNull()).select("reject.*").unionByName(dup_rejects)
+    stages.done("ingest")
 
     # 2. tag: the documents through `tag --stream`, a process per partition.
     parts = a.partitions or max(1, sc.defaultParallelism * 4)
@@ -296,6 +312,7 @@ def main(argv=None):
     if failed:
         raise SystemExit(f"replyscope-spark: the tagger refused {len(failed)} documents, e.g. "
                          f"{failed[0]['id']}: {failed[0]['error']}")
+    stages.done("tag")
 
     # 3. threads: posts of the sources that map reply links.
     linked_sources = [s["name"] for s in manifest["source"]
@@ -320,6 +337,7 @@ def main(argv=None):
         df.write.mode("overwrite").partitionBy(*tables.PARTITION_BY).parquet(f"{out}/tables/{name}")
     rejects.write.mode("overwrite").json(f"{out}/rejects")
     n_rejects = rejects.count()
+    stages.done("threads and tables")
 
     # 5. queries: Spark SQL from `replyscope sql`, tables written by `replyscope sql --rows`.
     for name in ["documents", "mentions", "interactions", "threads"]:
@@ -359,6 +377,7 @@ def main(argv=None):
     if os.path.isdir(a.report):
         shutil.rmtree(kept, ignore_errors=True)
         shutil.move(rows_dir, kept)
+    stages.done("queries")
     n_docs = docs.count()
     sys.stderr.write(f"replyscope-spark: {n_docs + n_rejects} records read, {n_docs} documents, "
                      f"{n_rejects} rejected; tables in {out}/tables\n")
