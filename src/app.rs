@@ -186,12 +186,20 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             Ok(Outcome::default())
         }
         Command::Query(a) => {
-            let files = if a.queries.is_empty() {
-                query_files(std::path::Path::new("queries"))?
-            } else {
-                a.queries.clone()
-            };
-            let failed = query(&a.index, &files, &a.out, &a.format)?;
+            // Directories after the first index are more indexes (the shards of one corpus).
+            let mut indexes = vec![a.index.clone()];
+            let mut files = Vec::new();
+            for p in &a.queries {
+                if p.is_dir() {
+                    indexes.push(p.clone());
+                } else {
+                    files.push(p.clone());
+                }
+            }
+            if files.is_empty() {
+                files = query_files(std::path::Path::new("queries"))?;
+            }
+            let failed = query(&indexes, &files, &a.out, &a.format)?;
             Ok(Outcome {
                 rejects: 0,
                 failed_queries: failed,
@@ -209,6 +217,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 max_record_bytes: a.max_record_bytes,
                 max_stdin_bytes: a.max_stdin_bytes,
                 rule_args: a.rule_args.clone(),
+                shard: None,
             };
             let cfg = config::index_config(&index_args, threads)?;
             let current = pipeline::current_fingerprint(&cfg)?;
@@ -238,7 +247,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 None => index(&cfg, false)?.rejects,
             };
             let files = query_files(&a.queries)?;
-            let failed = query(&a.index, &files, &a.out, &a.format)?;
+            let failed = query(std::slice::from_ref(&a.index), &files, &a.out, &a.format)?;
             Ok(Outcome {
                 rejects,
                 failed_queries: failed,
@@ -330,7 +339,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
         Command::Search(a) => {
             let req = config::search_request(&a)?;
-            let (count, hits) = search::search(&a.index, &req)?;
+            let (count, hits) = search::search_all(&a.index, &req)?;
             print_hits(count, &hits, a.format)?;
             Ok(Outcome::default())
         }
@@ -843,30 +852,47 @@ fn query_files(dir: &std::path::Path) -> anyhow::Result<Vec<std::path::PathBuf>>
 
 /// Runs query files and writes their tables; returns how many failed.
 fn query(
-    index: &std::path::Path,
+    indexes: &[std::path::PathBuf],
     files: &[std::path::PathBuf],
     out: &std::path::Path,
     formats: &[crate::report::Format],
 ) -> anyhow::Result<u64> {
-    let m = crate::index::read_manifest(index)?;
-    let manifest_bytes = crate::files::read_regular(
-        &index.join(crate::index::MANIFEST),
-        crate::files::TEXT_FILE_LIMIT,
-    )
-    .context("cannot read the index manifest")?;
+    let sha = |bytes: &[u8]| {
+        crate::ingest::hex(&sha2::Digest::finalize(
+            <sha2::Sha256 as sha2::Digest>::new_with_prefix(bytes),
+        ))
+    };
+    let (mut fingerprints, mut manifests) = (Vec::new(), Vec::new());
+    for index in indexes {
+        let m = crate::index::read_manifest(index)?;
+        let manifest_bytes = crate::files::read_regular(
+            &index.join(crate::index::MANIFEST),
+            crate::files::TEXT_FILE_LIMIT,
+        )
+        .with_context(|| format!("{}: cannot read the index manifest", index.display()))?;
+        fingerprints.push(m.fingerprint);
+        manifests.push(sha(&manifest_bytes));
+    }
+    // Several indexes: the hash of their fingerprints (and manifests) in the order given.
+    let joined = |v: &[String]| match v {
+        [one] => one.clone(),
+        many => sha(many.join("\n").as_bytes()),
+    };
     let provenance = crate::report::Provenance {
         version: env!("CARGO_PKG_VERSION").into(),
-        index_fingerprint: m.fingerprint.clone(),
-        index_manifest_sha256: crate::ingest::hex(&sha2::Digest::finalize(
-            <sha2::Sha256 as sha2::Digest>::new_with_prefix(&manifest_bytes),
-        )),
-        index: index.display().to_string(),
+        index_fingerprint: joined(&fingerprints),
+        index_manifest_sha256: joined(&manifests),
+        index: indexes
+            .iter()
+            .map(|i| i.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" "),
     };
     crate::report::prepare_out(out)?;
     let mut formats = formats.to_vec();
     formats.sort();
     formats.dedup();
-    let results = crate::query::run_all(index, files);
+    let results = crate::query::run_all(indexes, files);
     let mut failed = 0;
     // Output name -> the query file that wrote it: two files of one name would overwrite
     // each other's tables.

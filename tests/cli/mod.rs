@@ -6,6 +6,7 @@ mod index;
 mod props;
 mod query;
 mod search;
+mod shards;
 mod spark;
 mod stream;
 mod tagging;
