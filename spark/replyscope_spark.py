@@ -206,22 +206,8 @@ def rule_args(rules, companies):
     return args
 
 
-class Stages:
-    """Prints each stage's wall time on stderr (Spark is lazy: a stage ends where its
-    result is materialised, by a checkpoint, a collect or a write)."""
-
-    def __init__(self):
-        self.last = time.perf_counter()
-
-    def done(self, name):
-        now = time.perf_counter()
-        sys.stderr.write(f"replyscope-spark: stage {name}: {now - self.last:.2f} s\n")
-        self.last = now
-
-
 def main(argv=None):
     a = parse_args(sys.argv[1:] if argv is None else argv)
-    stages = Stages()
     from pyspark.sql import SparkSession, functions as F, Window
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import replyscope_tables as tables
@@ -243,7 +229,6 @@ def main(argv=None):
         # Small local runs: a few shuffle partitions, not 200 tiny ones.
         spark.conf.set("spark.sql.shuffle.partitions", str(max(2, spark.sparkContext.defaultParallelism)))
     sc = spark.sparkContext
-    stages.done("start")
     local_binary = a.binary or shutil.which(BINARY)
     if a.binary:
         sc.addFile(os.path.abspath(a.binary))
@@ -266,6 +251,14 @@ def main(argv=None):
     for v in a.var:
         name, _, value = v.partition("=")
         values[name] = value
+
+    clock = [time.monotonic()]
+
+    def stage(name):
+        """Wall time of a stage on stderr (each stage ends with its data materialised)."""
+        now = time.monotonic()
+        sys.stderr.write(f"replyscope-spark: stage {name}: {now - clock[0]:.1f} s\n")
+        clock[0] = now
 
     # 1. ingest: every file of every source, read by the binary on an executor.
     files = []
@@ -300,7 +293,7 @@ def main(argv=None):
                         "id", "_first.file", "_first.line").alias("reason"))
     docs = docs.filter(F.col("_rank") == 1).drop("_rank", "_first", "file_order").localCheckpoint()
     rejects = ingested.filter(F.col("reject").isNotNull()).select("reject.*").unionByName(dup_rejects)
-    stages.done("ingest")
+    stage("ingest")
 
     # 2. tag: the documents through `tag --stream`, a process per partition.
     parts = a.partitions or max(1, sc.defaultParallelism * 4)
@@ -312,7 +305,7 @@ def main(argv=None):
     if failed:
         raise SystemExit(f"replyscope-spark: the tagger refused {len(failed)} documents, e.g. "
                          f"{failed[0]['id']}: {failed[0]['error']}")
-    stages.done("tag")
+    stage("tag")
 
     # 3. threads: posts of the sources that map reply links.
     linked_sources = [s["name"] for s in manifest["source"]
@@ -324,6 +317,8 @@ def main(argv=None):
         "conversation_id", "company", "company_known", "company_post", "addressee", "moves",
         "resolution", "positive", "negative")
     thread_interactions, thread_rows = threads.thread_stage(posts)
+    thread_interactions = thread_interactions.localCheckpoint()
+    stage("threads")
 
     # 4. tables, partitioned by source and month.
     given = sorted({g for s in manifest["source"] for g in s.get("given", {})})
@@ -337,7 +332,7 @@ def main(argv=None):
         df.write.mode("overwrite").partitionBy(*tables.PARTITION_BY).parquet(f"{out}/tables/{name}")
     rejects.write.mode("overwrite").json(f"{out}/rejects")
     n_rejects = rejects.count()
-    stages.done("threads and tables")
+    stage("tables")
 
     # 5. queries: Spark SQL from `replyscope sql`, tables written by `replyscope sql --rows`.
     for name in ["documents", "mentions", "interactions", "threads"]:
@@ -349,9 +344,10 @@ def main(argv=None):
     sys.stderr.write(gen.stderr)
     statements = json.loads(gen.stdout)
     failed_queries = sum(1 for s in statements if "error" in s)
-    # The engine's rows go beside the tables once the folder is replyscope's (it refuses to
-    # write into a folder holding files it did not write).
-    rows_dir = tempfile.mkdtemp(prefix="replyscope-rows-")
+    # Each query's rows go beside its tables once `sql --rows` has made the folder
+    # replyscope's (it refuses to write into a folder holding files it did not write).
+    scratch = tempfile.mkdtemp(prefix="replyscope-rows-")
+    kept = os.path.join(a.report, "rows")
     for s in statements:
         if "error" in s:
             continue
@@ -361,7 +357,7 @@ def main(argv=None):
             sys.stderr.write(f"replyscope-spark: {s['path']}: {e}\n")
             failed_queries += 1
             continue
-        rows_file = os.path.join(rows_dir, f"{s['name']}.jsonl")
+        rows_file = os.path.join(scratch, f"{s['name']}.jsonl")
         with open(rows_file, "w") as f:
             for r in rows:
                 f.write(json.dumps(r.asDict(recursive=True)) + "\n")
@@ -372,12 +368,11 @@ def main(argv=None):
             sys.stderr.write(w.stderr)
             failed_queries += 1
             continue
+        os.makedirs(kept, exist_ok=True)
+        shutil.move(rows_file, os.path.join(kept, f"{s['name']}.jsonl"))
         sys.stderr.write(f"replyscope-spark: {s['path']} -> {a.report}/{s['name']}.* ({len(rows)} rows)\n")
-    kept = os.path.join(a.report, "rows")
-    if os.path.isdir(a.report):
-        shutil.rmtree(kept, ignore_errors=True)
-        shutil.move(rows_dir, kept)
-    stages.done("queries")
+    shutil.rmtree(scratch, ignore_errors=True)
+    stage("queries")
     n_docs = docs.count()
     sys.stderr.write(f"replyscope-spark: {n_docs + n_rejects} records read, {n_docs} documents, "
                      f"{n_rejects} rejected; tables in {out}/tables\n")

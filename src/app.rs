@@ -192,13 +192,21 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             Ok(Outcome::default())
         }
         Command::Query(a) => {
-            let files = if a.queries.is_empty() {
-                query_files(std::path::Path::new("queries"))?
-            } else {
-                a.queries.clone()
-            };
+            // Directories after the first index are more indexes (the shards of one corpus).
+            let mut indexes = vec![a.index.clone()];
+            let mut files = Vec::new();
+            for p in &a.queries {
+                if p.is_dir() {
+                    indexes.push(p.clone());
+                } else {
+                    files.push(p.clone());
+                }
+            }
+            if files.is_empty() {
+                files = query_files(std::path::Path::new("queries"))?;
+            }
             let ran = query(
-                &a.index,
+                &indexes,
                 &files,
                 &a.out,
                 &a.format,
@@ -212,7 +220,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         Command::Report(a) => {
             let files = query_files(&a.queries)?;
             let mode = crate::mask::Mode::from_unmask(a.report.unmask);
-            let ran = query(&a.index, &files, &a.out, &a.format, mode)?;
+            let ran = query(std::slice::from_ref(&a.index), &files, &a.out, &a.format, mode)?;
             report(&a.index, &a.out, &ran, &a.report)?;
             Ok(Outcome {
                 rejects: 0,
@@ -231,6 +239,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 max_record_bytes: a.max_record_bytes,
                 max_stdin_bytes: a.max_stdin_bytes,
                 rule_args: a.rule_args.clone(),
+                shard: None,
             };
             let cfg = config::index_config(&index_args, threads)?;
             let current = pipeline::current_fingerprint(&cfg)?;
@@ -261,7 +270,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             };
             let files = query_files(&a.queries)?;
             let mode = crate::mask::Mode::from_unmask(a.report.unmask);
-            let ran = query(&a.index, &files, &a.out, &a.format, mode)?;
+            let ran = query(std::slice::from_ref(&a.index), &files, &a.out, &a.format, mode)?;
             report(&a.index, &a.out, &ran, &a.report)?;
             Ok(Outcome {
                 rejects,
@@ -355,12 +364,12 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         Command::Search(a) => {
             let mut req = config::search_request(&a)?;
             // An index that cannot be opened gets search's own message, not the masker's.
-            if !a.unmask && crate::index::read_manifest(&a.index).is_ok() {
-                req.mask = Some(std::sync::Arc::new(crate::mask::Masker::for_index(
+            if !a.unmask && a.index.iter().all(|i| crate::index::read_manifest(i).is_ok()) {
+                req.mask = Some(std::sync::Arc::new(crate::mask::Masker::for_indexes(
                     &a.index, false,
                 )?));
             }
-            let (count, hits) = search::search(&a.index, &req)?;
+            let (count, hits) = search::search_all(&a.index, &req)?;
             print_hits(count, &hits, a.format)?;
             Ok(Outcome::default())
         }
@@ -882,32 +891,49 @@ struct Ran {
 
 /// Runs query files and writes their tables.
 fn query(
-    index: &std::path::Path,
+    indexes: &[std::path::PathBuf],
     files: &[std::path::PathBuf],
     out: &std::path::Path,
     formats: &[crate::report::Format],
     masking: crate::mask::Mode,
 ) -> anyhow::Result<Ran> {
-    let m = crate::index::read_manifest(index)?;
-    let manifest_bytes = crate::files::read_regular(
-        &index.join(crate::index::MANIFEST),
-        crate::files::TEXT_FILE_LIMIT,
-    )
-    .context("cannot read the index manifest")?;
+    let sha = |bytes: &[u8]| {
+        crate::ingest::hex(&sha2::Digest::finalize(
+            <sha2::Sha256 as sha2::Digest>::new_with_prefix(bytes),
+        ))
+    };
+    let (mut fingerprints, mut manifests) = (Vec::new(), Vec::new());
+    for index in indexes {
+        let m = crate::index::read_manifest(index)?;
+        let manifest_bytes = crate::files::read_regular(
+            &index.join(crate::index::MANIFEST),
+            crate::files::TEXT_FILE_LIMIT,
+        )
+        .with_context(|| format!("{}: cannot read the index manifest", index.display()))?;
+        fingerprints.push(m.fingerprint);
+        manifests.push(sha(&manifest_bytes));
+    }
+    // Several indexes: the hash of their fingerprints (and manifests) in the order given.
+    let joined = |v: &[String]| match v {
+        [one] => one.clone(),
+        many => sha(many.join("\n").as_bytes()),
+    };
     let provenance = crate::report::Provenance {
         version: env!("CARGO_PKG_VERSION").into(),
-        index_fingerprint: m.fingerprint.clone(),
-        index_manifest_sha256: crate::ingest::hex(&sha2::Digest::finalize(
-            <sha2::Sha256 as sha2::Digest>::new_with_prefix(&manifest_bytes),
-        )),
-        index: index.display().to_string(),
+        index_fingerprint: joined(&fingerprints),
+        index_manifest_sha256: joined(&manifests),
+        index: indexes
+            .iter()
+            .map(|i| i.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" "),
         masking,
     };
     crate::report::prepare_out(out)?;
     let mut formats = formats.to_vec();
     formats.sort();
     formats.dedup();
-    let results = crate::query::run_all(index, files);
+    let results = crate::query::run_all(indexes, files);
     let mut failed = Vec::new();
     let mut tables = Vec::new();
     // Output name -> the query file that wrote it: two files of one name would overwrite

@@ -446,7 +446,8 @@ pub struct QueryArgs {
     /// Index directory built by `replyscope index`.
     pub index: PathBuf,
 
-    /// Query files (default: every queries/*.toml).
+    /// Query files (default: every queries/*.toml). Directories among them are more index
+    /// directories: the shards of one corpus (`index --shard`), queried as one index.
     pub queries: Vec<PathBuf>,
 
     /// Output folder.
@@ -609,6 +610,11 @@ pub struct IndexArgs {
     #[arg(long, value_name = "BYTES", default_value_t = crate::ingest::stdin::MAX_STDIN_BYTES)]
     pub max_stdin_bytes: u64,
 
+    /// Build shard K of N: the documents whose id (a reply-linked post: its conversation's
+    /// root) hashes to K. Search and query the N index directories together as one index.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::index::shard::Shard>,
+
     /// Where the tagging rules come from.
     #[command(flatten)]
     pub rule_args: RuleArgs,
@@ -628,8 +634,10 @@ pub enum SearchFormat {
 /// Flags of `replyscope search`.
 #[derive(Debug, clap::Args)]
 pub struct SearchArgs {
-    /// Index directory built by `replyscope index`.
-    pub index: PathBuf,
+    /// Index directory built by `replyscope index`; several (the shards of one corpus,
+    /// `index --shard`) are searched as one index.
+    #[arg(required = true, num_args = 1..)]
+    pub index: Vec<PathBuf>,
 
     /// Query, e.g. '"direct message" twitter' or 'title:zappos'.
     pub query: String,

@@ -16,6 +16,7 @@
 //!     index_threads: 2,
 //!     lexicons: std::sync::Arc::new(replyscope::tag::Lexicons::defaults()),
 //!     wait: false,
+//!     shard: None,
 //! };
 //! let built = pipeline::build_index(&cfg, &())?;
 //! assert_eq!(built.counts.records, built.counts.documents + built.counts.rejects);

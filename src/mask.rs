@@ -136,10 +136,20 @@ impl Masker {
     /// tagger resolved to a company (gazetteer, support-handle patterns). With `unmask`,
     /// nothing is masked and the index is not read.
     pub fn for_index(dir: &Path, unmask: bool) -> Result<Masker> {
+        Masker::for_indexes(std::slice::from_ref(&dir.to_path_buf()), unmask)
+    }
+
+    /// The masker for texts of several indexes (the shards of one corpus): the company
+    /// accounts of all of them.
+    pub fn for_indexes(dirs: &[std::path::PathBuf], unmask: bool) -> Result<Masker> {
         if unmask {
             return Ok(Masker::unmasked());
         }
-        Ok(Masker::new(company_accounts(dir)?))
+        let mut accounts = HashSet::new();
+        for dir in dirs {
+            accounts.extend(company_accounts(dir)?);
+        }
+        Ok(Masker::new(accounts))
     }
 
     /// Masked or unmasked.

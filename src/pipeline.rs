@@ -21,6 +21,8 @@ pub struct IndexConfig {
     pub lexicons: std::sync::Arc<crate::tag::Lexicons>,
     /// Wait for another run writing the same index to finish, instead of failing at once.
     pub wait: bool,
+    /// Build only this shard of the corpus.
+    pub shard: Option<index::shard::Shard>,
 }
 
 /// Builds the index directory from the corpus. The old index stays in place until the new
@@ -46,15 +48,29 @@ fn build_into(
     progress: &dyn ingest::Progress,
 ) -> Result<IndexManifest> {
     let manifest = &cfg.manifest;
+    let shard = match cfg.shard {
+        Some(s) => Some((
+            s,
+            std::sync::Arc::new(index::shard::plan(manifest, &cfg.ingest)?),
+        )),
+        None => None,
+    };
     let mut builder = Builder::create(
         dir,
         cfg.lexicons.clone(),
         manifest.given_labels(),
         manifest.threaded_sources(),
         cfg.index_threads,
+        shard,
     )?;
     let summary = ingest::read_corpus(manifest, &cfg.ingest, &mut builder, progress)?;
-    let tables = builder.finish()?;
+    let (tables, kept) = builder.finish()?;
+    // A shard counts its own documents and rejects (records = documents + rejects still).
+    let counts = if cfg.shard.is_some() {
+        kept
+    } else {
+        summary.counts
+    };
     let lexicons = lexicon_list(cfg);
     let corpus_sha = corpus_sha(manifest);
     let files: Vec<(String, String, String)> = summary
@@ -62,7 +78,12 @@ fn build_into(
         .iter()
         .map(|f| (f.source.clone(), f.file.clone(), f.sha256.clone()))
         .collect();
-    let fingerprint = fingerprint(&corpus_sha, &files, &lexicons);
+    let mut fingerprint = fingerprint(&corpus_sha, &files, &lexicons);
+    if let Some(s) = cfg.shard {
+        fingerprint = hex(&Sha256::digest(
+            format!("{fingerprint}\nshard {s}").as_bytes(),
+        ));
+    }
     let recorded = index::record_files(dir)?;
     let m = IndexManifest {
         tool: "replyscope".into(),
@@ -75,11 +96,12 @@ fn build_into(
             name: manifest.name.clone(),
         },
         inputs: summary.files,
-        counts: summary.counts,
+        counts,
         tables,
         lexicons,
         fingerprint,
         files: recorded,
+        shard: cfg.shard,
     };
     index::write_manifest(dir, &m)?;
     Ok(m)

@@ -13,7 +13,9 @@ use std::collections::HashSet;
 use std::ops::Bound;
 use std::path::Path;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::query::{
+    Bm25StatisticsProvider, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
+};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{Index, TantivyDocument, Term};
 
@@ -74,6 +76,58 @@ pub fn search(dir: &Path, req: &Request) -> Result<(usize, Vec<Hit>)> {
     Searcher::open(dir)?.search(req)
 }
 
+/// Runs a search on several index directories (the shards of one corpus) as on one index:
+/// scores use the statistics of all of them together (document count, term frequencies,
+/// field lengths), so a hit scores as it would in one index of the whole corpus; hits are
+/// merged by score, then id.
+pub fn search_all(dirs: &[std::path::PathBuf], req: &Request) -> Result<(usize, Vec<Hit>)> {
+    if let [one] = dirs {
+        return search(one, req);
+    }
+    let shards: Vec<Searcher> = dirs
+        .iter()
+        .map(|d| Searcher::open(d))
+        .collect::<Result<_>>()?;
+    let searchers: Vec<tantivy::Searcher> = shards.iter().map(|s| s.reader.searcher()).collect();
+    let stats = Combined(&searchers);
+    let mut count = 0;
+    let mut hits = Vec::new();
+    for (shard, searcher) in shards.iter().zip(&searchers) {
+        let (n, mut h) = search_with(&shard.index, &shard.fields, searcher, &stats, req)?;
+        count += n;
+        hits.append(&mut h);
+    }
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    hits.truncate(req.limit.min(count));
+    Ok((count, hits))
+}
+
+/// BM25 statistics of several indexes taken together.
+struct Combined<'a>(&'a [tantivy::Searcher]);
+
+impl Bm25StatisticsProvider for Combined<'_> {
+    fn total_num_tokens(&self, field: tantivy::schema::Field) -> tantivy::Result<u64> {
+        self.0
+            .iter()
+            .map(|s| Bm25StatisticsProvider::total_num_tokens(s, field))
+            .sum()
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        self.0
+            .iter()
+            .map(Bm25StatisticsProvider::total_num_docs)
+            .sum()
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        self.0
+            .iter()
+            .map(|s| Bm25StatisticsProvider::doc_freq(s, term))
+            .sum()
+    }
+}
+
 /// An open index, for running many searches (the search benchmark).
 pub struct Searcher {
     index: Index,
@@ -105,19 +159,38 @@ fn search_in(
     reader: &tantivy::IndexReader,
     req: &Request,
 ) -> Result<(usize, Vec<Hit>)> {
+    let searcher = reader.searcher();
+    search_with(index, fields, &searcher, &searcher, req)
+}
+
+/// One index's hits, scored with `stats` (its own, or those of all shards).
+fn search_with(
+    index: &Index,
+    fields: &Fields,
+    searcher: &tantivy::Searcher,
+    stats: &dyn Bm25StatisticsProvider,
+    req: &Request,
+) -> Result<(usize, Vec<Hit>)> {
     let (index, fields) = (index, *fields);
     let query = build_query(index, &fields, req)?;
-    let searcher = reader.searcher();
     let count = searcher.search(&query, &tantivy::collector::Count)?;
     // No more hits than documents match, whatever --limit says: the collector allocates for
-    // as many as it is asked for. Take extra candidates so ties at the cut are broken by id,
-    // not by segment order.
+    // as many as it is asked for. Ranked by score, then id (a fast field), inside the
+    // collector: ties at the cut are broken by id, however many documents tie.
     let limit = req.limit.min(count);
-    let want = limit.saturating_add(limit / 2 + 32).min(count);
-    let top = if want == 0 {
+    let top: Vec<((f32, Option<String>), tantivy::DocAddress)> = if limit == 0 {
         Vec::new()
     } else {
-        searcher.search(&query, &TopDocs::with_limit(want).order_by_score())?
+        use tantivy::collector::sort_key::{SortBySimilarityScore, SortByString};
+        use tantivy::Order;
+        searcher.search_with_statistics_provider(
+            &query,
+            &TopDocs::with_limit(limit).order_by((
+                (SortBySimilarityScore, Order::Desc),
+                (SortByString::for_field("id"), Order::Asc),
+            )),
+            stats,
+        )?
     };
     let mut terms = HashSet::new();
     query.query_terms(&mut |term, _| {
@@ -129,7 +202,7 @@ fn search_in(
     });
     let analyzer = index.tokenizer_for_field(fields.text)?;
     let mut hits = Vec::with_capacity(top.len());
-    for (score, addr) in top {
+    for ((score, _), addr) in top {
         let doc: TantivyDocument = searcher.doc(addr)?;
         let text_of = |f| {
             doc.get_first(f)
@@ -175,6 +248,15 @@ fn search_in(
     hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
     hits.truncate(limit);
     Ok((count, hits))
+}
+
+/// Ids of every document matching a query in any of several indexes.
+pub fn matching_ids_all(dirs: &[std::path::PathBuf], query: &str) -> Result<HashSet<String>> {
+    let mut ids = HashSet::new();
+    for d in dirs {
+        ids.extend(matching_ids(d, query)?);
+    }
+    Ok(ids)
 }
 
 /// Ids of every document matching a query (for queries restricted by full text).

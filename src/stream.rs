@@ -13,7 +13,7 @@
 //! stream goes on:
 //!
 //! ```text
-//! {"line":3,"id":"tweets:12","error":"field \"text\": expected a string, found 12"}
+//! {"error":"field \"text\": expected a string, found a number","id":"tweets:12","line":3}
 //! ```
 //!
 //! `line` is the input line (from 1) and `id` the document id when the line got that far.
@@ -316,6 +316,44 @@ fn document(bytes: &[u8]) -> Result<Document, (Option<String>, String)> {
             ),
         ));
     }
+    // Each field's type, checked first so that a message names the field.
+    if let Some(obj) = value.as_object() {
+        for (key, v) in obj {
+            let want = match key.as_str() {
+                "id" | "text" => "a string",
+                "source" | "kind" | "shape" | "channel" | "file" | "url" | "title" | "author"
+                | "in_reply_to" | "conversation_id" => "a string or null",
+                "line" => "a whole number or null",
+                "created_at" => "a string, milliseconds or null",
+                "replies" => "a list of strings or null",
+                "inbound" => "true, false or null",
+                "given" => "an object of strings or null",
+                "meta" => "an object of strings, a string or null",
+                _ => continue,
+            };
+            let ok = match (key.as_str(), v) {
+                ("id" | "text", serde_json::Value::String(_)) => true,
+                ("id" | "text", _) => false,
+                (_, serde_json::Value::Null) => true,
+                ("line", serde_json::Value::Number(n)) => n.is_u64(),
+                ("created_at", serde_json::Value::Number(n)) => n.is_i64(),
+                ("created_at" | "meta", serde_json::Value::String(_)) => true,
+                ("replies", serde_json::Value::Array(items)) => items.iter().all(|x| x.is_string()),
+                ("inbound", serde_json::Value::Bool(_)) => true,
+                ("given" | "meta", serde_json::Value::Object(m)) => {
+                    m.values().all(|x| x.is_string())
+                }
+                ("line" | "created_at" | "replies" | "inbound" | "given" | "meta", _) => false,
+                (_, v) => v.is_string(),
+            };
+            if !ok {
+                return Err((
+                    id.clone(),
+                    format!("field {key:?}: expected {want}, found {}", kind(v)),
+                ));
+            }
+        }
+    }
     let d: StreamDoc = serde_json::from_value(value).map_err(|e| (id.clone(), e.to_string()))?;
     let fail = |e: String| (Some(d.id.clone()), e);
     let mut given = d.given.clone().unwrap_or_default();
@@ -528,13 +566,9 @@ mod tests {
             "empty line; expected a JSON object (a document)"
         );
         assert_eq!(lines[3]["id"], "b");
-        assert!(
-            lines[3]["error"]
-                .as_str()
-                .unwrap()
-                .contains("expected a string"),
-            "{}",
-            lines[3]
+        assert_eq!(
+            lines[3]["error"],
+            "field \"text\": expected a string, found a number"
         );
         assert!(
             lines[4]["error"]

@@ -16,6 +16,7 @@
 //! replyscope did not write there.
 
 pub mod schema;
+pub mod shard;
 pub mod tables;
 pub mod threads;
 
@@ -66,6 +67,10 @@ pub struct IndexManifest {
     /// found before an index is reused (absent in indexes of earlier versions).
     #[serde(default)]
     pub files: Vec<RecordedFile>,
+    /// The shard this index holds (`index --shard K/N`); its counts are the shard's, its
+    /// inputs' counts the whole files'.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<shard::Shard>,
 }
 
 /// A file of an index directory as the build wrote it.
@@ -179,6 +184,10 @@ pub struct Builder {
     threaded: Vec<String>,
     rejects: BufWriter<File>,
     tags: u64,
+    /// The shard this build keeps, with what the first pass learnt of the whole corpus.
+    shard: Option<(shard::Shard, Arc<shard::Plan>)>,
+    /// Documents and rejects kept (all of them, unless this is a shard).
+    kept: ingest::Counts,
 }
 
 /// What the build wrote besides the documents.
@@ -203,6 +212,7 @@ impl Builder {
         given_labels: Vec<String>,
         threaded: Vec<String>,
         threads: usize,
+        shard: Option<(shard::Shard, Arc<shard::Plan>)>,
     ) -> Result<Builder> {
         let tantivy_dir = dir.join("tantivy");
         let tables_dir = dir.join("tables");
@@ -230,11 +240,14 @@ impl Builder {
             threaded,
             rejects: BufWriter::new(rejects),
             tags: 0,
+            shard,
+            kept: ingest::Counts::default(),
         })
     }
 
-    /// Commits the search index, builds the thread interactions and writes the tables.
-    pub fn finish(mut self) -> Result<TableCounts> {
+    /// Commits the search index, builds the thread interactions and writes the tables;
+    /// returns their counts and the documents and rejects kept.
+    pub fn finish(mut self) -> Result<(TableCounts, ingest::Counts)> {
         self.writer.commit()?;
         self.writer.wait_merging_threads()?;
         let rejects_path = self.dir.join(REJECTS);
@@ -245,7 +258,9 @@ impl Builder {
         // stage builds its indexes.
         self.documents.finish()?;
         let interactions_table = &mut self.interactions;
-        let stats = tag::threads::interactions(&self.threads, &mut |i| interactions_table.push(i))?;
+        let corpus = self.shard.as_ref().map(|(_, plan)| &plan.view);
+        let stats =
+            tag::threads::interactions(&self.threads, corpus, &mut |i| interactions_table.push(i))?;
         let thread_posts = if self.threads.is_empty() {
             0
         } else {
@@ -257,17 +272,25 @@ impl Builder {
         drop(self.threads);
         let tags = self.mentions.finish()?;
         let interactions = self.interactions.finish()?;
-        Ok(TableCounts {
-            tags,
-            interactions,
-            thread_posts,
-            threads: stats,
-        })
+        Ok((
+            TableCounts {
+                tags,
+                interactions,
+                thread_posts,
+                threads: stats,
+            },
+            self.kept,
+        ))
     }
 }
 
 impl Sink for Builder {
-    fn documents(&mut self, docs: Vec<Document>) -> Result<()> {
+    fn documents(&mut self, mut docs: Vec<Document>) -> Result<()> {
+        if let Some((shard, plan)) = &self.shard {
+            docs.retain(|d| shard.owns(plan.key(d)));
+        }
+        self.kept.records += docs.len() as u64;
+        self.kept.documents += docs.len() as u64;
         // Tagging and turning each document into its index entry and table rows run in
         // parallel; only handing them to the writers is sequential (and keeps input order).
         let (lex, fields, threaded) = (&self.lexicons, self.fields, &self.threaded);
@@ -314,6 +337,13 @@ impl Sink for Builder {
     }
 
     fn reject(&mut self, reject: &Reject) -> Result<()> {
+        if let Some((shard, _)) = &self.shard {
+            if !shard.owns(&shard::Plan::reject_key(reject)) {
+                return Ok(());
+            }
+        }
+        self.kept.records += 1;
+        self.kept.rejects += 1;
         let line = serde_json::to_string(reject).expect("reject serialises");
         let path = self.dir.join(REJECTS);
         writeln!(self.rejects, "{line}").map_err(Error::io(&path, "cannot write"))

@@ -17,7 +17,7 @@ use polars::prelude::*;
 use serde::Serialize;
 use spec::{GroupKey, Query};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// How a column's values read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -144,7 +144,7 @@ pub struct Failure {
 /// own pool) runs other queued queries on top of its stack meanwhile, so a batch of a hundred
 /// files nested a hundred polars plans on one stack and overflowed it.
 pub fn run_all(
-    index: &Path,
+    indexes: &[PathBuf],
     files: &[std::path::PathBuf],
 ) -> Vec<std::result::Result<Table, Failure>> {
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -161,7 +161,7 @@ pub fn run_all(
                     let Some(f) = files.get(i) else { break };
                     // A panic inside polars or tantivy fails this query, not the batch.
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        run_file(index, f)
+                        run_file(indexes, f)
                     }))
                     .unwrap_or_else(|p| {
                         Err(Failure {
@@ -196,7 +196,7 @@ fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
 const QUERY_STACK: usize = 16 << 20;
 
 /// Reads, parses and runs one query file.
-fn run_file(index: &Path, f: &Path) -> std::result::Result<Table, Failure> {
+fn run_file(indexes: &[PathBuf], f: &Path) -> std::result::Result<Table, Failure> {
     let path = f.display().to_string();
     let fail = |message: String| Failure {
         path: path.clone(),
@@ -205,7 +205,7 @@ fn run_file(index: &Path, f: &Path) -> std::result::Result<Table, Failure> {
     let text = crate::files::read_regular_text(f, crate::files::TEXT_FILE_LIMIT)
         .map_err(|e| fail(format!("{path}: cannot read ({e})")))?;
     let q = spec::parse(&path, &text).map_err(fail)?;
-    run(index, &q).map_err(|e| fail(format!("{path}: {e}")))
+    run_many(indexes, &q).map_err(|e| fail(format!("{path}: {e}")))
 }
 
 /// Columns of a loaded table, by name.
@@ -279,11 +279,17 @@ fn joined(field: &str) -> Option<&'static str> {
 
 /// Runs one query.
 pub fn run(index: &Path, q: &Query) -> Result<Table> {
+    run_many(&[index.to_path_buf()], q)
+}
+
+/// Runs one query over several index directories (the shards of one corpus, `index
+/// --shard`) as over one index.
+pub fn run_many(indexes: &[PathBuf], q: &Query) -> Result<Table> {
     let cal = ppi::for_query(q)?;
-    let (frame, roles) = load(index, q)?;
+    let (frame, roles) = load(indexes, q)?;
     let keep: Vec<usize> = match &q.spec.search {
         Some(s) => {
-            let ids = crate::search::matching_ids(index, s)?;
+            let ids = crate::search::matching_ids_all(indexes, s)?;
             let col = if q.spec.table == "documents" {
                 "id"
             } else {
@@ -833,37 +839,43 @@ fn roles_in_polars(q: &Query) -> bool {
         && q.keys.iter().all(|k| matches!(k, GroupKey::Field(_)))
 }
 
-fn load(index: &Path, q: &Query) -> Result<(Frame, Option<RolesMap>)> {
+/// Loads the query's table of every index given (the shards of one corpus are read as one
+/// table: their rows one after another).
+fn load(indexes: &[PathBuf], q: &Query) -> Result<(Frame, Option<RolesMap>)> {
     let rel = format!("tables/{}.parquet", q.spec.table);
-    let path = index.join(&rel);
-    if !path.exists() {
-        return Err(Error::Index {
-            path: index.to_path_buf(),
-            message: format!("has no {rel}; rebuild it with `replyscope index`"),
-        });
-    }
-    // A table that is not as the build wrote it (truncated, replaced) is named, not
-    // reported as whatever polars makes of its bytes.
-    let damaged = |what: String| Error::Index {
-        path: path.clone(),
-        message: format!("{what}: the index is damaged; rebuild it with `replyscope index`"),
-    };
-    let recorded = crate::index::read_manifest(index)?
-        .files
-        .into_iter()
-        .find(|f| f.path == rel);
-    let len = std::fs::metadata(&path)
-        .map_err(Error::io(&path, "cannot read"))?
-        .len();
-    if let Some(f) = recorded.filter(|f| f.bytes != len) {
-        return Err(damaged(format!(
-            "has {len} bytes, the index manifest records {}",
-            f.bytes
-        )));
-    }
-    load_table(&path, q).map_err(|e| match e {
-        Error::Polars(e) => Error::Index {
+    let mut paths = Vec::new();
+    for index in indexes {
+        let path = index.join(&rel);
+        if !path.exists() {
+            return Err(Error::Index {
+                path: index.to_path_buf(),
+                message: format!("has no {rel}; rebuild it with `replyscope index`"),
+            });
+        }
+        // A table that is not as the build wrote it (truncated, replaced) is named, not
+        // reported as whatever polars makes of its bytes.
+        let damaged = |what: String| Error::Index {
             path: path.clone(),
+            message: format!("{what}: the index is damaged; rebuild it with `replyscope index`"),
+        };
+        let recorded = crate::index::read_manifest(index)?
+            .files
+            .into_iter()
+            .find(|f| f.path == rel);
+        let len = std::fs::metadata(&path)
+            .map_err(Error::io(&path, "cannot read"))?
+            .len();
+        if let Some(f) = recorded.filter(|f| f.bytes != len) {
+            return Err(damaged(format!(
+                "has {len} bytes, the index manifest records {}",
+                f.bytes
+            )));
+        }
+        paths.push(path);
+    }
+    load_table(&paths, q).map_err(|e| match e {
+        Error::Polars(e) => Error::Index {
+            path: paths[0].clone(),
             message: format!(
                 "cannot be read ({e}); if the index is damaged, rebuild it with `replyscope index`"
             ),
@@ -873,8 +885,8 @@ fn load(index: &Path, q: &Query) -> Result<(Frame, Option<RolesMap>)> {
 }
 
 /// [`load`] once the table file is found.
-fn load_table(path: &Path, q: &Query) -> Result<(Frame, Option<RolesMap>)> {
-    let path = path.to_path_buf();
+fn load_table(paths: &[PathBuf], q: &Query) -> Result<(Frame, Option<RolesMap>)> {
+    let path = paths[0].clone();
     let (_, fields, time_col) = spec::TABLES
         .iter()
         .find(|(t, ..)| *t == q.spec.table)
@@ -888,7 +900,14 @@ fn load_table(path: &Path, q: &Query) -> Result<(Frame, Option<RolesMap>)> {
         glob: false,
         ..ScanArgsParquet::default()
     };
-    let mut lf = LazyFrame::scan_parquet(PlRefPath::new(path.display().to_string()), args)?;
+    let scans = paths
+        .iter()
+        .map(|p| LazyFrame::scan_parquet(PlRefPath::new(p.display().to_string()), args.clone()))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let mut lf = match scans.len() {
+        1 => scans.into_iter().next().expect("one scan"),
+        _ => concat(scans, UnionArgs::default())?,
+    };
     let bool_field = |f: &str| matches!(f, "switched" | "inbound");
     for (field, values) in q.filters.iter().filter(|(f, v)| !filtered_here(f, v)) {
         let terms: Vec<Expr> = values

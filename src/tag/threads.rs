@@ -422,10 +422,23 @@ pub struct ThreadStats {
     pub bad_delays: u64,
 }
 
+/// What the thread stage of one shard must know of the whole corpus (`index --shard`).
+#[derive(Debug, Default)]
+pub struct CorpusView {
+    /// The last time of any reply-linked post, in milliseconds: where unanswered
+    /// conversations are censored.
+    pub end_ms: Option<i64>,
+    /// Every reply-linked post's id: a listed reply is outside the corpus only when it is
+    /// none of them.
+    pub ids: std::collections::HashSet<String>,
+}
+
 /// Builds the interactions of all reply-linked posts and hands each to `emit`, in post
-/// order, so they need not all be held at once.
+/// order, so they need not all be held at once. `corpus` is the whole corpus when the
+/// store holds one shard of it; without it, the store is the corpus.
 pub fn interactions(
     store: &ThreadStore,
+    corpus: Option<&CorpusView>,
     emit: &mut dyn FnMut(Interaction) -> crate::Result<()>,
 ) -> crate::Result<ThreadStats> {
     let n = store.len();
@@ -458,7 +471,10 @@ pub fn interactions(
             .iter()
             .map(|&c| c as usize)
     };
-    let corpus_end = (0..n).filter_map(|i| store.time(i)).max();
+    let corpus_end = match corpus {
+        Some(c) => c.end_ms.and_then(DateTime::from_timestamp_millis),
+        None => (0..n).filter_map(|i| store.time(i)).max(),
+    };
     let mut seen = vec![false; n];
     for i in 0..n {
         let p = store.post(i);
@@ -519,9 +535,11 @@ pub fn interactions(
                 }
             },
         };
-        let listed_outside = std::iter::once(i)
-            .chain(below.iter().copied())
-            .any(|k| store.replies(k).any(|r| !index.contains_key(r)));
+        let listed_outside = std::iter::once(i).chain(below.iter().copied()).any(|k| {
+            store
+                .replies(k)
+                .any(|r| !index.contains_key(r) && corpus.is_none_or(|c| !c.ids.contains(r)))
+        });
         let responded = match first_reply {
             Some(r) => {
                 ev.push(Evidence {

@@ -7,6 +7,7 @@ mod props;
 mod query;
 mod report;
 mod search;
+mod shards;
 mod spark;
 mod stream;
 mod tagging;
