@@ -37,6 +37,7 @@ pub mod model;
 pub mod pipeline;
 pub mod query;
 pub mod report;
+pub mod schema;
 pub mod search;
 pub mod tag;
 pub mod validity;

@@ -172,3 +172,50 @@ fn ppi_script_gives_the_committed_values() {
         rerun("ppi.py", "ppi_expected.json");
     }
 }
+
+/// The query engine against DuckDB (issue 13): `benches/check_sql.py` runs the SQL of
+/// `benches/sql/` on the tables of the 1,000-tweet fixture index and compares every column
+/// it computes with replyscope's CSV of the same query (counts, rates, latency quantiles,
+/// Kaplan-Meier, distinct documents, shares of list columns).
+#[test]
+fn queries_match_duckdb_on_the_same_parquet() {
+    if !python_with(&["duckdb"], "pip install duckdb==2.0.0") {
+        return;
+    }
+    let t = TestDir::new();
+    let corpus = repo().join("corpus/twcs.toml");
+    let data = repo().join("tests/fixtures/corpora/twcs_head1000.csv");
+    let o = t.run([
+        "index",
+        "--corpus",
+        corpus.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        "ix",
+    ]);
+    assert!(o.code <= 1, "{o:?}");
+    let mut args: Vec<String> = vec!["query".into(), "ix".into()];
+    let mut queries: Vec<_> = std::fs::read_dir(repo().join("queries"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    queries.sort();
+    args.extend(queries.iter().map(|p| p.display().to_string()));
+    args.extend(["--out", "out", "--format", "csv"].map(String::from));
+    let o = t.run(&args);
+    assert_eq!(o.code, 0, "{o:?}");
+    let check = std::process::Command::new("python3")
+        .arg(repo().join("benches/check_sql.py"))
+        .arg(t.path().join("ix"))
+        .arg(t.path().join("out"))
+        .output()
+        .expect("run python3");
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert_eq!(stdout.matches(" agree").count(), 7, "{stdout}");
+}
