@@ -529,8 +529,14 @@ impl Group<'_> {
     /// A count.
     pub(super) fn count(&self, name: &str) -> Result<u64> {
         let Some(row) = self.row else { return Ok(0) };
-        let c = self.df.column(name)?.cast(&DataType::UInt64)?;
-        Ok(c.u64()?.get(row).unwrap_or(0))
+        let c = self.df.column(name)?;
+        Ok(match c.u64() {
+            Ok(c) => c.get(row),
+            // Counts are made u64 once for the frame ([`super::execute`]); any other
+            // integer is read through a cast.
+            Err(_) => c.cast(&DataType::UInt64)?.u64()?.get(row),
+        }
+        .unwrap_or(0))
     }
 
     fn list(&self, name: &str) -> Result<Option<Series>> {

@@ -640,7 +640,18 @@ fn execute(index: &Path, tables: &Tables, q: &Query) -> Result<Table> {
             aggs.push(as_text(q.table, f.name()).alias(format!("__ppi_{}", f.name())));
         }
     }
-    let df = lf.group_by(keys).agg(aggs).collect()?;
+    let mut df = lf.group_by(keys).agg(aggs).collect()?;
+    // Counts as u64 once, not per cell read.
+    let counts: Vec<String> = df
+        .columns()
+        .iter()
+        .filter(|c| c.dtype().is_integer() && c.dtype() != &DataType::UInt64)
+        .map(|c| c.name().to_string())
+        .collect();
+    for name in counts {
+        let c = df.column(&name)?.cast(&DataType::UInt64)?;
+        df.with_column(c)?;
+    }
     // Groups in key order, as text.
     let key_texts: Vec<Vec<Option<String>>> = (0..q.keys.len())
         .map(|i| crate::schema::texts(df.column(&key_name(i))?))
