@@ -37,7 +37,8 @@ pub const MANIFEST: &str = "manifest.json";
 /// File name of the rejects log.
 pub const REJECTS: &str = "rejects.jsonl";
 /// Version of the index directory layout; bumped when old indexes cannot be read.
-pub const LAYOUT_VERSION: u32 = 1;
+/// 2: the typed tables of [`crate::schema`] (document numbers, list columns).
+pub const LAYOUT_VERSION: u32 = 2;
 
 /// Contents of `manifest.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
