@@ -15,7 +15,9 @@ Stages (README, "Beyond one machine"):
    partition (mapPartitions; the binary shipped with --files);
 3. threads: the thread stage as DataFrame code (replyscope_threads.py);
 4. tables: documents, mentions, interactions and threads as Parquet under OUT/tables/NAME/,
-   partitioned by source and month; rejects as JSON lines under OUT/rejects/;
+   in the layout of src/schema.rs (document numbers `doc` in input order, list columns,
+   the evidence as five parallel lists; replyscope_tables.py), partitioned by source and
+   month; rejects as JSON lines under OUT/rejects/;
 5. queries: each query file as Spark SQL (`replyscope sql --dialect spark`) over the tables;
    the result rows are written as tables by `replyscope sql --rows`, in the layout
    `replyscope query` writes (NAME.md, .csv, .json, .tex, NAME.manifest.json), and kept as
@@ -291,7 +293,23 @@ def main(argv=None):
         "source", "file", "line", F.lit(None).cast("long").alias("record"),
         F.format_string("duplicate id \"%s\" (first seen at %s:%d); the later record is not indexed",
                         "id", "_first.file", "_first.line").alias("reason"))
-    docs = docs.filter(F.col("_rank") == 1).drop("_rank", "_first", "file_order").localCheckpoint()
+    docs = docs.filter(F.col("_rank") == 1).drop("_rank", "_first")
+    # Document numbers (`doc`), as `replyscope index` gives them: input order (manifest
+    # source order, file order, record order), rejected and duplicate records left out. A
+    # file's documents start after those of the files before it (one row per file to the
+    # driver); within a file, in line order.
+    per_file = {r["file_order"]: r["n"] for r in
+                docs.groupBy("file_order").agg(F.count("*").alias("n")).collect()}
+    offsets, total = [], 0
+    for i in range(len(files)):
+        offsets.append((i, total))
+        total += per_file.get(i, 0)
+    offsets_df = spark.createDataFrame(offsets, "file_order long, doc_offset long")
+    in_file = Window.partitionBy("file_order").orderBy("line", "id")
+    docs = docs.join(F.broadcast(offsets_df), "file_order") \
+        .withColumn("doc", (F.col("doc_offset") + F.row_number().over(in_file) - 1)
+                    .cast(tables.DOC_TYPE)) \
+        .drop("doc_offset", "file_order").localCheckpoint()
     rejects = ingested.filter(F.col("reject").isNotNull()).select("reject.*").unionByName(dup_rejects)
     stage("ingest")
 
@@ -312,7 +330,7 @@ def main(argv=None):
                       if any(k in s.get("fields", {}) for k in ("in_reply_to", "replies", "conversation_id"))]
     posts = docs.filter(F.col("source").isin(linked_sources)).join(
         answers.select("id", "post.*"), "id").select(
-        "id", "source", "kind", F.col("created_at").alias("created_ms"), "in_reply_to",
+        "id", "doc", "source", "kind", F.col("created_at").alias("created_ms"), "in_reply_to",
         F.coalesce("replies", F.array().cast("array<string>")).alias("replies"),
         "conversation_id", "company", "company_known", "company_post", "addressee", "moves",
         "resolution", "positive", "negative")
@@ -323,9 +341,9 @@ def main(argv=None):
     # 4. tables, partitioned by source and month.
     given = sorted({g for s in manifest["source"] for g in s.get("given", {})})
     documents = tables.documents_table(docs, given)
-    doc_months = documents.select(F.col("id").alias("doc_id"), "source", "month")
-    mentions = tables.mentions_table(answers, doc_months)
-    interactions = tables.text_interactions_table(answers).unionByName(thread_interactions)
+    doc_info = documents.select("id", "doc", "source", "month")
+    mentions = tables.mentions_table(answers, doc_info)
+    interactions = tables.text_interactions_table(answers, doc_info).unionByName(thread_interactions)
     out = a.out.rstrip("/")
     for name, df in [("documents", documents), ("mentions", mentions),
                      ("interactions", interactions), ("threads", thread_rows)]:

@@ -1,16 +1,14 @@
 """What the Spark driver knows about replyscope's tables, in one place: the columns of the
 four tables (as `replyscope index` writes them, src/index/tables.rs and threads.rs), the
 schemas of the JSON lines the replyscope binary answers with (`ingest-file`,
-`tag --stream`), how list fields are stored and how the tables are partitioned. When the
-table schema changes, this file is what changes on the Spark side.
+`tag --stream`), how list fields and document numbers are stored and how the tables are
+partitioned. The one typed schema of the tables is src/schema.rs; when it changes, this file
+is what changes on the Spark side.
 
 Only the driver imports this module: it builds column expressions, which run in the JVM.
 """
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
-
-# Lists stored as one joined string (empty list -> null), with their separators.
-LIST_SEPARATORS = {"channels": ">", "redirect_to": ">", "moves": ","}
 
 # Partition columns of every table written (Hive layout: source=NAME/month=YYYY-MM).
 PARTITION_BY = ["source", "month"]
@@ -143,23 +141,51 @@ ANSWER = T.StructType([
     T.StructField("post", POST),
 ])
 
-MENTION_COLUMNS = ["doc_id", "source", "set", "label", "role", "actor", "seconds", "target",
+# The tables' columns, in file order (src/schema.rs). Every table has the document number
+# `doc`: the document's row in documents, in input order (manifest source order, file order,
+# record order), stored as a long (Spark has no unsigned 32-bit integer). The string id is
+# in documents only. Lists are array columns; the evidence of an interaction is five
+# parallel arrays.
+DOCUMENT_COLUMNS = ["doc", "id", "source", "kind", "file", "line", "url", "title", "author",
+                    "created_at", "text", "in_reply_to", "replies", "conversation_id",
+                    "inbound"]  # then given_LABEL per given label, then meta
+
+MENTION_COLUMNS = ["doc", "source", "set", "label", "role", "actor", "seconds", "target",
                    "start", "end", "surface", "rule", "role_rule", "found"]
 
-INTERACTION_COLUMNS = ["id", "doc_id", "source", "kind", "basis", "company", "company_basis",
+INTERACTION_COLUMNS = ["id", "doc", "source", "kind", "basis", "company", "company_basis",
                        "discovered", "channels", "first_channel", "response_channel", "responded",
                        "latency_seconds", "latency_kind", "moves", "redirect_to", "switched",
                        "resolution", "sentiment", "opened_at", "responded_at", "censor_seconds",
-                       "posts", "problem", "evidence"]
+                       "posts", "problem", "evidence_field", "evidence_doc", "evidence_start",
+                       "evidence_end", "evidence_rule"]
 
-THREAD_COLUMNS = ["id", "conversation_id", "in_reply_to", "parent_in_corpus", "depth",
+THREAD_COLUMNS = ["doc", "conversation_id", "root", "parent", "parent_in_corpus", "depth",
                   "replies_listed"]
 
+# The type of a document number.
+DOC_TYPE = "long"
 
-def joined(col, field):
-    """A list column stored as the tables store it: joined, null when empty."""
+
+def text_list(col):
+    """A list-of-text column: the list, an empty one for null (the tables never store a
+    null list)."""
     c = F.col(col) if isinstance(col, str) else col
-    return F.when(F.size(c) > 0, F.array_join(c, LIST_SEPARATORS[field]))
+    return F.coalesce(c, F.array().cast("array<string>"))
+
+
+def evidence_lists(entries, doc):
+    """The five evidence columns from an array of evidence structs (field, start, end,
+    rule); `doc(e)` gives an entry's document number (null for a document not in the
+    corpus)."""
+    e = F.coalesce(entries, F.array())
+    return [
+        F.transform(e, lambda x: x["field"]).cast("array<string>").alias("evidence_field"),
+        F.transform(e, lambda x: doc(x).cast(DOC_TYPE)).alias("evidence_doc"),
+        F.transform(e, lambda x: x["start"].cast("long")).alias("evidence_start"),
+        F.transform(e, lambda x: x["end"].cast("long")).alias("evidence_end"),
+        F.transform(e, lambda x: x["rule"]).cast("array<string>").alias("evidence_rule"),
+    ]
 
 
 def millis_to_time(col):
@@ -173,12 +199,12 @@ def month_of(time_col):
 
 
 def documents_table(docs, given_labels):
-    """documents.parquet's columns from ingested documents (DOC), plus the partition
-    month. `given_labels` are every label any source maps, sorted."""
-    cols = [F.col(c) for c in ["id", "source", "kind", "file", "line", "url", "title",
-                               "author"]]
+    """documents.parquet's columns from ingested, numbered documents (DOC and `doc`), plus
+    the partition month. `given_labels` are every label any source maps, sorted."""
+    cols = [F.col("doc").cast(DOC_TYPE).alias("doc")]
+    cols += [F.col(c) for c in ["id", "source", "kind", "file", "line", "url", "title", "author"]]
     cols += [millis_to_time("created_at").alias("created_at"), F.col("text"),
-             F.col("in_reply_to"), F.coalesce("replies", F.array().cast("array<string>")).alias("replies"),
+             F.col("in_reply_to"), text_list("replies").alias("replies"),
              F.col("conversation_id"), F.col("inbound")]
     cols += [F.col("given")[g].alias(f"given_{g}") for g in given_labels]
     cols += [F.when(F.size("meta") > 0, F.to_json("meta")).alias("meta"),
@@ -186,28 +212,32 @@ def documents_table(docs, given_labels):
     return docs.select(*cols)
 
 
-def mentions_table(answers, doc_months):
-    """mentions.parquet's columns: one row per tag of each answer."""
-    tags = answers.select(F.col("id").alias("doc_id"), F.explode("tags").alias("t"))
-    out = tags.select("doc_id", *[F.col(f"t.{c}").alias(c) for c in MENTION_COLUMNS if c != "doc_id"
-                                  and c != "source"])
-    out = out.join(doc_months, "doc_id")
-    return out.select(*MENTION_COLUMNS, "month")
+def mentions_table(answers, doc_info):
+    """mentions.parquet's columns: one row per tag of each answer. `doc_info` has each
+    document's id, doc, source and month."""
+    tags = answers.select("id", F.explode("tags").alias("t")).join(doc_info, "id")
+    return tags.select(*[F.col(c) if c in ("doc", "source") else F.col(f"t.{c}").alias(c)
+                         for c in MENTION_COLUMNS], "month")
 
 
-def text_interactions_table(answers):
-    """interactions.parquet's columns for the interactions the tagger made from texts."""
-    i = answers.select(F.explode("interactions").alias("i")).select("i.*")
+def text_interactions_table(answers, doc_info):
+    """interactions.parquet's columns for the interactions the tagger made from texts: the
+    document that opens one is the answer's; its evidence lies in that document (an entry
+    naming another document has no number, as in `replyscope index`)."""
+    i = answers.select(F.col("id").alias("answer_id"), F.explode("interactions").alias("i")) \
+        .join(doc_info.select(F.col("id").alias("answer_id"), "doc"), "answer_id") \
+        .select("answer_id", "doc", "i.*")
     return i.select(
-        *[F.col(c) for c in ["id", "doc_id", "source", "kind", "basis", "company", "company_basis",
-                             "discovered"]],
-        joined("channels", "channels").alias("channels"),
+        "id", F.col("doc").cast(DOC_TYPE).alias("doc"),
+        *[F.col(c) for c in ["source", "kind", "basis", "company", "company_basis", "discovered"]],
+        text_list("channels").alias("channels"),
         "first_channel", "response_channel", "responded", "latency_seconds", "latency_kind",
-        joined("moves", "moves").alias("moves"),
-        joined("redirect_to", "redirect_to").alias("redirect_to"),
+        text_list("moves").alias("moves"),
+        text_list("redirect_to").alias("redirect_to"),
         "switched", "resolution", "sentiment",
         F.to_timestamp("opened_at").alias("opened_at"),
         F.to_timestamp("responded_at").alias("responded_at"),
         "censor_seconds", F.col("posts").cast("int").alias("posts"), "problem",
-        F.to_json("evidence").alias("evidence"),
+        *evidence_lists(F.col("evidence"),
+                        lambda e: F.when(e["doc"] == F.col("answer_id"), F.col("doc"))),
     ).withColumn("month", month_of(F.col("opened_at")))

@@ -20,13 +20,15 @@ numbers"), step for step:
   first appearance; resolution: the last customer post's resolution cue; sentiment from the
   opening's and the customer posts' positive and negative cues.
 
-Roots are found by pointer jumping: each post's pointer goes to its parent's pointer until
-it reaches a post with no parent in the corpus, in log2(depth) rounds. A post in a reply
-cycle, or below one (bad data), never reaches one and belongs to no opening, as in the Rust
-stage. Two differences, in the threads table only (no query reads it): such a post's
-conversation_id (unless the source gives one) and depth are empty here, where the Rust
-stage names the conversation by a post of the cycle chosen by file order; and chains longer
-than 10,000 posts are not cut here, where the Rust table starts a new conversation.
+Posts are joined by their document numbers (`doc`, integers); ids only name conversations
+and break ties in the order of posts. Roots are found by pointer jumping: each post's
+pointer goes to its parent's pointer until it reaches a post with no parent in the corpus,
+in log2(depth) rounds. A post in a reply cycle, or below one (bad data), never reaches one
+and belongs to no opening, as in the Rust stage. Two differences, in the threads table only
+(no query reads it): such a post's conversation_id (unless the source gives one), root and
+depth are empty here, where the Rust stage names the conversation by a post of the cycle
+chosen by file order; and chains longer than 10,000 posts are not cut here, where the Rust
+table starts a new conversation.
 """
 from pyspark.sql import functions as F
 from pyspark.sql import Window
@@ -38,11 +40,12 @@ NO_TIME = -9223372036854775808
 
 
 def roots(posts):
-    """(id, root, depth, resolved) per post: its conversation's root post and the steps to
-    it. `posts` has id and parent (the in-corpus parent, or null)."""
-    p = posts.select("id", F.col("parent").alias("ptr"), F.when(F.col("parent").isNull(), 0)
-                     .otherwise(1).alias("dist")).localCheckpoint()
-    up = posts.select(F.col("id").alias("pid"), F.col("parent").alias("pparent"))
+    """(doc, root, depth, resolved) per post: its conversation's root post and the steps to
+    it, by document number. `posts` has doc and parent (the in-corpus parent's doc, or
+    null)."""
+    p = posts.select(F.col("doc").alias("id"), F.col("parent").alias("ptr"),
+                     F.when(F.col("parent").isNull(), 0).otherwise(1).alias("dist")).localCheckpoint()
+    up = posts.select(F.col("doc").alias("pid"), F.col("parent").alias("pparent"))
     unresolved_before = None
     while True:
         # A post is resolved when its pointer is a post without a parent (or it has none).
@@ -59,7 +62,7 @@ def roots(posts):
         ).localCheckpoint()
     cur = p.join(up, p.ptr == up.pid, "left")
     return cur.select(
-        "id",
+        F.col("id").alias("doc"),
         F.coalesce("ptr", "id").alias("root"),
         F.col("dist").alias("depth"),
         F.col("pparent").isNull().alias("resolved"),
@@ -69,44 +72,47 @@ def roots(posts):
 def thread_stage(posts):
     """Interactions (the interactions table's columns and month) and the threads table
     (its columns, source and month) of the reply-linked posts. `posts` has, per post: id,
-    source, kind, created_ms, in_reply_to, replies, conversation_id and the tagger's post
-    cues (company, company_known, company_post, addressee, moves, resolution, positive,
+    doc, source, kind, created_ms, in_reply_to, replies, conversation_id and the tagger's
+    post cues (company, company_known, company_post, addressee, moves, resolution, positive,
     negative)."""
-    ids = posts.select(F.col("id").alias("pid"))
+    ids = posts.select(F.col("id").alias("pid"), F.col("doc").alias("pdoc"))
+    # parent: the in-corpus parent's document number (a post replying to itself has none).
     linked = posts.join(ids, (posts.in_reply_to == ids.pid) & (posts.in_reply_to != posts.id), "left") \
-        .withColumn("parent", F.col("pid")).drop("pid")
+        .withColumn("parent", F.col("pdoc")).drop("pid", "pdoc")
     # A listed reply that is not in the corpus: an answer exists, we do not know whose.
-    outside = posts.select("id", F.explode("replies").alias("r")) \
-        .join(ids, F.col("r") == ids.pid, "left_anti").select("id").distinct() \
+    outside = posts.select("doc", F.explode("replies").alias("r")) \
+        .join(ids, F.col("r") == ids.pid, "left_anti").select("doc").distinct() \
         .withColumn("lists_outside", F.lit(True))
-    linked = linked.join(outside, "id", "left") \
+    linked = linked.join(outside, "doc", "left") \
         .withColumn("lists_outside", F.coalesce("lists_outside", F.lit(False))) \
         .withColumn("sort_ms", F.coalesce("created_ms", F.lit(NO_TIME))).localCheckpoint()
-    r = roots(linked.select("id", "parent"))
-    linked = linked.join(r, "id").localCheckpoint()
+    r = roots(linked.select("doc", "parent"))
+    linked = linked.join(r, "doc").localCheckpoint()
     corpus_end = posts.agg(F.max("created_ms")).first()[0]
 
     openings = linked.filter(F.col("parent").isNull() & ~F.col("company_post"))
-    below = linked.filter(F.col("resolved") & (F.col("root") != F.col("id"))) \
-        .select(F.col("root").alias("oid"), "id", "sort_ms", "created_ms", "company",
+    below = linked.filter(F.col("resolved") & (F.col("root") != F.col("doc"))) \
+        .select(F.col("root").alias("oid"), "id", "doc", "sort_ms", "created_ms", "company",
                 "company_known", "company_post", "moves", "resolution", "positive", "negative",
                 "lists_outside")
+    # Posts in conversation order: (created_at, id); the number rides along after the key.
     key = F.struct("sort_ms", "id")
     conv = below.groupBy("oid").agg(
         F.count("*").alias("n_below"),
         F.max(F.col("lists_outside").cast("int")).alias("below_outside"),
         F.min(F.when(F.col("company_post"), F.struct(
-            "sort_ms", "id", "company", "company_known", "created_ms"))).alias("reply"),
+            "sort_ms", "id", "company", "company_known", "created_ms", "doc"))).alias("reply"),
         # Company posts in conversation order, with their moves.
         F.array_sort(F.collect_list(F.when(F.col("company_post"), F.struct(
-            "sort_ms", "id", "moves")))).alias("company_posts"),
+            "sort_ms", "id", "doc", "moves")))).alias("company_posts"),
         # The last customer post (in order) with a resolution cue.
         F.max(F.when(~F.col("company_post") & F.col("resolution").isNotNull(),
-                     F.struct(key.alias("k"), F.col("resolution").alias("cue")))).alias("last_resolution"),
+                     F.struct(key.alias("k"), F.col("resolution").alias("cue"),
+                              F.col("doc").alias("doc")))).alias("last_resolution"),
         F.sum(F.when(~F.col("company_post"), F.col("positive")).otherwise(0)).alias("pos_below"),
         F.sum(F.when(~F.col("company_post"), F.col("negative")).otherwise(0)).alias("neg_below"),
     )
-    o = openings.join(conv, openings.id == conv.oid, "left")
+    o = openings.join(conv, openings.doc == conv.oid, "left")
     has_reply = F.col("reply").isNotNull()
     company = F.when(has_reply, F.coalesce(F.col("reply.company"), F.lit(""))) \
         .otherwise(F.col("addressee.label"))
@@ -121,13 +127,14 @@ def thread_stage(posts):
         .when(has_reply & ~both_times, F.lit("missing created_at on the post or its reply"))
     # Moves of the company posts in order: (post, move) pairs, first appearance per label.
     pairs = F.flatten(F.transform(F.coalesce("company_posts", F.array()), lambda p: F.transform(
-        F.coalesce(p["moves"], F.array()), lambda m: F.struct(p["id"].alias("doc"), m.alias("m")))))
+        F.coalesce(p["moves"], F.array()), lambda m: F.struct(p["doc"].alias("doc"), m.alias("m")))))
     o = o.withColumn("pairs", pairs)
     first_of_label = F.filter("pairs", lambda x, i: F.forall(
         F.slice("pairs", 1, i), lambda y: y["m"]["label"] != x["m"]["label"]))
     move_evidence = F.transform(first_of_label, lambda x: F.struct(
-        F.lit("move").alias("field"), x["doc"].alias("doc"), x["m"]["start"].alias("start"),
-        x["m"]["end"].alias("end"), x["m"]["rule"].alias("rule")))
+        F.lit("move").alias("field"), x["doc"].cast(tables.DOC_TYPE).alias("doc"),
+        x["m"]["start"].cast("long").alias("start"), x["m"]["end"].cast("long").alias("end"),
+        x["m"]["rule"].alias("rule")))
     redirect = F.array_distinct(F.filter(F.transform("pairs", lambda x: x["m"]["target"]),
                                          lambda t: t.isNotNull()))
     moves = F.array_sort(F.array_distinct(F.transform("pairs", lambda x: x["m"]["label"])))
@@ -138,22 +145,24 @@ def thread_stage(posts):
         .when(neg >= 2 * pos, "negative").otherwise("mixed")
 
     def ev(field, doc, start, end, rule):
-        return F.struct(F.lit(field).alias("field"), doc.alias("doc"), start.cast("long").alias("start"),
+        return F.struct(F.lit(field).alias("field"), doc.cast(tables.DOC_TYPE).alias("doc"),
+                        start.cast("long").alias("start"),
                         end.cast("long").alias("end"), F.lit(rule).alias("rule") if isinstance(rule, str)
                         else rule.alias("rule"))
 
     zero = F.lit(0)
-    company_ev = F.when(has_reply, ev("company", F.col("reply.id"), zero, zero,
+    # Evidence entries name their post by number.
+    company_ev = F.when(has_reply, ev("company", F.col("reply.doc"), zero, zero,
                                       "thread.first_company_reply")) \
-        .otherwise(ev("company", F.col("id"), F.col("addressee.start"), F.col("addressee.end"),
+        .otherwise(ev("company", F.col("doc"), F.col("addressee.start"), F.col("addressee.end"),
                       F.col("addressee.rule")))
-    responded_ev = F.when(has_reply, ev("responded", F.col("reply.id"), zero, zero, "thread.reply_link")) \
-        .when(outside_any, ev("responded", F.col("id"), zero, zero, "thread.reply_outside_corpus")) \
-        .otherwise(ev("responded", F.col("id"), zero, zero, "thread.no_company_reply"))
-    latency_ev = F.when(latency.isNotNull(), F.array(ev("latency", F.col("reply.id"), zero, zero,
+    responded_ev = F.when(has_reply, ev("responded", F.col("reply.doc"), zero, zero, "thread.reply_link")) \
+        .when(outside_any, ev("responded", F.col("doc"), zero, zero, "thread.reply_outside_corpus")) \
+        .otherwise(ev("responded", F.col("doc"), zero, zero, "thread.no_company_reply"))
+    latency_ev = F.when(latency.isNotNull(), F.array(ev("latency", F.col("reply.doc"), zero, zero,
                                                        "thread.timestamps"))).otherwise(F.array())
     res = F.col("last_resolution.cue")
-    resolution_ev = F.when(res.isNotNull(), F.array(ev("resolution", F.col("last_resolution.k.id"),
+    resolution_ev = F.when(res.isNotNull(), F.array(ev("resolution", F.col("last_resolution.doc"),
                                                        res["start"], res["end"], res["rule"]))) \
         .otherwise(F.array())
     evidence = F.concat(F.array(company_ev, responded_ev), latency_ev, move_evidence, resolution_ev)
@@ -162,16 +171,16 @@ def thread_stage(posts):
                     F.greatest(F.lit(0.0), (F.lit(corpus_end) - F.col("created_ms")) / F.lit(1000.0)))
     interactions = o.select(
         F.concat(F.col("id"), F.lit("#"), F.col("i_company")).alias("id"),
-        F.col("id").alias("doc_id"), "source", "kind", F.lit("thread").alias("basis"),
+        F.col("doc").cast(tables.DOC_TYPE).alias("doc"), "source", "kind", F.lit("thread").alias("basis"),
         F.col("i_company").alias("company"), F.lit("thread").alias("company_basis"),
         (has_reply & ~F.coalesce(F.col("reply.company_known"), F.lit(False))).alias("discovered"),
-        F.lit("twitter").alias("channels"), F.lit("twitter").alias("first_channel"),
+        F.array(F.lit("twitter")).alias("channels"), F.lit("twitter").alias("first_channel"),
         F.when(has_reply, F.lit("twitter")).alias("response_channel"),
         responded.alias("responded"),
         latency.alias("latency_seconds"),
         F.when(latency.isNotNull(), F.lit("exact")).alias("latency_kind"),
-        tables.joined(moves, "moves").alias("moves"),
-        tables.joined(redirect, "redirect_to").alias("redirect_to"),
+        tables.text_list(moves).alias("moves"),
+        tables.text_list(redirect).alias("redirect_to"),
         (F.size(redirect) > 0).alias("switched"),
         F.coalesce(res["label"], F.lit("unknown")).alias("resolution"),
         sentiment.alias("sentiment"),
@@ -180,13 +189,16 @@ def thread_stage(posts):
         censor.alias("censor_seconds"),
         (F.coalesce("n_below", F.lit(0)) + 1).cast("int").alias("posts"),
         problem.alias("problem"),
-        F.to_json(evidence).alias("evidence"),
+        *tables.evidence_lists(evidence, lambda e: e["doc"]),
     ).withColumn("month", tables.month_of(F.col("opened_at")))
 
-    threads = linked.select(
-        "id",
-        F.coalesce("conversation_id", F.when(F.col("resolved"), F.col("root"))).alias("conversation_id"),
-        "in_reply_to",
+    # A conversation is named by the source's id, else by its root post's id.
+    root_ids = posts.select(F.col("doc").alias("root"), F.col("id").alias("root_id"))
+    threads = linked.join(root_ids, "root", "left").select(
+        F.col("doc").cast(tables.DOC_TYPE).alias("doc"),
+        F.coalesce("conversation_id", F.when(F.col("resolved"), F.col("root_id"))).alias("conversation_id"),
+        F.when(F.col("resolved"), F.col("root")).cast(tables.DOC_TYPE).alias("root"),
+        F.col("parent").cast(tables.DOC_TYPE).alias("parent"),
         F.when(F.col("in_reply_to").isNotNull(), F.col("parent").isNotNull()).alias("parent_in_corpus"),
         F.when(F.col("resolved"), F.col("depth")).cast("int").alias("depth"),
         F.size(F.coalesce("replies", F.array())).cast("int").alias("replies_listed"),

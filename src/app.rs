@@ -220,7 +220,13 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         Command::Report(a) => {
             let files = query_files(&a.queries)?;
             let mode = crate::mask::Mode::from_unmask(a.report.unmask);
-            let ran = query(std::slice::from_ref(&a.index), &files, &a.out, &a.format, mode)?;
+            let ran = query(
+                std::slice::from_ref(&a.index),
+                &files,
+                &a.out,
+                &a.format,
+                mode,
+            )?;
             report(&a.index, &a.out, &ran, &a.report)?;
             Ok(Outcome {
                 rejects: 0,
@@ -270,7 +276,13 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             };
             let files = query_files(&a.queries)?;
             let mode = crate::mask::Mode::from_unmask(a.report.unmask);
-            let ran = query(std::slice::from_ref(&a.index), &files, &a.out, &a.format, mode)?;
+            let ran = query(
+                std::slice::from_ref(&a.index),
+                &files,
+                &a.out,
+                &a.format,
+                mode,
+            )?;
             report(&a.index, &a.out, &ran, &a.report)?;
             Ok(Outcome {
                 rejects,
@@ -364,7 +376,11 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         Command::Search(a) => {
             let mut req = config::search_request(&a)?;
             // An index that cannot be opened gets search's own message, not the masker's.
-            if !a.unmask && a.index.iter().all(|i| crate::index::read_manifest(i).is_ok()) {
+            if !a.unmask
+                && a.index
+                    .iter()
+                    .all(|i| crate::index::read_manifest(i).is_ok())
+            {
                 req.mask = Some(std::sync::Arc::new(crate::mask::Masker::for_indexes(
                     &a.index, false,
                 )?));
@@ -933,7 +949,7 @@ fn query(
     let mut formats = formats.to_vec();
     formats.sort();
     formats.dedup();
-    let results = crate::query::run_all(indexes, files);
+    let results = crate::query::run_all(indexes, files, true);
     let mut failed = Vec::new();
     let mut tables = Vec::new();
     // Output name -> the query file that wrote it: two files of one name would overwrite
@@ -1125,61 +1141,69 @@ fn print_explained(e: &crate::explain::Explained, format: TagFormat) -> anyhow::
         writeln!(out)?;
         return Ok(out.flush()?);
     }
+    use crate::schema::{D, I, M};
+    // Lists read as they are written in a path: channels in order, moves as a set.
     let s = |m: &serde_json::Map<String, serde_json::Value>, k: &str| match m.get(k) {
         Some(serde_json::Value::String(v)) => v.clone(),
         Some(serde_json::Value::Null) | None => "-".into(),
+        Some(serde_json::Value::Array(a)) if a.is_empty() => "-".into(),
+        Some(serde_json::Value::Array(a)) => a
+            .iter()
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(if k == I::Moves.name() { "," } else { ">" }),
         Some(v) => v.to_string(),
     };
     let d = &e.document;
-    let text = s(d, "text");
+    let text = s(d, D::Text.name());
     writeln!(
         out,
         "{}  ({} from {}, {}:{})",
-        s(d, "id"),
-        s(d, "kind"),
-        s(d, "source"),
-        s(d, "file"),
-        s(d, "line")
+        s(d, D::Id.name()),
+        s(d, D::Kind.name()),
+        s(d, D::Source.name()),
+        s(d, D::File.name()),
+        s(d, D::Line.name())
     )?;
     writeln!(
         out,
         "title: {}\nauthor: {}\ncreated_at: {}",
-        s(d, "title"),
-        s(d, "author"),
-        s(d, "created_at")
+        s(d, D::Title.name()),
+        s(d, D::Author.name()),
+        s(d, D::CreatedAt.name())
     )?;
     for (k, v) in d
         .iter()
-        .filter(|(k, v)| k.starts_with("given_") && !v.is_null())
+        .filter(|(k, v)| k.starts_with(crate::schema::GIVEN_PREFIX) && !v.is_null())
     {
         writeln!(out, "{k}: {}", v.as_str().unwrap_or(""))?;
     }
     writeln!(out, "\n{text}\n")?;
     writeln!(out, "tags ({}):", e.tags.len())?;
     for t in &e.tags {
-        let mut what = s(t, "label");
-        for extra in ["role", "actor", "target", "seconds", "found"] {
+        let mut what = s(t, M::Label.name());
+        for extra in [M::Role, M::Actor, M::Target, M::Seconds, M::Found].map(M::name) {
             if !t.get(extra).is_none_or(|v| v.is_null()) {
                 what.push_str(&format!(" {extra}={}", s(t, extra)));
             }
         }
-        let surface = s(t, "surface");
+        let surface = s(t, M::Surface.name());
         let surface = if surface.is_empty() {
             "(whole document)".to_string()
         } else {
             format!("{surface:?}")
         };
-        let rule = match t.get("role_rule").and_then(|v| v.as_str()) {
-            Some(r) => format!("{} + {r}", s(t, "rule")),
-            None => s(t, "rule"),
+        let rule = match t.get(M::RoleRule.name()).and_then(|v| v.as_str()) {
+            Some(r) => format!("{} + {r}", s(t, M::Rule.name())),
+            None => s(t, M::Rule.name()),
         };
         writeln!(
             out,
             "  {:<10} {:<32} [{}..{}] {surface}  ({rule})",
-            s(t, "set"),
+            s(t, M::Set.name()),
             what,
-            s(t, "start"),
-            s(t, "end")
+            s(t, M::Start.name()),
+            s(t, M::End.name())
         )?;
     }
     writeln!(out, "\ninteractions ({}):", e.interactions.len())?;
@@ -1187,43 +1211,44 @@ fn print_explained(e: &crate::explain::Explained, format: TagFormat) -> anyhow::
         writeln!(
             out,
             "  {} ({}, {} posts)",
-            s(i, "id"),
-            s(i, "basis"),
-            s(i, "posts")
+            s(i, I::Id.name()),
+            s(i, I::Basis.name()),
+            s(i, I::Posts.name())
         )?;
         for k in [
-            "company",
-            "company_basis",
-            "discovered",
-            "responded",
-            "latency_seconds",
-            "latency_kind",
-            "channels",
-            "first_channel",
-            "response_channel",
-            "switched",
-            "moves",
-            "redirect_to",
-            "resolution",
-            "sentiment",
-            "opened_at",
-            "responded_at",
-            "problem",
-        ] {
+            I::Company,
+            I::CompanyBasis,
+            I::Discovered,
+            I::Responded,
+            I::LatencySeconds,
+            I::LatencyKind,
+            I::Channels,
+            I::FirstChannel,
+            I::ResponseChannel,
+            I::Switched,
+            I::Moves,
+            I::RedirectTo,
+            I::Resolution,
+            I::Sentiment,
+            I::OpenedAt,
+            I::RespondedAt,
+            I::Problem,
+        ]
+        .map(I::name)
+        {
             writeln!(out, "    {k:<17} {}", s(i, k))?;
         }
-        if let Some(ev) = i
-            .get("evidence")
-            .and_then(|v| v.as_str())
-            .and_then(|v| serde_json::from_str::<Vec<crate::model::Evidence>>(v).ok())
-        {
-            for x in ev {
-                writeln!(
-                    out,
-                    "    evidence {:<10} {} [{}..{}] ({})",
-                    x.field, x.doc, x.start, x.end, x.rule
-                )?;
-            }
+        let evidence = i.get(crate::explain::EVIDENCE).and_then(|v| v.as_array());
+        for x in evidence.into_iter().flatten().filter_map(|x| x.as_object()) {
+            writeln!(
+                out,
+                "    evidence {:<10} {} [{}..{}] ({})",
+                s(x, "field"),
+                s(x, "doc"),
+                s(x, "start"),
+                s(x, "end"),
+                s(x, "rule")
+            )?;
         }
     }
     out.flush()?;

@@ -5,11 +5,12 @@
 //! Reads `tables/mentions.parquet` (the company tags) and the texts of the documents the
 //! evidence lines come from; writes nothing.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::schema::{value, Table, D, M};
 use crate::tag::Lexicons;
 use polars::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 /// One company of an index.
@@ -46,55 +47,59 @@ pub struct EvidenceLine {
 /// `discovered_only`, only those no gazetteer entry names.
 pub fn list(dir: &Path, lex: &Lexicons, discovered_only: bool) -> Result<Vec<CompanyRow>> {
     crate::index::read_manifest(dir)?;
-    let path = dir.join("tables").join("mentions.parquet");
-    let f = std::fs::File::open(&path).map_err(Error::io(&path, "cannot open"))?;
-    let tags = ParquetReader::new(f).finish()?;
-    let tags = tags
-        .lazy()
-        .filter(col("set").eq(lit("company")))
+    let tags = Table::Mentions
+        .scan(dir)?
+        .filter(M::Set.col().eq(lit(value::COMPANY)))
+        .select([
+            M::Doc.col(),
+            M::Label.col(),
+            M::Role.col(),
+            M::Found.col(),
+            M::Surface.col(),
+            M::Rule.col(),
+            M::RoleRule.col(),
+            M::Start.col(),
+            M::End.col(),
+        ])
         .collect()?;
-    let text = |name: &str| -> Result<Vec<Option<String>>> {
-        Ok(match tags.column(name) {
-            Ok(c) => c
-                .cast(&DataType::String)?
-                .str()?
-                .iter()
-                .map(|v| v.map(str::to_string))
-                .collect(),
-            Err(_) => vec![None; tags.height()],
-        })
-    };
-    let (doc, label, role, found, surface, rule, role_rule) = (
-        text("doc_id")?,
-        text("label")?,
-        text("role")?,
-        text("found")?,
-        text("surface")?,
-        text("rule")?,
-        text("role_rule")?,
-    );
-    let num = |name: &str| -> Result<Vec<u64>> {
+    let text = |c: M| -> Result<Vec<Option<String>>> {
         Ok(tags
-            .column(name)?
-            .cast(&DataType::UInt64)?
+            .column(c.name())?
+            .str()?
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect())
+    };
+    let doc: Vec<Option<u32>> = tags.column(M::Doc.name())?.u32()?.iter().collect();
+    let (label, role, found, surface, rule, role_rule) = (
+        text(M::Label)?,
+        text(M::Role)?,
+        text(M::Found)?,
+        text(M::Surface)?,
+        text(M::Rule)?,
+        text(M::RoleRule)?,
+    );
+    let num = |c: M| -> Result<Vec<u64>> {
+        Ok(tags
+            .column(c.name())?
             .u64()?
             .iter()
             .map(|v| v.unwrap_or(0))
             .collect())
     };
-    let (start, end) = (num("start")?, num("end")?);
+    let (start, end) = (num(M::Start)?, num(M::End)?);
     #[derive(Default)]
     struct Acc {
         found: BTreeSet<String>,
-        party: BTreeSet<String>,
-        named: BTreeSet<String>,
+        party: BTreeSet<u32>,
+        named: BTreeSet<u32>,
         surfaces: BTreeMap<String, u64>,
         /// (party first, doc, start, end, rule)
-        evidence: Vec<(bool, String, usize, usize, String)>,
+        evidence: Vec<(bool, u32, usize, usize, String)>,
     }
     let mut by: BTreeMap<String, Acc> = BTreeMap::new();
     for k in 0..tags.height() {
-        let (Some(d), Some(l)) = (&doc[k], &label[k]) else {
+        let (Some(d), Some(l)) = (doc[k], &label[k]) else {
             continue;
         };
         let a = by.entry(l.clone()).or_default();
@@ -102,9 +107,9 @@ pub fn list(dir: &Path, lex: &Lexicons, discovered_only: bool) -> Result<Vec<Com
             a.found.insert(f.clone());
         }
         let party = role[k].as_deref().is_some_and(|r| r != "mention");
-        a.named.insert(d.clone());
+        a.named.insert(d);
         if party {
-            a.party.insert(d.clone());
+            a.party.insert(d);
         }
         if let Some(s) = surface[k].as_deref().filter(|s| !s.is_empty()) {
             *a.surfaces.entry(s.to_string()).or_default() += 1;
@@ -116,15 +121,16 @@ pub fn list(dir: &Path, lex: &Lexicons, discovered_only: bool) -> Result<Vec<Com
                 _ => String::new(),
             };
             a.evidence
-                .push((party, d.clone(), start[k] as usize, end[k] as usize, r));
+                .push((party, d, start[k] as usize, end[k] as usize, r));
         }
     }
     // The texts of the documents evidence lines quote.
-    let wanted: BTreeSet<String> = by
+    let wanted: BTreeSet<u32> = by
         .values()
-        .flat_map(|a| a.evidence.iter().map(|e| e.1.clone()))
+        .flat_map(|a| a.evidence.iter().map(|e| e.1))
         .collect();
     let texts = doc_texts(dir, &wanted)?;
+    let id_of = |d: u32| texts.get(&d).map_or("", |t| t.0.as_str());
     let mut out = Vec::new();
     for (id, mut a) in by {
         let known = lex.gazetteer.entry(&id).is_some();
@@ -134,15 +140,16 @@ pub fn list(dir: &Path, lex: &Lexicons, discovered_only: bool) -> Result<Vec<Com
         }
         // Party evidence first, then by document and place; two lines from two documents.
         a.evidence
-            .sort_by(|x, y| (!x.0, &x.1, x.2).cmp(&(!y.0, &y.1, y.2)));
+            .sort_by(|x, y| (!x.0, id_of(x.1), x.2).cmp(&(!y.0, id_of(y.1), y.2)));
         let mut lines: Vec<EvidenceLine> = Vec::new();
-        for (_, d, s, e, r) in &a.evidence {
-            if lines.len() == 2 || lines.iter().any(|l| &l.doc == d) {
+        for (_, n, s, e, r) in &a.evidence {
+            let d = id_of(*n);
+            if lines.len() == 2 || lines.iter().any(|l| l.doc == d) {
                 continue;
             }
-            let context = texts.get(d).map(|t| kwic(t, *s, *e)).unwrap_or_default();
+            let context = texts.get(n).map(|t| kwic(&t.1, *s, *e)).unwrap_or_default();
             lines.push(EvidenceLine {
-                doc: d.clone(),
+                doc: d.to_string(),
                 rule: r.clone(),
                 context,
             });
@@ -178,36 +185,36 @@ pub fn list(dir: &Path, lex: &Lexicons, discovered_only: bool) -> Result<Vec<Com
     Ok(out)
 }
 
-/// The texts of the documents `ids`, by id.
-fn doc_texts(dir: &Path, ids: &BTreeSet<String>) -> Result<BTreeMap<String, String>> {
-    if ids.is_empty() {
-        return Ok(BTreeMap::new());
+/// The ids and texts of the documents numbered `numbers`.
+fn doc_texts(dir: &Path, numbers: &BTreeSet<u32>) -> Result<HashMap<u32, (String, String)>> {
+    if numbers.is_empty() {
+        return Ok(HashMap::new());
     }
-    let path = dir.join("tables").join("documents.parquet");
-    let args = ScanArgsParquet {
-        glob: false,
-        ..ScanArgsParquet::default()
-    };
     let wanted = DataFrame::new(
-        ids.len(),
+        numbers.len(),
         vec![Column::new(
-            "id".into(),
-            ids.iter().map(String::as_str).collect::<Vec<_>>(),
+            D::Doc.name().into(),
+            numbers.iter().copied().collect::<Vec<_>>(),
         )],
     )?
     .lazy();
-    let df = LazyFrame::scan_parquet(PlRefPath::new(path.display().to_string()), args)?
-        .select([col("id"), col("text")])
+    let df = Table::Documents
+        .scan(dir)?
+        .select([D::Doc.col(), D::Id.col(), D::Text.col()])
         .join(
             wanted,
-            [col("id")],
-            [col("id")],
+            [D::Doc.col()],
+            [D::Doc.col()],
             JoinArgs::new(JoinType::Inner),
         )
         .collect()?;
-    let (i, t) = (df.column("id")?.str()?, df.column("text")?.str()?);
+    let (n, i, t) = (
+        df.column(D::Doc.name())?.u32()?,
+        df.column(D::Id.name())?.str()?,
+        df.column(D::Text.name())?.str()?,
+    );
     Ok((0..df.height())
-        .filter_map(|k| Some((i.get(k)?.to_string(), t.get(k)?.to_string())))
+        .filter_map(|k| Some((n.get(k)?, (i.get(k)?.to_string(), t.get(k)?.to_string()))))
         .collect())
 }
 

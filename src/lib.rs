@@ -39,6 +39,7 @@ pub mod model;
 pub mod pipeline;
 pub mod query;
 pub mod report;
+pub mod schema;
 pub mod search;
 pub mod sql;
 pub mod stream;

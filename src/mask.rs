@@ -17,7 +17,7 @@
 //! numbers (800, 888, 877, 866, 855, 844, 833: companies' service lines), ZIP codes on their
 //! own, web addresses, and durations such as "a 10 minute drive".
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use regex::Regex;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
@@ -490,24 +490,8 @@ fn run_key() -> [u8; 32] {
 /// Company accounts of an index: authors of company posts (inbound = false) and @handles
 /// the tagger resolved to a company.
 fn company_accounts(dir: &Path) -> Result<HashSet<String>> {
+    use crate::schema::{value, Table, D, M};
     use polars::prelude::*;
-    let scan = |table: &str| -> Result<LazyFrame> {
-        let path = dir.join("tables").join(format!("{table}.parquet"));
-        if !path.exists() {
-            return Err(Error::Index {
-                path: dir.to_path_buf(),
-                message: format!("has no tables/{table}.parquet; rebuild it"),
-            });
-        }
-        let args = ScanArgsParquet {
-            glob: false,
-            ..ScanArgsParquet::default()
-        };
-        Ok(LazyFrame::scan_parquet(
-            PlRefPath::new(path.display().to_string()),
-            args,
-        )?)
-    };
     let mut out = HashSet::new();
     let mut add = |df: DataFrame, name: &str| -> Result<()> {
         let c = df.column(name)?.cast(&DataType::String)?;
@@ -519,33 +503,36 @@ fn company_accounts(dir: &Path) -> Result<HashSet<String>> {
         }
         Ok(())
     };
-    let docs = scan("documents")?;
+    let docs = Table::Documents.scan(dir)?;
     let names: Vec<String> = docs
         .clone()
         .collect_schema()?
         .iter_names()
         .map(|n| n.to_string())
         .collect();
-    if names.iter().any(|n| n == "inbound") && names.iter().any(|n| n == "author") {
+    let has = |c: D| names.iter().any(|n| n == c.name());
+    if has(D::Inbound) && has(D::Author) {
         add(
-            docs.filter(col("inbound").eq(lit(false)))
-                .select([col("author")])
+            docs.filter(D::Inbound.col().eq(lit(false)))
+                .select([D::Author.col()])
                 .unique(None, UniqueKeepStrategy::Any)
                 .collect()?,
-            "author",
+            D::Author.name(),
         )?;
     }
     add(
-        scan("mentions")?
+        Table::Mentions
+            .scan(dir)?
             .filter(
-                col("set")
-                    .eq(lit("company"))
-                    .and(col("surface").str().starts_with(lit("@"))),
+                M::Set
+                    .col()
+                    .eq(lit(value::COMPANY))
+                    .and(M::Surface.col().str().starts_with(lit("@"))),
             )
-            .select([col("surface")])
+            .select([M::Surface.col()])
             .unique(None, UniqueKeepStrategy::Any)
             .collect()?,
-        "surface",
+        M::Surface.name(),
     )?;
     Ok(out)
 }

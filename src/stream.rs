@@ -358,7 +358,7 @@ fn document(bytes: &[u8]) -> Result<Document, (Option<String>, String)> {
     let fail = |e: String| (Some(d.id.clone()), e);
     let mut given = d.given.clone().unwrap_or_default();
     for (key, v) in &d.rest {
-        let Some(label) = key.strip_prefix(crate::index::tables::col::GIVEN_PREFIX) else {
+        let Some(label) = key.strip_prefix(crate::schema::GIVEN_PREFIX) else {
             return Err(fail(format!(
                 "unknown field {key:?} (expected id, text, source, kind, shape, channel, file, \
                  line, url, title, author, created_at, in_reply_to, replies, conversation_id, \

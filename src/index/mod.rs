@@ -22,7 +22,8 @@ pub mod threads;
 
 use crate::error::{Error, Result};
 use crate::ingest::{self, Sink};
-use crate::model::{Document, Interaction, Reject, TagSet};
+use crate::model::{Document, Reject, TagSet};
+use crate::schema::Table;
 use crate::tag::{self, Lexicons, TaggedDoc};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -37,7 +38,8 @@ pub const MANIFEST: &str = "manifest.json";
 /// File name of the rejects log.
 pub const REJECTS: &str = "rejects.jsonl";
 /// Version of the index directory layout; bumped when old indexes cannot be read.
-pub const LAYOUT_VERSION: u32 = 1;
+/// 2: the typed tables of [`crate::schema`] (document numbers, list columns).
+pub const LAYOUT_VERSION: u32 = 2;
 
 /// Contents of `manifest.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -85,17 +87,17 @@ pub struct RecordedFile {
 }
 
 /// The tables an index may hold, relative to the index directory.
-pub const TABLES: &[&str] = &[
-    "tables/documents.parquet",
-    "tables/mentions.parquet",
-    "tables/interactions.parquet",
-    "tables/threads.parquet",
+pub const TABLES: [&str; 4] = [
+    Table::Documents.rel(),
+    Table::Mentions.rel(),
+    Table::Interactions.rel(),
+    Table::Threads.rel(),
 ];
 
 /// Records size and SHA-256 of the rejects log and every table a build wrote in `dir`.
 pub fn record_files(dir: &Path) -> Result<Vec<RecordedFile>> {
     let mut out = Vec::new();
-    for rel in std::iter::once(&REJECTS).chain(TABLES) {
+    for rel in std::iter::once(&REJECTS).chain(TABLES.iter()) {
         let path = dir.join(rel);
         if !path.exists() {
             continue;
@@ -178,8 +180,12 @@ pub struct Builder {
     lexicons: Arc<Lexicons>,
     documents: tables::TableWriter<Document>,
     mentions: tables::TableWriter<tables::MentionRow>,
-    interactions: tables::TableWriter<Interaction>,
+    interactions: tables::TableWriter<tables::InteractionRow>,
     threads: tag::threads::ThreadStore,
+    /// The document number of each post of `threads`, in push order.
+    thread_docs: Vec<u32>,
+    /// Documents written so far: the next document's number.
+    docs: u64,
     /// Sources whose documents carry reply links; only they go into the threads table.
     threaded: Vec<String>,
     rejects: BufWriter<File>,
@@ -233,10 +239,12 @@ impl Builder {
             writer,
             fields,
             lexicons,
-            documents: tables::documents(&tables_dir.join("documents.parquet"), given_labels)?,
-            mentions: tables::mentions(&tables_dir.join("mentions.parquet"))?,
-            interactions: tables::interactions(&tables_dir.join("interactions.parquet"))?,
+            documents: tables::documents(&Table::Documents.path(dir), given_labels)?,
+            mentions: tables::mentions(&Table::Mentions.path(dir))?,
+            interactions: tables::interactions(&Table::Interactions.path(dir))?,
             threads: tag::threads::ThreadStore::default(),
+            thread_docs: Vec::new(),
+            docs: 0,
             threaded,
             rejects: BufWriter::new(rejects),
             tags: 0,
@@ -259,14 +267,35 @@ impl Builder {
         self.documents.finish()?;
         let interactions_table = &mut self.interactions;
         let corpus = self.shard.as_ref().map(|(_, plan)| &plan.view);
-        let stats =
-            tag::threads::interactions(&self.threads, corpus, &mut |i| interactions_table.push(i))?;
+        let stats = if self.threads.is_empty() {
+            tag::threads::interactions(&self.threads, corpus, &mut |_| Ok(()))?
+        } else {
+            // Thread interactions name their posts by id: their numbers come from the store.
+            let (_, index) = self.threads.parents();
+            let thread_docs = &self.thread_docs;
+            let number = |id: &str| index.get(id).map(|&i| thread_docs[i as usize]);
+            tag::threads::interactions(&self.threads, corpus, &mut |i| {
+                let doc = number(&i.doc_id).ok_or_else(|| Error::Index {
+                    path: self.dir.clone(),
+                    message: format!(
+                        "thread interaction {:?}: its post is not in the corpus",
+                        i.id
+                    ),
+                })?;
+                interactions_table.push(tables::InteractionRow {
+                    doc,
+                    evidence_docs: i.evidence.iter().map(|e| number(&e.doc)).collect(),
+                    interaction: i,
+                })
+            })?
+        };
         let thread_posts = if self.threads.is_empty() {
             0
         } else {
             threads::write(
                 &self.threads,
-                &self.dir.join("tables").join("threads.parquet"),
+                &self.thread_docs,
+                &Table::Threads.path(&self.dir),
             )?
         };
         drop(self.threads);
@@ -307,29 +336,45 @@ impl Sink for Builder {
                 let post = threaded
                     .contains(&doc.source)
                     .then(|| tag::threads::PostDraft::from_tagged(lex, &doc, &tags));
-                let rows: Vec<tables::MentionRow> = tags
+                let rows: Vec<(crate::model::Tag, String)> = tags
                     .into_iter()
-                    .map(|tag| tables::MentionRow {
-                        surface: doc.text.get(tag.start..tag.end).unwrap_or("").to_string(),
-                        doc_id: doc.id.clone(),
-                        source: doc.source.clone(),
-                        tag,
+                    .map(|tag| {
+                        let surface = doc.text.get(tag.start..tag.end).unwrap_or("").to_string();
+                        (tag, surface)
                     })
                     .collect();
                 (doc, tdoc, post, rows, interactions)
             })
             .collect();
         for (doc, tdoc, post, rows, interactions) in prepared {
+            let number = tables::doc_number(self.docs)?;
+            self.docs += 1;
             self.writer.add_document(tdoc)?;
             if let Some(post) = post {
                 self.threads.push(post);
+                self.thread_docs.push(number);
             }
-            for row in rows {
+            for (tag, surface) in rows {
                 self.tags += 1;
-                self.mentions.push(row)?;
+                self.mentions.push(tables::MentionRow {
+                    doc: number,
+                    source: doc.source.clone(),
+                    tag,
+                    surface,
+                })?;
             }
             for i in interactions {
-                self.interactions.push(i)?;
+                // A text interaction's evidence lies in its own document.
+                let evidence_docs = i
+                    .evidence
+                    .iter()
+                    .map(|e| (e.doc == doc.id).then_some(number))
+                    .collect();
+                self.interactions.push(tables::InteractionRow {
+                    doc: number,
+                    evidence_docs,
+                    interaction: i,
+                })?;
             }
             self.documents.push(doc)?;
         }

@@ -1,48 +1,12 @@
-//! The documents table (`tables/documents.parquet`), written in row groups as documents
-//! stream in, so memory stays bounded.
+//! The writers of the documents, mentions and interactions tables ([`crate::schema`]),
+//! each written in row groups as documents stream in, so memory stays bounded.
 
 use crate::error::{Error, Result};
 use crate::model::{Document, Interaction, Tag};
+use crate::schema::{self, value, D, GIVEN_PREFIX, I, M};
 use polars::prelude::*;
 use std::fs::File;
 use std::path::Path;
-
-/// Column names of the documents table.
-pub mod col {
-    /// Document id.
-    pub const ID: &str = "id";
-    /// Source name.
-    pub const SOURCE: &str = "source";
-    /// Kind.
-    pub const KIND: &str = "kind";
-    /// Input file.
-    pub const FILE: &str = "file";
-    /// Line where the record starts.
-    pub const LINE: &str = "line";
-    /// Link.
-    pub const URL: &str = "url";
-    /// Title.
-    pub const TITLE: &str = "title";
-    /// Author.
-    pub const AUTHOR: &str = "author";
-    /// Creation time in milliseconds, UTC. Stored without a time-zone tag (every time in
-    /// replyscope is UTC) so that readers need no time-zone database.
-    pub const CREATED_AT: &str = "created_at";
-    /// Text.
-    pub const TEXT: &str = "text";
-    /// Parent post id.
-    pub const IN_REPLY_TO: &str = "in_reply_to";
-    /// Reply ids.
-    pub const REPLIES: &str = "replies";
-    /// Conversation id (given or computed).
-    pub const CONVERSATION_ID: &str = "conversation_id";
-    /// Customer (true) or company (false).
-    pub const INBOUND: &str = "inbound";
-    /// Extra kept columns, as a JSON object.
-    pub const META: &str = "meta";
-    /// Prefix of given-label columns.
-    pub const GIVEN_PREFIX: &str = "given_";
-}
 
 /// Rows per row group written.
 const ROWS_PER_GROUP: usize = 16_384;
@@ -56,16 +20,17 @@ pub struct TableWriter<T> {
     rows: u64,
 }
 
-type FrameFn<T> = Box<dyn Fn(&[T]) -> Result<DataFrame> + Send>;
+type FrameFn<T> = Box<dyn Fn(u64, &[T]) -> Result<DataFrame> + Send>;
 
 impl<T> TableWriter<T> {
-    /// Creates the file with the schema of `frame(&[])`.
+    /// Creates the file with the schema of `frame(0, &[])`. `frame` gets the number of the
+    /// batch's first row and the batch.
     pub fn create(
         path: &Path,
-        frame: impl Fn(&[T]) -> Result<DataFrame> + Send + 'static,
+        frame: impl Fn(u64, &[T]) -> Result<DataFrame> + Send + 'static,
     ) -> Result<TableWriter<T>> {
         let file = File::create(path).map_err(Error::io(path, "cannot create"))?;
-        let schema = frame(&[])?.schema().as_ref().clone();
+        let schema = frame(0, &[])?.schema().as_ref().clone();
         let writer = ParquetWriter::new(file)
             .with_compression(ParquetCompression::Zstd(None))
             .set_parallel(false)
@@ -91,7 +56,7 @@ impl<T> TableWriter<T> {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let df = (self.frame)(&self.pending)?;
+        let df = (self.frame)(self.rows, &self.pending)?;
         self.writer.write_batch(&df)?;
         self.rows += self.pending.len() as u64;
         self.pending.clear();
@@ -106,15 +71,16 @@ impl<T> TableWriter<T> {
     }
 }
 
-/// The documents table; `given` are the given-label columns every row has (null when absent).
+/// The documents table; `given` are the given-label columns every row has (null when
+/// absent). A document's number ([`D::Doc`]) is its row.
 pub fn documents(path: &Path, given: Vec<String>) -> Result<TableWriter<Document>> {
-    TableWriter::create(path, move |docs| frame(docs, &given))
+    TableWriter::create(path, move |first, docs| frame(first, docs, &given))
 }
 
 /// One row of the mentions table: a tag of a document.
 pub struct MentionRow {
-    /// Document id.
-    pub doc_id: String,
+    /// Document number.
+    pub doc: u32,
     /// Source name.
     pub source: String,
     /// The tag.
@@ -123,190 +89,270 @@ pub struct MentionRow {
     pub surface: String,
 }
 
-fn text_col<R>(name: &str, rows: &[R], f: impl Fn(&R) -> Option<String>) -> Column {
+/// One row of the interactions table: the interaction with the numbers of its document
+/// and of the documents its evidence cites (`None` for a document not in the corpus).
+pub struct InteractionRow {
+    /// Number of the document that opens it.
+    pub doc: u32,
+    /// Per evidence entry, its document's number.
+    pub evidence_docs: Vec<Option<u32>>,
+    /// The interaction.
+    pub interaction: Interaction,
+}
+
+fn text_col<R>(name: &str, rows: &[R], f: impl Fn(&R) -> Option<&str>) -> Column {
     Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
+}
+
+/// A list-of-text column, one list per row (an empty list stays empty, never null). Built
+/// with polars' list builder: a `Series` per row would cost an allocation each.
+fn str_lists<'a, R: 'a, I: Iterator<Item = &'a str>>(
+    name: &str,
+    rows: &'a [R],
+    f: impl Fn(&'a R) -> I,
+) -> Column {
+    let mut b = ListStringChunkedBuilder::new(name.into(), rows.len(), rows.len() * 2);
+    for r in rows {
+        b.append_values_iter(f(r));
+    }
+    b.finish().into_column()
+}
+
+/// A list-of-numbers column of element type `dtype`, one list per row.
+fn num_lists<'a, T: PolarsNumericType, R: 'a>(
+    name: &str,
+    dtype: DataType,
+    rows: &'a [R],
+    f: impl Fn(&'a R) -> Vec<Option<T::Native>>,
+) -> Column {
+    let mut b =
+        ListPrimitiveChunkedBuilder::<T>::new(name.into(), rows.len(), rows.len() * 2, dtype);
+    for r in rows {
+        b.append_iter(f(r).into_iter());
+    }
+    b.finish().into_column()
+}
+
+fn it(r: &InteractionRow) -> &Interaction {
+    &r.interaction
+}
+
+fn time_col(name: &str, ms: Vec<Option<i64>>) -> Result<Column> {
+    Ok(Column::new(name.into(), ms).cast(&schema::time())?)
 }
 
 /// The mentions table: one row per tag, with its evidence span and rule.
 pub fn mentions(path: &Path) -> Result<TableWriter<MentionRow>> {
-    TableWriter::create(path, |rows: &[MentionRow]| {
-        Ok(DataFrame::new(
-            rows.len(),
-            vec![
-                text_col("doc_id", rows, |r| Some(r.doc_id.clone())),
-                text_col("source", rows, |r| Some(r.source.clone())),
-                text_col("set", rows, |r| Some(r.tag.set.as_str().to_string())),
-                text_col("label", rows, |r| Some(r.tag.label.clone())),
-                text_col("role", rows, |r| r.tag.role.map(|x| x.as_str().to_string())),
-                text_col("actor", rows, |r| {
-                    r.tag.actor.map(|x| x.as_str().to_string())
-                }),
-                Column::new(
-                    "seconds".into(),
-                    rows.iter().map(|r| r.tag.seconds).collect::<Vec<_>>(),
-                ),
-                text_col("target", rows, |r| r.tag.target.clone()),
-                Column::new(
-                    "start".into(),
-                    rows.iter().map(|r| r.tag.start as u64).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "end".into(),
-                    rows.iter().map(|r| r.tag.end as u64).collect::<Vec<_>>(),
-                ),
-                text_col("surface", rows, |r| Some(r.surface.clone())),
-                text_col("rule", rows, |r| Some(r.tag.rule.clone())),
-                text_col("role_rule", rows, |r| r.tag.role_rule.clone()),
-                text_col("found", rows, |r| {
-                    r.tag.found.map(|f| f.as_str().to_string())
-                }),
-            ],
-        )?)
+    TableWriter::create(path, |_, rows: &[MentionRow]| {
+        let columns = M::ALL
+            .iter()
+            .map(|&c| -> Result<Column> {
+                let name = c.name();
+                Ok(match c {
+                    M::Doc => {
+                        Column::new(name.into(), rows.iter().map(|r| r.doc).collect::<Vec<_>>())
+                    }
+                    M::Source => text_col(name, rows, |r| Some(&r.source)),
+                    M::Set => text_col(name, rows, |r| Some(r.tag.set.as_str())),
+                    M::Label => text_col(name, rows, |r| Some(&r.tag.label)),
+                    M::Role => text_col(name, rows, |r| r.tag.role.map(|x| x.as_str())),
+                    M::Actor => text_col(name, rows, |r| r.tag.actor.map(|x| x.as_str())),
+                    M::Seconds => Column::new(
+                        name.into(),
+                        rows.iter().map(|r| r.tag.seconds).collect::<Vec<_>>(),
+                    ),
+                    M::Target => text_col(name, rows, |r| r.tag.target.as_deref()),
+                    M::Start => Column::new(
+                        name.into(),
+                        rows.iter().map(|r| r.tag.start as u64).collect::<Vec<_>>(),
+                    ),
+                    M::End => Column::new(
+                        name.into(),
+                        rows.iter().map(|r| r.tag.end as u64).collect::<Vec<_>>(),
+                    ),
+                    M::Surface => text_col(name, rows, |r| Some(&r.surface)),
+                    M::Rule => text_col(name, rows, |r| Some(&r.tag.rule)),
+                    M::RoleRule => text_col(name, rows, |r| r.tag.role_rule.as_deref()),
+                    M::Found => text_col(name, rows, |r| r.tag.found.map(|f| f.as_str())),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(DataFrame::new(rows.len(), columns)?)
     })
 }
 
-/// The interactions table: one row per customer-company story. List fields are joined:
-/// channels and redirect_to with '>', moves with ','; evidence is a JSON array.
-pub fn interactions(path: &Path) -> Result<TableWriter<Interaction>> {
-    TableWriter::create(path, |rows: &[Interaction]| {
-        let time = |name: &str, f: &dyn Fn(&Interaction) -> Option<i64>| -> Result<Column> {
-            Ok(
-                Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
-                    .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?,
-            )
-        };
-        let joined = |v: &[String], sep: &str| (!v.is_empty()).then(|| v.join(sep));
-        Ok(DataFrame::new(
-            rows.len(),
-            vec![
-                text_col("id", rows, |r| Some(r.id.clone())),
-                text_col("doc_id", rows, |r| Some(r.doc_id.clone())),
-                text_col("source", rows, |r| Some(r.source.clone())),
-                text_col("kind", rows, |r| Some(r.kind.clone())),
-                text_col("basis", rows, |r| Some(r.basis.clone())),
-                text_col("company", rows, |r| Some(r.company.clone())),
-                text_col("company_basis", rows, |r| Some(r.company_basis.clone())),
-                Column::new(
-                    "discovered".into(),
-                    rows.iter().map(|r| r.discovered).collect::<Vec<_>>(),
-                ),
-                text_col("channels", rows, |r| joined(&r.channels, ">")),
-                text_col("first_channel", rows, |r| r.first_channel.clone()),
-                text_col("response_channel", rows, |r| r.response_channel.clone()),
-                text_col("responded", rows, |r| {
-                    Some(r.responded.as_str().to_string())
-                }),
-                Column::new(
-                    "latency_seconds".into(),
-                    rows.iter().map(|r| r.latency_seconds).collect::<Vec<_>>(),
-                ),
-                text_col("latency_kind", rows, |r| r.latency_kind.clone()),
-                text_col("moves", rows, |r| joined(&r.moves, ",")),
-                text_col("redirect_to", rows, |r| joined(&r.redirect_to, ">")),
-                Column::new(
-                    "switched".into(),
-                    rows.iter().map(|r| r.switched).collect::<Vec<_>>(),
-                ),
-                text_col("resolution", rows, |r| Some(r.resolution.clone())),
-                text_col("sentiment", rows, |r| Some(r.sentiment.clone())),
-                time("opened_at", &|r| r.opened_at.map(|t| t.timestamp_millis()))?,
-                time("responded_at", &|r| {
-                    r.responded_at.map(|t| t.timestamp_millis())
-                })?,
-                Column::new(
-                    "censor_seconds".into(),
-                    rows.iter().map(|r| r.censor_seconds).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "posts".into(),
-                    rows.iter().map(|r| r.posts).collect::<Vec<_>>(),
-                ),
-                text_col("problem", rows, |r| r.problem.clone()),
-                text_col("evidence", rows, |r| {
-                    Some(serde_json::to_string(&r.evidence).expect("evidence serialises"))
-                }),
-            ],
-        )?)
+/// The interactions table: one row per customer-company story. Channels, moves and
+/// redirects are lists; the evidence is five parallel lists (field, document, start, end,
+/// rule).
+pub fn interactions(path: &Path) -> Result<TableWriter<InteractionRow>> {
+    TableWriter::create(path, |_, rows: &[InteractionRow]| {
+        let columns = I::ALL
+            .iter()
+            .map(|&c| -> Result<Column> {
+                let name = c.name();
+                Ok(match c {
+                    I::Id => text_col(name, rows, |r| Some(&it(r).id)),
+                    I::Doc => {
+                        Column::new(name.into(), rows.iter().map(|r| r.doc).collect::<Vec<_>>())
+                    }
+                    I::Source => text_col(name, rows, |r| Some(&it(r).source)),
+                    I::Kind => text_col(name, rows, |r| Some(&it(r).kind)),
+                    I::Basis => text_col(name, rows, |r| Some(&it(r).basis)),
+                    I::Company => text_col(name, rows, |r| Some(&it(r).company)),
+                    I::CompanyBasis => text_col(name, rows, |r| Some(&it(r).company_basis)),
+                    I::Discovered => Column::new(
+                        name.into(),
+                        rows.iter().map(|r| it(r).discovered).collect::<Vec<_>>(),
+                    ),
+                    I::Channels => {
+                        str_lists(name, rows, |r| it(r).channels.iter().map(String::as_str))
+                    }
+                    I::FirstChannel => text_col(name, rows, |r| it(r).first_channel.as_deref()),
+                    I::ResponseChannel => {
+                        text_col(name, rows, |r| it(r).response_channel.as_deref())
+                    }
+                    I::Responded => text_col(name, rows, |r| Some(it(r).responded.as_str())),
+                    I::LatencySeconds => Column::new(
+                        name.into(),
+                        rows.iter()
+                            .map(|r| it(r).latency_seconds)
+                            .collect::<Vec<_>>(),
+                    ),
+                    I::LatencyKind => text_col(name, rows, |r| it(r).latency_kind.as_deref()),
+                    I::Moves => str_lists(name, rows, |r| it(r).moves.iter().map(String::as_str)),
+                    I::RedirectTo => {
+                        str_lists(name, rows, |r| it(r).redirect_to.iter().map(String::as_str))
+                    }
+                    I::Switched => Column::new(
+                        name.into(),
+                        rows.iter().map(|r| it(r).switched).collect::<Vec<_>>(),
+                    ),
+                    I::Resolution => text_col(name, rows, |r| Some(&it(r).resolution)),
+                    I::Sentiment => text_col(name, rows, |r| Some(&it(r).sentiment)),
+                    I::OpenedAt => time_col(
+                        name,
+                        rows.iter()
+                            .map(|r| it(r).opened_at.map(|t| t.timestamp_millis()))
+                            .collect(),
+                    )?,
+                    I::RespondedAt => time_col(
+                        name,
+                        rows.iter()
+                            .map(|r| it(r).responded_at.map(|t| t.timestamp_millis()))
+                            .collect(),
+                    )?,
+                    I::CensorSeconds => Column::new(
+                        name.into(),
+                        rows.iter()
+                            .map(|r| it(r).censor_seconds)
+                            .collect::<Vec<_>>(),
+                    ),
+                    I::Posts => Column::new(
+                        name.into(),
+                        rows.iter().map(|r| it(r).posts).collect::<Vec<_>>(),
+                    ),
+                    I::Problem => text_col(name, rows, |r| it(r).problem.as_deref()),
+                    I::EvidenceField => str_lists(name, rows, |r| {
+                        it(r).evidence.iter().map(|e| e.field.as_str())
+                    }),
+                    I::EvidenceDoc => {
+                        num_lists::<UInt32Type, _>(name, DataType::UInt32, rows, |r| {
+                            r.evidence_docs.clone()
+                        })
+                    }
+                    I::EvidenceStart => {
+                        num_lists::<UInt64Type, _>(name, DataType::UInt64, rows, |r| {
+                            it(r)
+                                .evidence
+                                .iter()
+                                .map(|e| Some(e.start as u64))
+                                .collect()
+                        })
+                    }
+                    I::EvidenceEnd => {
+                        num_lists::<UInt64Type, _>(name, DataType::UInt64, rows, |r| {
+                            it(r).evidence.iter().map(|e| Some(e.end as u64)).collect()
+                        })
+                    }
+                    I::EvidenceRule => str_lists(name, rows, |r| {
+                        it(r).evidence.iter().map(|e| e.rule.as_str())
+                    }),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(DataFrame::new(rows.len(), columns)?)
     })
 }
 
-fn strings<'a>(
-    name: &str,
-    docs: &'a [Document],
-    f: impl Fn(&'a Document) -> Option<&'a str>,
-) -> Column {
-    Column::new(name.into(), docs.iter().map(f).collect::<Vec<_>>())
-}
-
-/// One batch of documents as a data frame with the table's fixed schema.
-fn frame(docs: &[Document], given: &[String]) -> Result<DataFrame> {
-    let created: Vec<Option<i64>> = docs
-        .iter()
-        .map(|d| d.created_at.map(|t| t.timestamp_millis()))
-        .collect();
-    let created = Column::new(col::CREATED_AT.into(), created)
-        .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?;
-    let replies: Vec<Series> = docs
-        .iter()
-        .map(|d| {
-            Series::new(
-                "".into(),
-                d.thread
-                    .replies
+/// One batch of documents (the first numbered `first`) as a data frame with the table's
+/// fixed schema.
+fn frame(first: u64, docs: &[Document], given: &[String]) -> Result<DataFrame> {
+    let mut columns = Vec::with_capacity(D::ALL.len() + given.len());
+    for &c in D::ALL {
+        let name = c.name();
+        if c == D::Meta {
+            for label in given {
+                let name = format!("{GIVEN_PREFIX}{label}");
+                columns.push(text_col(&name, docs, |d| {
+                    d.given.get(label).map(String::as_str)
+                }));
+            }
+        }
+        columns.push(match c {
+            D::Doc => Column::new(
+                name.into(),
+                (0..docs.len() as u64)
+                    .map(|i| doc_number(first + i))
+                    .collect::<Result<Vec<u32>>>()?,
+            ),
+            D::Id => text_col(name, docs, |d| Some(&d.id)),
+            D::Source => text_col(name, docs, |d| Some(&d.source)),
+            D::Kind => text_col(name, docs, |d| Some(&d.kind)),
+            D::File => text_col(name, docs, |d| Some(&d.file)),
+            D::Line => Column::new(
+                name.into(),
+                docs.iter().map(|d| d.line).collect::<Vec<u64>>(),
+            ),
+            D::Url => text_col(name, docs, |d| d.url.as_deref()),
+            D::Title => text_col(name, docs, |d| d.title.as_deref()),
+            D::Author => text_col(name, docs, |d| d.author.as_deref()),
+            D::CreatedAt => time_col(
+                name,
+                docs.iter()
+                    .map(|d| d.created_at.map(|t| t.timestamp_millis()))
+                    .collect(),
+            )?,
+            D::Text => text_col(name, docs, |d| Some(&d.text)),
+            D::InReplyTo => text_col(name, docs, |d| d.thread.in_reply_to.as_deref()),
+            D::Replies => str_lists(name, docs, |d| d.thread.replies.iter().map(String::as_str)),
+            D::ConversationId => text_col(name, docs, |d| d.thread.conversation_id.as_deref()),
+            D::Inbound => Column::new(
+                name.into(),
+                docs.iter().map(|d| d.thread.inbound).collect::<Vec<_>>(),
+            ),
+            D::Meta => {
+                let meta: Vec<Option<String>> = docs
                     .iter()
-                    .map(String::as_str)
-                    .collect::<Vec<_>>(),
-            )
-        })
-        .collect();
-    let replies = if docs.is_empty() {
-        Column::new_empty(
-            col::REPLIES.into(),
-            &DataType::List(Box::new(DataType::String)),
-        )
-    } else {
-        Column::new(col::REPLIES.into(), replies)
-            .cast(&DataType::List(Box::new(DataType::String)))?
-    };
-    let mut columns = vec![
-        strings(col::ID, docs, |d| Some(&d.id)),
-        strings(col::SOURCE, docs, |d| Some(&d.source)),
-        strings(col::KIND, docs, |d| Some(&d.kind)),
-        strings(col::FILE, docs, |d| Some(&d.file)),
-        Column::new(
-            col::LINE.into(),
-            docs.iter().map(|d| d.line).collect::<Vec<u64>>(),
-        ),
-        strings(col::URL, docs, |d| d.url.as_deref()),
-        strings(col::TITLE, docs, |d| d.title.as_deref()),
-        strings(col::AUTHOR, docs, |d| d.author.as_deref()),
-        created,
-        strings(col::TEXT, docs, |d| Some(&d.text)),
-        strings(col::IN_REPLY_TO, docs, |d| d.thread.in_reply_to.as_deref()),
-        replies,
-        strings(col::CONVERSATION_ID, docs, |d| {
-            d.thread.conversation_id.as_deref()
-        }),
-        Column::new(
-            col::INBOUND.into(),
-            docs.iter().map(|d| d.thread.inbound).collect::<Vec<_>>(),
-        ),
-    ];
-    for label in given {
-        let name = format!("{}{label}", col::GIVEN_PREFIX);
-        columns.push(strings(&name, docs, |d| {
-            d.given.get(label).map(String::as_str)
-        }));
+                    .map(|d| {
+                        (!d.meta.is_empty())
+                            .then(|| serde_json::to_string(&d.meta).expect("string map serialises"))
+                    })
+                    .collect();
+                Column::new(name.into(), meta)
+            }
+        });
     }
-    let meta: Vec<Option<String>> = docs
-        .iter()
-        .map(|d| {
-            (!d.meta.is_empty())
-                .then(|| serde_json::to_string(&d.meta).expect("string map serialises"))
-        })
-        .collect();
-    columns.push(Column::new(col::META.into(), meta));
     Ok(DataFrame::new(docs.len(), columns)?)
+}
+
+/// A document's number, or an error past the four billion documents a u32 holds.
+pub fn doc_number(n: u64) -> Result<u32> {
+    u32::try_from(n).map_err(|_| {
+        Error::Usage(format!(
+            "more than {} documents: an index numbers its documents with 32 bits",
+            u32::MAX
+        ))
+    })
 }
 
 /// What a document's labels are, as the index stores them: its given labels and its
@@ -338,59 +384,72 @@ pub struct LabelTag {
 
 /// Reads every document's given labels and its company and sentiment tags.
 pub fn read_labels(dir: &Path) -> Result<Vec<DocLabels>> {
-    let read = |name: &str| -> Result<DataFrame> {
-        let path = dir.join("tables").join(name);
-        let f = File::open(&path).map_err(Error::io(&path, "cannot open"))?;
-        Ok(ParquetReader::new(f).finish()?)
-    };
-    let docs = read("documents.parquet")?;
-    let tags = read("mentions.parquet")?;
+    let docs = schema::Table::Documents.scan(dir)?;
+    let names: Vec<String> = docs
+        .clone()
+        .collect_schema()?
+        .iter_names()
+        .map(|n| n.to_string())
+        .filter(|n| n.starts_with(GIVEN_PREFIX))
+        .collect();
+    let mut wanted = vec![D::Id.col()];
+    wanted.extend(names.iter().map(|n| col(n.as_str())));
+    let docs = docs.select(wanted).collect()?;
+    let tags = schema::Table::Mentions
+        .scan(dir)?
+        .filter(
+            M::Set
+                .col()
+                .eq(lit(value::COMPANY))
+                .or(M::Set.col().eq(lit(value::SENTIMENT))),
+        )
+        .select([
+            M::Doc.col(),
+            M::Set.col(),
+            M::Label.col(),
+            M::Role.col(),
+            M::Found.col(),
+            M::RoleRule.col(),
+        ])
+        .collect()?;
     let str_col = |df: &DataFrame, name: &str| -> Result<Vec<Option<String>>> {
-        match df.column(name) {
-            Ok(c) => Ok(c.str()?.iter().map(|v| v.map(str::to_string)).collect()),
-            // Indexes built before a column existed: all null.
-            Err(_) => Ok(vec![None; df.height()]),
-        }
+        Ok(df
+            .column(name)?
+            .str()?
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect())
     };
-    let ids = str_col(&docs, col::ID)?;
-    let mut out: Vec<DocLabels> = ids
-        .iter()
+    // A document's number is its row.
+    let mut out: Vec<DocLabels> = str_col(&docs, D::Id.name())?
+        .into_iter()
         .map(|id| DocLabels {
-            id: id.clone().unwrap_or_default(),
+            id: id.unwrap_or_default(),
             ..DocLabels::default()
         })
         .collect();
-    for name in docs.get_column_names() {
-        if let Some(label) = name.strip_prefix(col::GIVEN_PREFIX) {
-            for (d, v) in out.iter_mut().zip(str_col(&docs, name)?) {
-                if let Some(v) = v {
-                    d.given.insert(label.to_string(), v);
-                }
+    for name in &names {
+        let label = &name[GIVEN_PREFIX.len()..];
+        for (d, v) in out.iter_mut().zip(str_col(&docs, name)?) {
+            if let Some(v) = v {
+                d.given.insert(label.to_string(), v);
             }
         }
     }
-    let at: std::collections::HashMap<&str, usize> = ids
-        .iter()
-        .enumerate()
-        .filter_map(|(i, id)| id.as_deref().map(|id| (id, i)))
-        .collect();
-    let (t_doc, t_set, t_label, t_role, t_found, t_role_rule) = (
-        str_col(&tags, "doc_id")?,
-        str_col(&tags, "set")?,
-        str_col(&tags, "label")?,
-        str_col(&tags, "role")?,
-        str_col(&tags, "found")?,
-        str_col(&tags, "role_rule")?,
+    let t_doc = tags.column(M::Doc.name())?.u32()?.clone();
+    let (t_set, t_label, t_role, t_found, t_role_rule) = (
+        str_col(&tags, M::Set.name())?,
+        str_col(&tags, M::Label.name())?,
+        str_col(&tags, M::Role.name())?,
+        str_col(&tags, M::Found.name())?,
+        str_col(&tags, M::RoleRule.name())?,
     );
     for k in 0..tags.height() {
-        let (Some(doc), Some(set), Some(label)) = (&t_doc[k], &t_set[k], &t_label[k]) else {
+        let (Some(doc), Some(set), Some(label)) = (t_doc.get(k), &t_set[k], &t_label[k]) else {
             continue;
         };
-        if set != "company" && set != "sentiment" {
-            continue;
-        }
-        if let Some(&i) = at.get(doc.as_str()) {
-            out[i].tags.push(LabelTag {
+        if let Some(d) = out.get_mut(doc as usize) {
+            d.tags.push(LabelTag {
                 set: set.clone(),
                 label: label.clone(),
                 role: t_role[k].clone(),

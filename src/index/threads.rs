@@ -9,6 +9,7 @@
 
 use super::tables::TableWriter;
 use crate::error::Result;
+use crate::schema::Threads;
 use crate::tag::threads::ThreadStore;
 use polars::prelude::*;
 use std::path::Path;
@@ -17,15 +18,17 @@ use std::path::Path;
 const MAX_DEPTH: u32 = 10_000;
 const NONE: u32 = u32::MAX;
 
-/// One row of the threads table.
+/// One row of the threads table ([`Threads`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
-    /// Post id.
-    pub id: String,
+    /// Document number of the post.
+    pub doc: u32,
     /// Conversation: the source's own, else the root post's id.
     pub conversation_id: String,
-    /// Parent post, if any.
-    pub in_reply_to: Option<String>,
+    /// Document number of the conversation's root post.
+    pub root: u32,
+    /// Document number of the parent, when it is in the corpus.
+    pub parent: Option<u32>,
     /// Whether the parent is in the corpus (`None` when the post replies to nothing).
     pub parent_in_corpus: Option<bool>,
     /// Steps from the conversation's root (0 for the root).
@@ -74,55 +77,60 @@ pub fn roots(parents: &[u32]) -> Vec<(u32, u32)> {
     root
 }
 
-/// Writes `threads.parquet` in row groups; returns the rows written.
-pub fn write(store: &ThreadStore, path: &Path) -> Result<u64> {
+/// Writes `threads.parquet` in row groups; `docs` are the posts' document numbers.
+/// Returns the rows written.
+pub fn write(store: &ThreadStore, docs: &[u32], path: &Path) -> Result<u64> {
     let (parents, _) = store.parents();
     let roots = roots(&parents);
-    let mut w = TableWriter::create(path, |rows: &[Row]| {
-        Ok(DataFrame::new(
-            rows.len(),
-            vec![
-                Column::new(
-                    "id".into(),
-                    rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "conversation_id".into(),
-                    rows.iter()
-                        .map(|r| r.conversation_id.as_str())
-                        .collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "in_reply_to".into(),
-                    rows.iter()
-                        .map(|r| r.in_reply_to.as_deref())
-                        .collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "parent_in_corpus".into(),
-                    rows.iter().map(|r| r.parent_in_corpus).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "depth".into(),
-                    rows.iter().map(|r| r.depth).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "replies_listed".into(),
-                    rows.iter().map(|r| r.replies_listed).collect::<Vec<_>>(),
-                ),
-            ],
-        )?)
+    let mut w = TableWriter::create(path, |_, rows: &[Row]| {
+        let columns = Threads::ALL
+            .iter()
+            .map(|&c| {
+                let name = c.name().into();
+                match c {
+                    Threads::Doc => {
+                        Column::new(name, rows.iter().map(|r| r.doc).collect::<Vec<_>>())
+                    }
+                    Threads::ConversationId => Column::new(
+                        name,
+                        rows.iter()
+                            .map(|r| r.conversation_id.as_str())
+                            .collect::<Vec<_>>(),
+                    ),
+                    Threads::Root => {
+                        Column::new(name, rows.iter().map(|r| r.root).collect::<Vec<_>>())
+                    }
+                    Threads::Parent => {
+                        Column::new(name, rows.iter().map(|r| r.parent).collect::<Vec<_>>())
+                    }
+                    Threads::ParentInCorpus => Column::new(
+                        name,
+                        rows.iter().map(|r| r.parent_in_corpus).collect::<Vec<_>>(),
+                    ),
+                    Threads::Depth => {
+                        Column::new(name, rows.iter().map(|r| r.depth).collect::<Vec<_>>())
+                    }
+                    Threads::RepliesListed => Column::new(
+                        name,
+                        rows.iter().map(|r| r.replies_listed).collect::<Vec<_>>(),
+                    ),
+                }
+            })
+            .collect();
+        Ok(DataFrame::new(rows.len(), columns)?)
     })?;
     for (i, &(root, depth)) in roots.iter().enumerate() {
         let parent = store.parent_id(i);
+        let in_corpus = parents[i] != NONE;
         w.push(Row {
-            id: store.id(i).to_string(),
+            doc: docs[i],
             conversation_id: store
                 .given_conversation(i)
                 .unwrap_or_else(|| store.id(root as usize))
                 .to_string(),
-            in_reply_to: parent.map(str::to_string),
-            parent_in_corpus: parent.map(|_| parents[i] != NONE),
+            root: docs[root as usize],
+            parent: in_corpus.then(|| docs[parents[i] as usize]),
+            parent_in_corpus: parent.map(|_| in_corpus),
             depth,
             replies_listed: store.replies_listed(i) as u32,
         })?;

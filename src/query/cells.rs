@@ -4,21 +4,26 @@
 //! stories with that value. `replyscope query` writes them as `NAME.cells.parquet` (row,
 //! row key, column, document id, story id, counted); the report embeds a sample of them.
 //!
-//! The engine hands over, per group key, the filtered rows of the group ([`collect`]); this
-//! module decides which of them each cell counts with the same predicates the metrics use
-//! ([`super::is_exact_latency`], [`super::bound_decides`], [`super::has_value`]), and a test
-//! checks that every cell lists exactly as many rows as its number says.
+//! The engine adds, to the one `group_by` that computes a query's numbers, an aggregation
+//! per cell column listing the numbers of the rows it counts ([`aggs`]), with the same
+//! predicates the metrics count with ([`Metric::cells`]); [`read`] turns them into items.
+//! A test checks that every cell lists exactly as many rows as its number says.
 
-use super::{
-    bound_decides, has_value, is_exact_latency, ColumnDef, Frame, Query, RoleCounts, RolesMap, Row,
-    Value,
-};
-use std::collections::{BTreeMap, HashMap};
+use super::metric::{Behind, Docs, Metric};
+use super::{ColumnDef, Row, Value};
+use crate::error::Result;
+use crate::schema::{value, Table as Stored, D, I, M};
+use polars::prelude::*;
+use std::collections::{BTreeSet, HashMap};
+
+/// Column of the filtered rows' positions, added to a query's frame when its cells are
+/// wanted.
+pub(super) const ROW: &str = "__row";
 
 /// One row of the index table a cell counts.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Item {
-    /// The document (`doc_id` of interactions and mentions, `id` of documents).
+    /// The document (its string id).
     pub doc_id: String,
     /// The story (interaction id), for the interactions table.
     pub story: Option<String>,
@@ -45,249 +50,207 @@ pub struct Cells {
     pub cells: Vec<Cell>,
 }
 
-/// Dedupes rows into items: by frame row, or by document for the `roles` columns (which
-/// count documents).
-struct Builder<'a> {
-    frame: &'a Frame,
-    table: &'a str,
-    by_row: HashMap<usize, u32>,
-    by_doc: HashMap<String, u32>,
-    out: Cells,
-}
-
-impl Builder<'_> {
-    fn doc_item(&mut self, doc: &str) -> u32 {
-        if let Some(&i) = self.by_doc.get(doc) {
-            return i;
-        }
-        let i = self.out.items.len() as u32;
-        self.out.items.push(Item {
-            doc_id: doc.to_string(),
-            story: None,
-        });
-        self.by_doc.insert(doc.to_string(), i);
-        i
-    }
-
-    fn row_item(&mut self, r: usize) -> u32 {
-        if let Some(&i) = self.by_row.get(&r) {
-            return i;
-        }
-        let (doc_id, story) = match self.table {
-            "documents" => (self.frame.get("id", r).unwrap_or(""), None),
-            "interactions" => (
-                self.frame.get("doc_id", r).unwrap_or(""),
-                self.frame.get("id", r).map(str::to_string),
-            ),
-            // A tag: its document, once per tag counted (`stories` of the mentions table
-            // counts tags, so a document with two tags is listed twice).
-            _ => (self.frame.get("doc_id", r).unwrap_or(""), None),
-        };
-        let i = self.out.items.len() as u32;
-        self.out.items.push(Item {
-            doc_id: doc_id.to_string(),
-            story,
-        });
-        self.by_row.insert(r, i);
-        i
-    }
-}
-
-/// What one column of a metric counts, as frame rows with their numerator mark, or as
-/// documents (the `roles` columns).
-enum Behind {
-    Rows(Vec<(usize, bool)>),
-    Docs(Vec<(String, bool)>),
-}
-
-/// The columns the index table needs for [`collect`] to name documents and stories.
-pub(super) fn id_columns(table: &str) -> &'static [&'static str] {
+/// The stored columns a query's cells need besides those of its numbers: the document
+/// number, and the story id of interactions.
+pub(super) fn id_columns(table: Stored) -> &'static [&'static str] {
+    const INTERACTIONS: &[&str] = &[I::Doc.name(), I::Id.name()];
+    const OTHERS: &[&str] = &[D::Doc.name()];
     match table {
-        "interactions" => &["id", "doc_id"],
-        "documents" => &["id"],
-        _ => &["doc_id"],
+        Stored::Interactions => INTERACTIONS,
+        _ => OTHERS,
     }
 }
 
-/// The rows behind every count, rate and share cell of the finished rows: `groups` maps each
-/// group key to its filtered frame rows, `plan` lists each metric with its column names,
-/// `roles` holds the documents per group when polars counted the `roles` metric.
-pub(super) fn collect(
-    frame: &Frame,
-    q: &Query,
-    groups: &BTreeMap<Vec<String>, Vec<usize>>,
-    rows: &[Row],
-    columns: &[ColumnDef],
-    plan: &[(String, Vec<String>)],
-    roles: Option<&RolesMap>,
-) -> Cells {
-    let mut b = Builder {
-        frame,
-        table: q.spec.table.as_str(),
-        by_row: HashMap::new(),
-        by_doc: HashMap::new(),
-        out: Cells::default(),
-    };
-    let keys = q.keys.len();
-    let empty = Vec::new();
-    for (row_no, row) in rows.iter().enumerate() {
-        let key: Vec<String> = row.values[..keys]
-            .iter()
-            .map(|v| match v {
-                Value::Text(t) => t.clone(),
-                _ => String::new(),
-            })
-            .collect();
-        let idx = groups.get(&key).unwrap_or(&empty);
-        for (m, names) in plan {
-            let behind = metric(frame, q, m, names, idx, roles.and_then(|r| r.get(&key)));
-            for (name, what) in names.iter().zip(behind) {
-                let Some(what) = what else { continue };
-                let column = columns
-                    .iter()
-                    .position(|c| &c.name == name)
-                    .expect("a planned column");
-                let items = match what {
-                    Behind::Rows(rs) => rs.into_iter().map(|(r, c)| (b.row_item(r), c)).collect(),
-                    Behind::Docs(ds) => ds.iter().map(|(d, c)| (b.doc_item(d), *c)).collect(),
-                };
-                b.out.cells.push(Cell {
-                    row: row_no,
-                    column,
-                    items,
-                });
-            }
-        }
-    }
-    b.out
+/// One planned cell column: the metric's column name and what it lists.
+pub(super) struct Planned {
+    /// The column's name in the table.
+    name: String,
+    /// Prefix of its aggregations' names.
+    agg: String,
+    what: Lists,
 }
 
-/// One metric's columns: what each counts (None for a column that is not a count, a rate or a
-/// share: a median, a mean, a text).
-fn metric(
-    frame: &Frame,
-    q: &Query,
-    m: &str,
-    names: &[String],
-    idx: &[usize],
-    roles: Option<&RoleCounts>,
-) -> Vec<Option<Behind>> {
-    let all = |pred: &dyn Fn(usize) -> bool| -> Behind {
-        Behind::Rows(
-            idx.iter()
-                .filter(|&&i| pred(i))
-                .map(|&i| (i, true))
-                .collect(),
-        )
-    };
-    let of = |pred: &dyn Fn(usize) -> bool, counted: &dyn Fn(usize) -> bool| -> Behind {
-        Behind::Rows(
-            idx.iter()
-                .filter(|&&i| pred(i))
-                .map(|&i| (i, counted(i)))
-                .collect(),
-        )
-    };
-    let is = |field: &'static str, v: &'static str| move |i: usize| frame.get(field, i) == Some(v);
-    match m {
-        "stories" => vec![Some(all(&|_| true))],
-        "response_rate" => {
-            let (yes, no, unknown) = (
-                is("responded", "yes"),
-                is("responded", "no"),
-                is("responded", "unknown"),
-            );
-            vec![
-                Some(all(&yes)),
-                Some(all(&no)),
-                Some(all(&unknown)),
-                Some(of(&|i| yes(i) || no(i), &yes)),
-            ]
-        }
-        "latency" => {
-            let mut v = vec![Some(all(&|i| is_exact_latency(frame, i)))];
-            v.extend((1..names.len()).map(|_| None));
-            v
-        }
-        "kaplan_meier" => {
-            let event = |i| is_exact_latency(frame, i);
-            let censored = |i| is("responded", "no")(i) && frame.f("censor_seconds")[i].is_some();
-            let mut v = vec![Some(of(&|i| event(i) || censored(i), &event)), None];
-            v.extend(q.within.iter().map(|_| None));
-            v
-        }
-        "latency_bound" => {
-            let stated =
-                |i| frame.get("basis", i) == Some("text") && frame.get("latency_kind", i).is_some();
-            let mut v = vec![Some(all(&stated))];
-            for (_, t) in &q.within {
-                let decides = |i| {
-                    bound_decides(
-                        frame.get("latency_kind", i),
-                        frame.f("latency_seconds")[i],
-                        *t,
-                    )
-                };
-                v.push(Some(of(&|i| stated(i) && decides(i).is_some(), &|i| {
-                    decides(i) == Some(true)
-                })));
-            }
-            v
-        }
-        "channel_switch_rate" => {
-            let switched = is("switched", "true");
-            vec![Some(all(&switched)), Some(of(&|_| true, &switched))]
-        }
-        "resolution_rate" => {
-            let (yes, no) = (is("resolution", "resolved"), is("resolution", "unresolved"));
-            vec![
-                Some(all(&yes)),
-                Some(all(&no)),
-                Some(all(&|i| !yes(i) && !no(i))),
-                Some(of(&|i| yes(i) || no(i), &yes)),
-            ]
-        }
-        "roles" => {
-            let docs: Vec<(String, bool)> = match roles {
-                Some(r) => r.3.clone(),
-                None => {
-                    let mut party: BTreeMap<&str, bool> = BTreeMap::new();
-                    for &i in idx {
-                        if let Some(d) = frame.get("doc_id", i) {
-                            let p = frame.get("role", i).is_some_and(|r| r != "mention");
-                            *party.entry(d).or_default() |= p;
-                        }
-                    }
-                    party.into_iter().map(|(d, p)| (d.to_string(), p)).collect()
+/// How a planned column's rows are listed.
+enum Lists {
+    /// Row positions and their counted marks.
+    Rows,
+    /// Documents of the `roles` metric.
+    Docs(Docs),
+}
+
+/// The aggregations that list each cell column's rows (positions in [`ROW`]) per group,
+/// and what they are.
+pub(super) fn aggs(
+    metrics: &[Metric],
+    within: &[(String, f64)],
+    share_vals: &[Vec<String>],
+) -> (Vec<Expr>, Vec<Planned>) {
+    let (mut exprs, mut planned) = (Vec::new(), Vec::new());
+    let mut roles = false;
+    for (k, m) in metrics.iter().enumerate() {
+        let names = m.columns(within, &share_vals[k]).0;
+        for (j, (behind, (name, _))) in m
+            .cells(within, &share_vals[k])
+            .into_iter()
+            .zip(names)
+            .enumerate()
+        {
+            let agg = format!("__c{k}_{j}");
+            match behind {
+                None => {}
+                Some(Behind::Rows { member, counted }) => {
+                    let member = member.fill_null(lit(false));
+                    let counted = *counted;
+                    exprs.push(col(ROW).filter(member.clone()).alias(format!("{agg}_rows")));
+                    exprs.push(
+                        counted
+                            .fill_null(lit(false))
+                            .filter(member)
+                            .alias(format!("{agg}_in")),
+                    );
+                    planned.push(Planned {
+                        name,
+                        agg,
+                        what: Lists::Rows,
+                    });
                 }
-            };
-            let pick = |want: Option<bool>| {
-                Behind::Docs(
-                    docs.iter()
-                        .filter(|(_, p)| want.is_none_or(|w| *p == w))
-                        .map(|(d, _)| (d.clone(), true))
-                        .collect(),
-                )
-            };
-            vec![
-                Some(pick(None)),
-                Some(pick(Some(true))),
-                Some(pick(Some(false))),
-                None,
-            ]
-        }
-        "switch_paths" => vec![None],
-        share => {
-            let field = share.trim_start_matches("share:");
-            names
-                .iter()
-                .map(|col| {
-                    let value = col.split_once(':').map(|x| x.1).unwrap_or("");
-                    Some(all(&|i| has_value(frame, field, i, value)))
-                })
-                .collect()
+                Some(Behind::Docs(d)) => {
+                    roles = true;
+                    planned.push(Planned {
+                        name,
+                        agg,
+                        what: Lists::Docs(d),
+                    });
+                }
+            }
         }
     }
+    if roles {
+        exprs.push(M::Doc.col().unique().alias("__c_named"));
+        exprs.push(
+            M::Doc
+                .col()
+                .filter(M::Role.col().neq(lit(value::MENTION)).fill_null(lit(false)))
+                .unique()
+                .alias("__c_party"),
+        );
+    }
+    (exprs, planned)
+}
+
+/// Reads the cells of the finished rows from the aggregated frame `df`: `group_of` gives
+/// each row's group (its row of `df`, None for the empty group), `filtered` the filtered
+/// rows of the index table (with [`ROW`], the document number and, for interactions, the
+/// story id) and `ids` the documents' numbers and string ids.
+pub(super) fn read(
+    df: &DataFrame,
+    group_of: &[Option<usize>],
+    planned: &[Planned],
+    columns: &[ColumnDef],
+    table: Stored,
+    filtered: &DataFrame,
+    ids: &DataFrame,
+) -> Result<Cells> {
+    let id_of: HashMap<u32, &str> = {
+        let (n, s) = (
+            ids.column(D::Doc.name())?.u32()?,
+            ids.column(D::Id.name())?.str()?,
+        );
+        n.iter()
+            .zip(s.iter())
+            .filter_map(|(n, s)| Some((n?, s?)))
+            .collect()
+    };
+    let docs = filtered.column(D::Doc.name())?.u32()?;
+    let stories = match table {
+        Stored::Interactions => Some(filtered.column(I::Id.name())?.str()?),
+        _ => None,
+    };
+    let mut out = Cells::default();
+    let (mut by_row, mut by_doc): (HashMap<u32, u32>, HashMap<u32, u32>) = Default::default();
+    let item = |doc: u32, story: Option<&str>, out: &mut Cells| -> u32 {
+        let i = out.items.len() as u32;
+        out.items.push(Item {
+            doc_id: id_of.get(&doc).copied().unwrap_or_default().to_string(),
+            story: story.map(str::to_string),
+        });
+        i
+    };
+    let list = |name: &str, r: usize| -> Result<Option<Series>> {
+        Ok(df.column(name)?.list()?.get_as_series(r))
+    };
+    for (row_no, group) in group_of.iter().enumerate() {
+        let Some(r) = *group else { continue };
+        let (mut named, mut party) = (None, None);
+        for p in planned {
+            let column = columns
+                .iter()
+                .position(|c| c.name == p.name)
+                .expect("a planned column");
+            let mut items = Vec::new();
+            match p.what {
+                Lists::Rows => {
+                    let (Some(rows), Some(marks)) = (
+                        list(&format!("{}_rows", p.agg), r)?,
+                        list(&format!("{}_in", p.agg), r)?,
+                    ) else {
+                        continue;
+                    };
+                    let rows = rows.cast(&DataType::UInt32)?;
+                    for (at, counted) in rows.u32()?.iter().zip(marks.bool()?.iter()) {
+                        let Some(at) = at else { continue };
+                        let i = match by_row.get(&at) {
+                            Some(&i) => i,
+                            None => {
+                                let doc = docs.get(at as usize).unwrap_or_default();
+                                let story = stories.and_then(|s| s.get(at as usize));
+                                let i = item(doc, story, &mut out);
+                                by_row.insert(at, i);
+                                i
+                            }
+                        };
+                        items.push((i, counted.unwrap_or(false)));
+                    }
+                }
+                Lists::Docs(which) => {
+                    let set = |name: &str| -> Result<BTreeSet<u32>> {
+                        Ok(match list(name, r)? {
+                            Some(s) => s.u32()?.iter().flatten().collect(),
+                            None => BTreeSet::new(),
+                        })
+                    };
+                    if named.is_none() {
+                        named = Some(set("__c_named")?);
+                        party = Some(set("__c_party")?);
+                    }
+                    let (all, p) = (named.as_ref().unwrap(), party.as_ref().unwrap());
+                    let chosen: Vec<u32> = match which {
+                        Docs::Named => all.iter().copied().collect(),
+                        Docs::Party => p.iter().copied().collect(),
+                        Docs::MentionOnly => all.difference(p).copied().collect(),
+                    };
+                    for doc in chosen {
+                        let i = match by_doc.get(&doc) {
+                            Some(&i) => i,
+                            None => {
+                                let i = item(doc, None, &mut out);
+                                by_doc.insert(doc, i);
+                                i
+                            }
+                        };
+                        items.push((i, true));
+                    }
+                }
+            }
+            out.cells.push(Cell {
+                row: row_no,
+                column,
+                items,
+            });
+        }
+    }
+    out.cells.sort_by_key(|c| (c.row, c.column));
+    Ok(out)
 }
 
 /// The cells as a table: row (from 0, the row's position in NAME.csv), row_key (the group
@@ -298,8 +261,7 @@ pub fn frame(
     rows: &[Row],
     keys: usize,
     columns: &[ColumnDef],
-) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
-    use polars::prelude::*;
+) -> PolarsResult<DataFrame> {
     let mut recs: Vec<(u32, usize, &Item, bool)> = Vec::new();
     for c in &cells.cells {
         for &(i, counted) in &c.items {
@@ -325,4 +287,15 @@ pub fn frame(
             Column::new("counted".into(), counted),
         ],
     )
+}
+
+/// The group key texts of a finished row (what [`read`] matches groups by).
+pub(super) fn key_of(r: &Row, keys: usize) -> Vec<String> {
+    r.values[..keys]
+        .iter()
+        .map(|v| match v {
+            Value::Text(t) => t.clone(),
+            _ => String::new(),
+        })
+        .collect()
 }

@@ -1,22 +1,26 @@
-//! Query: query files in, tables out. Each query reads one Parquet table of an index
-//! directory (polars scans it, applies the field and time filters and computes time
-//! buckets), optionally keeps only documents matching a full-text search (tantivy), groups
-//! the rows and computes the metrics ([`metrics`]). Queries run in parallel, one per
-//! thread; a failing query does not stop the others. Nothing here writes files: that is
-//! [`crate::report`].
+//! Query: query files in, tables out. A batch of query files reads each Parquet table of
+//! an index directory once (the columns all its queries need, [`Tables`]); each query is
+//! then a polars lazy plan over that shared frame: the field and time filters, an optional
+//! full-text restriction (tantivy, as a join on document numbers), time buckets, and one
+//! `group_by`/`agg` computing every metric ([`metric::Metric`]). Distributions that polars
+//! aggregates as lists per group (delays, censoring times, switch paths) are summarised by
+//! the statistics of [`metrics`]. Queries run in parallel, one per thread; a failing query
+//! does not stop the others. Nothing here writes files: that is [`crate::report`].
 
 pub mod cells;
+pub mod metric;
 pub mod metrics;
 pub mod ppi;
 pub mod spec;
 
 use crate::error::{Error, Result};
+use crate::schema::{Table as Stored, Threads as T, D, DOC_ID};
+use metric::{Group, Metric, ShareField};
 pub use metrics::Rate;
-use metrics::{kaplan_meier, quantile, wilson};
 use polars::prelude::*;
 use serde::Serialize;
 use spec::{GroupKey, Query};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 /// How a column's values read.
@@ -136,17 +140,26 @@ pub struct Failure {
     pub message: String,
 }
 
-/// Runs every query file in parallel against an index directory. Results keep the order of
-/// `files`.
+/// Runs every query file in parallel against an index directory, or several (the shards of
+/// one corpus, `index --shard`, read as one index). Results keep the order of `files`.
+/// With `with_cells`, each table lists the rows behind its counts, rates and shares
+/// ([`cells`]).
 ///
-/// Each query runs whole on one of a few plain threads (as many as rayon's pool has), which
-/// take the next file when done. Not rayon tasks: a rayon worker that waits for polars (its
-/// own pool) runs other queued queries on top of its stack meanwhile, so a batch of a hundred
-/// files nested a hundred polars plans on one stack and overflowed it.
+/// The files are parsed first; the tables they read are then read once each, with the
+/// columns any of them needs ([`Tables::load`]), and every query runs over those shared
+/// frames. Each query runs whole on one of a few plain threads (as many as rayon's pool
+/// has), which take the next file when done. Not rayon tasks: a rayon worker that waits for
+/// polars (its own pool) runs other queued queries on top of its stack meanwhile, so a
+/// batch of a hundred files nested a hundred polars plans on one stack and overflowed it.
 pub fn run_all(
     indexes: &[PathBuf],
     files: &[std::path::PathBuf],
+    with_cells: bool,
 ) -> Vec<std::result::Result<Table, Failure>> {
+    let parsed: Vec<std::result::Result<Query, Failure>> =
+        files.iter().map(|f| parse_file(f)).collect();
+    let queries: Vec<&Query> = parsed.iter().filter_map(|p| p.as_ref().ok()).collect();
+    let tables = Tables::load(indexes, &queries, with_cells);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let slots: Vec<std::sync::Mutex<Option<std::result::Result<Table, Failure>>>> =
         files.iter().map(|_| std::sync::Mutex::new(None)).collect();
@@ -159,16 +172,23 @@ pub fn run_all(
                 .spawn_scoped(scope, || loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(f) = files.get(i) else { break };
-                    // A panic inside polars or tantivy fails this query, not the batch.
-                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        run_file(indexes, f)
-                    }))
-                    .unwrap_or_else(|p| {
-                        Err(Failure {
-                            path: f.display().to_string(),
-                            message: format!("{}: internal error: {}", f.display(), panic_text(&p)),
-                        })
-                    });
+                    let path = f.display().to_string();
+                    let result = match &parsed[i] {
+                        Err(e) => Err(e.clone()),
+                        // A panic inside polars or tantivy fails this query, not the batch.
+                        Ok(q) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            execute(indexes, &tables, q).map_err(|e| Failure {
+                                path: path.clone(),
+                                message: format!("{path}: {e}"),
+                            })
+                        }))
+                        .unwrap_or_else(|p| {
+                            Err(Failure {
+                                path: path.clone(),
+                                message: format!("{path}: internal error: {}", panic_text(&p)),
+                            })
+                        }),
+                    };
                     *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
                 })
                 .expect("start a query thread");
@@ -195,8 +215,8 @@ fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
 /// Stack of a query thread: polars plans recurse over their expressions.
 const QUERY_STACK: usize = 16 << 20;
 
-/// Reads, parses and runs one query file.
-fn run_file(indexes: &[PathBuf], f: &Path) -> std::result::Result<Table, Failure> {
+/// Reads and parses one query file.
+fn parse_file(f: &Path) -> std::result::Result<Query, Failure> {
     let path = f.display().to_string();
     let fail = |message: String| Failure {
         path: path.clone(),
@@ -204,80 +224,10 @@ fn run_file(indexes: &[PathBuf], f: &Path) -> std::result::Result<Table, Failure
     };
     let text = crate::files::read_regular_text(f, crate::files::TEXT_FILE_LIMIT)
         .map_err(|e| fail(format!("{path}: cannot read ({e})")))?;
-    let q = spec::parse(&path, &text).map_err(fail)?;
-    run_many(indexes, &q).map_err(|e| fail(format!("{path}: {e}")))
+    spec::parse(&path, &text).map_err(fail)
 }
 
-/// Columns of a loaded table, by name.
-struct Frame {
-    strings: BTreeMap<String, Dict>,
-    floats: BTreeMap<String, Vec<Option<f64>>>,
-    len: usize,
-}
-
-/// A text column, dictionary-encoded: each distinct value stored once, each row a code
-/// (u32::MAX for null). Millions of rows with a few hundred distinct companies or labels
-/// then cost four bytes each instead of an allocation each.
-#[derive(Default)]
-struct Dict {
-    values: Vec<String>,
-    codes: Vec<u32>,
-}
-
-impl Dict {
-    fn from_iter<'a>(it: impl Iterator<Item = Option<&'a str>>) -> Dict {
-        let mut index: std::collections::HashMap<&'a str, u32> = std::collections::HashMap::new();
-        let mut d = Dict::default();
-        for v in it {
-            let code = match v {
-                None => u32::MAX,
-                Some(s) => *index.entry(s).or_insert_with(|| {
-                    d.values.push(s.to_string());
-                    (d.values.len() - 1) as u32
-                }),
-            };
-            d.codes.push(code);
-        }
-        d
-    }
-
-    fn get(&self, i: usize) -> Option<&str> {
-        match self.codes.get(i) {
-            Some(&c) if c != u32::MAX => Some(&self.values[c as usize]),
-            _ => None,
-        }
-    }
-}
-
-impl Frame {
-    fn f(&self, name: &str) -> &[Option<f64>] {
-        self.floats.get(name).map(Vec::as_slice).unwrap_or(&[])
-    }
-    fn get(&self, name: &str, i: usize) -> Option<&str> {
-        self.strings.get(name).and_then(|d| d.get(i))
-    }
-}
-
-/// Values of a filter that polars is given as one expression at most: it optimises a long
-/// OR slowly (20,000 values took a minute), and a set lookup per row is fast.
-const PUSHDOWN_VALUES: usize = 32;
-
-/// Whether a filter is applied to the loaded rows rather than pushed into the scan: a value
-/// within a joined list, or a long list of values.
-fn filtered_here(field: &str, values: &[String]) -> bool {
-    joined(field).is_some() || values.len() > PUSHDOWN_VALUES
-}
-
-/// Fields stored joined in one string, with their separator.
-fn joined(field: &str) -> Option<&'static str> {
-    match field {
-        "channels" | "redirect_to" => Some(">"),
-        "moves" => Some(","),
-        _ => None,
-    }
-}
-
-/// Runs one query.
+/// Runs one query (a batch of one).
 pub fn run(index: &Path, q: &Query) -> Result<Table> {
     run_many(&[index.to_path_buf()], q)
 }
@@ -285,66 +235,498 @@ pub fn run(index: &Path, q: &Query) -> Result<Table> {
 /// Runs one query over several index directories (the shards of one corpus, `index
 /// --shard`) as over one index.
 pub fn run_many(indexes: &[PathBuf], q: &Query) -> Result<Table> {
-    let cal = ppi::for_query(q)?;
-    let (frame, roles) = load(indexes, q)?;
-    let keep: Vec<usize> = match &q.spec.search {
-        Some(s) => {
-            let ids = crate::search::matching_ids_all(indexes, s)?;
-            let col = if q.spec.table == "documents" {
-                "id"
-            } else {
-                "doc_id"
-            };
-            (0..frame.len)
-                .filter(|&i| frame.get(col, i).is_some_and(|id| ids.contains(id)))
-                .collect()
-        }
-        None => (0..frame.len).collect(),
-    };
-    // Filters on joined fields (a value among the list) and long lists of values are applied
-    // here; the others were pushed down into the scan.
-    let sets: Vec<(&str, Option<&str>, HashSet<&str>)> = q
-        .filters
+    execute(indexes, &Tables::load(indexes, &[q], false), q)
+}
+
+/// The tables of a batch, each read once with the columns its queries need; or why it
+/// could not be read (every query of that table fails with the message).
+pub struct Tables {
+    frames: HashMap<Stored, std::result::Result<Loaded, String>>,
+    /// Document numbers and ids (documents' `doc` and `id`), when a query needs them: a
+    /// full-text search (tantivy answers with ids), `doc_id` in a filter or group key, or a
+    /// calibration (coded records name documents by id).
+    ids: Option<std::result::Result<DataFrame, String>>,
+    /// Whether the queries list the rows behind their cells ([`cells`]).
+    cells: bool,
+}
+
+/// A table as a batch read it.
+struct Loaded {
+    df: DataFrame,
+    /// Every column the file has (a query asking for another fails, naming it).
+    columns: Vec<String>,
+}
+
+/// The document number column (the same name in every table).
+fn doc() -> Expr {
+    D::Doc.col()
+}
+
+/// Whether a query reads the documents' string ids (every query listing its cells does).
+fn needs_ids(q: &Query, cells: bool) -> bool {
+    cells || q.spec.search.is_some() || q.spec.calibration.is_some() || uses_doc_id(q)
+}
+
+/// Whether `doc_id` is a group key or filter field of the query.
+fn uses_doc_id(q: &Query) -> bool {
+    q.keys
         .iter()
-        .filter(|(f, values)| filtered_here(f, values))
-        .map(|(f, values)| {
-            let set = values.iter().map(String::as_str).collect();
-            (f.as_str(), joined(f), set)
-        })
-        .collect();
-    let keep: Vec<usize> = keep
+        .any(|k| matches!(k, GroupKey::Field(f) if f == DOC_ID))
+        || q.filters.iter().any(|(f, _)| f == DOC_ID)
+        || q.spec.calibration.is_some()
+}
+
+/// The stored columns of its table a query reads (and its cells, when listed).
+fn needed_columns(q: &Query, cells: bool) -> Vec<String> {
+    let mut cols: Vec<&str> = Vec::new();
+    fn stored(f: &str) -> &str {
+        if f == DOC_ID {
+            D::Doc.name()
+        } else {
+            f
+        }
+    }
+    for k in &q.keys {
+        match k {
+            GroupKey::Field(f) | GroupKey::Bucket(_, f) => cols.push(stored(f)),
+        }
+    }
+    for (f, _) in &q.filters {
+        cols.push(stored(f));
+    }
+    if q.since.is_some() || q.until.is_some() {
+        cols.extend(q.table.time_column());
+    }
+    for m in &q.metrics {
+        cols.extend(m.inputs());
+    }
+    if needs_ids(q, cells) {
+        cols.push(D::Doc.name());
+    }
+    if cells {
+        cols.extend_from_slice(cells::id_columns(q.table));
+    }
+    if q.spec.calibration.is_some() {
+        cols.extend_from_slice(ppi::KEY_COLUMNS);
+        for m in &q.metrics {
+            cols.extend(ppi::field(*m).map(|f| f.name()));
+        }
+    }
+    let mut out: Vec<String> = Vec::new();
+    for c in cols {
+        if c != DOC_ID && !out.iter().any(|o| o == c) {
+            out.push(c.to_string());
+        }
+    }
+    out
+}
+
+impl Tables {
+    /// Reads every table the queries read, once, with the union of the columns they need;
+    /// with `cells`, also those that name the rows behind each cell.
+    pub fn load(indexes: &[PathBuf], queries: &[&Query], cells: bool) -> Tables {
+        let mut wanted: BTreeMap<Stored, Vec<String>> = BTreeMap::new();
+        for q in queries {
+            let cols = wanted.entry(q.table).or_default();
+            for c in needed_columns(q, cells) {
+                if !cols.contains(&c) {
+                    cols.push(c);
+                }
+            }
+        }
+        let frames = wanted
+            .into_iter()
+            .map(|(t, cols)| (t, load_all(indexes, t, &cols).map_err(|e| e.to_string())))
+            .collect();
+        let ids = queries.iter().any(|q| needs_ids(q, cells)).then(|| {
+            load_all(
+                indexes,
+                Stored::Documents,
+                &[D::Doc.name().to_string(), D::Id.name().to_string()],
+            )
+            .map(|l| l.df)
+            .map_err(|e| e.to_string())
+        });
+        Tables { frames, ids, cells }
+    }
+
+    fn frame(&self, q: &Query) -> Result<LazyFrame> {
+        let loaded = match self.frames.get(&q.table) {
+            Some(Ok(l)) => l,
+            Some(Err(e)) => return Err(Error::Usage(e.clone())),
+            None => return Err(Error::Usage("the table was not loaded".into())),
+        };
+        for c in needed_columns(q, self.cells) {
+            if !loaded.columns.contains(&c) {
+                return Err(Error::Usage(format!(
+                    "{}: has no column {c:?}; rebuild the index",
+                    q.table.rel()
+                )));
+            }
+        }
+        Ok(loaded.df.clone().lazy())
+    }
+
+    fn ids(&self) -> Result<&DataFrame> {
+        match &self.ids {
+            Some(Ok(df)) => Ok(df),
+            Some(Err(e)) => Err(Error::Usage(e.clone())),
+            None => Err(Error::Usage("document ids were not loaded".into())),
+        }
+    }
+}
+
+/// [`load`] of every index given, the rows of one after those of the one before. Document
+/// numbers are those of one index holding them all: each index's are shifted by the
+/// documents of the indexes before it.
+fn load_all(indexes: &[PathBuf], table: Stored, cols: &[String]) -> Result<Loaded> {
+    let [first, rest @ ..] = indexes else {
+        return Err(Error::Usage("no index directory given".into()));
+    };
+    let mut all = load(first, table, cols)?;
+    let mut offset = crate::index::read_manifest(first)?.counts.documents;
+    for index in rest {
+        let mut l = load(index, table, cols)?;
+        let shifted: Vec<Expr> = [D::Doc.name(), T::Root.name(), T::Parent.name()]
+            .into_iter()
+            .filter(|c| l.df.column(c).is_ok())
+            .map(|c| col(c) + lit(offset as u32))
+            .collect();
+        if !shifted.is_empty() {
+            l.df = l.df.lazy().with_columns(shifted).collect()?;
+        }
+        all.df.vstack_mut(&l.df)?;
+        offset += crate::index::read_manifest(index)?.counts.documents;
+    }
+    all.df.rechunk_mut();
+    Ok(all)
+}
+
+/// Reads the columns `cols` (those the file has) of one table. A table that is not as the
+/// build wrote it (truncated, replaced) is named, not reported as whatever polars makes of
+/// its bytes.
+fn load(index: &Path, table: Stored, cols: &[String]) -> Result<Loaded> {
+    let rel = table.rel();
+    let path = table.path(index);
+    if !path.exists() {
+        return Err(Error::Index {
+            path: index.to_path_buf(),
+            message: format!("has no {rel}; rebuild it with `replyscope index`"),
+        });
+    }
+    let damaged = |what: String| Error::Index {
+        path: path.clone(),
+        message: format!("{what}: the index is damaged; rebuild it with `replyscope index`"),
+    };
+    let recorded = crate::index::read_manifest(index)?
+        .files
         .into_iter()
-        .filter(|&i| {
-            sets.iter().all(|(f, sep, set)| {
-                frame.get(f, i).is_some_and(|v| match sep {
-                    Some(sep) => v.split(sep).any(|x| set.contains(x)),
-                    None => set.contains(v),
-                })
-            })
-        })
-        .collect();
-    let mut groups: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
-    for &i in &keep {
-        let key = q
-            .keys
+        .find(|f| f.path == rel);
+    let len = std::fs::metadata(&path)
+        .map_err(Error::io(&path, "cannot read"))?
+        .len();
+    if let Some(f) = recorded.filter(|f| f.bytes != len) {
+        return Err(damaged(format!(
+            "has {len} bytes, the index manifest records {}",
+            f.bytes
+        )));
+    }
+    let read = || -> Result<Loaded> {
+        let lf = table.scan(index)?;
+        let columns: Vec<String> = lf
+            .clone()
+            .collect_schema()?
+            .iter_names()
+            .map(|n| n.to_string())
+            .collect();
+        let present: Vec<Expr> = cols
             .iter()
-            .map(|k| {
-                frame
-                    .get(&key_column(k), i)
-                    .map(str::to_string)
-                    .unwrap_or_else(|| "(none)".into())
+            .filter(|c| columns.contains(c))
+            .map(|c| col(c.as_str()))
+            .collect();
+        // A query that reads no column (`metrics = ["stories"]` over the whole table) still
+        // counts rows: keep the document numbers.
+        let present = if present.is_empty() {
+            vec![doc()]
+        } else {
+            present
+        };
+        let df = lf.select(present).collect()?;
+        Ok(Loaded { df, columns })
+    };
+    read().map_err(|e| match e {
+        Error::Polars(e) => Error::Index {
+            path: path.clone(),
+            message: format!(
+                "cannot be read ({e}); if the index is damaged, rebuild it with `replyscope index`"
+            ),
+        },
+        e => e,
+    })
+}
+
+/// Values of a filter that polars is given as one expression at most: it optimises a long
+/// OR slowly (20,000 values took a minute); longer lists are joined with the rows.
+const PUSHDOWN_VALUES: usize = 32;
+
+/// The list separator of a field stored as a list (`None` for other fields): how its values
+/// read when joined into one text (a group key, a stratum, a coded record).
+pub(crate) fn joined(field: &str) -> Option<&'static str> {
+    match Stored::Interactions.dtype_of(field) {
+        Some(DataType::List(_)) => Some(crate::schema::list_separator(field)),
+        _ => None,
+    }
+}
+
+/// The field's values as text: a list joined (null when empty), a boolean as true/false,
+/// a time in RFC 3339 (seconds, UTC).
+fn as_text(table: Stored, field: &str) -> Expr {
+    let c = col(field);
+    match table.dtype_of(field) {
+        Some(DataType::List(_)) => when(c.clone().list().len().gt(lit(0)))
+            .then(
+                c.list()
+                    .join(lit(crate::schema::list_separator(field)), true),
+            )
+            .otherwise(lit(NULL).cast(DataType::String)),
+        Some(DataType::Datetime(..)) => c.dt().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        Some(DataType::String) | None => c,
+        Some(_) => c.cast(DataType::String),
+    }
+}
+
+/// Keeps the rows of `lf` whose `field` has one of `values` (a list field: contains one).
+fn filter_values(lf: LazyFrame, table: Stored, field: &str, values: &[String]) -> LazyFrame {
+    let dtype = if field == DOC_ID {
+        Some(DataType::String)
+    } else {
+        table.dtype_of(field)
+    };
+    let c = col(field);
+    if dtype == Some(DataType::Boolean) {
+        let terms = values
+            .iter()
+            .map(|v| c.clone().eq(lit(v == "true")))
+            .collect();
+        return match any_of(terms) {
+            Some(p) => lf.filter(p),
+            None => lf,
+        };
+    }
+    let is_list = matches!(dtype, Some(DataType::List(_)));
+    if values.len() <= PUSHDOWN_VALUES {
+        let terms = values
+            .iter()
+            .map(|v| {
+                if is_list {
+                    metric::contains(c.clone(), v)
+                } else {
+                    c.clone().eq(lit(v.clone()))
+                }
             })
             .collect();
-        groups.entry(key).or_default().push(i);
+        return match any_of(terms) {
+            Some(p) => lf.filter(p),
+            None => lf,
+        };
     }
-    if let Some(map) = roles.as_ref().filter(|_| polars_only(q)) {
-        // Every metric was counted by polars: the groups are its groups.
-        for key in map.keys() {
-            groups.entry(key.clone()).or_default();
+    let set: BTreeSet<&str> = values.iter().map(String::as_str).collect();
+    let accepted = DataFrame::new(
+        set.len(),
+        vec![Column::new(
+            field.into(),
+            set.into_iter().collect::<Vec<_>>(),
+        )],
+    )
+    .expect("one column")
+    .lazy();
+    const ROW: &str = "__row";
+    let lf = lf.with_row_index(ROW, None);
+    let rows = lf.clone().select([col(ROW), c]);
+    let rows = if is_list {
+        crate::schema::explode(rows, field)
+    } else {
+        rows
+    };
+    let matching = rows
+        .join(
+            accepted,
+            [col(field)],
+            [col(field)],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .select([col(ROW)])
+        .unique(None, UniqueKeepStrategy::Any);
+    lf.join(
+        matching,
+        [col(ROW)],
+        [col(ROW)],
+        JoinArgs::new(JoinType::Inner),
+    )
+    .drop(cols([ROW]))
+}
+
+/// The distinct values of a share field among the rows of `lf`, sorted.
+fn share_values(lf: &LazyFrame, f: ShareField) -> Result<Vec<String>> {
+    let c = lf.clone().select([f.column().col()]);
+    let c = if f.is_list() {
+        crate::schema::explode(c, f.name())
+    } else {
+        c
+    };
+    let df = c
+        .drop_nulls(None)
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()?;
+    let mut v: Vec<String> = crate::schema::texts(df.column(f.name())?)?
+        .into_iter()
+        .flatten()
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+/// Runs one query over the batch's tables.
+fn execute(indexes: &[PathBuf], tables: &Tables, q: &Query) -> Result<Table> {
+    let cal = ppi::for_query(q)?;
+    let mut lf = tables.frame(q)?;
+    if uses_doc_id(q) && q.table != Stored::Documents {
+        let ids = tables
+            .ids()?
+            .clone()
+            .lazy()
+            .select([doc(), D::Id.col().alias(DOC_ID)]);
+        lf = lf.join(ids, [doc()], [doc()], JoinArgs::new(JoinType::Left));
+    }
+    if uses_doc_id(q) && q.table == Stored::Documents {
+        lf = lf.with_column(D::Id.col().alias(DOC_ID));
+    }
+    if let Some(s) = &q.spec.search {
+        let found = crate::search::matching_ids_all(indexes, s)?;
+        let ids = tables.ids()?;
+        let (nums, strs) = (
+            ids.column(D::Doc.name())?.u32()?,
+            ids.column(D::Id.name())?.str()?,
+        );
+        let numbers: Vec<u32> = nums
+            .iter()
+            .zip(strs.iter())
+            .filter_map(|(n, id)| n.filter(|_| id.is_some_and(|id| found.contains(id))))
+            .collect();
+        let numbers = DataFrame::new(
+            numbers.len(),
+            vec![Column::new(D::Doc.name().into(), numbers)],
+        )?;
+        lf = lf.join(
+            numbers.lazy(),
+            [doc()],
+            [doc()],
+            JoinArgs::new(JoinType::Inner),
+        );
+    }
+    for (field, values) in &q.filters {
+        lf = filter_values(lf, q.table, field, values);
+    }
+    let stamp = |s: &str| -> Result<Expr> {
+        let t = crate::ingest::date::parse(s, None).map_err(Error::Usage)?;
+        Ok(lit(t.timestamp_millis()).cast(crate::schema::time()))
+    };
+    let time_col = q.table.time_column().unwrap_or_default();
+    if let Some(s) = &q.since {
+        lf = lf.filter(col(time_col).gt_eq(stamp(s)?));
+    }
+    if let Some(u) = &q.until {
+        lf = lf.filter(col(time_col).lt(stamp(u)?));
+    }
+    // The filtered rows, numbered, when the cells list them: the numbers must be those of
+    // one materialised frame.
+    let filtered = if tables.cells {
+        let df = lf.with_row_index(cells::ROW, None).collect()?;
+        lf = df.clone().lazy();
+        Some(df)
+    } else {
+        None
+    };
+    // Group keys as text: "(none)" for a missing value.
+    let key_name = |i: usize| format!("__k{i}");
+    let mut keys: Vec<Expr> = q
+        .keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let e = match k {
+                GroupKey::Field(f) if f == DOC_ID => col(DOC_ID),
+                GroupKey::Field(f) => as_text(q.table, f),
+                GroupKey::Bucket(b, f) => {
+                    let fmt = match b.as_str() {
+                        "day" => "%Y-%m-%d",
+                        "week" => "%G-W%V",
+                        "month" => "%Y-%m",
+                        _ => "%Y",
+                    };
+                    col(f.as_str()).dt().strftime(fmt)
+                }
+            };
+            e.fill_null(lit("(none)")).alias(key_name(i))
+        })
+        .collect();
+    if keys.is_empty() {
+        keys.push(lit(true).alias("__all"));
+    }
+    // Share columns take their values from the whole filtered table, so every row has the
+    // same columns.
+    let mut share_vals: Vec<Vec<String>> = Vec::new();
+    for m in &q.metrics {
+        share_vals.push(match m {
+            Metric::Share(f) => share_values(&lf, *f)?,
+            _ => Vec::new(),
+        });
+    }
+    let mut aggs = vec![len().cast(DataType::UInt64).alias("__n")];
+    for (k, m) in q.metrics.iter().enumerate() {
+        aggs.extend(m.aggs(&format!("__m{k}_"), &q.within, &share_vals[k]));
+    }
+    let cell_plan = filtered
+        .is_some()
+        .then(|| cells::aggs(&q.metrics, &q.within, &share_vals));
+    if let Some((exprs, _)) = &cell_plan {
+        aggs.extend(exprs.iter().cloned());
+    }
+    if cal.is_some() {
+        aggs.push(as_text(q.table, ppi::KEY_COLUMNS[0]).alias(PPI_ID));
+        aggs.push(col(DOC_ID).alias(PPI_DOC));
+        for f in ppi_fields(&q.metrics) {
+            aggs.push(as_text(q.table, f.name()).alias(format!("__ppi_{}", f.name())));
         }
     }
-    if q.keys.is_empty() && groups.is_empty() {
-        groups.insert(Vec::new(), Vec::new());
+    let mut df = lf.group_by(keys).agg(aggs).collect()?;
+    // Counts as u64 once, not per cell read.
+    let counts: Vec<String> = df
+        .columns()
+        .iter()
+        .filter(|c| c.dtype().is_integer() && c.dtype() != &DataType::UInt64)
+        .map(|c| c.name().to_string())
+        .collect();
+    for name in counts {
+        let c = df.column(&name)?.cast(&DataType::UInt64)?;
+        df.with_column(c)?;
+    }
+    // Groups in key order, as text.
+    let key_texts: Vec<Vec<Option<String>>> = (0..q.keys.len())
+        .map(|i| crate::schema::texts(df.column(&key_name(i))?))
+        .collect::<Result<_>>()?;
+    let mut order: Vec<(Vec<String>, Option<usize>)> = (0..df.height())
+        .map(|r| {
+            let key = key_texts
+                .iter()
+                .map(|k| k[r].clone().unwrap_or_else(|| "(none)".into()))
+                .collect();
+            (key, Some(r))
+        })
+        .collect();
+    order.sort();
+    if q.keys.is_empty() && order.is_empty() {
+        order.push((Vec::new(), None));
     }
     let mut columns: Vec<ColumnDef> = q
         .keys
@@ -355,215 +737,55 @@ pub fn run_many(indexes: &[PathBuf], q: &Query) -> Result<Table> {
         })
         .collect();
     let mut notes = Vec::new();
-    let mut curves = Vec::new();
-    // Share columns take their values from the whole filtered table, so every row has the
-    // same columns.
-    let share_values = |field: &str| -> Vec<String> {
-        let mut vals = BTreeSet::new();
-        for &i in &keep {
-            if let Some(v) = frame.get(field, i) {
-                match joined(field) {
-                    Some(sep) => vals.extend(v.split(sep).map(str::to_string)),
-                    None => {
-                        vals.insert(v.to_string());
-                    }
-                }
-            }
-        }
-        vals.into_iter().collect()
-    };
-    let mut plan: Vec<(String, Vec<String>)> = Vec::new();
-    for m in &q.spec.metrics {
-        let values = m
-            .strip_prefix("share:")
-            .map(&share_values)
-            .unwrap_or_default();
-        let (cols, note) = metric_columns(m, &q.within, &values);
+    let mut plan: Vec<Vec<String>> = Vec::new();
+    for (k, m) in q.metrics.iter().enumerate() {
+        let (cols, note) = m.columns(&q.within, &share_vals[k]);
         let names: Vec<String> = cols.iter().map(|(n, _)| n.clone()).collect();
         columns.extend(
             cols.into_iter()
                 .map(|(name, kind)| ColumnDef { name, kind }),
         );
         if cal.is_some() {
-            columns.extend(ppi::columns(m, &names));
+            columns.extend(ppi::columns(*m, &names));
         }
         if !notes.contains(&note.to_string()) {
             notes.push(note.to_string());
         }
-        plan.push((m.clone(), names));
+        plan.push(names);
     }
     let mut rows = Vec::new();
-    for (key, idx) in &groups {
+    let mut curves = Vec::new();
+    let mut rows_read = 0;
+    for (key, r) in &order {
+        let g = Group { df: &df, row: *r };
         let mut values: Vec<Value> = key.iter().map(|k| Value::Text(k.clone())).collect();
         let label = if key.is_empty() {
             "all".to_string()
         } else {
             key.join(" / ")
         };
-        let mut n = idx.len() as u64;
-        for (m, names) in &plan {
-            match m.as_str() {
-                "stories" => values.push(Value::Count(idx.len() as u64)),
-                "response_rate" => {
-                    let c = |v: &str| {
-                        idx.iter()
-                            .filter(|&&i| frame.get("responded", i) == Some(v))
-                            .count() as u64
-                    };
-                    let (yes, no, unknown) = (c("yes"), c("no"), c("unknown"));
-                    values.extend([
-                        Value::Count(yes),
-                        Value::Count(no),
-                        Value::Count(unknown),
-                        rate(yes, yes + no),
-                    ]);
-                }
-                "latency" => {
-                    let mut l = exact_latencies(&frame, idx);
-                    l.sort_by(f64::total_cmp);
-                    let num = |v: Option<f64>| v.map_or(Value::Null, Value::Num);
-                    values.extend([
-                        Value::Count(l.len() as u64),
-                        num(quantile(&l, 0.5)),
-                        num(quantile(&l, 0.9)),
-                        num(metrics::mean(&l)),
-                    ]);
-                }
-                "kaplan_meier" => {
-                    let events = exact_latencies(&frame, idx);
-                    let censored: Vec<f64> = idx
-                        .iter()
-                        .filter(|&&i| frame.get("responded", i) == Some("no"))
-                        .filter_map(|&i| frame.f("censor_seconds")[i])
-                        .collect();
-                    let km = kaplan_meier(&events, &censored);
-                    values.push(Value::Count(km.n));
-                    values.push(if km.n == 0 {
-                        Value::Null
-                    } else {
-                        km.median().map_or(Value::Null, Value::Num)
-                    });
-                    for (_, secs) in &q.within {
-                        values.push(if km.n == 0 {
-                            Value::Null
-                        } else {
-                            Value::Num(km.answered_within(*secs))
-                        });
-                    }
-                    curves.push(Curve {
-                        label: label.clone(),
-                        steps: km.steps.clone(),
-                        n: km.n,
-                    });
-                }
-                "latency_bound" => {
-                    let stated: Vec<(Option<&str>, Option<f64>)> = idx
-                        .iter()
-                        .filter(|&&i| {
-                            frame.get("basis", i) == Some("text")
-                                && frame.get("latency_kind", i).is_some()
-                        })
-                        .map(|&i| (frame.get("latency_kind", i), frame.f("latency_seconds")[i]))
-                        .collect();
-                    values.push(Value::Count(stated.len() as u64));
-                    for (_, t) in &q.within {
-                        let (mut yes, mut no) = (0, 0);
-                        for (kind, secs) in &stated {
-                            match bound_decides(*kind, *secs, *t) {
-                                Some(true) => yes += 1,
-                                Some(false) => no += 1,
-                                None => {}
-                            }
-                        }
-                        values.push(rate(yes, yes + no));
-                    }
-                }
-                "channel_switch_rate" => {
-                    let k = idx
-                        .iter()
-                        .filter(|&&i| frame.get("switched", i) == Some("true"))
-                        .count() as u64;
-                    values.extend([Value::Count(k), rate(k, idx.len() as u64)]);
-                }
-                "switch_paths" => {
-                    let mut paths: BTreeMap<String, u64> = BTreeMap::new();
-                    for &i in idx
-                        .iter()
-                        .filter(|&&i| frame.get("switched", i) == Some("true"))
-                    {
-                        *paths.entry(switch_path(&frame, i)).or_default() += 1;
-                    }
-                    let mut top: Vec<(String, u64)> = paths.into_iter().collect();
-                    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-                    let text: Vec<String> = top
-                        .iter()
-                        .take(3)
-                        .map(|(p, c)| format!("{p} ({c})"))
-                        .collect();
-                    values.push(if text.is_empty() {
-                        Value::Null
-                    } else {
-                        Value::Text(text.join("; "))
-                    });
-                }
-                "resolution_rate" => {
-                    let c = |v: &str| {
-                        idx.iter()
-                            .filter(|&&i| frame.get("resolution", i) == Some(v))
-                            .count() as u64
-                    };
-                    let (yes, no) = (c("resolved"), c("unresolved"));
-                    let unknown = idx.len() as u64 - yes - no;
-                    values.extend([
-                        Value::Count(yes),
-                        Value::Count(no),
-                        Value::Count(unknown),
-                        rate(yes, yes + no),
-                    ]);
-                }
-                "roles" => {
-                    let (all, party) = match &roles {
-                        // Counted by polars (distinct documents per group), see `load`.
-                        Some(map) => map.get(key).map_or((0, 0), |v| (v.0, v.1)),
-                        None => {
-                            let docs = |party: bool| -> BTreeSet<&str> {
-                                idx.iter()
-                                    .filter(|&&i| {
-                                        !party
-                                            || frame.get("role", i).is_some_and(|r| r != "mention")
-                                    })
-                                    .filter_map(|&i| frame.get("doc_id", i))
-                                    .collect()
-                            };
-                            (docs(false).len() as u64, docs(true).len() as u64)
-                        }
-                    };
-                    n = all;
-                    values.extend([
-                        Value::Count(all),
-                        Value::Count(party),
-                        Value::Count(all - party),
-                        if party == 0 {
-                            Value::Null
-                        } else {
-                            Value::Num(all as f64 / party as f64)
-                        },
-                    ]);
-                }
-                share => {
-                    let field = share.trim_start_matches("share:");
-                    for col in names {
-                        let value = col.split_once(':').map(|x| x.1).unwrap_or("");
-                        let k = idx
-                            .iter()
-                            .filter(|&&i| has_value(&frame, field, i, value))
-                            .count() as u64;
-                        values.push(Value::Share(k, idx.len() as u64));
-                    }
-                }
+        let mut n = g.count("__n")?;
+        rows_read += n;
+        let frame = match &cal {
+            Some(_) => Some(ppi_frame(&g, &q.metrics)?),
+            None => None,
+        };
+        for (k, m) in q.metrics.iter().enumerate() {
+            let (v, row_n) = m.values(
+                &g,
+                &format!("__m{k}_"),
+                &q.within,
+                share_vals[k].len(),
+                &label,
+                &mut curves,
+            )?;
+            values.extend(v);
+            if let Some(row_n) = row_n {
+                n = row_n;
             }
-            if let Some(c) = &cal {
-                values.extend(ppi::values(c, m, names, &frame, idx));
+            if let (Some(c), Some(frame)) = (&cal, &frame) {
+                let idx: Vec<usize> = (0..frame.len).collect();
+                values.extend(ppi::values(c, *m, &plan[k], frame, &idx));
             }
         }
         rows.push(Row {
@@ -579,7 +801,31 @@ pub fn run_many(indexes: &[PathBuf], q: &Query) -> Result<Table> {
     if let Some(limit) = q.spec.limit {
         rows.truncate(limit);
     }
-    let cells = cells::collect(&frame, q, &groups, &rows, &columns, &plan, roles.as_ref());
+    let cells = match (&cell_plan, &filtered) {
+        (Some((_, planned)), Some(filtered)) => {
+            let group: HashMap<&Vec<String>, Option<usize>> =
+                order.iter().map(|(k, r)| (k, *r)).collect();
+            let group_of: Vec<Option<usize>> = rows
+                .iter()
+                .map(|r| {
+                    group
+                        .get(&cells::key_of(r, q.keys.len()))
+                        .copied()
+                        .flatten()
+                })
+                .collect();
+            cells::read(
+                &df,
+                &group_of,
+                planned,
+                &columns,
+                q.table,
+                filtered,
+                tables.ids()?,
+            )?
+        }
+        _ => cells::Cells::default(),
+    };
     let kept: BTreeSet<String> = rows.iter().map(|r| row_label(r, q.keys.len())).collect();
     curves.retain(|c| kept.contains(&c.label));
     curves.sort_by(|a, b| a.label.cmp(&b.label));
@@ -595,99 +841,53 @@ pub fn run_many(indexes: &[PathBuf], q: &Query) -> Result<Table> {
         notes,
         figure: q.spec.figure.clone(),
         curves,
-        rows_read: match roles.as_ref().filter(|_| polars_only(q)) {
-            Some(map) => map.values().map(|v| v.2).sum(),
-            None => keep.len() as u64,
-        },
+        rows_read,
         calibration: cal.as_ref().map(ppi::Calibration::describe),
         cells,
     })
 }
 
-/// The columns a metric adds, in order, with how they read, and the note that defines it.
-/// A `share:FIELD` metric adds one column per value of the field, which only the data
-/// says: `values` lists them (none when only the fixed columns are wanted, as when a query
-/// file is checked).
-pub(crate) fn metric_columns(
-    metric: &str,
-    within: &[(String, f64)],
-    values: &[String],
-) -> (Vec<(String, Kind)>, &'static str) {
-    match metric {
-        "stories" => (vec![("stories".into(), Kind::Count)], NOTE_STORIES),
-        "response_rate" => (
-            vec![
-                ("answered".into(), Kind::Count),
-                ("unanswered".into(), Kind::Count),
-                ("unknown".into(), Kind::Count),
-                ("response_rate".into(), Kind::Rate),
-            ],
-            NOTE_RESPONSE,
-        ),
-        "latency" => (
-            vec![
-                ("latency_n".into(), Kind::Count),
-                ("latency_median".into(), Kind::Seconds),
-                ("latency_p90".into(), Kind::Seconds),
-                ("latency_mean".into(), Kind::Seconds),
-            ],
-            NOTE_LATENCY,
-        ),
-        "kaplan_meier" => {
-            let mut c = vec![
-                ("km_n".into(), Kind::Count),
-                ("km_median".into(), Kind::Seconds),
-            ];
-            c.extend(
-                within
-                    .iter()
-                    .map(|(w, _)| (format!("km_within_{w}"), Kind::Proportion)),
-            );
-            (c, NOTE_KM)
+/// Aggregation names of the rows a calibration matches coded records with.
+const PPI_ID: &str = "__ppi_id";
+const PPI_DOC: &str = "__ppi_doc";
+
+/// The rows of one group as the PPI correction reads them: interaction id, document id and
+/// the fields its rates decide on, as text.
+fn ppi_frame(g: &Group, metrics: &[Metric]) -> Result<Frame> {
+    let mut strings = HashMap::new();
+    let ids = g.strings(PPI_ID)?;
+    let len = ids.len();
+    strings.insert(ppi::KEY_COLUMNS[0].to_string(), ids);
+    strings.insert(ppi::KEY_COLUMNS[1].to_string(), g.strings(PPI_DOC)?);
+    for f in ppi_fields(metrics) {
+        strings.insert(
+            f.name().to_string(),
+            g.strings(&format!("__ppi_{}", f.name()))?,
+        );
+    }
+    Ok(Frame { strings, len })
+}
+
+/// The fields the corrections of the metrics read, each once.
+fn ppi_fields(metrics: &[Metric]) -> Vec<crate::schema::I> {
+    let mut out = Vec::new();
+    for f in metrics.iter().filter_map(|m| ppi::field(*m)) {
+        if !out.contains(&f) {
+            out.push(f);
         }
-        "latency_bound" => {
-            let mut c = vec![("bound_n".into(), Kind::Count)];
-            c.extend(
-                within
-                    .iter()
-                    .map(|(w, _)| (format!("bound_within_{w}"), Kind::Rate)),
-            );
-            (c, NOTE_BOUND)
-        }
-        "channel_switch_rate" => (
-            vec![
-                ("switched".into(), Kind::Count),
-                ("switch_rate".into(), Kind::Rate),
-            ],
-            NOTE_SWITCH,
-        ),
-        "switch_paths" => (vec![("top_switch_paths".into(), Kind::Text)], NOTE_PATHS),
-        "resolution_rate" => (
-            vec![
-                ("resolved".into(), Kind::Count),
-                ("unresolved".into(), Kind::Count),
-                ("resolution_unknown".into(), Kind::Count),
-                ("resolution_rate".into(), Kind::Rate),
-            ],
-            NOTE_RESOLUTION,
-        ),
-        "roles" => (
-            vec![
-                ("named_in_docs".into(), Kind::Count),
-                ("party_docs".into(), Kind::Count),
-                ("mention_only_docs".into(), Kind::Count),
-                ("naive_inflation".into(), Kind::Ratio),
-            ],
-            NOTE_ROLES,
-        ),
-        share => {
-            let field = share.trim_start_matches("share:");
-            let cols = values
-                .iter()
-                .map(|v| (format!("{field}:{v}"), Kind::Share))
-                .collect();
-            (cols, NOTE_SHARE)
-        }
+    }
+    out
+}
+
+/// Rows of one group, by column name, as text (what [`ppi`] reads).
+pub(crate) struct Frame {
+    strings: HashMap<String, Vec<Option<String>>>,
+    len: usize,
+}
+
+impl Frame {
+    pub(crate) fn get(&self, name: &str, i: usize) -> Option<&str> {
+        self.strings.get(name)?.get(i)?.as_deref()
     }
 }
 
@@ -707,57 +907,6 @@ pub fn row_label(r: &Row, keys: usize) -> String {
         })
         .collect::<Vec<_>>()
         .join(" / ")
-}
-
-fn rate(k: u64, n: u64) -> Value {
-    wilson(k, n).map_or(Value::Null, Value::Rate)
-}
-
-fn exact_latencies(frame: &Frame, idx: &[usize]) -> Vec<f64> {
-    idx.iter()
-        .filter(|&&i| is_exact_latency(frame, i))
-        .filter_map(|&i| frame.f("latency_seconds")[i])
-        .collect()
-}
-
-/// Whether a row has an exact time to first response (an answered thread interaction with
-/// its delay): what `latency` and `kaplan_meier` count as events.
-fn is_exact_latency(frame: &Frame, i: usize) -> bool {
-    frame.get("responded", i) == Some("yes")
-        && frame.get("latency_kind", i) == Some("exact")
-        && frame
-            .f("latency_seconds")
-            .get(i)
-            .is_some_and(Option::is_some)
-}
-
-/// Whether a stated latency decides "answered within `t` seconds": yes, no, or None when
-/// the statement does not decide it (`latency_bound`).
-fn bound_decides(kind: Option<&str>, secs: Option<f64>, t: f64) -> Option<bool> {
-    match (kind, secs) {
-        (Some("at_most"), Some(s)) if s <= t => Some(true),
-        (Some("at_least"), Some(s)) if s >= t => Some(false),
-        (Some("approximate" | "exact"), Some(s)) => Some(s <= t),
-        _ => None,
-    }
-}
-
-/// Whether a row's field has the value (for lists such as channels: contains it).
-fn has_value(frame: &Frame, field: &str, i: usize, value: &str) -> bool {
-    match (frame.get(field, i), joined(field)) {
-        (Some(v), Some(sep)) => v.split(sep).any(|x| x == value),
-        (Some(v), None) => v == value,
-        (None, _) => false,
-    }
-}
-
-/// The path of a switch: the customer's first channel, then the channels the company moved
-/// them to (or, without a redirect, the channels in order).
-fn switch_path(frame: &Frame, i: usize) -> String {
-    match (frame.get("first_channel", i), frame.get("redirect_to", i)) {
-        (first, Some(to)) => format!("{}>{to}", first.unwrap_or("?")),
-        _ => frame.get("channels", i).unwrap_or("?").to_string(),
-    }
 }
 
 fn sort_rows(rows: &mut [Row], columns: &[ColumnDef], sort: &[(String, bool)], keys: usize) {
@@ -806,323 +955,6 @@ fn sort_rows(rows: &mut [Row], columns: &[ColumnDef], sort: &[(String, bool)], k
     });
 }
 
-fn key_column(k: &GroupKey) -> String {
-    match k {
-        GroupKey::Field(f) => f.clone(),
-        GroupKey::Bucket(b, _) => format!("__{b}"),
-    }
-}
-
-/// Scans the query's table with polars: projection, equality and time filters pushed down,
-/// time buckets computed, then the columns handed over as plain vectors.
-/// Distinct documents per group for the `roles` metric: (naming it, where it is party).
-/// Also the rows (tags) each group holds.
-/// Per group: documents naming it, documents where it is party, its rows, and each
-/// document with whether it is party there (the cells behind the counts).
-type RolesMap = BTreeMap<Vec<String>, RoleCounts>;
-
-/// One group of [`RolesMap`]: (named, party, rows, documents with their party flag).
-type RoleCounts = (u64, u64, u64, Vec<(String, bool)>);
-
-/// Whether polars counts the `roles` metric (distinct documents per group) instead of the
-/// row loop: much less memory on millions of tags. Not with a full-text restriction, which
-/// is applied to rows afterwards.
-/// True when polars computes every metric of the query, so no row needs loading.
-fn polars_only(q: &Query) -> bool {
-    roles_in_polars(q) && q.spec.metrics.iter().all(|m| m == "roles")
-}
-
-fn roles_in_polars(q: &Query) -> bool {
-    q.spec.metrics.iter().any(|m| m == "roles")
-        && q.spec.search.is_none()
-        && !q.filters.iter().any(|(f, v)| filtered_here(f, v))
-        && q.keys.iter().all(|k| matches!(k, GroupKey::Field(_)))
-}
-
-/// Loads the query's table of every index given (the shards of one corpus are read as one
-/// table: their rows one after another).
-fn load(indexes: &[PathBuf], q: &Query) -> Result<(Frame, Option<RolesMap>)> {
-    let rel = format!("tables/{}.parquet", q.spec.table);
-    let mut paths = Vec::new();
-    for index in indexes {
-        let path = index.join(&rel);
-        if !path.exists() {
-            return Err(Error::Index {
-                path: index.to_path_buf(),
-                message: format!("has no {rel}; rebuild it with `replyscope index`"),
-            });
-        }
-        // A table that is not as the build wrote it (truncated, replaced) is named, not
-        // reported as whatever polars makes of its bytes.
-        let damaged = |what: String| Error::Index {
-            path: path.clone(),
-            message: format!("{what}: the index is damaged; rebuild it with `replyscope index`"),
-        };
-        let recorded = crate::index::read_manifest(index)?
-            .files
-            .into_iter()
-            .find(|f| f.path == rel);
-        let len = std::fs::metadata(&path)
-            .map_err(Error::io(&path, "cannot read"))?
-            .len();
-        if let Some(f) = recorded.filter(|f| f.bytes != len) {
-            return Err(damaged(format!(
-                "has {len} bytes, the index manifest records {}",
-                f.bytes
-            )));
-        }
-        paths.push(path);
-    }
-    load_table(&paths, q).map_err(|e| match e {
-        Error::Polars(e) => Error::Index {
-            path: paths[0].clone(),
-            message: format!(
-                "cannot be read ({e}); if the index is damaged, rebuild it with `replyscope index`"
-            ),
-        },
-        e => e,
-    })
-}
-
-/// [`load`] once the table file is found.
-fn load_table(paths: &[PathBuf], q: &Query) -> Result<(Frame, Option<RolesMap>)> {
-    let path = paths[0].clone();
-    let (_, fields, time_col) = spec::TABLES
-        .iter()
-        .find(|(t, ..)| *t == q.spec.table)
-        .expect("validated table");
-    let schema_cols: Vec<String> = {
-        let f = std::fs::File::open(&path).map_err(Error::io(&path, "cannot open"))?;
-        let mut r = ParquetReader::new(f);
-        r.schema()?.iter_names().map(|n| n.to_string()).collect()
-    };
-    let args = ScanArgsParquet {
-        glob: false,
-        ..ScanArgsParquet::default()
-    };
-    let scans = paths
-        .iter()
-        .map(|p| LazyFrame::scan_parquet(PlRefPath::new(p.display().to_string()), args.clone()))
-        .collect::<PolarsResult<Vec<_>>>()?;
-    let mut lf = match scans.len() {
-        1 => scans.into_iter().next().expect("one scan"),
-        _ => concat(scans, UnionArgs::default())?,
-    };
-    let bool_field = |f: &str| matches!(f, "switched" | "inbound");
-    for (field, values) in q.filters.iter().filter(|(f, v)| !filtered_here(f, v)) {
-        let terms: Vec<Expr> = values
-            .iter()
-            .map(|v| {
-                if bool_field(field) {
-                    col(field.as_str()).eq(lit(v == "true"))
-                } else {
-                    col(field.as_str()).eq(lit(v.clone()))
-                }
-            })
-            .collect();
-        if let Some(p) = any_of(terms) {
-            lf = lf.filter(p);
-        }
-    }
-    let stamp = |s: &str| -> Result<Expr> {
-        let t = crate::ingest::date::parse(s, None).map_err(Error::Usage)?;
-        Ok(lit(t.timestamp_millis()).cast(DataType::Datetime(TimeUnit::Milliseconds, None)))
-    };
-    if let Some(s) = &q.since {
-        lf = lf.filter(col(*time_col).gt_eq(stamp(s)?));
-    }
-    if let Some(u) = &q.until {
-        lf = lf.filter(col(*time_col).lt(stamp(u)?));
-    }
-    let roles = if roles_in_polars(q) {
-        let keys: Vec<Expr> = q
-            .keys
-            .iter()
-            .map(|k| col(key_column(k).as_str()).cast(DataType::String))
-            .collect();
-        let aggs = [
-            col("doc_id").n_unique().alias("__named"),
-            len().alias("__rows"),
-            col("doc_id")
-                .filter(col("role").neq(lit("mention")))
-                .n_unique()
-                .alias("__party"),
-        ];
-        let df = if keys.is_empty() {
-            lf.clone().select(aggs).collect()?
-        } else {
-            lf.clone().group_by(keys.clone()).agg(aggs).collect()?
-        };
-        let mut map = RolesMap::new();
-        let named = df.column("__named")?.cast(&DataType::UInt64)?;
-        let party = df.column("__party")?.cast(&DataType::UInt64)?;
-        let key_cols: Vec<Column> = q
-            .keys
-            .iter()
-            .map(|k| df.column(&key_column(k)).cloned())
-            .collect::<std::result::Result<_, _>>()?;
-        for row in 0..df.height() {
-            let key: Vec<String> = key_cols
-                .iter()
-                .map(|c| match c.get(row) {
-                    Ok(AnyValue::String(s)) => s.to_string(),
-                    Ok(AnyValue::StringOwned(s)) => s.to_string(),
-                    _ => "(none)".to_string(),
-                })
-                .collect();
-            let rows = df
-                .column("__rows")?
-                .cast(&DataType::UInt64)?
-                .u64()?
-                .get(row)
-                .unwrap_or(0);
-            map.insert(
-                key,
-                (
-                    named.u64()?.get(row).unwrap_or(0),
-                    party.u64()?.get(row).unwrap_or(0),
-                    rows,
-                    Vec::new(),
-                ),
-            );
-        }
-        // The documents behind the counts, each with whether it is party in the group.
-        let mut by = keys.clone();
-        by.push(col("doc_id"));
-        let docs = lf
-            .clone()
-            .group_by(by)
-            .agg([col("role").neq(lit("mention")).any(true).alias("__party")])
-            .collect()?;
-        let key_cols: Vec<Column> = q
-            .keys
-            .iter()
-            .map(|k| docs.column(&key_column(k)).cloned())
-            .collect::<std::result::Result<_, _>>()?;
-        let (doc_col, party_col) = (docs.column("doc_id")?.str()?, docs.column("__party")?);
-        let party_col = party_col.bool()?;
-        for row in 0..docs.height() {
-            let key: Vec<String> = key_cols
-                .iter()
-                .map(|c| match c.get(row) {
-                    Ok(AnyValue::String(s)) => s.to_string(),
-                    Ok(AnyValue::StringOwned(s)) => s.to_string(),
-                    _ => "(none)".to_string(),
-                })
-                .collect();
-            if let (Some(entry), Some(doc)) = (map.get_mut(&key), doc_col.get(row)) {
-                entry
-                    .3
-                    .push((doc.to_string(), party_col.get(row).unwrap_or(false)));
-            }
-        }
-        // group_by gives no order: sort, so the cells are the same on every run.
-        for entry in map.values_mut() {
-            entry.3.sort();
-        }
-        Some(map)
-    } else {
-        None
-    };
-    if polars_only(q) {
-        let frame = Frame {
-            strings: BTreeMap::new(),
-            floats: BTreeMap::new(),
-            len: 0,
-        };
-        return Ok((frame, roles));
-    }
-    // Only the columns this query's metrics, keys, filters and search read.
-    let mut wanted: Vec<String> = needed_columns(q)
-        .into_iter()
-        .filter(|c| fields.contains(&c.as_str()) || schema_cols.contains(c))
-        .collect();
-    for (f, _) in &q.filters {
-        if !wanted.contains(f) {
-            wanted.push(f.clone());
-        }
-    }
-    for k in &q.keys {
-        if let GroupKey::Field(f) = k {
-            if !wanted.contains(f) {
-                wanted.push(f.clone());
-            }
-        }
-    }
-    for w in &wanted {
-        if !schema_cols.contains(w) {
-            return Err(Error::Index {
-                path: path.clone(),
-                message: format!("has no column {w:?}; rebuild the index"),
-            });
-        }
-    }
-    let mut exprs: Vec<Expr> = wanted.iter().map(|w| col(w.as_str())).collect();
-    for k in &q.keys {
-        if let GroupKey::Bucket(b, field) = k {
-            let fmt = match b.as_str() {
-                "day" => "%Y-%m-%d",
-                "week" => "%G-W%V",
-                "month" => "%Y-%m",
-                _ => "%Y",
-            };
-            exprs.push(
-                col(field.as_str())
-                    .dt()
-                    .strftime(fmt)
-                    .alias(key_column(k).as_str()),
-            );
-        }
-    }
-    // A query that reads no column (`metrics = ["stories"]` over the whole table) still
-    // counts rows: selecting nothing gives a frame of height 0, so count them instead.
-    let (df, len) = if exprs.is_empty() {
-        let n = lf.select([len().alias("__rows")]).collect()?;
-        let rows = n.column("__rows")?.cast(&DataType::UInt64)?;
-        (DataFrame::empty(), rows.u64()?.get(0).unwrap_or(0) as usize)
-    } else {
-        let df = lf.select(exprs).collect()?;
-        let h = df.height();
-        (df, h)
-    };
-    let mut frame = Frame {
-        strings: BTreeMap::new(),
-        floats: BTreeMap::new(),
-        len,
-    };
-    for c in df.columns() {
-        let name = c.name().to_string();
-        match c.dtype() {
-            DataType::Float64 | DataType::Float32 => {
-                let c = c.cast(&DataType::Float64)?;
-                frame.floats.insert(name, c.f64()?.iter().collect());
-            }
-            DataType::Datetime(..) => {
-                let c = c.cast(&DataType::Int64)?;
-                let v: Vec<Option<String>> = c
-                    .i64()?
-                    .iter()
-                    .map(|x| {
-                        x.map(|ms| {
-                            chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
-                                .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                                .unwrap_or_default()
-                        })
-                    })
-                    .collect();
-                frame
-                    .strings
-                    .insert(name, Dict::from_iter(v.iter().map(|s| s.as_deref())));
-            }
-            _ => {
-                let c = c.cast(&DataType::String)?;
-                frame.strings.insert(name, Dict::from_iter(c.str()?.iter()));
-            }
-        }
-    }
-    Ok((frame, roles))
-}
-
 /// The OR of the terms, as a balanced tree: polars walks an expression recursively, and a
 /// filter listing ten thousand values as a chain of ORs nested ten thousand deep would
 /// overflow the query thread's stack.
@@ -1139,68 +971,4 @@ fn any_of(mut terms: Vec<Expr>) -> Option<Expr> {
         terms = next;
     }
     terms.pop()
-}
-
-/// The columns a query reads, besides its keys and filters.
-fn needed_columns(q: &Query) -> Vec<String> {
-    let mut cols: Vec<&str> = Vec::new();
-    if q.spec.search.is_some() {
-        cols.push(if q.spec.table == "documents" {
-            "id"
-        } else {
-            "doc_id"
-        });
-    }
-    for m in &q.spec.metrics {
-        let more: &[&str] = match m.as_str() {
-            "stories" => &[],
-            "response_rate" => &["responded"],
-            "latency" => &["responded", "latency_kind", "latency_seconds"],
-            "kaplan_meier" => &[
-                "responded",
-                "latency_kind",
-                "latency_seconds",
-                "censor_seconds",
-            ],
-            "latency_bound" => &["basis", "latency_kind", "latency_seconds"],
-            "channel_switch_rate" => &["switched"],
-            "switch_paths" => &["switched", "first_channel", "redirect_to", "channels"],
-            "resolution_rate" => &["resolution"],
-            "roles" if roles_in_polars(q) => &[],
-            "roles" => &["doc_id", "role"],
-            share => {
-                cols.push(share.strip_prefix("share:").unwrap_or(share));
-                continue;
-            }
-        };
-        cols.extend_from_slice(more);
-    }
-    if q.spec.calibration.is_some() {
-        cols.extend_from_slice(ppi::KEY_COLUMNS);
-    }
-    // The documents and stories behind each cell.
-    cols.extend_from_slice(cells::id_columns(&q.spec.table));
-    let mut out: Vec<String> = Vec::new();
-    for c in cols {
-        if !out.iter().any(|o| o == c) {
-            out.push(c.to_string());
-        }
-    }
-    out
-}
-
-const NOTE_STORIES: &str = "stories: rows in the cell (interactions: one customer-company story each; a company only mentioned in passing is never an interaction).";
-const NOTE_RESPONSE: &str = "response_rate = answered / (answered + unanswered), Wilson 95% interval. unknown (the answer lies outside the corpus, or the text does not say) is counted apart and left out of the rate.";
-const NOTE_LATENCY: &str = "latency: exact time to first response (company's first reply time minus the opening post's time) among answered thread interactions; median and p90 by linear interpolation (type 7), in seconds.";
-const NOTE_KM: &str = "kaplan_meier: time to first response with unanswered conversations censored at the corpus's last timestamp; km_median is the first time the share still unanswered falls to 50% or below (empty if it never does); km_within_T = 1 - S(T).";
-const NOTE_BOUND: &str = "latency_bound: for stories whose text states a response time, the share answered within T among those where the statement decides it (\"within 5 minutes\" decides <= 1h; \"after three weeks\" decides > 1h; \"before a live person picked up\" decides nothing); Wilson 95% interval.";
-const NOTE_SWITCH: &str = "switch_rate = stories in which the company moved the customer to another channel (a redirect such as \"DM us\", or an answer on a different channel than the customer's first) / stories, Wilson 95% interval.";
-const NOTE_PATHS: &str = "top_switch_paths: the three most frequent switch paths (customer's first channel > channels the company moved them to), with counts.";
-const NOTE_RESOLUTION: &str = "resolution_rate = resolved / (resolved + unresolved), Wilson 95% interval; resolution_unknown counted apart.";
-const NOTE_ROLES: &str = "roles: documents naming the company (a naive count), documents where it is party to a story, documents that only mention it; naive_inflation = named / party.";
-const NOTE_SHARE: &str = "field:value columns: share of the cell's stories with that value (k of n); for lists (channels, moves, redirect_to), stories containing it.";
-
-/// The set of document ids a table holds, for tests and tools.
-pub fn ids_in(frame_ids: &[Option<String>]) -> HashSet<String> {
-    frame_ids.iter().flatten().cloned().collect()
 }

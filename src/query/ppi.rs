@@ -24,8 +24,10 @@
 //! loads the coded sample a query file names; [`columns`] and [`values`] are the two hooks
 //! the metric loop calls.
 
+use super::metric::Metric;
 use super::{joined, ColumnDef, Frame, Kind, Value};
 use crate::error::{Error, Result};
+use crate::schema::I;
 use crate::validity::coded::{self, Coded, CodedFile};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -198,23 +200,36 @@ pub fn resolve(query_path: &str, calibration: &str) -> PathBuf {
         .join(p)
 }
 
-/// Columns a query may need to match its rows with coded records.
-pub const KEY_COLUMNS: &[&str] = &["id", "doc_id"];
+/// Columns a query may need to match its rows with coded records: the interaction id and
+/// the document id (joined from documents).
+pub const KEY_COLUMNS: &[&str] = &[I::Id.name(), crate::schema::DOC_ID];
+
+/// The interactions column whose per-row value a metric's correction reads (`None` for
+/// metrics that are not rates).
+pub fn field(metric: Metric) -> Option<I> {
+    match metric {
+        Metric::ResponseRate => Some(I::Responded),
+        Metric::ResolutionRate => Some(I::Resolution),
+        Metric::ChannelSwitchRate => Some(I::Switched),
+        Metric::Share(f) => Some(f.column()),
+        _ => None,
+    }
+}
 
 /// The corrected columns that follow a metric's own columns (`names`), none for metrics
 /// that are not rates.
-pub fn columns(metric: &str, names: &[String]) -> Vec<ColumnDef> {
+pub fn columns(metric: Metric, names: &[String]) -> Vec<ColumnDef> {
     let col = |name: String, kind| ColumnDef { name, kind };
     match metric {
-        "response_rate" | "resolution_rate" | "channel_switch_rate" => {
+        Metric::ResponseRate | Metric::ResolutionRate | Metric::ChannelSwitchRate => {
             let rate = rate_column(metric);
             vec![
                 col(format!("{rate}_ppi"), Kind::Ppi),
                 col(format!("{rate}_ppi_note"), Kind::Text),
             ]
         }
-        share if share.starts_with("share:") => {
-            let field = &share["share:".len()..];
+        Metric::Share(f) => {
+            let field = f.name();
             let mut c: Vec<ColumnDef> = names
                 .iter()
                 .map(|n| col(format!("{n}_ppi"), Kind::Ppi))
@@ -226,10 +241,10 @@ pub fn columns(metric: &str, names: &[String]) -> Vec<ColumnDef> {
     }
 }
 
-fn rate_column(metric: &str) -> &'static str {
+fn rate_column(metric: Metric) -> &'static str {
     match metric {
-        "response_rate" => "response_rate",
-        "resolution_rate" => "resolution_rate",
+        Metric::ResponseRate => "response_rate",
+        Metric::ResolutionRate => "resolution_rate",
         _ => "switch_rate",
     }
 }
@@ -243,7 +258,7 @@ type CodedOutcome<'a> = Box<dyn Fn(&Coded) -> Option<f64> + 'a>;
 /// The corrected values of one cell (`idx`: its rows) for a metric, in [`columns`] order.
 pub(super) fn values(
     cal: &Calibration,
-    metric: &str,
+    metric: Metric,
     names: &[String],
     frame: &Frame,
     idx: &[usize],
@@ -257,7 +272,7 @@ pub(super) fn values(
                     _ => None,
                 }),
                 Box::new(move |c: &Coded| {
-                    let v = if field == "responded" {
+                    let v = if field == I::Responded.name() {
                         c.responded.as_deref()
                     } else {
                         c.resolution.as_deref()
@@ -271,17 +286,17 @@ pub(super) fn values(
             )
         };
     match metric {
-        "response_rate" => {
-            let (f, y) = decided("responded", "yes", "no");
-            cell(cal, frame, idx, &f, &y, "responded").to_vec()
+        Metric::ResponseRate => {
+            let (f, y) = decided(I::Responded.name(), "yes", "no");
+            cell(cal, frame, idx, &f, &y, I::Responded.name()).to_vec()
         }
-        "resolution_rate" => {
-            let (f, y) = decided("resolution", "resolved", "unresolved");
-            cell(cal, frame, idx, &f, &y, "resolution").to_vec()
+        Metric::ResolutionRate => {
+            let (f, y) = decided(I::Resolution.name(), "resolved", "unresolved");
+            cell(cal, frame, idx, &f, &y, I::Resolution.name()).to_vec()
         }
-        "channel_switch_rate" => {
+        Metric::ChannelSwitchRate => {
             let f: Outcome = Box::new(|fr: &Frame, i: usize| {
-                Some(if fr.get("switched", i) == Some("true") {
+                Some(if fr.get(I::Switched.name(), i) == Some("true") {
                     1.0
                 } else {
                     0.0
@@ -289,10 +304,10 @@ pub(super) fn values(
             });
             let y: CodedOutcome =
                 Box::new(|c: &Coded| c.switched.map(|b| if b { 1.0 } else { 0.0 }));
-            cell(cal, frame, idx, &f, &y, "switched").to_vec()
+            cell(cal, frame, idx, &f, &y, I::Switched.name()).to_vec()
         }
-        share if share.starts_with("share:") => {
-            let field = &share["share:".len()..];
+        Metric::Share(share) => {
+            let field = share.name();
             let mut out = Vec::new();
             let mut note = Value::Null;
             for name in names {
@@ -334,14 +349,15 @@ fn coded_field(c: &Coded, field: &str) -> Option<Option<String>> {
             .map(|s| (!s.is_empty()).then(|| s.iter().cloned().collect::<Vec<_>>().join(sep)))
     };
     let one = |s: &Option<String>| s.as_ref().map(|v| (v != "none").then(|| v.clone()));
-    match field {
-        "responded" => one(&c.responded),
-        "resolution" => one(&c.resolution),
-        "sentiment" => c.sentiment.as_ref().map(|s| Some(s.clone())),
-        "channels" => set(&c.channels, ">"),
-        "redirect_to" => set(&c.redirect_to, ">"),
-        "moves" => set(&c.moves, ","),
-        "latency_kind" => c
+    let sep = crate::schema::list_separator(field);
+    match I::parse(field)? {
+        I::Responded => one(&c.responded),
+        I::Resolution => one(&c.resolution),
+        I::Sentiment => c.sentiment.as_ref().map(|s| Some(s.clone())),
+        I::Channels => set(&c.channels, sep),
+        I::RedirectTo => set(&c.redirect_to, sep),
+        I::Moves => set(&c.moves, sep),
+        I::LatencyKind => c
             .latency
             .as_ref()
             .map(|(k, _)| (k != "none").then(|| k.clone())),
@@ -351,11 +367,11 @@ fn coded_field(c: &Coded, field: &str) -> Option<Option<String>> {
 
 /// Whether a coded record codes a field at all (the page does not ask for every field).
 fn is_coded(c: &Coded, field: &str) -> bool {
-    match field {
-        "responded" => c.responded.is_some(),
-        "resolution" => c.resolution.is_some(),
-        "switched" => c.switched.is_some(),
-        f => coded_field(c, f).is_some(),
+    match I::parse(field) {
+        Some(I::Responded) => c.responded.is_some(),
+        Some(I::Resolution) => c.resolution.is_some(),
+        Some(I::Switched) => c.switched.is_some(),
+        _ => coded_field(c, field).is_some(),
     }
 }
 
@@ -374,7 +390,7 @@ fn cell(
     for &i in idx {
         let Some(fi) = f(frame, i) else { continue };
         f_all.push(fi);
-        let Some(c) = cal.lookup(frame.get("id", i), frame.get("doc_id", i)) else {
+        let Some(c) = cal.lookup(frame.get(KEY_COLUMNS[0], i), frame.get(KEY_COLUMNS[1], i)) else {
             continue;
         };
         matched += 1;

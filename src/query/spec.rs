@@ -20,6 +20,8 @@
 //! since = "2017-10-01"
 //! ```
 
+use super::metric::Metric;
+use crate::schema::{Table, GIVEN_PREFIX};
 use crate::tag::rules::line_of;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -77,66 +79,6 @@ fn default_min_n() -> u64 {
     5
 }
 
-/// Tables a query can read, with their fields and time column.
-pub const TABLES: &[(&str, &[&str], &str)] = &[
-    (
-        "interactions",
-        &[
-            "id",
-            "doc_id",
-            "source",
-            "kind",
-            "basis",
-            "company",
-            "channels",
-            "first_channel",
-            "response_channel",
-            "responded",
-            "latency_kind",
-            "moves",
-            "redirect_to",
-            "switched",
-            "resolution",
-            "sentiment",
-            "opened_at",
-        ],
-        "opened_at",
-    ),
-    (
-        "mentions",
-        &[
-            "doc_id", "source", "set", "label", "role", "actor", "target", "rule",
-        ],
-        "",
-    ),
-    (
-        "documents",
-        &["id", "source", "kind", "author", "inbound", "created_at"],
-        "created_at",
-    ),
-];
-
-/// Metrics and the tables they apply to.
-pub const METRICS: &[(&str, &[&str])] = &[
-    ("stories", &["interactions", "mentions", "documents"]),
-    ("response_rate", &["interactions"]),
-    ("latency", &["interactions"]),
-    ("kaplan_meier", &["interactions"]),
-    ("latency_bound", &["interactions"]),
-    ("channel_switch_rate", &["interactions"]),
-    ("switch_paths", &["interactions"]),
-    ("resolution_rate", &["interactions"]),
-    ("share:responded", &["interactions"]),
-    ("share:resolution", &["interactions"]),
-    ("share:sentiment", &["interactions"]),
-    ("share:moves", &["interactions"]),
-    ("share:channels", &["interactions"]),
-    ("share:redirect_to", &["interactions"]),
-    ("share:basis", &["interactions"]),
-    ("share:latency_kind", &["interactions"]),
-    ("roles", &["mentions"]),
-];
-
 /// Time buckets for group_by.
 pub const BUCKETS: &[&str] = &["day", "week", "month", "year"];
 
@@ -170,6 +112,10 @@ pub struct Query {
     pub text: String,
     /// What the file says.
     pub spec: QueryFile,
+    /// The table it reads.
+    pub table: Table,
+    /// Its metrics, in column order.
+    pub metrics: Vec<Metric>,
     /// Parsed group keys.
     pub keys: Vec<GroupKey>,
     /// Parsed filters: field -> accepted values.
@@ -202,21 +148,21 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
             .unwrap_or_default()
     };
     let err = |needle: &str, msg: String| format!("{path}: {}{msg}", at(needle));
-    let (_, fields, time_col) =
-        TABLES
-            .iter()
-            .find(|(t, ..)| *t == spec.table)
-            .ok_or_else(|| {
-                err(
-                    "table",
-                    format!(
-                        "unknown table {:?} (known: interactions, mentions, documents)",
-                        spec.table
-                    ),
-                )
-            })?;
+    let table = Table::parse(&spec.table)
+        .filter(|t| *t != Table::Threads)
+        .ok_or_else(|| {
+            err(
+                "table",
+                format!(
+                    "unknown table {:?} (known: interactions, mentions, documents)",
+                    spec.table
+                ),
+            )
+        })?;
+    let fields = table.query_fields();
+    let time_col = table.time_column().unwrap_or("");
     let known =
-        |f: &str| fields.contains(&f) || f.starts_with("given_") && spec.table == "documents";
+        |f: &str| fields.contains(&f) || f.starts_with(GIVEN_PREFIX) && table == Table::Documents;
     let name = spec.name.clone().unwrap_or_else(|| {
         std::path::Path::new(path)
             .file_stem()
@@ -254,7 +200,7 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
                         ),
                     ));
                 }
-                if time_col.is_empty() || field != *time_col {
+                if time_col.is_empty() || field != time_col {
                     return Err(err(
                         g,
                         format!(
@@ -330,7 +276,7 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
                     until = Some(v)
                 }
             }
-            "switched" | "inbound" if known(field) => {
+            f if known(f) && table.dtype_of(f) == Some(polars::prelude::DataType::Boolean) => {
                 // A boolean column: any other value would silently match nothing (or false).
                 if let Some(v) = values.iter().find(|v| *v != "true" && *v != "false") {
                     return Err(err(
@@ -359,12 +305,13 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
             "metrics is empty; expected at least \"stories\"".into(),
         ));
     }
+    let mut metrics = Vec::new();
     for (i, m) in spec.metrics.iter().enumerate() {
         if spec.metrics[..i].contains(m) {
             return Err(err(m, format!("metric {m:?} is listed twice")));
         }
-        match METRICS.iter().find(|(name, _)| name == m) {
-            Some((_, tables)) if tables.contains(&spec.table.as_str()) => {}
+        match Metric::parse(m) {
+            Some(metric) if metric.tables().contains(&table) => metrics.push(metric),
             Some(_) => {
                 return Err(err(
                     m,
@@ -372,7 +319,7 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
                 ))
             }
             None => {
-                let known: Vec<&str> = METRICS.iter().map(|(n, _)| *n).collect();
+                let known: Vec<String> = Metric::all().into_iter().map(Metric::name).collect();
                 return Err(err(
                     m,
                     format!("unknown metric {m:?} (known: {})", known.join(", ")),
@@ -389,12 +336,7 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
             .ok_or_else(|| err(w, format!("answered_within {w:?}: expected a duration like \"30m\", \"1h\", \"24h\", \"7d\"")))?;
         within.push((w.clone(), secs));
     }
-    if !within.is_empty()
-        && !spec
-            .metrics
-            .iter()
-            .any(|m| m == "kaplan_meier" || m == "latency_bound")
-    {
+    if !within.is_empty() && !metrics.iter().any(|m| m.uses_within()) {
         return Err(err(
             "answered_within",
             "answered_within applies to the metrics kaplan_meier and latency_bound, and \
@@ -410,8 +352,8 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
         .zip(&spec.group_by)
         .map(|(k, g)| (k.header(), format!("group_by {g:?}")))
         .collect();
-    for m in &spec.metrics {
-        for (c, _) in super::metric_columns(m, &within, &[]).0 {
+    for (m, metric) in spec.metrics.iter().zip(&metrics) {
+        for (c, _) in metric.columns(&within, &[]).0 {
             if let Some((_, from)) = columns.iter().find(|(name, _)| *name == c) {
                 return Err(err(
                     m,
@@ -421,10 +363,12 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
             columns.push((c, format!("metric {m:?}")));
         }
     }
-    let shares: Vec<&str> = spec
-        .metrics
+    let shares: Vec<&str> = metrics
         .iter()
-        .filter_map(|m| m.strip_prefix("share:"))
+        .filter_map(|m| match m {
+            Metric::Share(f) => Some(f.name()),
+            _ => None,
+        })
         .collect();
     let mut sort: Vec<(String, bool)> = Vec::new();
     for s in &spec.sort {
@@ -453,7 +397,7 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
         }
         sort.push((field, desc));
     }
-    if spec.calibration.is_some() && spec.table != "interactions" {
+    if spec.calibration.is_some() && table != Table::Interactions {
         return Err(err(
             "calibration",
             format!(
@@ -487,6 +431,8 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
         path: path.to_string(),
         text: text.to_string(),
         spec,
+        table,
+        metrics,
         keys,
         filters,
         since,

@@ -17,6 +17,7 @@ use crate::error::Result;
 use crate::mask::Masker;
 use crate::query::cells::Item;
 use crate::query::{Kind, Table, Value};
+use crate::schema::{Table as Stored, D, I, M};
 use polars::prelude::*;
 use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
@@ -380,7 +381,8 @@ fn missing(it: &Item) -> Json {
     json!({ "id": it.story.clone().unwrap_or_else(|| it.doc_id.clone()), "doc": it.doc_id, "gone": true })
 }
 
-/// Text of a cell of any type, lists joined with ", " (None for null).
+/// Text of a cell of any type, lists joined as their column reads
+/// ([`crate::schema::list_separator`]; None for null).
 fn text_at(c: &Column, i: usize) -> Option<String> {
     match c.get(i).ok()? {
         AnyValue::Null => None,
@@ -390,7 +392,7 @@ fn text_at(c: &Column, i: usize) -> Option<String> {
         AnyValue::List(l) => {
             let l = l.cast(&DataType::String).ok()?;
             let parts: Vec<String> = l.str().ok()?.iter().flatten().map(str::to_string).collect();
-            Some(parts.join(", "))
+            Some(parts.join(crate::schema::list_separator(c.name())))
         }
         AnyValue::Datetime(ms, ..) => chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
             .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string()),
@@ -398,28 +400,11 @@ fn text_at(c: &Column, i: usize) -> Option<String> {
     }
 }
 
-fn scan(dir: &Path, table: &str) -> Result<LazyFrame> {
-    let path = dir.join("tables").join(format!("{table}.parquet"));
-    let args = ScanArgsParquet {
-        glob: false,
-        ..ScanArgsParquet::default()
-    };
-    Ok(LazyFrame::scan_parquet(
-        PlRefPath::new(path.display().to_string()),
-        args,
-    )?)
-}
-
-/// Rows of an index table whose `key` is one of `ids`, the named columns only (those the
-/// table has).
-fn rows_where(
-    dir: &Path,
-    table: &str,
-    key: &str,
-    ids: &[String],
-    cols: &[&str],
-) -> Result<DataFrame> {
-    let lf = scan(dir, table)?;
+/// Rows of an index table whose column `wanted.name()` has one of `wanted`'s values, the
+/// named columns only (those the table has).
+fn rows_where(dir: &Path, table: Stored, wanted: Column, cols: &[&str]) -> Result<DataFrame> {
+    let key = wanted.name().to_string();
+    let lf = table.scan(dir)?;
     let names: Vec<String> = lf
         .clone()
         .collect_schema()?
@@ -431,13 +416,13 @@ fn rows_where(
         .filter(|c| names.iter().any(|n| n == *c))
         .map(|c| col(*c))
         .collect();
-    let wanted = DataFrame::new(ids.len(), vec![Column::new(key.into(), ids.to_vec())])?.lazy();
+    let wanted = DataFrame::new(wanted.len(), vec![wanted])?.lazy();
     Ok(lf
         .select(cols)
         .join(
             wanted,
-            [col(key)],
-            [col(key)],
+            [col(key.as_str())],
+            [col(key.as_str())],
             JoinArgs::new(JoinType::Inner),
         )
         .collect()?)
@@ -454,13 +439,12 @@ fn load_docs(dir: &Path, ids: &BTreeSet<String>) -> Result<HashMap<String, Doc>>
     let ids: Vec<String> = ids.iter().cloned().collect();
     let df = rows_where(
         dir,
-        "documents",
-        "id",
-        &ids,
-        &["id", "text", "author", "created_at"],
+        Stored::Documents,
+        Column::new(D::Id.name().into(), ids),
+        &[D::Id, D::Text, D::Author, D::CreatedAt].map(D::name),
     )?;
-    let get = |name: &str| df.column(name).ok();
-    let (id, text, author, created) = (get("id"), get("text"), get("author"), get("created_at"));
+    let get = |c: D| df.column(c.name()).ok();
+    let (id, text, author, created) = (get(D::Id), get(D::Text), get(D::Author), get(D::CreatedAt));
     let mut out = HashMap::new();
     for i in 0..df.height() {
         let Some(k) = id.and_then(|c| text_at(c, i)) else {
@@ -621,45 +605,114 @@ fn load_stories(
 
     // Interactions.
     let mut evidence_docs: BTreeSet<String> = BTreeSet::new();
-    type Story = (Item, BTreeMap<&'static str, Option<String>>, Vec<Ev>);
+    type Story = (Item, BTreeMap<I, Option<String>>, Vec<Ev>);
     let mut inter: Vec<Story> = Vec::new();
     if !story_ids.is_empty() {
-        const COLS: &[&str] = &[
-            "id",
-            "doc_id",
-            "company",
-            "company_basis",
-            "basis",
-            "channels",
-            "first_channel",
-            "response_channel",
-            "responded",
-            "latency_seconds",
-            "latency_kind",
-            "moves",
-            "redirect_to",
-            "switched",
-            "resolution",
-            "sentiment",
-            "opened_at",
-            "evidence",
+        const COLS: &[I] = &[
+            I::Id,
+            I::Doc,
+            I::Company,
+            I::CompanyBasis,
+            I::Basis,
+            I::Channels,
+            I::FirstChannel,
+            I::ResponseChannel,
+            I::Responded,
+            I::LatencySeconds,
+            I::LatencyKind,
+            I::Moves,
+            I::RedirectTo,
+            I::Switched,
+            I::Resolution,
+            I::Sentiment,
+            I::OpenedAt,
         ];
-        let df = rows_where(dir, "interactions", "id", &story_ids, COLS)?;
+        const EVIDENCE: &[I] = &[
+            I::EvidenceField,
+            I::EvidenceDoc,
+            I::EvidenceStart,
+            I::EvidenceEnd,
+            I::EvidenceRule,
+        ];
+        let names: Vec<&str> = COLS.iter().chain(EVIDENCE).map(|c| c.name()).collect();
+        let df = rows_where(
+            dir,
+            Stored::Interactions,
+            Column::new(I::Id.name().into(), story_ids),
+            &names,
+        )?;
+        // Evidence names documents by number: their ids, once for every story.
+        let list = |c: I, i: usize| -> Option<Series> {
+            df.column(c.name()).ok()?.list().ok()?.get_as_series(i)
+        };
+        let u32s = |c: I, i: usize| -> Vec<u32> {
+            list(c, i)
+                .and_then(|s| s.cast(&DataType::UInt32).ok())
+                .map(|s| {
+                    s.u32()
+                        .map(|v| v.iter().flatten().collect())
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default()
+        };
+        let u64s = |c: I, i: usize| -> Vec<u64> {
+            list(c, i)
+                .and_then(|s| s.cast(&DataType::UInt64).ok())
+                .map(|s| {
+                    s.u64()
+                        .map(|v| v.iter().flatten().collect())
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default()
+        };
+        let texts = |c: I, i: usize| -> Vec<String> {
+            list(c, i)
+                .and_then(|s| crate::schema::texts(&s.into_column()).ok())
+                .map(|v| v.into_iter().map(Option::unwrap_or_default).collect())
+                .unwrap_or_default()
+        };
+        let mut numbers: BTreeSet<u32> = BTreeSet::new();
         for i in 0..df.height() {
-            let mut row: BTreeMap<&'static str, Option<String>> = BTreeMap::new();
-            for c in COLS {
-                row.insert(c, df.column(c).ok().and_then(|col| text_at(col, i)));
+            numbers.extend(u32s(I::EvidenceDoc, i));
+        }
+        if let Ok(d) = df.column(I::Doc.name()).and_then(|c| c.u32().cloned()) {
+            numbers.extend(d.iter().flatten());
+        }
+        let numbers: Vec<u32> = numbers.into_iter().collect();
+        let id_of = crate::explain::doc_ids(dir, &numbers)?;
+        let name_of = |n: u32| id_of.get(&n).cloned().unwrap_or_default();
+        for i in 0..df.height() {
+            let mut row: BTreeMap<I, Option<String>> = BTreeMap::new();
+            for &c in COLS {
+                row.insert(c, df.column(c.name()).ok().and_then(|col| text_at(col, i)));
             }
-            let evs: Vec<Ev> = row["evidence"]
-                .as_deref()
-                .and_then(|e| serde_json::from_str(e).ok())
+            let (fields, docs, starts, ends, rules) = (
+                texts(I::EvidenceField, i),
+                u32s(I::EvidenceDoc, i),
+                u64s(I::EvidenceStart, i),
+                u64s(I::EvidenceEnd, i),
+                texts(I::EvidenceRule, i),
+            );
+            let evs: Vec<Ev> = (0..fields.len())
+                .map(|k| Ev {
+                    field: fields[k].clone(),
+                    doc: docs.get(k).map(|&d| name_of(d)).unwrap_or_default(),
+                    start: starts.get(k).copied().unwrap_or(0) as usize,
+                    end: ends.get(k).copied().unwrap_or(0) as usize,
+                    rule: rules.get(k).cloned().unwrap_or_default(),
+                })
+                .collect();
+            let doc = df
+                .column(I::Doc.name())
+                .ok()
+                .and_then(|c| c.u32().ok()?.get(i))
+                .map(name_of)
                 .unwrap_or_default();
-            let doc = row["doc_id"].clone().unwrap_or_default();
             evidence_docs.insert(doc.clone());
             evidence_docs.extend(evs.iter().map(|e| e.doc.clone()));
             let item = Item {
                 doc_id: doc,
-                story: row["id"].clone(),
+                story: row[&I::Id].clone(),
             };
             inter.push((item, row, evs));
         }
@@ -668,30 +721,48 @@ fn load_stories(
     let mut tags: HashMap<String, Vec<Ev>> = HashMap::new();
     if !doc_items.is_empty() {
         let ids: Vec<String> = doc_items.iter().map(|i| i.doc_id.clone()).collect();
+        // Mentions name documents by number.
+        let numbered = rows_where(
+            dir,
+            Stored::Documents,
+            Column::new(D::Id.name().into(), ids.clone()),
+            &[D::Doc.name(), D::Id.name()],
+        )?;
+        let (nums, names) = (
+            numbered.column(D::Doc.name())?.u32()?,
+            numbered.column(D::Id.name())?.str()?,
+        );
+        let id_of: HashMap<u32, String> = nums
+            .iter()
+            .zip(names.iter())
+            .filter_map(|(n, s)| Some((n?, s?.to_string())))
+            .collect();
+        let wanted: Vec<u32> = id_of.keys().copied().collect();
         let df = rows_where(
             dir,
-            "mentions",
-            "doc_id",
-            &ids,
-            &["doc_id", "set", "label", "role", "start", "end", "rule"],
+            Stored::Mentions,
+            Column::new(M::Doc.name().into(), wanted),
+            &[M::Doc, M::Set, M::Label, M::Role, M::Start, M::End, M::Rule].map(M::name),
         )?;
-        let g = |name: &str, i: usize| df.column(name).ok().and_then(|c| text_at(c, i));
+        let g = |c: M, i: usize| df.column(c.name()).ok().and_then(|c| text_at(c, i));
+        let docs = df.column(M::Doc.name())?.u32()?;
         for i in 0..df.height() {
-            let (Some(doc), Some(set)) = (g("doc_id", i), g("set", i)) else {
+            let (Some(doc), Some(set)) = (docs.get(i).and_then(|n| id_of.get(&n)), g(M::Set, i))
+            else {
                 continue;
             };
-            let label = g("label", i).unwrap_or_default();
-            let field = match g("role", i) {
+            let label = g(M::Label, i).unwrap_or_default();
+            let field = match g(M::Role, i) {
                 Some(r) => format!("{set} {label} ({r})"),
                 None => format!("{set} {label}"),
             };
-            let num = |n: &str| g(n, i).and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+            let num = |c: M| g(c, i).and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
             tags.entry(doc.clone()).or_default().push(Ev {
                 field,
-                doc,
-                start: num("start"),
-                end: num("end"),
-                rule: g("rule", i).unwrap_or_default(),
+                doc: doc.clone(),
+                start: num(M::Start),
+                end: num(M::End),
+                rule: g(M::Rule, i).unwrap_or_default(),
             });
         }
         evidence_docs.extend(ids);
@@ -704,7 +775,7 @@ fn load_stories(
         }
     };
     for (item, row, evs) in inter {
-        let get = |k: &str| row.get(k).cloned().flatten();
+        let get = |k: I| row.get(&k).cloned().flatten();
         // Evidence grouped by document, the opening document first.
         let mut by_doc: BTreeMap<(bool, String), Vec<&Ev>> = BTreeMap::new();
         for e in &evs {
@@ -719,7 +790,7 @@ fn load_stories(
         for ((_, d), list) in &by_doc {
             ex.extend(doc_json(d, list));
         }
-        let latency = match (get("latency_seconds"), get("latency_kind")) {
+        let latency = match (get(I::LatencySeconds), get(I::LatencyKind)) {
             (Some(s), Some(kind)) => s
                 .parse::<f64>()
                 .ok()
@@ -733,20 +804,20 @@ fn load_stories(
             json!({
                 "id": item.story,
                 "doc": item.doc_id,
-                "company": get("company"),
-                "company_basis": get("company_basis"),
-                "basis": get("basis"),
-                "channels": get("channels"),
-                "first_channel": get("first_channel"),
-                "response_channel": get("response_channel"),
-                "responded": get("responded"),
+                "company": get(I::Company),
+                "company_basis": get(I::CompanyBasis),
+                "basis": get(I::Basis),
+                "channels": get(I::Channels),
+                "first_channel": get(I::FirstChannel),
+                "response_channel": get(I::ResponseChannel),
+                "responded": get(I::Responded),
                 "latency": latency,
-                "moves": get("moves"),
-                "redirect_to": get("redirect_to"),
-                "switched": get("switched"),
-                "resolution": get("resolution"),
-                "sentiment": get("sentiment"),
-                "opened_at": get("opened_at").or_else(|| opening.and_then(|d| d.created.clone())),
+                "moves": get(I::Moves),
+                "redirect_to": get(I::RedirectTo),
+                "switched": get(I::Switched),
+                "resolution": get(I::Resolution),
+                "sentiment": get(I::Sentiment),
+                "opened_at": get(I::OpenedAt).or_else(|| opening.and_then(|d| d.created.clone())),
                 "author": opening.and_then(|d| d.author.as_deref()).map(|a| masker.author(a)),
                 "ex": ex,
                 "cmd": explain(&item.doc_id),

@@ -1,81 +1,63 @@
 //! Everything the SQL translation knows about the tables' columns, in one place: which
-//! fields hold lists and how they are stored, which are booleans or times, how a group key
-//! reads as text, and where a table is found. When the table schema changes (lists stored
-//! as Parquet lists instead of joined strings, say), this file is what changes.
+//! fields hold lists and how a list reads as one text, which are booleans or times, how a
+//! group key reads as text, where a table is found and how a query's `doc_id` is joined
+//! from the documents table. The names and types themselves come from the one typed schema,
+//! [`crate::schema`]: no column is named here in a string.
 
 use super::Dialect;
+use crate::schema::{self, Table, D, DOC_ID};
+use polars::prelude::DataType;
 
-/// Fields stored as one string joining a list, with the separator (see
-/// [`crate::index::tables::interactions`]).
-pub const LIST_FIELDS: &[(&str, &str)] = &[("channels", ">"), ("redirect_to", ">"), ("moves", ",")];
-
-/// Boolean columns: a filter value must be true or false; a group key reads "true"/"false".
-pub const BOOL_FIELDS: &[&str] = &["switched", "inbound", "discovered"];
-
-/// Time columns (UTC, milliseconds, stored without a time-zone tag).
-pub const TIME_FIELDS: &[&str] = &["opened_at", "created_at", "responded_at"];
-
-/// Columns the metrics read.
-pub mod col {
-    /// yes, no or unknown.
-    pub const RESPONDED: &str = "responded";
-    /// exact, at_most, at_least, approximate, bounded.
-    pub const LATENCY_KIND: &str = "latency_kind";
-    /// Seconds to the first response.
-    pub const LATENCY_SECONDS: &str = "latency_seconds";
-    /// Where an unanswered conversation is censored.
-    pub const CENSOR_SECONDS: &str = "censor_seconds";
-    /// text or thread.
-    pub const BASIS: &str = "basis";
-    /// The company moved the customer to another channel.
-    pub const SWITCHED: &str = "switched";
-    /// The customer's first channel.
-    pub const FIRST_CHANNEL: &str = "first_channel";
-    /// Channels the company redirected to (a list).
-    pub const REDIRECT_TO: &str = "redirect_to";
-    /// Channels in order of use (a list).
-    pub const CHANNELS: &str = "channels";
-    /// resolved, unresolved or unknown.
-    pub const RESOLUTION: &str = "resolution";
-    /// The document a mention is in.
-    pub const DOC_ID: &str = "doc_id";
-    /// A mention's role.
-    pub const ROLE: &str = "role";
-}
-
-/// The separator of a list field, None for a plain one.
-pub fn list_sep(field: &str) -> Option<&'static str> {
-    LIST_FIELDS
-        .iter()
-        .find(|(f, _)| *f == field)
-        .map(|(_, s)| *s)
-}
-
-/// The field's elements as an array (a list field) — null when the list is empty.
-pub fn list_expr(d: Dialect, field: &str) -> String {
-    let sep = list_sep(field).expect("a list field");
-    let c = d.ident(field);
-    match d {
-        // split takes a regular expression: the separators are not special in one.
-        Dialect::Spark => format!("split({c}, {})", d.string(sep)),
-        Dialect::Duckdb => format!("string_split({c}, {})", d.string(sep)),
+/// The type of a query field of a table: the stored column's, text for `doc_id` (the
+/// documents' string id, joined by `doc`); `None` for no such field.
+pub fn dtype(table: Table, field: &str) -> Option<DataType> {
+    if field == DOC_ID {
+        Some(DataType::String)
+    } else {
+        table.dtype_of(field)
     }
 }
 
-/// A list field as one text, elements joined by its separator (as switch paths show it).
+/// Whether the field is a list column (channels, moves, redirect_to, replies): a filter
+/// value matches a row whose list contains it.
+pub fn is_list(table: Table, field: &str) -> bool {
+    matches!(dtype(table, field), Some(DataType::List(_)))
+}
+
+/// Whether the field is a boolean column: a filter value is true or false, a group key
+/// reads "true"/"false".
+pub fn is_bool(table: Table, field: &str) -> bool {
+    dtype(table, field) == Some(DataType::Boolean)
+}
+
+/// Whether the field is a time column (UTC, milliseconds, stored without a time-zone tag).
+pub fn is_time(table: Table, field: &str) -> bool {
+    matches!(dtype(table, field), Some(DataType::Datetime(..)))
+}
+
+/// A list field's elements joined into one text by its separator ([`schema::list_separator`]:
+/// `>` for channels and redirects, `,` for moves), null when the list is empty or null, as
+/// `replyscope query` reads a list as a group key or a switch path.
 pub fn joined_text(d: Dialect, field: &str) -> String {
-    d.ident(field)
+    let c = d.ident(field);
+    format!(
+        "CASE WHEN {} > 0 THEN {} END",
+        d.list_len(&c),
+        d.join(&c, schema::list_separator(field))
+    )
 }
 
 /// A field's value as the text a group key shows; "(none)" when empty.
-pub fn key_expr(d: Dialect, field: &str) -> String {
+pub fn key_expr(d: Dialect, table: Table, field: &str) -> String {
     let c = d.ident(field);
-    let text = if TIME_FIELDS.contains(&field) {
+    let text = if is_time(table, field) {
         // RFC 3339, whole seconds, as `replyscope query` shows a time key.
         match d {
             Dialect::Spark => format!("date_format({c}, \"yyyy-MM-dd'T'HH:mm:ss'Z'\")"),
             Dialect::Duckdb => format!("strftime({c}, '%Y-%m-%dT%H:%M:%SZ')"),
         }
+    } else if is_list(table, field) {
+        joined_text(d, field)
     } else {
         format!("CAST({c} AS {})", d.string_type())
     };
@@ -107,17 +89,40 @@ pub fn time_literal(t: chrono::DateTime<chrono::Utc>) -> String {
     format!("TIMESTAMP '{}'", t.format("%Y-%m-%d %H:%M:%S%.3f"))
 }
 
-/// Where a query reads its table: a view of that name (Spark's driver registers one per
+/// Where a query reads a table: a view of that name (Spark's driver registers one per
 /// table), or the Parquet file under `tables`.
-pub fn table_ref(d: Dialect, table: &str, tables: Option<&str>) -> String {
+pub fn table_ref(d: Dialect, table: Table, tables: Option<&str>) -> String {
+    let name = table.name();
     match (tables, d) {
-        (None, _) => d.ident(table),
+        (None, _) => d.ident(name),
         (Some(dir), Dialect::Duckdb) => {
             format!(
                 "read_parquet({})",
-                d.string(&format!("{dir}/{table}.parquet"))
+                d.string(&format!("{dir}/{name}.parquet"))
             )
         }
-        (Some(dir), Dialect::Spark) => format!("parquet.`{dir}/{table}.parquet`"),
+        (Some(dir), Dialect::Spark) => format!("parquet.`{dir}/{name}.parquet`"),
     }
+}
+
+/// The rows a query reads: its table, with a column `doc_id` when the query filters or
+/// groups on it: the documents' string id, joined by the document number `doc` (a left
+/// join, as `replyscope query` joins it; the documents' own `id` for the documents table).
+pub fn rows_ref(d: Dialect, table: Table, doc_id: bool, tables: Option<&str>) -> String {
+    let from = table_ref(d, table, tables);
+    if !doc_id {
+        return from;
+    }
+    let (doc, id, doc_id) = (
+        d.ident(D::Doc.name()),
+        d.ident(D::Id.name()),
+        d.ident(DOC_ID),
+    );
+    if table == Table::Documents {
+        return format!("(SELECT x.*, x.{id} AS {doc_id} FROM {from} AS x)");
+    }
+    format!(
+        "(SELECT x.*, i.{id} AS {doc_id} FROM {from} AS x LEFT JOIN (SELECT {doc}, {id} FROM {}) AS i ON x.{doc} = i.{doc})",
+        table_ref(d, Table::Documents, tables)
+    )
 }

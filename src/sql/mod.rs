@@ -20,13 +20,16 @@
 //!
 //! [`table_from_rows`] turns such rows back into the [`Table`] that `replyscope query`
 //! would make, so every engine's tables are written by the same report writers. The
-//! columns of the tables are known only to [`columns`].
+//! columns are those of the one typed schema, [`crate::schema`]: lists (channels, moves,
+//! redirect_to) are list columns, every table has the document number `doc`, and a query's
+//! `doc_id` is the documents' `id` joined by it ([`columns::rows_ref`]).
 
 pub mod columns;
 
+use crate::query::metric::Metric;
 use crate::query::spec::{GroupKey, Query};
-use crate::query::{metric_columns, ColumnDef, Kind, Rate, Row, Table, Value};
-use columns::col;
+use crate::query::{ColumnDef, Kind, Rate, Row, Table, Value};
+use crate::schema::{DOC_ID, I, M};
 use std::collections::BTreeSet;
 
 /// The SQL dialects generated.
@@ -136,7 +139,8 @@ impl Dialect {
         }
     }
 
-    fn join(self, list: &str, sep: &str) -> String {
+    /// A list's elements joined by `sep` (null elements left out).
+    pub fn join(self, list: &str, sep: &str) -> String {
         match self {
             Dialect::Spark => format!("array_join({list}, {})", self.string(sep)),
             Dialect::Duckdb => format!("array_to_string({list}, {})", self.string(sep)),
@@ -147,6 +151,15 @@ impl Dialect {
         match self {
             Dialect::Spark => format!("array_distinct({list})"),
             Dialect::Duckdb => format!("list_distinct({list})"),
+        }
+    }
+
+    /// The number of elements of a list (null for a null list; -1 on Spark without ANSI
+    /// mode: either way not above 0).
+    pub fn list_len(self, list: &str) -> String {
+        match self {
+            Dialect::Spark => format!("size({list})"),
+            Dialect::Duckdb => format!("len({list})"),
         }
     }
 
@@ -196,7 +209,7 @@ pub enum Out {
 /// tables. Fails, naming the feature, when SQL cannot compute the same table.
 pub fn translate(q: &Query, d: Dialect, tables: Option<&str>) -> Result<String, String> {
     refuse_untranslatable(q)?;
-    let table = &q.spec.table;
+    let table = q.table;
     let keys: Vec<String> = (0..q.keys.len()).map(|i| format!("k{i}")).collect();
     let by = |alias: &str| -> String {
         keys.iter()
@@ -238,7 +251,7 @@ pub fn translate(q: &Query, d: Dialect, tables: Option<&str>) -> Result<String, 
         .zip(&keys)
         .map(|(k, alias)| {
             let e = match k {
-                GroupKey::Field(f) => columns::key_expr(d, f),
+                GroupKey::Field(f) => columns::key_expr(d, table, f),
                 GroupKey::Bucket(b, f) => columns::bucket_expr(d, b, f),
             };
             format!("{e} AS {alias}")
@@ -250,26 +263,22 @@ pub fn translate(q: &Query, d: Dialect, tables: Option<&str>) -> Result<String, 
         let lits: Vec<String> = values
             .iter()
             .map(|v| {
-                if columns::BOOL_FIELDS.contains(&field.as_str()) {
+                if columns::is_bool(table, field) {
                     v.clone()
                 } else {
                     s(v)
                 }
             })
             .collect();
-        if columns::list_sep(field).is_some() {
-            let list = columns::list_expr(d, field);
+        if columns::is_list(table, field) {
+            let list = c(field);
             let any: Vec<String> = lits.iter().map(|l| d.contains(&list, l)).collect();
             conds.push(format!("({})", any.join(" OR ")));
         } else {
             conds.push(format!("b.{} IN ({})", c(field), lits.join(", ")));
         }
     }
-    let time_col = crate::query::spec::TABLES
-        .iter()
-        .find(|(t, ..)| t == table)
-        .map(|(_, _, t)| *t)
-        .unwrap_or("");
+    let time_col = q.table.time_column().unwrap_or("");
     let stamp = |v: &str| -> Result<String, String> {
         crate::ingest::date::parse(v, None).map(columns::time_literal)
     };
@@ -282,7 +291,7 @@ pub fn translate(q: &Query, d: Dialect, tables: Option<&str>) -> Result<String, 
     let mut ctes = vec![format!(
         "base AS (\n  SELECT {}\n  FROM {} AS b{}\n)",
         select.join(", "),
-        columns::table_ref(d, table, tables),
+        columns::rows_ref(d, table, uses_doc_id(q), tables),
         if conds.is_empty() {
             String::new()
         } else {
@@ -294,7 +303,8 @@ pub fn translate(q: &Query, d: Dialect, tables: Option<&str>) -> Result<String, 
     let mut cell_aggs: Vec<String> = vec!["count(*) AS n_rows".into()];
     let count_if =
         |cond: &str, alias: &str| format!("count(CASE WHEN {cond} THEN 1 END) AS {alias}");
-    let eq = |field: &str, v: &str| format!("{} = {}", c(field), s(v));
+    let i_col = |f: I| c(f.name());
+    let eq = |f: I, v: &str| format!("{} = {}", i_col(f), s(v));
     let mut joins: Vec<String> = Vec::new();
     // Final select items: (expression, alias).
     let mut items: Vec<(String, String)> = Vec::new();
@@ -306,17 +316,17 @@ pub fn translate(q: &Query, d: Dialect, tables: Option<&str>) -> Result<String, 
     let mut n_expr = "c.n_rows".to_string();
     let exact = format!(
         "{} AND {} AND {} IS NOT NULL",
-        eq(col::RESPONDED, "yes"),
-        eq(col::LATENCY_KIND, "exact"),
-        c(col::LATENCY_SECONDS)
+        eq(I::Responded, "yes"),
+        eq(I::LatencyKind, "exact"),
+        i_col(I::LatencySeconds)
     );
-    for m in &q.spec.metrics {
-        match m.as_str() {
-            "stories" => items.push(("c.n_rows".into(), "stories".into())),
-            "response_rate" => {
-                cell_aggs.push(count_if(&eq(col::RESPONDED, "yes"), "rr_yes"));
-                cell_aggs.push(count_if(&eq(col::RESPONDED, "no"), "rr_no"));
-                cell_aggs.push(count_if(&eq(col::RESPONDED, "unknown"), "rr_unknown"));
+    for m in &q.metrics {
+        match *m {
+            Metric::Stories => items.push(("c.n_rows".into(), "stories".into())),
+            Metric::ResponseRate => {
+                cell_aggs.push(count_if(&eq(I::Responded, "yes"), "rr_yes"));
+                cell_aggs.push(count_if(&eq(I::Responded, "no"), "rr_no"));
+                cell_aggs.push(count_if(&eq(I::Responded, "unknown"), "rr_unknown"));
                 items.push(("c.rr_yes".into(), "answered".into()));
                 items.push(("c.rr_no".into(), "unanswered".into()));
                 items.push(("c.rr_unknown".into(), "unknown".into()));
@@ -327,12 +337,12 @@ pub fn translate(q: &Query, d: Dialect, tables: Option<&str>) -> Result<String, 
                     &mut items,
                 );
             }
-            "latency" => {
+            Metric::Latency => {
                 ctes.push(format!(
                     "lat0 AS (\n  SELECT {}{} AS a, count(*) AS n, avg({}) AS mean\n  FROM base b WHERE {}{}\n)",
                     lead("b"),
-                    d.sorted_list(&c(col::LATENCY_SECONDS)),
-                    c(col::LATENCY_SECONDS),
+                    d.sorted_list(&i_col(I::LatencySeconds)),
+                    i_col(I::LatencySeconds),
                     exact,
                     group("b"),
                 ));
@@ -350,14 +360,14 @@ pub fn translate(q: &Query, d: Dialect, tables: Option<&str>) -> Result<String, 
                 items.push((q("lat.h90"), "latency_p90".into()));
                 items.push(("lat.mean".into(), "latency_mean".into()));
             }
-            "kaplan_meier" => {
+            Metric::KaplanMeier => {
                 ctes.push(format!(
                     "km_obs AS (\n  SELECT {lead}CASE WHEN {yes} THEN {lat} ELSE {cen} END AS t, CASE WHEN {yes} THEN 1 ELSE 0 END AS e\n  FROM base b\n  WHERE ({exact}) OR ({no} AND {cen} IS NOT NULL)\n)",
                     lead = lead("b"),
-                    yes = eq(col::RESPONDED, "yes"),
-                    lat = c(col::LATENCY_SECONDS),
-                    cen = c(col::CENSOR_SECONDS),
-                    no = eq(col::RESPONDED, "no"),
+                    yes = eq(I::Responded, "yes"),
+                    lat = i_col(I::LatencySeconds),
+                    cen = i_col(I::CensorSeconds),
+                    no = eq(I::Responded, "no"),
                 ));
                 ctes.push(format!(
                     "km_t AS (\n  SELECT {}o.t, CAST(sum(o.e) AS DOUBLE) AS d, CAST(count(*) - sum(o.e) AS DOUBLE) AS c\n  FROM km_obs o GROUP BY {}o.t\n)",
@@ -418,15 +428,15 @@ pub fn translate(q: &Query, d: Dialect, tables: Option<&str>) -> Result<String, 
                     ));
                 }
             }
-            "latency_bound" => {
+            Metric::LatencyBound => {
                 let stated = format!(
                     "{} AND {} IS NOT NULL",
-                    eq(col::BASIS, "text"),
-                    c(col::LATENCY_KIND)
+                    eq(I::Basis, "text"),
+                    i_col(I::LatencyKind)
                 );
                 cell_aggs.push(count_if(&stated, "lb_n"));
                 items.push(("c.lb_n".into(), "bound_n".into()));
-                let (kind, secs) = (c(col::LATENCY_KIND), c(col::LATENCY_SECONDS));
+                let (kind, secs) = (i_col(I::LatencyKind), i_col(I::LatencySeconds));
                 for (i, (w, t)) in q.within.iter().enumerate() {
                     let t = dbl(*t);
                     let yes = format!(
@@ -445,23 +455,25 @@ pub fn translate(q: &Query, d: Dialect, tables: Option<&str>) -> Result<String, 
                     );
                 }
             }
-            "channel_switch_rate" => {
-                cell_aggs.push(count_if(&c(col::SWITCHED), "sw_k"));
+            Metric::ChannelSwitchRate => {
+                cell_aggs.push(count_if(&i_col(I::Switched), "sw_k"));
                 items.push(("c.sw_k".into(), "switched".into()));
                 rate("c.sw_k", "c.n_rows", "switch_rate", &mut items);
             }
-            "switch_paths" => {
+            Metric::SwitchPaths => {
+                // The customer's first channel > the channels the company redirected to;
+                // without a redirect, the channels used; "?" for what is not known.
                 let path = format!(
-                    "CASE WHEN {r} IS NOT NULL THEN concat(coalesce({f}, '?'), '>', {rt}) ELSE coalesce({ch}, '?') END",
-                    r = c(col::REDIRECT_TO),
-                    f = c(col::FIRST_CHANNEL),
-                    rt = columns::joined_text(d, col::REDIRECT_TO),
-                    ch = columns::joined_text(d, col::CHANNELS),
+                    "CASE WHEN {} > 0 THEN concat(coalesce({f}, '?'), '>', {rt}) ELSE coalesce({ch}, '?') END",
+                    d.list_len(&i_col(I::RedirectTo)),
+                    f = i_col(I::FirstChannel),
+                    rt = columns::joined_text(d, I::RedirectTo.name()),
+                    ch = columns::joined_text(d, I::Channels.name()),
                 );
                 ctes.push(format!(
                     "sp AS (\n  SELECT {}{path} AS path, count(*) AS cnt\n  FROM base b WHERE {}\n  GROUP BY {}{path}\n)",
                     lead("b"),
-                    c(col::SWITCHED),
+                    i_col(I::Switched),
                     lead("b"),
                 ));
                 let part = if keys.is_empty() {
@@ -492,9 +504,9 @@ pub fn translate(q: &Query, d: Dialect, tables: Option<&str>) -> Result<String, 
                     "top_switch_paths".into(),
                 ));
             }
-            "resolution_rate" => {
-                cell_aggs.push(count_if(&eq(col::RESOLUTION, "resolved"), "rs_yes"));
-                cell_aggs.push(count_if(&eq(col::RESOLUTION, "unresolved"), "rs_no"));
+            Metric::ResolutionRate => {
+                cell_aggs.push(count_if(&eq(I::Resolution, "resolved"), "rs_yes"));
+                cell_aggs.push(count_if(&eq(I::Resolution, "unresolved"), "rs_no"));
                 items.push(("c.rs_yes".into(), "resolved".into()));
                 items.push(("c.rs_no".into(), "unresolved".into()));
                 items.push((
@@ -508,12 +520,14 @@ pub fn translate(q: &Query, d: Dialect, tables: Option<&str>) -> Result<String, 
                     &mut items,
                 );
             }
-            "roles" => {
-                let doc = c(col::DOC_ID);
+            Metric::Roles => {
+                // Documents by number: distinct counts on integers.
+                let doc = c(M::Doc.name());
                 cell_aggs.push(format!("count(DISTINCT {doc}) AS ro_named"));
                 cell_aggs.push(format!(
-                    "count(DISTINCT CASE WHEN {} <> 'mention' THEN {doc} END) AS ro_party",
-                    c(col::ROLE)
+                    "count(DISTINCT CASE WHEN {} <> {} THEN {doc} END) AS ro_party",
+                    c(M::Role.name()),
+                    s(crate::schema::value::MENTION)
                 ));
                 items.push(("c.ro_named".into(), "named_in_docs".into()));
                 items.push(("c.ro_party".into(), "party_docs".into()));
@@ -524,12 +538,14 @@ pub fn translate(q: &Query, d: Dialect, tables: Option<&str>) -> Result<String, 
                 ));
                 n_expr = "c.ro_named".into();
             }
-            share => {
-                let field = share.trim_start_matches("share:");
+            Metric::Share(f) => {
+                let field = f.name();
                 let i = ctes.len();
-                let value = match columns::list_sep(field) {
-                    Some(_) => d.explode(&d.distinct(&columns::list_expr(d, field))),
-                    None => c(field),
+                // A list counts a row once per distinct value it contains.
+                let value = if f.is_list() {
+                    d.explode(&d.distinct(&c(field)))
+                } else {
+                    c(field)
                 };
                 ctes.push(format!(
                     "sh{i}_rows AS (\n  SELECT {}{value} AS v\n  FROM base b\n)",
@@ -568,7 +584,7 @@ pub fn translate(q: &Query, d: Dialect, tables: Option<&str>) -> Result<String, 
                     group("g"),
                 ));
                 joins.push(format!("LEFT JOIN sh{i} ON {}", on(&format!("sh{i}"))));
-                items.push((format!("sh{i}.shares"), share.to_string()));
+                items.push((format!("sh{i}.shares"), m.name()));
             }
         }
     }
@@ -670,6 +686,15 @@ pub fn translate(q: &Query, d: Dialect, tables: Option<&str>) -> Result<String, 
     Ok(sql)
 }
 
+/// Whether `doc_id` (the documents' string id, joined by `doc`) is a group key or filter
+/// field of the query.
+fn uses_doc_id(q: &Query) -> bool {
+    q.keys
+        .iter()
+        .any(|k| matches!(k, GroupKey::Field(f) if f == DOC_ID))
+        || q.filters.iter().any(|(f, _)| f == DOC_ID)
+}
+
 /// Fails, naming the feature, for what SQL over the tables does not compute.
 fn refuse_untranslatable(q: &Query) -> Result<(), String> {
     let path = &q.path;
@@ -686,7 +711,7 @@ fn refuse_untranslatable(q: &Query) -> Result<(), String> {
         ));
     }
     for (field, _) in &q.filters {
-        if columns::TIME_FIELDS.contains(&field.as_str()) {
+        if columns::is_time(q.table, field) {
             return Err(format!(
                 "{path}: filter {field} by value has no SQL translation; use since and until"
             ));
@@ -765,12 +790,12 @@ fn order_by(q: &Query, d: Dialect, columns: &[(String, String)]) -> Result<Vec<S
 /// The result columns of a query's statement, in order, as [`Out`]s.
 pub fn layout(q: &Query) -> Vec<Out> {
     let mut out: Vec<Out> = q.keys.iter().map(|k| Out::Key(k.header())).collect();
-    for m in &q.spec.metrics {
-        if m.starts_with("share:") {
-            out.push(Out::Shares(m.clone()));
+    for m in &q.metrics {
+        if let Metric::Share(_) = m {
+            out.push(Out::Shares(m.name()));
             continue;
         }
-        for (name, kind) in metric_columns(m, &q.within, &[]).0 {
+        for (name, kind) in m.columns(&q.within, &[]).0 {
             out.push(match kind {
                 Kind::Rate => Out::Rate(name),
                 k => Out::Plain(name, k),
@@ -817,13 +842,13 @@ pub fn table_from_rows(q: &Query, rows: &[serde_json::Value]) -> Result<Table, S
             kind: Kind::Key,
         });
     }
-    for m in &q.spec.metrics {
+    for m in &q.metrics {
         let values = share_values
             .iter()
-            .find(|(name, _)| name == m)
+            .find(|(name, _)| *name == m.name())
             .map(|(_, v)| v.clone())
             .unwrap_or_default();
-        let (cols, note) = metric_columns(m, &q.within, &values);
+        let (cols, note) = m.columns(&q.within, &values);
         columns.extend(
             cols.into_iter()
                 .map(|(name, kind)| ColumnDef { name, kind }),
@@ -1010,7 +1035,19 @@ mod tests {
             "{spark}"
         );
         assert!(spark.contains("aggregate(array_sort(collect_list(named_struct('t', t.t"));
-        assert!(spark.contains("array_contains(split(`moves`, ','), 'redirect')"));
+        // Lists are list columns: a filter value is an element, a share explodes them.
+        assert!(
+            spark.contains("array_contains(`moves`, 'redirect')"),
+            "{spark}"
+        );
+        assert!(
+            spark.contains("explode(array_distinct(`channels`))"),
+            "{spark}"
+        );
+        assert!(
+            spark.contains("CASE WHEN size(`redirect_to`) > 0 THEN concat(coalesce(`first_channel`, '?'), '>', CASE WHEN size(`redirect_to`) > 0 THEN array_join(`redirect_to`, '>') END)"),
+            "{spark}"
+        );
         assert!(spark.contains("`switched` IN (true)"));
         assert!(spark.contains("TIMESTAMP '2017-10-01 00:00:00.000'"));
         assert!(spark.ends_with("LIMIT 3"));
@@ -1018,10 +1055,61 @@ mod tests {
         assert!(duck.contains("FROM \"interactions\" AS b"));
         assert!(duck.contains("list_reduce(list_sort(list({'t': t.t"));
         assert!(duck.contains("strftime(\"opened_at\", '%G-W%V')"));
+        assert!(
+            duck.contains("list_contains(\"moves\", 'redirect')"),
+            "{duck}"
+        );
+        assert!(
+            duck.contains("unnest(list_distinct(\"channels\"))"),
+            "{duck}"
+        );
+        // No doc_id: no join with the documents table.
+        assert!(!duck.contains("documents"), "{duck}");
         // The result columns of a rate, in the order [`table_from_rows`] reads them.
         let layout = layout(&q);
         assert!(layout.contains(&Out::Rate("response_rate".into())));
         assert!(layout.contains(&Out::Shares("share:channels".into())));
+    }
+
+    #[test]
+    fn doc_id_is_joined_from_documents_and_lists_read_as_text() {
+        let q = query("title = \"T\"\ntable = \"mentions\"\ngroup_by = [\"doc_id\"]\nmetrics = [\"roles\"]\n[filter]\ndoc_id = [\"twcs:1\", \"twcs:2\"]\n");
+        let duck = translate(&q, Dialect::Duckdb, Some("ix/tables")).unwrap();
+        assert!(
+            duck.contains("FROM (SELECT x.*, i.\"id\" AS \"doc_id\" FROM read_parquet('ix/tables/mentions.parquet') AS x LEFT JOIN (SELECT \"doc\", \"id\" FROM read_parquet('ix/tables/documents.parquet')) AS i ON x.\"doc\" = i.\"doc\") AS b"),
+            "{duck}"
+        );
+        assert!(
+            duck.contains("b.\"doc_id\" IN ('twcs:1', 'twcs:2')"),
+            "{duck}"
+        );
+        // Distinct documents by number.
+        assert!(
+            duck.contains("count(DISTINCT \"doc\") AS ro_named"),
+            "{duck}"
+        );
+        let spark = translate(&q, Dialect::Spark, None).unwrap();
+        assert!(
+            spark.contains(
+                "LEFT JOIN (SELECT `doc`, `id` FROM `documents`) AS i ON x.`doc` = i.`doc`"
+            ),
+            "{spark}"
+        );
+        // A list as a group key: its elements joined, "(none)" for an empty list.
+        let q = query("title = \"T\"\ntable = \"interactions\"\ngroup_by = [\"moves\", \"channels\", \"switched\"]\nmetrics = [\"stories\"]\n");
+        let duck = translate(&q, Dialect::Duckdb, None).unwrap();
+        assert!(
+            duck.contains("coalesce(CASE WHEN len(\"moves\") > 0 THEN array_to_string(\"moves\", ',') END, '(none)') AS k0"),
+            "{duck}"
+        );
+        assert!(
+            duck.contains("coalesce(CASE WHEN len(\"channels\") > 0 THEN array_to_string(\"channels\", '>') END, '(none)') AS k1"),
+            "{duck}"
+        );
+        assert!(
+            duck.contains("coalesce(CAST(\"switched\" AS VARCHAR), '(none)') AS k2"),
+            "{duck}"
+        );
     }
 
     #[test]

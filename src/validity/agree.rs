@@ -30,6 +30,7 @@ use super::coded::{Coded, CodedFile};
 use super::rng::SplitMix64;
 use crate::error::{Error, Result};
 use crate::query::metrics::quantile;
+use crate::schema::{list_separator, value, Table, D, I, M};
 use crate::tag::Lexicons;
 use polars::prelude::*;
 use serde::Serialize;
@@ -374,22 +375,23 @@ pub fn tagger_from_text(lex: &Lexicons, records: &[Coded]) -> Result<Vec<Coded>>
         .collect()
 }
 
-fn read_table(dir: &Path, table: &str, cols: &[&str]) -> Result<DataFrame> {
-    let path = dir.join("tables").join(format!("{table}.parquet"));
-    if !path.exists() {
-        return Err(Error::Index {
-            path: dir.to_path_buf(),
-            message: format!("has no tables/{table}.parquet; is it a replyscope index?"),
-        });
-    }
-    let f = std::fs::File::open(&path).map_err(Error::io(&path, "cannot open"))?;
-    let cols: Vec<String> = cols.iter().map(|s| s.to_string()).collect();
-    Ok(ParquetReader::new(f).with_columns(Some(cols)).finish()?)
+fn read_table(dir: &Path, table: Table, cols: &[&str]) -> Result<DataFrame> {
+    let cols: Vec<Expr> = cols.iter().map(|c| col(*c)).collect();
+    Ok(table.scan(dir)?.select(cols).collect()?)
 }
 
 fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-    let c = df.column(name)?.cast(&DataType::String)?;
-    Ok(c.str()?.iter().map(|v| v.map(str::to_string)).collect())
+    crate::schema::texts(df.column(name)?)
+}
+
+/// The string ids of a table's document numbers (`None` for documents not wanted).
+fn ids_of(df: &DataFrame, name: &str, ids: &HashMap<u32, String>) -> Result<Vec<Option<String>>> {
+    Ok(df
+        .column(name)?
+        .u32()?
+        .iter()
+        .map(|n| n.and_then(|n| ids.get(&n).cloned()))
+        .collect())
 }
 
 /// The tagger's labels of the coded records as the index's tables hold them: the
@@ -399,42 +401,44 @@ fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
 /// document is not in the index gets no labels (it is left out of the comparison).
 pub fn tagger_from_index(dir: &Path, records: &[Coded]) -> Result<Vec<Coded>> {
     let wanted: BTreeSet<&str> = records.iter().map(|r| r.id.as_str()).collect();
-    let docs = read_table(dir, "documents", &["id"])?;
-    let present: BTreeSet<String> = strings(&docs, "id")?
-        .into_iter()
-        .flatten()
-        .filter(|id| wanted.contains(id.as_str()))
+    let docs = read_table(dir, Table::Documents, &[D::Doc.name(), D::Id.name()])?;
+    let numbers: HashMap<u32, String> = docs
+        .column(D::Doc.name())?
+        .u32()?
+        .iter()
+        .zip(strings(&docs, D::Id.name())?)
+        .filter_map(|(n, id)| Some((n?, id.filter(|id| wanted.contains(id.as_str()))?)))
         .collect();
+    let present: BTreeSet<String> = numbers.values().cloned().collect();
     let it = read_table(
         dir,
-        "interactions",
+        Table::Interactions,
         &[
-            "id",
-            "doc_id",
-            "company",
-            "channels",
-            "responded",
-            "resolution",
-            "latency_kind",
-            "latency_seconds",
-            "switched",
-        ],
+            I::Id,
+            I::Doc,
+            I::Company,
+            I::Channels,
+            I::Responded,
+            I::Resolution,
+            I::LatencyKind,
+            I::LatencySeconds,
+            I::Switched,
+        ]
+        .map(I::name),
     )?;
-    let (ids, doc_ids) = (strings(&it, "id")?, strings(&it, "doc_id")?);
-    let company = strings(&it, "company")?;
-    let (channels, responded, resolution, kind) = (
-        strings(&it, "channels")?,
-        strings(&it, "responded")?,
-        strings(&it, "resolution")?,
-        strings(&it, "latency_kind")?,
+    let (ids, doc_ids) = (
+        strings(&it, I::Id.name())?,
+        ids_of(&it, I::Doc.name(), &numbers)?,
     );
-    let secs: Vec<Option<f64>> = it
-        .column("latency_seconds")?
-        .cast(&DataType::Float64)?
-        .f64()?
-        .iter()
-        .collect();
-    let switched: Vec<Option<bool>> = it.column("switched")?.bool()?.iter().collect();
+    let company = strings(&it, I::Company.name())?;
+    let (channels, responded, resolution, kind) = (
+        strings(&it, I::Channels.name())?,
+        strings(&it, I::Responded.name())?,
+        strings(&it, I::Resolution.name())?,
+        strings(&it, I::LatencyKind.name())?,
+    );
+    let secs: Vec<Option<f64>> = it.column(I::LatencySeconds.name())?.f64()?.iter().collect();
+    let switched: Vec<Option<bool>> = it.column(I::Switched.name())?.bool()?.iter().collect();
     let mut rows_of: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut row_of_id: HashMap<&str, usize> = HashMap::new();
     for i in 0..it.height() {
@@ -445,24 +449,32 @@ pub fn tagger_from_index(dir: &Path, records: &[Coded]) -> Result<Vec<Coded>> {
             }
         }
     }
-    let m = read_table(dir, "mentions", &["doc_id", "set", "label", "role"])?;
+    let m = read_table(
+        dir,
+        Table::Mentions,
+        &[M::Doc, M::Set, M::Label, M::Role].map(M::name),
+    )?;
     let (md, ms, ml, mr) = (
-        strings(&m, "doc_id")?,
-        strings(&m, "set")?,
-        strings(&m, "label")?,
-        strings(&m, "role")?,
+        ids_of(&m, M::Doc.name(), &numbers)?,
+        strings(&m, M::Set.name())?,
+        strings(&m, M::Label.name())?,
+        strings(&m, M::Role.name())?,
     );
     let mut party: HashMap<&str, BTreeSet<String>> = HashMap::new();
     for k in 0..m.height() {
-        if let (Some(d), Some("company"), Some(l)) = (&md[k], ms[k].as_deref(), &ml[k]) {
-            if present.contains(d) && mr[k].as_deref().is_some_and(|r| r != "mention") {
+        if let (Some(d), Some(value::COMPANY), Some(l)) = (&md[k], ms[k].as_deref(), &ml[k]) {
+            if present.contains(d) && mr[k].as_deref().is_some_and(|r| r != value::MENTION) {
                 party.entry(d).or_default().insert(l.clone());
             }
         }
     }
     let split = |v: &Option<String>| -> BTreeSet<String> {
         v.as_deref()
-            .map(|s| s.split('>').map(str::to_string).collect())
+            .map(|s| {
+                s.split(list_separator(I::Channels.name()))
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let mut out = Vec::new();

@@ -21,6 +21,7 @@
 //! rows the index holds, so a grown index keeps the old sample's rows ahead of new ones.
 
 use crate::error::{Error, Result};
+use crate::schema::{Table, D, DOC_ID, I};
 use polars::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Value as Json};
@@ -145,23 +146,8 @@ pub fn allocate(n: usize, sizes: &[(String, u64)]) -> Vec<u64> {
     }
 }
 
-fn read(dir: &Path, table: &str, cols: &[String]) -> Result<DataFrame> {
-    let path = dir.join("tables").join(format!("{table}.parquet"));
-    if !path.exists() {
-        return Err(Error::Index {
-            path: dir.to_path_buf(),
-            message: format!("has no tables/{table}.parquet; is it a replyscope index?"),
-        });
-    }
-    let f = std::fs::File::open(&path).map_err(Error::io(&path, "cannot open"))?;
-    Ok(ParquetReader::new(f)
-        .with_columns(Some(cols.to_vec()))
-        .finish()?)
-}
-
 fn strings(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-    let c = df.column(name)?.cast(&DataType::String)?;
-    Ok(c.str()?.iter().map(|v| v.map(str::to_string)).collect())
+    crate::schema::texts(df.column(name)?)
 }
 
 /// Shape and channel of each source, from the corpus manifest the index was built from,
@@ -189,47 +175,57 @@ fn source_shapes(dir: &Path) -> BTreeMap<String, (String, Option<String>)> {
 
 /// Draws a sample of an index's rows.
 pub fn draw(dir: &Path, spec: &SampleSpec) -> Result<Sample> {
-    let table = spec.table.as_str();
-    let (_, fields, _) = crate::query::spec::TABLES
-        .iter()
-        .find(|(t, ..)| *t == table)
-        .expect("known table");
-    let mut cols: Vec<String> = vec!["id".into()];
-    if spec.table == SampleTable::Interactions {
-        cols.push("doc_id".into());
-    }
-    let schema: Vec<String> = {
-        let path = dir.join("tables").join(format!("{table}.parquet"));
-        match std::fs::File::open(&path) {
-            Ok(f) => ParquetReader::new(f)
-                .schema()?
-                .iter_names()
-                .map(|n| n.to_string())
-                .collect(),
-            Err(_) => Vec::new(),
-        }
+    let table = match spec.table {
+        SampleTable::Interactions => Table::Interactions,
+        SampleTable::Documents => Table::Documents,
     };
+    let fields = table.query_fields();
+    let (id_col, doc_col) = match table {
+        Table::Interactions => (I::Id.name(), I::Doc.name()),
+        _ => (D::Id.name(), D::Doc.name()),
+    };
+    let mut cols: Vec<Expr> = vec![col(id_col), col(doc_col)];
+    let lf = table.scan(dir)?;
+    let schema: Vec<String> = lf
+        .clone()
+        .collect_schema()?
+        .iter_names()
+        .map(|n| n.to_string())
+        .collect();
     if let Some(f) = &spec.stratify {
         let known = fields.contains(&f.as_str())
-            || (spec.table == SampleTable::Documents && f.starts_with("given_"));
-        if !known || (!schema.is_empty() && !schema.contains(f)) {
+            || (table == Table::Documents && f.starts_with(crate::schema::GIVEN_PREFIX));
+        let stored = f == DOC_ID || schema.contains(f);
+        if !known || !stored {
             return Err(Error::Usage(format!(
-                "--stratify {f:?}: not a field of the {table} table (known: {})",
+                "--stratify {f:?}: not a field of the {} table (known: {})",
+                table.name(),
                 fields.join(", ")
             )));
         }
-        if !cols.contains(f) {
-            cols.push(f.clone());
+        if f != DOC_ID && f != id_col {
+            cols.push(col(f.as_str()));
         }
     }
-    let df = read(dir, table, &cols)?;
-    let ids = strings(&df, "id")?;
-    let doc_ids = if spec.table == SampleTable::Interactions {
-        strings(&df, "doc_id")?
+    let df = lf.select(cols).collect()?;
+    let ids = strings(&df, id_col)?;
+    let numbers: Vec<Option<u32>> = df.column(doc_col)?.u32()?.iter().collect();
+    // The documents of every row when they stratify (doc_id), else of the drawn rows only.
+    let all_docs = spec.stratify.as_deref() == Some(DOC_ID);
+    let mut docs = if all_docs {
+        documents(dir, &numbers.iter().flatten().copied().collect())?
     } else {
-        ids.clone()
+        HashMap::new()
     };
-    let strata_col = match &spec.stratify {
+    let doc_id_of = |docs: &HashMap<u32, Json>, i: usize| -> Option<String> {
+        numbers[i]
+            .and_then(|n| docs.get(&n))
+            .and_then(|d| d.get(D::Id.name()))
+            .and_then(Json::as_str)
+            .map(str::to_string)
+    };
+    let strata_col = match spec.stratify.as_deref() {
+        Some(DOC_ID) => (0..df.height()).map(|i| doc_id_of(&docs, i)).collect(),
         Some(f) => strings(&df, f)?,
         None => vec![None; df.height()],
     };
@@ -273,17 +269,16 @@ pub fn draw(dir: &Path, spec: &SampleSpec) -> Result<Sample> {
     drawn.sort_by(|a, b| a.0.cmp(&b.0).then(ids[a.1].cmp(&ids[b.1])));
     let info = json!({
         "seed": spec.seed,
-        "table": table,
+        "table": table.name(),
         "stratify": spec.stratify,
         "n": drawn.len(),
         "population": population,
     });
-    // The documents of the drawn rows.
-    let wanted: BTreeSet<&str> = drawn
-        .iter()
-        .filter_map(|d| doc_ids[d.1].as_deref())
-        .collect();
-    let docs = documents(dir, &wanted)?;
+    if !all_docs {
+        let wanted: BTreeSet<u32> = drawn.iter().filter_map(|d| numbers[d.1]).collect();
+        docs = documents(dir, &wanted)?;
+    }
+    let doc_ids: Vec<Option<String>> = (0..df.height()).map(|i| doc_id_of(&docs, i)).collect();
     let tags = if spec.with_tags {
         let stubs: Vec<super::coded::Coded> = drawn
             .iter()
@@ -306,7 +301,10 @@ pub fn draw(dir: &Path, spec: &SampleSpec) -> Result<Sample> {
     let mut records = Vec::new();
     for (_, i, stratum, weight, population) in &drawn {
         let doc_id = doc_ids[*i].clone().unwrap_or_default();
-        let d = docs.get(&doc_id).cloned().unwrap_or_default();
+        let d = numbers[*i]
+            .and_then(|n| docs.get(&n))
+            .cloned()
+            .unwrap_or_default();
         let source = d
             .get("source")
             .and_then(Json::as_str)
@@ -361,87 +359,99 @@ pub fn draw(dir: &Path, spec: &SampleSpec) -> Result<Sample> {
 
 /// The documents with the given ids: source, kind, title, author, inbound, created_at,
 /// text and given labels, as JSON.
-fn documents(dir: &Path, wanted: &BTreeSet<&str>) -> Result<HashMap<String, Json>> {
-    let path = dir.join("tables").join("documents.parquet");
-    let f = std::fs::File::open(&path).map_err(Error::io(&path, "cannot open"))?;
-    let names: Vec<String> = ParquetReader::new(f)
-        .schema()?
+fn documents(dir: &Path, wanted: &BTreeSet<u32>) -> Result<HashMap<u32, Json>> {
+    let lf = Table::Documents.scan(dir)?;
+    let names: Vec<String> = lf
+        .clone()
+        .collect_schema()?
         .iter_names()
         .map(|n| n.to_string())
         .collect();
-    let mut cols: Vec<String> = [
-        "id",
-        "source",
-        "kind",
-        "title",
-        "author",
-        "text",
-        "inbound",
-        "created_at",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .filter(|c| names.contains(c))
-    .collect();
     let given: Vec<String> = names
         .iter()
-        .filter(|n| n.starts_with(crate::index::tables::col::GIVEN_PREFIX))
+        .filter(|n| n.starts_with(crate::schema::GIVEN_PREFIX))
         .cloned()
         .collect();
-    cols.extend(given.iter().cloned());
-    let df = read(dir, "documents", &cols)?;
-    let ids = strings(&df, "id")?;
-    let keep: Vec<usize> = (0..df.height())
-        .filter(|&i| ids[i].as_deref().is_some_and(|id| wanted.contains(id)))
-        .collect();
-    let mut out: HashMap<String, Json> = HashMap::new();
-    let mut text_cols: HashMap<String, Vec<Option<String>>> = HashMap::new();
-    for c in cols.iter().filter(|c| *c != "inbound") {
-        let v = if c == "created_at" {
-            let ms: Vec<Option<i64>> = df
-                .column(c)?
-                .cast(&DataType::Int64)?
-                .i64()?
-                .iter()
-                .collect();
-            ms.into_iter()
-                .map(|m| {
-                    m.and_then(chrono::DateTime::<chrono::Utc>::from_timestamp_millis)
-                        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                })
-                .collect()
-        } else {
-            strings(&df, c)?
-        };
-        text_cols.insert(c.clone(), v);
+    let mut cols: Vec<Expr> = [
+        D::Doc,
+        D::Id,
+        D::Source,
+        D::Kind,
+        D::Title,
+        D::Author,
+        D::Text,
+        D::Inbound,
+    ]
+    .iter()
+    .map(|c| c.col())
+    .collect();
+    cols.push(
+        D::CreatedAt
+            .col()
+            .dt()
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .alias(D::CreatedAt.name()),
+    );
+    cols.extend(given.iter().map(|g| col(g.as_str())));
+    let numbers = DataFrame::new(
+        wanted.len(),
+        vec![Column::new(
+            D::Doc.name().into(),
+            wanted.iter().copied().collect::<Vec<_>>(),
+        )],
+    )?
+    .lazy();
+    let df = lf
+        .select(cols)
+        .join(
+            numbers,
+            [D::Doc.col()],
+            [D::Doc.col()],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .collect()?;
+    let nums: Vec<Option<u32>> = df.column(D::Doc.name())?.u32()?.iter().collect();
+    let mut text_cols: HashMap<&str, Vec<Option<String>>> = HashMap::new();
+    for c in [
+        D::Id,
+        D::Source,
+        D::Kind,
+        D::Title,
+        D::Author,
+        D::Text,
+        D::CreatedAt,
+    ] {
+        text_cols.insert(c.name(), strings(&df, c.name())?);
     }
-    let inbound: Vec<Option<bool>> = if names.iter().any(|n| n == "inbound") {
-        df.column("inbound")?.bool()?.iter().collect()
-    } else {
-        vec![None; df.height()]
-    };
-    for i in keep {
+    for g in &given {
+        text_cols.insert(g.as_str(), strings(&df, g)?);
+    }
+    let inbound: Vec<Option<bool>> = df.column(D::Inbound.name())?.bool()?.iter().collect();
+    let mut out: HashMap<u32, Json> = HashMap::new();
+    for (i, n) in nums.iter().enumerate() {
+        let Some(n) = n else { continue };
         let get = |c: &str| text_cols.get(c).and_then(|v| v[i].clone());
         let given: serde_json::Map<String, Json> = given
             .iter()
             .filter_map(|g| {
                 get(g).map(|v| {
                     (
-                        g[crate::index::tables::col::GIVEN_PREFIX.len()..].to_string(),
+                        g[crate::schema::GIVEN_PREFIX.len()..].to_string(),
                         Json::from(v),
                     )
                 })
             })
             .collect();
         out.insert(
-            ids[i].clone().unwrap_or_default(),
+            *n,
             json!({
-                "source": get("source"),
-                "kind": get("kind"),
-                "title": get("title"),
-                "author": get("author"),
-                "text": get("text"),
-                "created_at": get("created_at"),
+                "id": get(D::Id.name()),
+                "source": get(D::Source.name()),
+                "kind": get(D::Kind.name()),
+                "title": get(D::Title.name()),
+                "author": get(D::Author.name()),
+                "text": get(D::Text.name()),
+                "created_at": get(D::CreatedAt.name()),
                 "inbound": inbound[i],
                 "given": given,
             }),

@@ -235,6 +235,44 @@ pub fn sql_query_files() -> Vec<std::path::PathBuf> {
     files
 }
 
+/// Query files for what the examples and the fixture's leave out of the typed table
+/// layout (src/schema.rs), written into the test's folder: `doc_id` (the documents' id,
+/// joined by the document number) as a group key and a filter, list columns as group keys
+/// (joined by `>` or `,`, "(none)" for an empty list) and the documents' given labels.
+pub fn layout_query_files(t: &TestDir) -> Vec<std::path::PathBuf> {
+    [
+        (
+            "x_stories_by_doc",
+            "title = \"Stories by opening document\"\ntable = \"interactions\"\n\
+             group_by = [\"doc_id\", \"moves\"]\n\
+             metrics = [\"stories\", \"response_rate\", \"share:redirect_to\"]\n\
+             [filter]\nsource = \"edge\"\n",
+        ),
+        (
+            "x_tags_of_docs",
+            "title = \"Tags of some documents\"\ntable = \"mentions\"\n\
+             group_by = [\"doc_id\", \"set\"]\nmetrics = [\"stories\", \"roles\"]\n\
+             [filter]\ndoc_id = [\"edge:e1\", \"edge:e3\", \"twcs:1\", \"twcs:3\", \
+             \"seeds:000_fdbd4c938871ac11.txt\", \"no:such\"]\n",
+        ),
+        (
+            "x_lists_as_keys",
+            "title = \"Stories by channels and redirects\"\ntable = \"interactions\"\n\
+             group_by = [\"channels\", \"redirect_to\"]\n\
+             metrics = [\"stories\", \"switch_paths\", \"latency\", \"share:moves\"]\n",
+        ),
+        (
+            "x_documents_given",
+            "title = \"Documents by given company\"\ntable = \"documents\"\n\
+             group_by = [\"given_company\", \"inbound\", \"kind\"]\nmetrics = [\"stories\"]\n\
+             sort = [\"-stories\"]\n[filter]\nsource = [\"airline\", \"cfpb\", \"edge\"]\n",
+        ),
+    ]
+    .into_iter()
+    .map(|(name, text)| t.write(&format!("layout_queries/{name}.toml"), text))
+    .collect()
+}
+
 /// Builds the index of the mixed fixture (four slices, every kind of interaction).
 pub fn mixed_index(t: &TestDir) -> std::path::PathBuf {
     let out = t.run([
@@ -250,7 +288,8 @@ pub fn mixed_index(t: &TestDir) -> std::path::PathBuf {
 }
 
 /// issue 11: the SQL `replyscope sql --dialect duckdb` generates gives, in DuckDB, every
-/// cell `replyscope query` computes, for every example query file and the fixture's.
+/// cell `replyscope query` computes, for every example query file, the fixture's and
+/// [`layout_query_files`], over the tables as `replyscope index` writes them.
 #[test]
 fn duckdb_runs_the_generated_sql_to_the_same_tables() {
     if !python_with(&["duckdb"], "pip install duckdb==2.0.0") {
@@ -258,7 +297,8 @@ fn duckdb_runs_the_generated_sql_to_the_same_tables() {
     }
     let t = TestDir::new();
     let ix = mixed_index(&t);
-    let files = sql_query_files();
+    let mut files = sql_query_files();
+    files.extend(layout_query_files(&t));
     let mut args: Vec<std::ffi::OsString> = vec!["sql".into()];
     args.extend(files.iter().map(|f| f.clone().into_os_string()));
     args.extend(["--dialect", "duckdb", "--json", "--tables"].map(Into::into));

@@ -1339,7 +1339,9 @@ fn read_raw(ix: &Path, table_name: &str) -> Raw {
                 let c = c.cast(&DataType::Float64).unwrap();
                 raw.num.insert(name, c.f64().unwrap().iter().collect());
             }
-            DataType::List(_) => continue, // replies: never a key, filter or metric
+            DataType::List(_) => {
+                raw.text.insert(name, replyscope::schema::texts(c).unwrap());
+            }
             DataType::Datetime(..) => {
                 let c = c.cast(&DataType::Int64).unwrap();
                 let v = c

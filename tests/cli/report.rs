@@ -144,7 +144,7 @@ fn cells_list_exactly_the_rows_each_number_counts() {
 
     // One cell against a direct look at the index: the documents behind a company's
     // "answered" are its stories with responded = yes.
-    let ix = read_parquet(&t.path().join("ix/tables/interactions.parquet"));
+    let ix = table(&t.path().join("ix"), "interactions");
     let (company, responded, doc) = (
         strings(&ix, "company"),
         strings(&ix, "responded"),

@@ -1,11 +1,14 @@
 //! issue 11: the whole pipeline on Apache Spark (local mode) equals `replyscope run` on the
-//! mixed fixture: every row of the four tables, and every cell of every query table.
+//! mixed fixture: every row of the four tables (in the layout of src/schema.rs: document
+//! numbers, list columns, the evidence as parallel lists), and every cell of every query
+//! table.
 //! Needs python3 with pyspark and Java 17 (.ci/run installs pyspark; without them the test
 //! prints one loud "skipped" line, and fails under CI=true).
 
-use super::crosscheck::{assert_same_table, mixed_index, sql_query_files};
+use super::crosscheck::{assert_same_table, layout_query_files, mixed_index, sql_query_files};
 use super::util::*;
 use polars::prelude::*;
+use replyscope::schema::{Documents, Table, Threads};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -97,6 +100,38 @@ fn rows(path: &Path, columns: &[String]) -> Vec<BTreeMap<String, String>> {
     out
 }
 
+/// The columns of the Parquet files below a folder (those of its first file), with the
+/// Hive partition columns of its path.
+fn spark_columns(dir: &Path) -> std::collections::BTreeSet<String> {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            let mut entries: Vec<_> = std::fs::read_dir(&p)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            entries.sort();
+            stack.extend(entries.into_iter().rev());
+        } else if p.extension().is_some_and(|e| e == "parquet") {
+            let df = ParquetReader::new(std::fs::File::open(&p).unwrap())
+                .finish()
+                .unwrap();
+            let mut cols: std::collections::BTreeSet<String> = df
+                .get_column_names()
+                .iter()
+                .map(|c| c.to_string())
+                .collect();
+            for c in p.strip_prefix(dir).unwrap().components() {
+                if let Some((k, _)) = c.as_os_str().to_string_lossy().split_once('=') {
+                    cols.insert(k.to_string());
+                }
+            }
+            return cols;
+        }
+    }
+    panic!("{}: no Parquet file", dir.display())
+}
+
 #[test]
 fn spark_pipeline_equals_replyscope_run() {
     if !have_spark() {
@@ -104,7 +139,8 @@ fn spark_pipeline_equals_replyscope_run() {
     }
     let t = TestDir::new();
     let ix = mixed_index(&t);
-    let files = sql_query_files();
+    let mut files = sql_query_files();
+    files.extend(layout_query_files(&t));
     let spark_out = t.path().join("spark");
     let report = t.path().join("report");
     let mut cmd = std::process::Command::new("python3");
@@ -128,15 +164,20 @@ fn spark_pipeline_equals_replyscope_run() {
         "{stderr}"
     );
 
-    // The four tables, row for row (the thread stage's interactions included).
-    let tables = [
-        ("documents", "id"),
-        ("mentions", "doc_id"),
-        ("interactions", "id"),
-        ("threads", "id"),
-    ];
-    for (name, _) in tables {
-        let ours = ix.join("tables").join(format!("{name}.parquet"));
+    // The four tables in the layout of src/schema.rs, row for row (the thread stage's
+    // interactions included): the same columns, document numbers (`doc`, `root`, `parent`,
+    // `evidence_doc`) and lists.
+    let doc_col = Documents::Doc.name().to_string();
+    let id_col = Documents::Id.name().to_string();
+    let numbers: BTreeMap<String, String> = rows(
+        &Table::Documents.path(&ix),
+        &[id_col.clone(), doc_col.clone()],
+    )
+    .into_iter()
+    .map(|r| (r[&id_col].clone(), r[&doc_col].clone()))
+    .collect();
+    for table in Table::ALL {
+        let ours = table.path(&ix);
         let columns: Vec<String> = ParquetReader::new(std::fs::File::open(&ours).unwrap())
             .finish()
             .unwrap()
@@ -144,22 +185,44 @@ fn spark_pipeline_equals_replyscope_run() {
             .iter()
             .map(|c| c.to_string())
             .collect();
+        if table == Table::Threads {
+            let expected: Vec<&str> = Threads::ALL.iter().map(|c| c.name()).collect();
+            assert_eq!(columns, expected, "threads: columns of replyscope");
+        }
+        // Spark's files have the same columns, besides its partitions (month; source for
+        // threads, which replyscope's threads table does not have).
+        let mut theirs = spark_columns(&spark_out.join("tables").join(table.name()));
+        theirs.remove("month");
+        if table == Table::Threads {
+            theirs.remove("source");
+        }
+        assert_eq!(
+            theirs,
+            columns.iter().cloned().collect(),
+            "{}: columns of Spark",
+            table.name()
+        );
         let mut a = rows(&ours, &columns);
-        let mut b = rows(&spark_out.join("tables").join(name), &columns);
-        if name == "threads" {
-            // Posts in a reply cycle (bad data): Spark leaves their conversation and depth
-            // empty, replyscope names a post of the cycle chosen by file order (see
+        let mut b = rows(&spark_out.join("tables").join(table.name()), &columns);
+        if table == Table::Threads {
+            // Posts in a reply cycle (bad data): Spark leaves their conversation, root and
+            // depth empty, replyscope names a post of the cycle chosen by file order (see
             // spark/replyscope_threads.py). The fixture's cycle is e5 <-> e6.
-            let cycle = |r: &BTreeMap<String, String>| r["id"] == "edge:e5" || r["id"] == "edge:e6";
+            let cycle: Vec<&str> = ["edge:e5", "edge:e6"]
+                .iter()
+                .map(|id| numbers[*id].as_str())
+                .collect();
+            let doc = Threads::Doc.name();
             let unresolved: Vec<&str> = b
                 .iter()
-                .filter(|r| r["conversation_id"] == "null")
-                .map(|r| r["id"].as_str())
+                .filter(|r| r[Threads::ConversationId.name()] == "null")
+                .map(|r| r[doc].as_str())
                 .collect();
-            assert_eq!(unresolved, ["edge:e5", "edge:e6"]);
-            a.retain(|r| !cycle(r));
-            b.retain(|r| !cycle(r));
+            assert_eq!(unresolved, cycle);
+            a.retain(|r| !cycle.contains(&r[doc].as_str()));
+            b.retain(|r| !cycle.contains(&r[doc].as_str()));
         }
+        let name = table.name();
         assert_eq!(a.len(), b.len(), "{name}: rows");
         for (x, y) in a.iter().zip(&b) {
             assert_eq!(x, y, "{name}: replyscope (left) and Spark (right) differ");

@@ -219,15 +219,49 @@ pub fn reject_places(dir: &Path) -> Vec<(String, Option<u64>, String)> {
 }
 
 /// A Parquet table of an index directory.
+/// Tables other than documents store document numbers (`doc`): a `doc_id` column with each
+/// row's document id is added to them.
 pub fn table(dir: &Path, name: &str) -> polars::prelude::DataFrame {
     use polars::prelude::*;
-    let f = std::fs::File::open(dir.join("tables").join(format!("{name}.parquet"))).unwrap();
-    ParquetReader::new(f).finish().unwrap()
+    let read = |name: &str| {
+        let f = std::fs::File::open(dir.join("tables").join(format!("{name}.parquet"))).unwrap();
+        ParquetReader::new(f).finish().unwrap()
+    };
+    let mut df = read(name);
+    if name != "documents" && df.schema().contains("doc") {
+        let docs = read("documents");
+        // A document's number is its row.
+        let ids: Vec<Option<String>> = docs
+            .column("id")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect();
+        let doc_id: Vec<Option<String>> = df
+            .column("doc")
+            .unwrap()
+            .u32()
+            .unwrap()
+            .iter()
+            .map(|n| n.and_then(|n| ids[n as usize].clone()))
+            .collect();
+        df.with_column(Column::new("doc_id".into(), doc_id))
+            .unwrap();
+    }
+    df
 }
 
-/// The string value of `column` in the row whose id is `id`.
+/// The string value of `column` in the row whose id is `id` (a table without an `id`
+/// column: whose document id is `id`).
 pub fn cell(df: &polars::prelude::DataFrame, id: &str, column: &str) -> Option<String> {
-    let ids = df.column("id").unwrap().str().unwrap();
+    let key = if df.schema().contains("id") {
+        "id"
+    } else {
+        "doc_id"
+    };
+    let ids = df.column(key).unwrap().str().unwrap();
     let row = ids.iter().position(|v| v == Some(id))?;
     let v = df.column(column).unwrap().get(row).unwrap();
     match v {

@@ -1,0 +1,707 @@
+//! The metrics a query file can ask for. Each [`Metric`] knows the tables it applies to,
+//! the stored columns it reads, the polars aggregations that compute it per group, the
+//! columns it adds to the table and how to read its values from the aggregated group. The
+//! statistics themselves (Wilson, quantiles, Kaplan-Meier) are [`super::metrics`].
+
+use super::metrics::{kaplan_meier, mean, quantile, wilson};
+use super::{Curve, Kind, Value};
+use crate::error::Result;
+use crate::schema::{value, Table, I, M};
+use polars::prelude::*;
+use std::collections::BTreeMap;
+
+/// A field a `share:FIELD` metric counts the values of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShareField {
+    /// responded
+    Responded,
+    /// resolution
+    Resolution,
+    /// sentiment
+    Sentiment,
+    /// moves (a list)
+    Moves,
+    /// channels (a list)
+    Channels,
+    /// redirect_to (a list)
+    RedirectTo,
+    /// basis
+    Basis,
+    /// latency_kind
+    LatencyKind,
+}
+
+impl ShareField {
+    /// Every share field, in the order the README lists them.
+    pub const ALL: [ShareField; 8] = [
+        ShareField::Responded,
+        ShareField::Resolution,
+        ShareField::Sentiment,
+        ShareField::Moves,
+        ShareField::Channels,
+        ShareField::RedirectTo,
+        ShareField::Basis,
+        ShareField::LatencyKind,
+    ];
+
+    /// The interactions column it reads.
+    pub const fn column(self) -> I {
+        match self {
+            ShareField::Responded => I::Responded,
+            ShareField::Resolution => I::Resolution,
+            ShareField::Sentiment => I::Sentiment,
+            ShareField::Moves => I::Moves,
+            ShareField::Channels => I::Channels,
+            ShareField::RedirectTo => I::RedirectTo,
+            ShareField::Basis => I::Basis,
+            ShareField::LatencyKind => I::LatencyKind,
+        }
+    }
+
+    /// The field's name.
+    pub const fn name(self) -> &'static str {
+        self.column().name()
+    }
+
+    /// Whether the column is a list (a row counts when the list contains the value).
+    pub fn is_list(self) -> bool {
+        matches!(self.column().dtype(), DataType::List(_))
+    }
+}
+
+/// A metric of a query file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    /// Rows in the cell.
+    Stories,
+    /// answered / (answered + unanswered), Wilson interval.
+    ResponseRate,
+    /// Exact time to first response among answered thread interactions.
+    Latency,
+    /// Kaplan-Meier estimate of time to first response.
+    KaplanMeier,
+    /// Share answered within T among text stories whose stated latency decides it.
+    LatencyBound,
+    /// Stories where the company moved the customer to another channel.
+    ChannelSwitchRate,
+    /// The three most frequent switch paths.
+    SwitchPaths,
+    /// resolved / (resolved + unresolved).
+    ResolutionRate,
+    /// Share of the cell's stories with each value of a field.
+    Share(ShareField),
+    /// Documents naming a company vs documents where it is party (mentions table).
+    Roles,
+}
+
+/// Prefix of a share metric's name.
+pub const SHARE: &str = "share:";
+
+impl Metric {
+    /// Every metric, in the order error messages list them.
+    pub fn all() -> Vec<Metric> {
+        let mut v = vec![
+            Metric::Stories,
+            Metric::ResponseRate,
+            Metric::Latency,
+            Metric::KaplanMeier,
+            Metric::LatencyBound,
+            Metric::ChannelSwitchRate,
+            Metric::SwitchPaths,
+            Metric::ResolutionRate,
+        ];
+        v.extend(ShareField::ALL.map(Metric::Share));
+        v.push(Metric::Roles);
+        v
+    }
+
+    /// The metric's name in a query file.
+    pub fn name(self) -> String {
+        match self {
+            Metric::Stories => "stories".into(),
+            Metric::ResponseRate => "response_rate".into(),
+            Metric::Latency => "latency".into(),
+            Metric::KaplanMeier => "kaplan_meier".into(),
+            Metric::LatencyBound => "latency_bound".into(),
+            Metric::ChannelSwitchRate => "channel_switch_rate".into(),
+            Metric::SwitchPaths => "switch_paths".into(),
+            Metric::ResolutionRate => "resolution_rate".into(),
+            Metric::Share(f) => format!("{SHARE}{}", f.name()),
+            Metric::Roles => "roles".into(),
+        }
+    }
+
+    /// The metric of a name.
+    pub fn parse(name: &str) -> Option<Metric> {
+        Metric::all().into_iter().find(|m| m.name() == name)
+    }
+
+    /// The tables it applies to.
+    pub fn tables(self) -> &'static [Table] {
+        match self {
+            Metric::Stories => &[Table::Interactions, Table::Mentions, Table::Documents],
+            Metric::Roles => &[Table::Mentions],
+            _ => &[Table::Interactions],
+        }
+    }
+
+    /// Whether it uses `answered_within`.
+    pub fn uses_within(self) -> bool {
+        matches!(self, Metric::KaplanMeier | Metric::LatencyBound)
+    }
+
+    /// The stored columns it reads.
+    pub fn inputs(self) -> Vec<&'static str> {
+        let i = |cols: &[I]| cols.iter().map(|c| c.name()).collect();
+        match self {
+            Metric::Stories => Vec::new(),
+            Metric::ResponseRate => i(&[I::Responded]),
+            Metric::Latency => i(&[I::Responded, I::LatencyKind, I::LatencySeconds]),
+            Metric::KaplanMeier => i(&[
+                I::Responded,
+                I::LatencyKind,
+                I::LatencySeconds,
+                I::CensorSeconds,
+            ]),
+            Metric::LatencyBound => i(&[I::Basis, I::LatencyKind, I::LatencySeconds]),
+            Metric::ChannelSwitchRate => i(&[I::Switched]),
+            Metric::SwitchPaths => i(&[I::Switched, I::FirstChannel, I::RedirectTo, I::Channels]),
+            Metric::ResolutionRate => i(&[I::Resolution]),
+            Metric::Share(f) => vec![f.name()],
+            Metric::Roles => vec![M::Doc.name(), M::Role.name()],
+        }
+    }
+
+    /// The columns it adds, in order, with how they read, and the note that defines it.
+    /// A share adds one column per value of its field, which only the data says: `values`
+    /// lists them (none when only the fixed columns are wanted, as when a query file is
+    /// checked).
+    pub fn columns(
+        self,
+        within: &[(String, f64)],
+        values: &[String],
+    ) -> (Vec<(String, Kind)>, &'static str) {
+        let c = |cols: &[(&str, Kind)]| cols.iter().map(|(n, k)| (n.to_string(), *k)).collect();
+        match self {
+            Metric::Stories => (c(&[("stories", Kind::Count)]), NOTE_STORIES),
+            Metric::ResponseRate => (
+                c(&[
+                    ("answered", Kind::Count),
+                    ("unanswered", Kind::Count),
+                    ("unknown", Kind::Count),
+                    ("response_rate", Kind::Rate),
+                ]),
+                NOTE_RESPONSE,
+            ),
+            Metric::Latency => (
+                c(&[
+                    ("latency_n", Kind::Count),
+                    ("latency_median", Kind::Seconds),
+                    ("latency_p90", Kind::Seconds),
+                    ("latency_mean", Kind::Seconds),
+                ]),
+                NOTE_LATENCY,
+            ),
+            Metric::KaplanMeier => {
+                let mut v: Vec<(String, Kind)> =
+                    c(&[("km_n", Kind::Count), ("km_median", Kind::Seconds)]);
+                v.extend(
+                    within
+                        .iter()
+                        .map(|(w, _)| (format!("km_within_{w}"), Kind::Proportion)),
+                );
+                (v, NOTE_KM)
+            }
+            Metric::LatencyBound => {
+                let mut v: Vec<(String, Kind)> = c(&[("bound_n", Kind::Count)]);
+                v.extend(
+                    within
+                        .iter()
+                        .map(|(w, _)| (format!("bound_within_{w}"), Kind::Rate)),
+                );
+                (v, NOTE_BOUND)
+            }
+            Metric::ChannelSwitchRate => (
+                c(&[("switched", Kind::Count), ("switch_rate", Kind::Rate)]),
+                NOTE_SWITCH,
+            ),
+            Metric::SwitchPaths => (c(&[("top_switch_paths", Kind::Text)]), NOTE_PATHS),
+            Metric::ResolutionRate => (
+                c(&[
+                    ("resolved", Kind::Count),
+                    ("unresolved", Kind::Count),
+                    ("resolution_unknown", Kind::Count),
+                    ("resolution_rate", Kind::Rate),
+                ]),
+                NOTE_RESOLUTION,
+            ),
+            Metric::Roles => (
+                c(&[
+                    ("named_in_docs", Kind::Count),
+                    ("party_docs", Kind::Count),
+                    ("mention_only_docs", Kind::Count),
+                    ("naive_inflation", Kind::Ratio),
+                ]),
+                NOTE_ROLES,
+            ),
+            Metric::Share(f) => (
+                values
+                    .iter()
+                    .map(|v| (format!("{}:{v}", f.name()), Kind::Share))
+                    .collect(),
+                NOTE_SHARE,
+            ),
+        }
+    }
+
+    /// The polars aggregations that compute it per group, named `{prefix}{part}`. A share
+    /// gets one per value of `values`.
+    pub fn aggs(self, prefix: &str, within: &[(String, f64)], values: &[String]) -> Vec<Expr> {
+        let name = |part: &str| format!("{prefix}{part}");
+        let count = |e: Expr, part: &str| e.cast(DataType::UInt64).sum().alias(name(part));
+        match self {
+            Metric::Stories => Vec::new(),
+            Metric::ResponseRate => vec![
+                count(eq(I::Responded, YES), "yes"),
+                count(eq(I::Responded, NO), "no"),
+                count(eq(I::Responded, UNKNOWN), "unknown"),
+            ],
+            Metric::Latency => vec![exact_delays().alias(name("delays"))],
+            Metric::KaplanMeier => vec![
+                exact_delays().alias(name("delays")),
+                I::CensorSeconds
+                    .col()
+                    .filter(censored())
+                    .alias(name("censored")),
+            ],
+            Metric::LatencyBound => {
+                let mut v = vec![count(stated(), "n")];
+                for (k, (_, t)) in within.iter().enumerate() {
+                    let (yes, no) = bound(*t);
+                    v.push(count(yes, &format!("yes{k}")));
+                    v.push(count(no, &format!("no{k}")));
+                }
+                v
+            }
+            Metric::ChannelSwitchRate => vec![count(I::Switched.col(), "k")],
+            Metric::SwitchPaths => {
+                let to = I::RedirectTo.col();
+                let path = when(to.clone().list().len().gt(lit(0)))
+                    .then(
+                        I::FirstChannel.col().fill_null(lit("?"))
+                            + lit(">")
+                            + to.list().join(lit(">"), true),
+                    )
+                    .otherwise(
+                        when(I::Channels.col().list().len().gt(lit(0)))
+                            .then(I::Channels.col().list().join(lit(">"), true))
+                            .otherwise(lit("?")),
+                    );
+                vec![path
+                    .filter(I::Switched.col().eq(lit(true)))
+                    .alias(name("paths"))]
+            }
+            Metric::ResolutionRate => vec![
+                count(eq(I::Resolution, "resolved"), "yes"),
+                count(eq(I::Resolution, "unresolved"), "no"),
+            ],
+            Metric::Roles => vec![
+                M::Doc.col().n_unique().alias(name("named")),
+                M::Doc
+                    .col()
+                    .filter(M::Role.col().neq(lit(value::MENTION)))
+                    .n_unique()
+                    .alias(name("party")),
+            ],
+            Metric::Share(f) => values
+                .iter()
+                .enumerate()
+                .map(|(k, v)| count(has_value(f, v), &format!("v{k}")))
+                .collect(),
+        }
+    }
+
+    /// What each of its columns ([`Metric::columns`], in order) counts, for the cells behind
+    /// the numbers ([`super::cells`]): the rows a count, a rate's denominator or a share
+    /// lists, with the rows of a rate's numerator marked; documents for `roles`; `None` for
+    /// a column that is not a count, a rate or a share. The predicates are those of
+    /// [`Metric::aggs`], so a cell lists exactly what its number counts.
+    pub fn cells(self, within: &[(String, f64)], values: &[String]) -> Vec<Option<Behind>> {
+        let of = |member: Expr, counted: Expr| {
+            Some(Behind::Rows {
+                member: Box::new(member),
+                counted: Box::new(counted),
+            })
+        };
+        let all = |member: Expr| of(member, lit(true));
+        match self {
+            Metric::Stories => vec![all(lit(true))],
+            Metric::ResponseRate => {
+                let (yes, no) = (eq(I::Responded, YES), eq(I::Responded, NO));
+                vec![
+                    all(yes.clone()),
+                    all(no.clone()),
+                    all(eq(I::Responded, UNKNOWN)),
+                    of(yes.clone().or(no), yes),
+                ]
+            }
+            Metric::Latency => vec![all(exact_event()), None, None, None],
+            Metric::KaplanMeier => {
+                let mut v = vec![of(exact_event().or(censored()), exact_event()), None];
+                v.extend(within.iter().map(|_| None));
+                v
+            }
+            Metric::LatencyBound => {
+                let mut v = vec![all(stated())];
+                for (_, t) in within {
+                    let (yes, no) = bound(*t);
+                    v.push(of(yes.clone().or(no), yes));
+                }
+                v
+            }
+            Metric::ChannelSwitchRate => {
+                let switched = I::Switched.col().eq(lit(true));
+                vec![all(switched.clone()), of(lit(true), switched)]
+            }
+            Metric::SwitchPaths => vec![None],
+            Metric::ResolutionRate => {
+                let (yes, no) = (
+                    eq(I::Resolution, "resolved"),
+                    eq(I::Resolution, "unresolved"),
+                );
+                vec![
+                    all(yes.clone()),
+                    all(no.clone()),
+                    all(yes.clone().or(no.clone()).fill_null(lit(false)).not()),
+                    of(yes.clone().or(no), yes),
+                ]
+            }
+            Metric::Roles => vec![
+                Some(Behind::Docs(Docs::Named)),
+                Some(Behind::Docs(Docs::Party)),
+                Some(Behind::Docs(Docs::MentionOnly)),
+                None,
+            ],
+            Metric::Share(f) => values.iter().map(|v| all(has_value(f, v))).collect(),
+        }
+    }
+
+    /// The metric's values of one group (`n` rows), read from its aggregations, and, for
+    /// Kaplan-Meier, the group's curve. Returns the values and the row's n when the metric
+    /// decides it (roles: documents naming the company).
+    pub(super) fn values(
+        self,
+        g: &Group,
+        prefix: &str,
+        within: &[(String, f64)],
+        n_values: usize,
+        label: &str,
+        curves: &mut Vec<Curve>,
+    ) -> Result<(Vec<Value>, Option<u64>)> {
+        let name = |part: &str| format!("{prefix}{part}");
+        let n = g.count("__n")?;
+        Ok(match self {
+            Metric::Stories => (vec![Value::Count(n)], None),
+            Metric::ResponseRate => {
+                let (yes, no, unknown) = (
+                    g.count(&name("yes"))?,
+                    g.count(&name("no"))?,
+                    g.count(&name("unknown"))?,
+                );
+                (
+                    vec![
+                        Value::Count(yes),
+                        Value::Count(no),
+                        Value::Count(unknown),
+                        rate(yes, yes + no),
+                    ],
+                    None,
+                )
+            }
+            Metric::Latency => {
+                let mut l = g.floats(&name("delays"))?;
+                l.sort_by(f64::total_cmp);
+                let num = |v: Option<f64>| v.map_or(Value::Null, Value::Num);
+                (
+                    vec![
+                        Value::Count(l.len() as u64),
+                        num(quantile(&l, 0.5)),
+                        num(quantile(&l, 0.9)),
+                        num(mean(&l)),
+                    ],
+                    None,
+                )
+            }
+            Metric::KaplanMeier => {
+                let km = kaplan_meier(&g.floats(&name("delays"))?, &g.floats(&name("censored"))?);
+                let mut v = vec![
+                    Value::Count(km.n),
+                    if km.n == 0 {
+                        Value::Null
+                    } else {
+                        km.median().map_or(Value::Null, Value::Num)
+                    },
+                ];
+                for (_, secs) in within {
+                    v.push(if km.n == 0 {
+                        Value::Null
+                    } else {
+                        Value::Num(km.answered_within(*secs))
+                    });
+                }
+                curves.push(Curve {
+                    label: label.to_string(),
+                    steps: km.steps.clone(),
+                    n: km.n,
+                });
+                (v, None)
+            }
+            Metric::LatencyBound => {
+                let mut v = vec![Value::Count(g.count(&name("n"))?)];
+                for k in 0..within.len() {
+                    let (yes, no) = (
+                        g.count(&name(&format!("yes{k}")))?,
+                        g.count(&name(&format!("no{k}")))?,
+                    );
+                    v.push(rate(yes, yes + no));
+                }
+                (v, None)
+            }
+            Metric::ChannelSwitchRate => {
+                let k = g.count(&name("k"))?;
+                (vec![Value::Count(k), rate(k, n)], None)
+            }
+            Metric::SwitchPaths => {
+                let mut paths: BTreeMap<String, u64> = BTreeMap::new();
+                for p in g.strings(&name("paths"))?.into_iter().flatten() {
+                    *paths.entry(p).or_default() += 1;
+                }
+                let mut top: Vec<(String, u64)> = paths.into_iter().collect();
+                top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                let text: Vec<String> = top
+                    .iter()
+                    .take(3)
+                    .map(|(p, c)| format!("{p} ({c})"))
+                    .collect();
+                (
+                    vec![if text.is_empty() {
+                        Value::Null
+                    } else {
+                        Value::Text(text.join("; "))
+                    }],
+                    None,
+                )
+            }
+            Metric::ResolutionRate => {
+                let (yes, no) = (g.count(&name("yes"))?, g.count(&name("no"))?);
+                (
+                    vec![
+                        Value::Count(yes),
+                        Value::Count(no),
+                        Value::Count(n - yes - no),
+                        rate(yes, yes + no),
+                    ],
+                    None,
+                )
+            }
+            Metric::Roles => {
+                let (all, party) = (g.count(&name("named"))?, g.count(&name("party"))?);
+                (
+                    vec![
+                        Value::Count(all),
+                        Value::Count(party),
+                        Value::Count(all - party),
+                        if party == 0 {
+                            Value::Null
+                        } else {
+                            Value::Num(all as f64 / party as f64)
+                        },
+                    ],
+                    Some(all),
+                )
+            }
+            Metric::Share(_) => (
+                (0..n_values)
+                    .map(|k| Ok(Value::Share(g.count(&name(&format!("v{k}")))?, n)))
+                    .collect::<Result<Vec<_>>>()?,
+                None,
+            ),
+        })
+    }
+}
+
+/// What a cell lists ([`Metric::cells`]).
+pub enum Behind {
+    /// The rows where `member` holds, each marked with whether `counted` holds (a rate's
+    /// numerator within its denominator).
+    Rows {
+        /// Rows listed.
+        member: Box<Expr>,
+        /// Rows counted among them.
+        counted: Box<Expr>,
+    },
+    /// Documents of the `roles` metric.
+    Docs(Docs),
+}
+
+/// The documents a `roles` column counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Docs {
+    /// Documents naming the company.
+    Named,
+    /// Documents where it is party to a story (a role other than mention).
+    Party,
+    /// Documents that only mention it.
+    MentionOnly,
+}
+
+const YES: &str = "yes";
+const NO: &str = "no";
+const UNKNOWN: &str = "unknown";
+
+/// True where a text column has the value.
+fn eq(c: I, v: &str) -> Expr {
+    c.col().eq(lit(v.to_string()))
+}
+
+/// An answered story with an exact time to first response (an event of Kaplan-Meier).
+fn exact_event() -> Expr {
+    eq(I::Responded, YES)
+        .and(eq(I::LatencyKind, "exact"))
+        .and(I::LatencySeconds.col().is_not_null())
+}
+
+/// Exact delays of answered stories (the events of Kaplan-Meier).
+fn exact_delays() -> Expr {
+    I::LatencySeconds.col().filter(exact_event())
+}
+
+/// An unanswered story censored at the corpus's last time.
+fn censored() -> Expr {
+    eq(I::Responded, NO).and(I::CensorSeconds.col().is_not_null())
+}
+
+/// A text story that states a response time (`latency_bound`).
+fn stated() -> Expr {
+    eq(I::Basis, "text").and(I::LatencyKind.col().is_not_null())
+}
+
+/// Whether a stated time decides "answered within `t` seconds": (yes, no); neither when it
+/// does not decide it ("before a live person picked up").
+fn bound(t: f64) -> (Expr, Expr) {
+    let secs = I::LatencySeconds.col();
+    let both = eq(I::LatencyKind, "approximate").or(eq(I::LatencyKind, "exact"));
+    let known = stated().and(secs.clone().is_not_null());
+    let le = secs.clone().lt_eq(lit(t));
+    let yes = known
+        .clone()
+        .and((eq(I::LatencyKind, "at_most").and(le.clone())).or(both.clone().and(le.clone())));
+    let no =
+        known.and((eq(I::LatencyKind, "at_least").and(secs.gt_eq(lit(t)))).or(both.and(le.not())));
+    (yes, no)
+}
+
+/// True for a row whose field has the value (a list field: contains it).
+pub fn has_value(f: ShareField, v: &str) -> Expr {
+    let c = f.column().col();
+    if f.is_list() {
+        contains(c, v)
+    } else {
+        c.eq(lit(v.to_string()))
+    }
+}
+
+/// True for a row whose list contains `v` (null for a null list).
+pub fn contains(list: Expr, v: &str) -> Expr {
+    list.list()
+        .eval(element().eq(lit(v.to_string())).cast(DataType::UInt32))
+        .list()
+        .sum()
+        .gt(lit(0u32))
+}
+
+fn rate(k: u64, n: u64) -> Value {
+    wilson(k, n).map_or(Value::Null, Value::Rate)
+}
+
+/// One group of an aggregated frame: reads its cells by column name. `row` is `None` for
+/// the one row of a query without group keys over no rows (every count 0, every list
+/// empty).
+pub(super) struct Group<'a> {
+    pub(super) df: &'a DataFrame,
+    pub(super) row: Option<usize>,
+}
+
+impl Group<'_> {
+    /// A count.
+    pub(super) fn count(&self, name: &str) -> Result<u64> {
+        let Some(row) = self.row else { return Ok(0) };
+        let c = self.df.column(name)?;
+        Ok(match c.u64() {
+            Ok(c) => c.get(row),
+            // Counts are made u64 once for the frame ([`super::execute`]); any other
+            // integer is read through a cast.
+            Err(_) => c.cast(&DataType::UInt64)?.u64()?.get(row),
+        }
+        .unwrap_or(0))
+    }
+
+    fn list(&self, name: &str) -> Result<Option<Series>> {
+        let Some(row) = self.row else { return Ok(None) };
+        Ok(self.df.column(name)?.list()?.get_as_series(row))
+    }
+
+    /// A list of numbers (nulls dropped).
+    pub(super) fn floats(&self, name: &str) -> Result<Vec<f64>> {
+        Ok(match self.list(name)? {
+            Some(s) => s
+                .cast(&DataType::Float64)?
+                .f64()?
+                .iter()
+                .flatten()
+                .collect(),
+            None => Vec::new(),
+        })
+    }
+
+    /// A list of texts.
+    pub(super) fn strings(&self, name: &str) -> Result<Vec<Option<String>>> {
+        Ok(match self.list(name)? {
+            Some(s) => crate::schema::texts(&s.into_column())?,
+            None => Vec::new(),
+        })
+    }
+}
+
+const NOTE_STORIES: &str = "stories: rows in the cell (interactions: one customer-company story each; a company only mentioned in passing is never an interaction).";
+const NOTE_RESPONSE: &str = "response_rate = answered / (answered + unanswered), Wilson 95% interval. unknown (the answer lies outside the corpus, or the text does not say) is counted apart and left out of the rate.";
+const NOTE_LATENCY: &str = "latency: exact time to first response (company's first reply time minus the opening post's time) among answered thread interactions; median and p90 by linear interpolation (type 7), in seconds.";
+const NOTE_KM: &str = "kaplan_meier: time to first response with unanswered conversations censored at the corpus's last timestamp; km_median is the first time the share still unanswered falls to 50% or below (empty if it never does); km_within_T = 1 - S(T).";
+const NOTE_BOUND: &str = "latency_bound: for stories whose text states a response time, the share answered within T among those where the statement decides it (\"within 5 minutes\" decides <= 1h; \"after three weeks\" decides > 1h; \"before a live person picked up\" decides nothing); Wilson 95% interval.";
+const NOTE_SWITCH: &str = "switch_rate = stories in which the company moved the customer to another channel (a redirect such as \"DM us\", or an answer on a different channel than the customer's first) / stories, Wilson 95% interval.";
+const NOTE_PATHS: &str = "top_switch_paths: the three most frequent switch paths (customer's first channel > channels the company moved them to), with counts.";
+const NOTE_RESOLUTION: &str = "resolution_rate = resolved / (resolved + unresolved), Wilson 95% interval; resolution_unknown counted apart.";
+const NOTE_ROLES: &str = "roles: documents naming the company (a naive count), documents where it is party to a story, documents that only mention it; naive_inflation = named / party.";
+const NOTE_SHARE: &str = "field:value columns: share of the cell's stories with that value (k of n); for lists (channels, moves, redirect_to), stories containing it.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_back_and_tables_have_their_inputs() {
+        for m in Metric::all() {
+            assert_eq!(Metric::parse(&m.name()), Some(m));
+            for t in m.tables() {
+                for c in m.inputs() {
+                    assert!(t.dtype_of(c).is_some(), "{m:?} reads {c} of {t:?}");
+                }
+            }
+        }
+        assert_eq!(
+            Metric::parse("share:moves"),
+            Some(Metric::Share(ShareField::Moves))
+        );
+        assert_eq!(Metric::parse("share:company"), None);
+    }
+}
