@@ -211,6 +211,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 &a.out,
                 &a.format,
                 crate::mask::Mode::Masked,
+                !a.no_cells,
             )?;
             Ok(Outcome {
                 rejects: 0,
@@ -226,6 +227,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 &a.out,
                 &a.format,
                 mode,
+                true,
             )?;
             report(&a.index, &a.out, &ran, &a.report)?;
             Ok(Outcome {
@@ -282,6 +284,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 &a.out,
                 &a.format,
                 mode,
+                true,
             )?;
             report(&a.index, &a.out, &ran, &a.report)?;
             Ok(Outcome {
@@ -912,6 +915,7 @@ fn query(
     out: &std::path::Path,
     formats: &[crate::report::Format],
     masking: crate::mask::Mode,
+    with_cells: bool,
 ) -> anyhow::Result<Ran> {
     let sha = |bytes: &[u8]| {
         crate::ingest::hex(&sha2::Digest::finalize(
@@ -949,7 +953,7 @@ fn query(
     let mut formats = formats.to_vec();
     formats.sort();
     formats.dedup();
-    let results = crate::query::run_all(indexes, files, true);
+    let results = crate::query::run_all(indexes, files, with_cells);
     let mut failed = Vec::new();
     let mut tables = Vec::new();
     // Output name -> the query file that wrote it: two files of one name would overwrite

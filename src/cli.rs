@@ -462,6 +462,11 @@ pub struct QueryArgs {
         default_value = "md,csv,json,tex,svg"
     )]
     pub format: Vec<crate::report::Format>,
+
+    /// Do not list the rows behind each number (no NAME.cells.parquet): a faster batch while
+    /// iterating on query files. `run` and `report` always list them.
+    #[arg(long)]
+    pub no_cells: bool,
 }
 
 /// Flags of `replyscope sql`.
@@ -673,6 +678,18 @@ pub struct SearchArgs {
     /// Show personal data in snippets and titles as written; masked by default.
     #[arg(long)]
     pub unmask: bool,
+}
+
+/// `--format` values: the report's formats by file extension (the report module knows
+/// nothing of the command line).
+impl clap::ValueEnum for crate::report::Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &crate::report::Format::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.ext()).help(self.describe()))
+    }
 }
 
 #[cfg(test)]

@@ -127,8 +127,9 @@ pub struct Table {
     /// The coded sample that corrected the rates (`calibration` in the query file), as the
     /// table's manifest records it.
     pub calibration: Option<serde_json::Value>,
-    /// The rows of the index table behind each count, rate and share cell ([`cells`]).
-    pub cells: cells::Cells,
+    /// The rows of the index table behind each count, rate and share cell ([`cells`]);
+    /// None when they were not listed (`query --no-cells`, an engine's result rows).
+    pub cells: Option<cells::Cells>,
 }
 
 /// A query that failed, with its message.
@@ -802,7 +803,7 @@ fn execute(indexes: &[PathBuf], tables: &Tables, q: &Query) -> Result<Table> {
         rows.truncate(limit);
     }
     let cells = match (&cell_plan, &filtered) {
-        (Some((_, planned)), Some(filtered)) => {
+        (Some((_, planned)), Some(filtered)) => Some({
             let group: HashMap<&Vec<String>, Option<usize>> =
                 order.iter().map(|(k, r)| (k, *r)).collect();
             let group_of: Vec<Option<usize>> = rows
@@ -823,8 +824,8 @@ fn execute(indexes: &[PathBuf], tables: &Tables, q: &Query) -> Result<Table> {
                 filtered,
                 tables.ids()?,
             )?
-        }
-        _ => cells::Cells::default(),
+        }),
+        _ => None,
     };
     let kept: BTreeSet<String> = rows.iter().map(|r| row_label(r, q.keys.len())).collect();
     curves.retain(|c| kept.contains(&c.label));

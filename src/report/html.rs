@@ -76,12 +76,13 @@ pub fn render(
     let mut picks: Vec<Pick> = Vec::new();
     let mut not_embedded = 0u64;
     for (ti, t) in tables.iter().enumerate() {
-        for c in &t.cells.cells {
+        let Some(cells) = &t.cells else { continue };
+        for c in &cells.cells {
             let mut keyed: Vec<(u64, &Item, bool)> = c
                 .items
                 .iter()
                 .map(|&(i, counted)| {
-                    let item = &t.cells.items[i as usize];
+                    let item = &cells.items[i as usize];
                     (sample_key(opts.seed, item), item, counted)
                 })
                 .collect();
@@ -280,8 +281,12 @@ fn raw(v: &Value) -> String {
 /// One table as semantic HTML: caption, column headers with sort buttons, a row header per
 /// row, a button in every cell with stories.
 fn table_html(ti: usize, t: &Table, masker: &Masker, p: &Provenance) -> String {
-    let with_cells: BTreeSet<(usize, usize)> =
-        t.cells.cells.iter().map(|c| (c.row, c.column)).collect();
+    let with_cells: BTreeSet<(usize, usize)> = t
+        .cells
+        .iter()
+        .flat_map(|c| &c.cells)
+        .map(|c| (c.row, c.column))
+        .collect();
     let keys = t.columns.iter().take_while(|c| c.kind == Kind::Key).count();
     let mut s = format!(
         "<section class=\"table\" id=\"t{ti}\" aria-labelledby=\"t{ti}-h\" data-name=\"{}\">\n<h2 id=\"t{ti}-h\">{}</h2>\n",

@@ -19,8 +19,8 @@ pub use latex::latex;
 pub use markdown::markdown;
 pub use svg::figure;
 
-/// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, Serialize)]
+/// Output formats (the command line names them by [`Format::ext`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// Markdown table with notes.
@@ -36,6 +36,28 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [Format; 5] = [
+        Format::Md,
+        Format::Csv,
+        Format::Json,
+        Format::Tex,
+        Format::Svg,
+    ];
+
+    /// What the format holds.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Format::Md => "Markdown table with notes",
+            Format::Csv => {
+                "CSV with raw numbers (rates with their interval ends as separate columns)"
+            }
+            Format::Json => "JSON document with columns, rows and notes",
+            Format::Tex => "LaTeX table (booktabs)",
+            Format::Svg => "SVG figure, for queries that name one",
+        }
+    }
+
     /// File extension.
     pub fn ext(self) -> &'static str {
         match self {
@@ -138,11 +160,11 @@ pub fn write_table(
         written.push(path);
     }
     // The documents behind each number, for DuckDB, pandas or R (issue 12). Only a table
-    // computed from an index knows them: one made from another engine's result rows
-    // (`replyscope sql --rows`, no index fingerprint) gets no cells file rather than an
-    // empty one.
-    if !p.index_fingerprint.is_empty() {
-        let cells = cells_parquet(t)?;
+    // computed from an index with its cells listed knows them: one made from another
+    // engine's result rows (`replyscope sql --rows`) or by `query --no-cells` gets no cells
+    // file rather than an empty one.
+    if let Some(c) = &t.cells {
+        let cells = cells_parquet(t, c)?;
         let path = dir.join(format!("{}.cells.parquet", t.name));
         crate::files::write_replacing(&path, &cells).map_err(Error::io(&path, "cannot write"))?;
         outputs.push(serde_json::json!({
@@ -278,10 +300,10 @@ pub fn write_report(
 
 /// `NAME.cells.parquet`: one row per (table row, column, document) a count, rate or share
 /// counts ([`crate::query::cells`]).
-pub fn cells_parquet(t: &Table) -> Result<Vec<u8>> {
+pub fn cells_parquet(t: &Table, cells: &crate::query::cells::Cells) -> Result<Vec<u8>> {
     use polars::prelude::{ParquetCompression, ParquetWriter};
     let keys = t.columns.iter().take_while(|c| c.kind == Kind::Key).count();
-    let mut df = crate::query::cells::frame(&t.cells, &t.rows, keys, &t.columns)?;
+    let mut df = crate::query::cells::frame(cells, &t.rows, keys, &t.columns)?;
     let mut bytes = Vec::new();
     ParquetWriter::new(&mut bytes)
         .with_compression(ParquetCompression::Zstd(None))

@@ -55,7 +55,7 @@ fn table() -> Table {
         curves: Vec::new(),
         rows_read: 12,
         calibration: None,
-        cells: Default::default(),
+        cells: None,
     }
 }
 

@@ -973,7 +973,7 @@ pub fn table_from_rows(q: &Query, rows: &[serde_json::Value]) -> Result<Table, S
         figure: None,
         curves: Vec::new(),
         // An engine's result rows say nothing of the documents behind them.
-        cells: Default::default(),
+        cells: None,
         rows_read,
         calibration: None,
     })

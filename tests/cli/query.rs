@@ -604,3 +604,39 @@ fn issue_15_7_output_files_that_are_links_are_replaced_not_followed() {
     let md = std::fs::read_to_string(t.path().join("out/monthly.md")).unwrap();
     assert!(md.starts_with("## "), "{md}");
 }
+
+/// `query --no-cells` writes the same tables without the rows behind each number.
+#[test]
+fn no_cells_writes_the_same_tables_without_cells_files() {
+    let t = TestDir::new();
+    seeds_index(&t);
+    let mut queries: Vec<String> = std::fs::read_dir(repo().join("queries"))
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    queries.sort();
+    let args = |out: &str, extra: &[&str]| -> Vec<String> {
+        let mut v = vec!["query".to_string(), "ix".into()];
+        v.extend(queries.iter().cloned());
+        v.extend(["--out".to_string(), out.into()]);
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let with = t.run(args("with", &[]));
+    assert_eq!(with.code, 0, "{}", with.stderr);
+    let without = t.run(args("without", &["--no-cells"]));
+    assert_eq!(without.code, 0, "{}", without.stderr);
+    let (a, b) = (
+        files(&t.path().join("with")),
+        files(&t.path().join("without")),
+    );
+    let cells: Vec<&String> = a.keys().filter(|k| k.ends_with(".cells.parquet")).collect();
+    assert!(!cells.is_empty(), "query lists the cells by default");
+    for (name, bytes) in &a {
+        if name.ends_with(".cells.parquet") {
+            assert!(!b.contains_key(name), "{name} written with --no-cells");
+        } else if name.ends_with(".csv") || name.ends_with(".md") || name.ends_with(".tex") {
+            assert_eq!(Some(bytes), b.get(name), "{name}");
+        }
+    }
+}
