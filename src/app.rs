@@ -917,6 +917,7 @@ fn query(
     masking: crate::mask::Mode,
     with_cells: bool,
 ) -> anyhow::Result<Ran> {
+    crate::alloc::keep_freed_memory();
     let sha = |bytes: &[u8]| {
         crate::ingest::hex(&sha2::Digest::finalize(
             <sha2::Sha256 as sha2::Digest>::new_with_prefix(bytes),

@@ -24,6 +24,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod alloc;
 pub mod app;
 pub mod bench;
 pub mod cli;

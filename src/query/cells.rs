@@ -14,7 +14,7 @@ use super::{ColumnDef, Row, Value};
 use crate::error::Result;
 use crate::schema::{value, Table as Stored, D, I, M};
 use polars::prelude::*;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// Column of the filtered rows' positions, added to a query's frame when its cells are
 /// wanted.
@@ -151,15 +151,19 @@ pub(super) fn read(
     filtered: &DataFrame,
     ids: &DataFrame,
 ) -> Result<Cells> {
-    let id_of: HashMap<u32, &str> = {
+    // Document numbers are dense (a document's row): ids by number in a vector.
+    let id_of: Vec<&str> = {
         let (n, s) = (
             ids.column(D::Doc.name())?.u32()?,
             ids.column(D::Id.name())?.str()?,
         );
-        n.iter()
-            .zip(s.iter())
-            .filter_map(|(n, s)| Some((n?, s?)))
-            .collect()
+        let mut v = vec![""; n.max().map_or(0, |m| m as usize + 1)];
+        for (n, s) in n.iter().zip(s.iter()) {
+            if let (Some(n), Some(s)) = (n, s) {
+                v[n as usize] = s;
+            }
+        }
+        v
     };
     let docs = filtered.column(D::Doc.name())?.u32()?;
     let stories = match table {
@@ -167,11 +171,18 @@ pub(super) fn read(
         _ => None,
     };
     let mut out = Cells::default();
-    let (mut by_row, mut by_doc): (HashMap<u32, u32>, HashMap<u32, u32>) = Default::default();
+    // The item of each filtered row and of each document, once made (NONE before).
+    const NONE: u32 = u32::MAX;
+    let mut by_row = vec![NONE; filtered.height()];
+    let mut by_doc = vec![NONE; id_of.len()];
     let item = |doc: u32, story: Option<&str>, out: &mut Cells| -> u32 {
         let i = out.items.len() as u32;
         out.items.push(Item {
-            doc_id: id_of.get(&doc).copied().unwrap_or_default().to_string(),
+            doc_id: id_of
+                .get(doc as usize)
+                .copied()
+                .unwrap_or_default()
+                .to_string(),
             story: story.map(str::to_string),
         });
         i
@@ -198,17 +209,15 @@ pub(super) fn read(
                     };
                     let rows = rows.cast(&DataType::UInt32)?;
                     for (at, counted) in rows.u32()?.iter().zip(marks.bool()?.iter()) {
-                        let Some(at) = at else { continue };
-                        let i = match by_row.get(&at) {
-                            Some(&i) => i,
-                            None => {
-                                let doc = docs.get(at as usize).unwrap_or_default();
-                                let story = stories.and_then(|s| s.get(at as usize));
-                                let i = item(doc, story, &mut out);
-                                by_row.insert(at, i);
-                                i
-                            }
+                        let Some(slot) = at.and_then(|at| by_row.get_mut(at as usize)) else {
+                            continue;
                         };
+                        if *slot == NONE {
+                            let at = at.unwrap_or_default() as usize;
+                            let doc = docs.get(at).unwrap_or_default();
+                            *slot = item(doc, stories.and_then(|s| s.get(at)), &mut out);
+                        }
+                        let i = *slot;
                         items.push((i, counted.unwrap_or(false)));
                     }
                 }
@@ -230,15 +239,13 @@ pub(super) fn read(
                         Docs::MentionOnly => all.difference(p).copied().collect(),
                     };
                     for doc in chosen {
-                        let i = match by_doc.get(&doc) {
-                            Some(&i) => i,
-                            None => {
-                                let i = item(doc, None, &mut out);
-                                by_doc.insert(doc, i);
-                                i
-                            }
+                        let Some(slot) = by_doc.get_mut(doc as usize) else {
+                            continue;
                         };
-                        items.push((i, true));
+                        if *slot == NONE {
+                            *slot = item(doc, None, &mut out);
+                        }
+                        items.push((*slot, true));
                     }
                 }
             }
@@ -262,19 +269,33 @@ pub fn frame(
     keys: usize,
     columns: &[ColumnDef],
 ) -> PolarsResult<DataFrame> {
-    let mut recs: Vec<(u32, usize, &Item, bool)> = Vec::new();
+    // Items ranked once by (document, story): the records then sort on integers.
+    let mut order: Vec<u32> = (0..cells.items.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| cells.items[a as usize].cmp(&cells.items[b as usize]));
+    // Equal items (tags of one document) share a rank, so the order stays deterministic.
+    let mut rank = vec![0u32; order.len()];
+    for (r, &i) in order.iter().enumerate() {
+        let same = r > 0 && cells.items[order[r - 1] as usize] == cells.items[i as usize];
+        rank[i as usize] = if same {
+            rank[order[r - 1] as usize]
+        } else {
+            r as u32
+        };
+    }
+    let mut recs: Vec<(u32, usize, u32, bool)> = Vec::new();
     for c in &cells.cells {
         for &(i, counted) in &c.items {
-            recs.push((c.row as u32, c.column, &cells.items[i as usize], counted));
+            recs.push((c.row as u32, c.column, rank[i as usize], counted));
         }
     }
-    recs.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)).then(a.3.cmp(&b.3)));
+    recs.sort_unstable();
+    let item = |r: &(u32, usize, u32, bool)| &cells.items[order[r.2 as usize] as usize];
     let labels: Vec<String> = rows.iter().map(|r| super::row_label(r, keys)).collect();
     let row: Vec<u32> = recs.iter().map(|r| r.0).collect();
     let row_key: Vec<&str> = recs.iter().map(|r| labels[r.0 as usize].as_str()).collect();
     let column: Vec<&str> = recs.iter().map(|r| columns[r.1].name.as_str()).collect();
-    let doc: Vec<&str> = recs.iter().map(|r| r.2.doc_id.as_str()).collect();
-    let story: Vec<Option<&str>> = recs.iter().map(|r| r.2.story.as_deref()).collect();
+    let doc: Vec<&str> = recs.iter().map(|r| item(r).doc_id.as_str()).collect();
+    let story: Vec<Option<&str>> = recs.iter().map(|r| item(r).story.as_deref()).collect();
     let counted: Vec<bool> = recs.iter().map(|r| r.3).collect();
     DataFrame::new(
         recs.len(),
