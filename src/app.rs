@@ -150,6 +150,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 strict: false,
                 quiet: false,
                 wait: a.wait,
+                full: a.rebuild,
                 max_record_bytes: a.max_record_bytes,
                 max_stdin_bytes: a.max_stdin_bytes,
                 rule_args: a.rule_args.clone(),
@@ -310,10 +311,51 @@ fn index(cfg: &pipeline::IndexConfig, quiet: bool) -> anyhow::Result<Outcome> {
     if let Some(b) = &bar {
         b.0.finish_and_clear();
     }
-    let m = result?;
+    let built = result?;
+    let m = &built.manifest;
     let c = m.counts;
     if !quiet {
         let out = cfg.out.display();
+        match &built.how {
+            pipeline::How::UpToDate => note!(
+                "replyscope: index {out} is up to date with {}: no file is new, changed or removed",
+                cfg.manifest.path.display()
+            ),
+            pipeline::How::Full(why) if why.is_empty() => {}
+            pipeline::How::Full(why) => note!("replyscope: building {out} in full: {why}"),
+            pipeline::How::Updated(ch) => {
+                let list = |v: &[String]| {
+                    let shown: Vec<&str> = v.iter().take(3).map(String::as_str).collect();
+                    let more = if v.len() > 3 {
+                        format!(" and {} more", v.len() - 3)
+                    } else {
+                        String::new()
+                    };
+                    format!("{}{more}", shown.join(", "))
+                };
+                let mut parts = vec![format!("{} unchanged (not read)", ch.kept)];
+                for (n, what) in [
+                    (&ch.added, "new"),
+                    (&ch.changed, "changed"),
+                    (&ch.removed, "removed"),
+                ] {
+                    if !n.is_empty() {
+                        parts.push(format!("{} {what} ({})", n.len(), list(n)));
+                    }
+                }
+                note!(
+                    "replyscope: updated {out}: files {}; {} documents read, {} thread interactions recomputed{}",
+                    parts.join(", "),
+                    ch.read,
+                    ch.conversations,
+                    if ch.search_rebuilt {
+                        "; search index rebuilt from its stored documents (documents left it)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
         note!(
             "replyscope: indexed {} into {out}: {} records read, {} documents, {} rejected",
             cfg.manifest.path.display(),

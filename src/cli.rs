@@ -439,6 +439,15 @@ pub struct IndexArgs {
     #[arg(long)]
     pub wait: bool,
 
+    /// Build the whole index again, even when only some files are new or changed.
+    ///
+    /// By default an existing index built with the same rules, corpus manifest, settings and
+    /// replyscope version is brought up to date by reading only the files that are new or
+    /// changed since (by SHA-256); removed files' documents leave it. The result is the
+    /// index a full build would write.
+    #[arg(long)]
+    pub full: bool,
+
     /// Largest record, in bytes: a text, Markdown or HTML file, a CSV record, a JSON line.
     /// A longer one is rejected without being read into memory.
     #[arg(long, value_name = "BYTES", default_value_t = crate::ingest::structured::MAX_RECORD_BYTES)]

@@ -15,6 +15,7 @@
 //! a time writes an index (a lock file beside it), and a build never deletes a file
 //! replyscope did not write there.
 
+pub mod incremental;
 pub mod schema;
 pub mod tables;
 pub mod threads;
@@ -67,7 +68,44 @@ pub struct IndexManifest {
     /// found before an index is reused (absent in indexes of earlier versions).
     #[serde(default)]
     pub files: Vec<RecordedFile>,
+    /// Settings of the build that decide the index's content (absent in indexes of earlier
+    /// versions, which an incremental build therefore rebuilds in full).
+    #[serde(default)]
+    pub settings: Option<BuildSettings>,
+    /// Builds that changed this index's content so far: 1 for its first build.
+    #[serde(default)]
+    pub generation: u64,
+    /// When each input file (with its present content) was first indexed: what
+    /// `replyscope watch` calls new.
+    #[serde(default)]
+    pub added: Vec<FileAdded>,
 }
+
+/// Settings of a build that decide an index's content besides its inputs and rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildSettings {
+    /// Largest record read (`--max-record-bytes`): longer ones are rejects.
+    pub max_record_bytes: u64,
+}
+
+/// When an input file's present content was first indexed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileAdded {
+    /// Source name.
+    pub source: String,
+    /// File as shown in documents and rejects.
+    pub file: String,
+    /// Its SHA-256 then (and now).
+    pub sha256: String,
+    /// The index's generation that first held it.
+    pub generation: u64,
+    /// When that build finished (UTC, RFC 3339).
+    pub at: String,
+}
+
+/// A file, besides the tables, rejects and manifest, that an index directory may hold and
+/// that a rebuild carries over: the state of `replyscope watch`.
+pub const WATCH_STATE: &str = "watch-state.json";
 
 /// A file of an index directory as the build wrote it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,7 +210,7 @@ pub struct Builder {
     writer: IndexWriter,
     fields: schema::Fields,
     lexicons: Arc<Lexicons>,
-    documents: tables::TableWriter<Document>,
+    documents: tables::TableWriter<(u32, Document)>,
     mentions: tables::TableWriter<tables::MentionRow>,
     interactions: tables::TableWriter<tables::InteractionRow>,
     threads: tag::threads::ThreadStore,
@@ -184,6 +222,9 @@ pub struct Builder {
     threaded: Vec<String>,
     rejects: BufWriter<File>,
     tags: u64,
+    /// In an incremental build: the files it keeps, and the fresh reply-linked posts with
+    /// their numbers (the thread stage runs over them and the index's own posts).
+    update: Option<(incremental::KeptLog, Vec<(u32, tag::threads::PostDraft)>)>,
 }
 
 /// What the build wrote besides the documents.
@@ -210,16 +251,50 @@ impl Builder {
         threads: usize,
     ) -> Result<Builder> {
         let tantivy_dir = dir.join("tantivy");
-        let tables_dir = dir.join("tables");
-        for d in [&tantivy_dir, &tables_dir] {
-            std::fs::create_dir_all(d).map_err(Error::io(d, "cannot create directory"))?;
-        }
-        let (schema, fields) = schema::build();
+        std::fs::create_dir_all(&tantivy_dir)
+            .map_err(Error::io(&tantivy_dir, "cannot create directory"))?;
+        let (schema, _) = schema::build();
         let index = Index::create_in_dir(&tantivy_dir, schema)?;
-        // Tantivy runs its own indexing threads; 64 MB of heap each keeps segments large
-        // enough that merging stays cheap, and memory bounded whatever the corpus size.
-        let threads = threads.clamp(1, 8);
-        let writer = index.writer_with_num_threads(threads, threads * 64_000_000)?;
+        let writer = writer_of(&index, threads)?;
+        Builder::with_writer(dir, dir, writer, lexicons, given_labels, threaded, None)
+    }
+
+    /// A builder of the part of an index an incremental build reads: documents go into
+    /// `writer` (the search index being updated), their table rows into `tables_dir`
+    /// (merged with the index's own rows afterwards), rejects, with the kept files' own, into
+    /// `dir/rejects.jsonl`.
+    pub fn update(
+        dir: &Path,
+        tables_dir: &Path,
+        writer: IndexWriter,
+        lexicons: Arc<Lexicons>,
+        given_labels: Vec<String>,
+        threaded: Vec<String>,
+        kept: incremental::KeptLog,
+    ) -> Result<Builder> {
+        Builder::with_writer(
+            dir,
+            tables_dir,
+            writer,
+            lexicons,
+            given_labels,
+            threaded,
+            Some((kept, Vec::new())),
+        )
+    }
+
+    fn with_writer(
+        dir: &Path,
+        tables_dir: &Path,
+        writer: IndexWriter,
+        lexicons: Arc<Lexicons>,
+        given_labels: Vec<String>,
+        threaded: Vec<String>,
+        update: Option<(incremental::KeptLog, Vec<(u32, tag::threads::PostDraft)>)>,
+    ) -> Result<Builder> {
+        let tables = tables_dir.join("tables");
+        std::fs::create_dir_all(&tables).map_err(Error::io(&tables, "cannot create directory"))?;
+        let fields = schema::fields_of(&writer.index().schema())?;
         let rejects_path = dir.join(REJECTS);
         let rejects =
             File::create(&rejects_path).map_err(Error::io(&rejects_path, "cannot create"))?;
@@ -228,15 +303,39 @@ impl Builder {
             writer,
             fields,
             lexicons,
-            documents: tables::documents(&Table::Documents.path(dir), given_labels)?,
-            mentions: tables::mentions(&Table::Mentions.path(dir))?,
-            interactions: tables::interactions(&Table::Interactions.path(dir))?,
+            documents: tables::documents(&Table::Documents.path(tables_dir), given_labels)?,
+            mentions: tables::mentions(&Table::Mentions.path(tables_dir))?,
+            interactions: tables::interactions(&Table::Interactions.path(tables_dir))?,
             threads: tag::threads::ThreadStore::default(),
             thread_docs: Vec::new(),
             docs: 0,
             threaded,
             rejects: BufWriter::new(rejects),
             tags: 0,
+            update,
+        })
+    }
+
+    /// Commits the search index and finishes the tables of the documents read, leaving
+    /// the thread stage to the incremental build: returns the fresh reply-linked posts with
+    /// their numbers and the kept files' places.
+    pub fn finish_update(mut self) -> Result<incremental::Fresh> {
+        self.writer.commit()?;
+        self.writer.wait_merging_threads()?;
+        let rejects_path = self.dir.join(REJECTS);
+        self.rejects
+            .flush()
+            .map_err(Error::io(&rejects_path, "cannot write"))?;
+        self.documents.finish()?;
+        let tags = self.mentions.finish()?;
+        let interactions = self.interactions.finish()?;
+        let (kept, drafts) = self.update.take().expect("an update builder");
+        Ok(incremental::Fresh {
+            drafts,
+            ranges: kept.ranges,
+            docs: self.docs,
+            tags,
+            interactions,
         })
     }
 
@@ -328,8 +427,13 @@ impl Sink for Builder {
             self.docs += 1;
             self.writer.add_document(tdoc)?;
             if let Some(post) = post {
-                self.threads.push(post);
-                self.thread_docs.push(number);
+                match &mut self.update {
+                    Some((_, drafts)) => drafts.push((number, post)),
+                    None => {
+                        self.threads.push(post);
+                        self.thread_docs.push(number);
+                    }
+                }
             }
             for (tag, surface) in rows {
                 self.tags += 1;
@@ -353,7 +457,7 @@ impl Sink for Builder {
                     interaction: i,
                 })?;
             }
-            self.documents.push(doc)?;
+            self.documents.push((number, doc))?;
         }
         Ok(())
     }
@@ -363,6 +467,32 @@ impl Sink for Builder {
         let path = self.dir.join(REJECTS);
         writeln!(self.rejects, "{line}").map_err(Error::io(&path, "cannot write"))
     }
+
+    fn kept(&mut self, file: &ingest::FileSummary) -> Result<()> {
+        let Some((log, _)) = &mut self.update else {
+            return Ok(());
+        };
+        let path = self.dir.join(REJECTS);
+        let (old_start, lines) = log.file(file)?;
+        for line in lines {
+            writeln!(self.rejects, "{line}").map_err(Error::io(&path, "cannot write"))?;
+        }
+        log.ranges.push(incremental::Range {
+            old: old_start,
+            new: self.docs,
+            len: file.counts.documents,
+        });
+        self.docs += file.counts.documents;
+        Ok(())
+    }
+}
+
+/// The writer of a search index: tantivy runs its own indexing threads; 64 MB of heap each
+/// keeps segments large enough that merging stays cheap, and memory bounded whatever the
+/// corpus size.
+pub fn writer_of(index: &Index, threads: usize) -> Result<IndexWriter> {
+    let threads = threads.clamp(1, 8);
+    Ok(index.writer_with_num_threads(threads, threads * 64_000_000)?)
 }
 
 /// Reads and checks `manifest.json` of an index directory.
@@ -518,6 +648,16 @@ impl Staging {
     /// index is moved aside first, and [`Staging::prepare`] restores it if the run dies
     /// between the two renames.
     pub fn commit(self) -> Result<()> {
+        // The saved searches' state goes with the index (no watch writes it meanwhile:
+        // `replyscope watch` takes this build's lock to write it).
+        let state = self.target.join(WATCH_STATE);
+        if state.is_file() {
+            let to = self.tmp.join(WATCH_STATE);
+            if let Err(e) = std::fs::copy(&state, &to) {
+                let _ = std::fs::remove_dir_all(&self.tmp);
+                return Err(Error::io(&state, "cannot copy")(e));
+            }
+        }
         sync_dir(&self.tmp);
         let mut old = None;
         if std::fs::symlink_metadata(&self.target).is_ok() {
@@ -735,7 +875,7 @@ fn check_only_ours(dir: &Path) -> Result<()> {
     };
     for (name, is_dir) in list(dir)? {
         match (name.as_str(), is_dir) {
-            (MANIFEST | REJECTS, false) | ("tantivy", true) => {}
+            (MANIFEST | REJECTS | WATCH_STATE, false) | ("tantivy", true) => {}
             ("tables", true) => {
                 for (t, t_dir) in list(&dir.join("tables"))? {
                     let rel = format!("tables/{t}");

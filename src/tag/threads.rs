@@ -92,6 +92,28 @@ impl PostDraft {
     }
 }
 
+impl PostDraft {
+    /// The post's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The post it replies to, if any.
+    pub fn in_reply_to(&self) -> Option<&str> {
+        self.in_reply_to.as_deref()
+    }
+
+    /// The replies the source lists.
+    pub fn replies(&self) -> &[String] {
+        &self.replies
+    }
+
+    /// When it was written, in milliseconds.
+    pub fn created_ms(&self) -> Option<i64> {
+        self.created_at.map(|t| t.timestamp_millis())
+    }
+}
+
 /// Marks "no symbol" and "no time".
 const NONE: u32 = u32::MAX;
 const NO_TIME: i64 = i64::MIN;
@@ -349,6 +371,30 @@ pub fn interactions(
     store: &ThreadStore,
     emit: &mut dyn FnMut(Interaction) -> crate::Result<()>,
 ) -> crate::Result<ThreadStats> {
+    interactions_in(store, &Corpus::Store, emit)
+}
+
+/// What lies outside the posts of a store, for a store that holds only some conversations
+/// of a corpus (an incremental build recomputes the conversations new posts touch).
+pub enum Corpus<'a> {
+    /// The store is the whole corpus.
+    Store,
+    /// The store holds whole conversations of a larger corpus.
+    Larger {
+        /// The corpus's last timestamp (unanswered conversations are censored there).
+        end: Option<DateTime<Utc>>,
+        /// Whether a post id is in the corpus (a listed reply that is not: "unknown").
+        has: &'a (dyn Fn(&str) -> bool + Sync),
+    },
+}
+
+/// [`interactions`] of a store that may hold only some of a corpus's conversations (each
+/// whole: every post linked to one of its posts by `in_reply_to` is in the store).
+pub fn interactions_in(
+    store: &ThreadStore,
+    corpus: &Corpus<'_>,
+    emit: &mut dyn FnMut(Interaction) -> crate::Result<()>,
+) -> crate::Result<ThreadStats> {
     let n = store.len();
     let mut stats = ThreadStats {
         posts: n as u64,
@@ -379,7 +425,14 @@ pub fn interactions(
             .iter()
             .map(|&c| c as usize)
     };
-    let corpus_end = (0..n).filter_map(|i| store.time(i)).max();
+    let corpus_end = match corpus {
+        Corpus::Store => (0..n).filter_map(|i| store.time(i)).max(),
+        Corpus::Larger { end, .. } => *end,
+    };
+    let in_corpus = |id: &str| match corpus {
+        Corpus::Store => index.contains_key(id),
+        Corpus::Larger { has, .. } => index.contains_key(id) || has(id),
+    };
     let mut seen = vec![false; n];
     for i in 0..n {
         let p = store.post(i);
@@ -442,7 +495,7 @@ pub fn interactions(
         };
         let listed_outside = std::iter::once(i)
             .chain(below.iter().copied())
-            .any(|k| store.replies(k).any(|r| !index.contains_key(r)));
+            .any(|k| store.replies(k).any(|r| !in_corpus(r)));
         let responded = match first_reply {
             Some(r) => {
                 ev.push(Evidence {
