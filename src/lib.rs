@@ -16,9 +16,11 @@
 //!     index_threads: 2,
 //!     lexicons: std::sync::Arc::new(replyscope::tag::Lexicons::defaults()),
 //!     wait: false,
+//!     full: false,
 //! };
 //! let built = pipeline::build_index(&cfg, &())?;
-//! assert_eq!(built.counts.records, built.counts.documents + built.counts.rejects);
+//! let counts = built.manifest.counts;
+//! assert_eq!(counts.records, counts.documents + counts.rejects);
 //! # Ok::<(), replyscope::Error>(())
 //! ```
 #![warn(missing_docs)]

@@ -107,15 +107,44 @@ fn search_in(
     let searcher = reader.searcher();
     let count = searcher.search(&query, &tantivy::collector::Count)?;
     // No more hits than documents match, whatever --limit says: the collector allocates for
-    // as many as it is asked for. Take extra candidates so ties at the cut are broken by id,
-    // not by segment order.
+    // as many as it is asked for. Ties at the cut are broken by id, not by segment order
+    // (which differs between an index built at once and one grown file by file): the
+    // candidates grow until every document scoring as the last hit kept is among them.
     let limit = req.limit.min(count);
-    let want = limit.saturating_add(limit / 2 + 32).min(count);
-    let top = if want == 0 {
-        Vec::new()
-    } else {
-        searcher.search(&query, &TopDocs::with_limit(want).order_by_score())?
-    };
+    let mut want = limit.saturating_add(limit / 2 + 32).min(count);
+    let mut top = Vec::new();
+    while want > 0 {
+        top = searcher.search(&query, &TopDocs::with_limit(want).order_by_score())?;
+        if want >= count || top.len() < want || limit == 0 {
+            break;
+        }
+        let cut = top[limit - 1].0;
+        if top[want - 1].0 < cut {
+            break;
+        }
+        want = want.saturating_mul(2).min(count);
+    }
+    if top.len() > limit && limit > 0 {
+        let cut = top[limit - 1].0;
+        let (mut keep, tied): (Vec<_>, Vec<_>) = top.into_iter().partition(|h| h.0 > cut);
+        let mut tied = tied
+            .into_iter()
+            .filter(|h| h.0 == cut)
+            .map(|h| -> Result<_> {
+                let doc: TantivyDocument = searcher.doc(h.1)?;
+                let id = doc
+                    .get_first(fields.id)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string();
+                Ok((id, h))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        tied.sort_by(|a, b| a.0.cmp(&b.0));
+        let room = limit.saturating_sub(keep.len());
+        keep.extend(tied.into_iter().take(room).map(|(_, h)| h));
+        top = keep;
+    }
     let mut terms = HashSet::new();
     query.query_terms(&mut |term, _| {
         if term.field() == fields.text {

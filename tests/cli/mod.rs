@@ -2,6 +2,7 @@ mod crash;
 mod crosscheck;
 mod direct;
 mod errors;
+mod incremental;
 mod index;
 mod props;
 mod query;

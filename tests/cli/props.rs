@@ -1127,6 +1127,7 @@ fn small_index(rows: &[usize], seeds: &[bool]) -> tempfile::TempDir {
         index_threads: 1,
         lexicons: study_lexicons(),
         wait: false,
+        full: false,
     };
     replyscope::pipeline::build_index(&cfg, &()).expect("the index builds");
     dir
