@@ -49,6 +49,15 @@ pub enum Command {
     /// title:word, text:"a phrase". Each hit shows the best match with context on both sides
     /// and the match's byte offsets in the document text.
     Search(SearchArgs),
+    /// Saved searches: what is new since each one last ran (watch/*.toml).
+    ///
+    /// Each saved search is a TOML file with `query` (tantivy syntax) and optional `name`,
+    /// `company`, `channel` and `outcome` (e.g. "responded:no"). Prints the documents that
+    /// match it and were added to the index since it last ran, with keyword-in-context
+    /// lines (customers' handles, e-mails and phone numbers masked), and the interactions
+    /// they open; a count per search on stderr. The state is kept in the index directory
+    /// and saved only when the whole report was written. Exit 0 also when nothing is new.
+    Watch(WatchArgs),
     /// Tag one text without an index: print each tag with its evidence and rule id.
     ///
     /// Reads FILE (or standard input with -) as one document and prints every company,
@@ -459,6 +468,45 @@ pub struct IndexArgs {
     pub max_stdin_bytes: u64,
 
     /// Where the tagging rules come from.
+    #[command(flatten)]
+    pub rule_args: RuleArgs,
+}
+
+/// Output formats of `replyscope watch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WatchFormat {
+    /// Lines for reading, one block per saved search.
+    Table,
+    /// One JSON object per line: documents, interactions and a summary per search.
+    Jsonl,
+    /// CSV with a header row.
+    Csv,
+}
+
+/// Flags of `replyscope watch`.
+#[derive(Debug, clap::Args)]
+pub struct WatchArgs {
+    /// Index directory built by `replyscope index`.
+    pub index: PathBuf,
+
+    /// Folder of saved searches (*.toml).
+    #[arg(long, value_name = "DIR", default_value = "watch")]
+    pub searches: PathBuf,
+
+    /// What was added since each search last ran (the default); saves the state.
+    #[arg(long, conflicts_with = "since")]
+    pub since_last_run: bool,
+
+    /// What was added to the index at or after this date or time (UTC); the state is left
+    /// as it is.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: WatchFormat,
+
+    /// Where the tagging rules come from (company accounts stay unmasked).
     #[command(flatten)]
     pub rule_args: RuleArgs,
 }

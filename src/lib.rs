@@ -43,6 +43,7 @@ pub mod schema;
 pub mod search;
 pub mod tag;
 pub mod validity;
+pub mod watch;
 
 pub use error::{Error, Result};
 pub use model::{Document, Reject};

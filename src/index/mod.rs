@@ -695,6 +695,36 @@ impl Staging {
     }
 }
 
+/// The writer lock of an index, held while it lives.
+pub struct IndexLock {
+    _lock: Lock,
+}
+
+/// Takes the writer lock of the index `target` (the lock builds take): waits for a build
+/// with `wait`, else fails at once when one runs.
+pub fn lock(target: &Path, wait: bool) -> Result<IndexLock> {
+    let target = resolve_links(target)?;
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| Error::Refused {
+            path: target.to_path_buf(),
+            message: "needs a directory name for the index".into(),
+        })?;
+    let parent = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    Ok(IndexLock {
+        _lock: Lock::acquire(
+            &parent.join(format!(".{name}.replyscope-lock")),
+            wait,
+            &target,
+        )?,
+    })
+}
+
 /// The directory a path names, through any links: where a build must write so that the
 /// link, and whoever follows it, sees the new index.
 fn resolve_links(target: &Path) -> Result<PathBuf> {

@@ -10,3 +10,4 @@ mod search;
 mod tagging;
 mod util;
 mod validity;
+mod watch;
