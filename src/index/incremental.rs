@@ -156,7 +156,8 @@ pub struct Update {
 /// `dir` (if any) with the corpus now. Hashes every input file.
 pub fn plan(cfg: &crate::pipeline::IndexConfig, dir: &Path, now: &Current) -> Result<Plan> {
     if std::fs::symlink_metadata(dir).is_err() {
-        return Ok(Plan::Full("no index yet".into()));
+        // A first build: nothing to say.
+        return Ok(Plan::Full(String::new()));
     }
     let old = match super::read_manifest(dir) {
         Ok(m) => m,
@@ -497,7 +498,14 @@ pub fn update(
         None,
         &recomputed,
     )?;
-    let interactions = out.finish()?;
+    let interactions = match out.writer {
+        Some(_) => out.finish()?,
+        None => {
+            // No interaction at all: the table is still written, with its schema.
+            let empty = Table::Interactions.scan(old_dir)?.slice(0, 0).collect()?;
+            FrameWriter::create(&Table::Interactions.path(tmp), &empty)?.finish()?
+        }
+    };
     let thread_rows = if threads.stats.posts == 0 {
         0
     } else {
