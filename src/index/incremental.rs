@@ -450,65 +450,72 @@ pub fn update(
         renumber_frame(df, &map, identity, cols, extra)
     };
     let no_extra = |_: u32| true;
-    let docs = merge(
-        &Table::Documents.path(tmp),
-        Some((docs_lf.clone(), 0, old_docs as u64)),
-        &mut |df| renum(df, &[D::Doc.name()], &no_extra),
-        Some(Table::Documents.scan(&fresh_dir)?),
-        &[],
-    )?;
-    let mentions_total = old.tables.tags;
-    let tags_rows = merge(
-        &Table::Mentions.path(tmp),
-        Some((Table::Mentions.scan(old_dir)?, 0, mentions_total)),
-        &mut |df| renum(df, &["doc"], &no_extra),
-        Some(Table::Mentions.scan(&fresh_dir)?),
-        &[],
-    )?;
     let old_thread = old.tables.threads.interactions;
     let old_text = old.tables.interactions.saturating_sub(old_thread);
     let affected = &threads.affected;
     let not_affected = |d: u32| !affected.contains(&d);
     let end_ms = threads.end_ms;
-    let mut out = Pieces::new(&Table::Interactions.path(tmp));
-    merge_into(
-        &mut out,
-        Some((Table::Interactions.scan(old_dir)?, 0, old_text)),
-        &mut |df| renum(df, &[I::Doc.name()], &no_extra).and_then(evidence_docs(&map)),
-        Some(Table::Interactions.scan(&fresh_dir)?),
-        &[],
-    )?;
-    let recomputed = if threads.interactions.is_empty() {
-        Vec::new()
-    } else {
-        vec![tables::interaction_frame(&threads.interactions)?]
+    // The four tables are written at once: each is mostly one thread decoding and encoding.
+    let documents = || {
+        merge(
+            &Table::Documents.path(tmp),
+            Some((docs_lf.clone(), 0, old_docs as u64)),
+            &mut |df| renum(df, &[D::Doc.name()], &no_extra),
+            Some(Table::Documents.scan(&fresh_dir)?),
+            &[],
+        )
     };
-    merge_into(
-        &mut out,
-        Some((
-            Table::Interactions.scan(old_dir)?,
-            old_text,
-            old.tables.interactions,
-        )),
-        &mut |df| {
-            renum(df, &[I::Doc.name()], &not_affected)
-                .and_then(evidence_docs(&map))
-                .and_then(|df| censor(df, end_ms))
-        },
-        None,
-        &recomputed,
-    )?;
-    let interactions = match out.writer {
-        Some(_) => out.finish()?,
-        None => {
-            // No interaction at all: the table is still written, with its schema.
-            let empty = Table::Interactions.scan(old_dir)?.slice(0, 0).collect()?;
-            FrameWriter::create(&Table::Interactions.path(tmp), &empty)?.finish()?
+    let mentions = || {
+        merge(
+            &Table::Mentions.path(tmp),
+            Some((Table::Mentions.scan(old_dir)?, 0, old.tables.tags)),
+            &mut |df| renum(df, &["doc"], &no_extra),
+            Some(Table::Mentions.scan(&fresh_dir)?),
+            &[],
+        )
+    };
+    let interactions = || -> Result<u64> {
+        let mut out = Pieces::new(&Table::Interactions.path(tmp));
+        merge_into(
+            &mut out,
+            Some((Table::Interactions.scan(old_dir)?, 0, old_text)),
+            &mut |df| renum(df, &[I::Doc.name()], &no_extra).and_then(evidence_docs(&map)),
+            Some(Table::Interactions.scan(&fresh_dir)?),
+            &[],
+        )?;
+        let recomputed = if threads.interactions.is_empty() {
+            Vec::new()
+        } else {
+            vec![tables::interaction_frame(&threads.interactions)?]
+        };
+        merge_into(
+            &mut out,
+            Some((
+                Table::Interactions.scan(old_dir)?,
+                old_text,
+                old.tables.interactions,
+            )),
+            &mut |df| {
+                renum(df, &[I::Doc.name()], &not_affected)
+                    .and_then(evidence_docs(&map))
+                    .and_then(|df| censor(df, end_ms))
+            },
+            None,
+            &recomputed,
+        )?;
+        match out.writer {
+            Some(_) => out.finish(),
+            None => {
+                // No interaction at all: the table is still written, with its schema.
+                let empty = Table::Interactions.scan(old_dir)?.slice(0, 0).collect()?;
+                FrameWriter::create(&Table::Interactions.path(tmp), &empty)?.finish()
+            }
         }
     };
-    let thread_rows = if threads.stats.posts == 0 {
-        0
-    } else {
+    let thread_table = || -> Result<u64> {
+        if threads.stats.posts == 0 {
+            return Ok(0);
+        }
         let recomputed = if threads.rows.is_empty() {
             Vec::new()
         } else {
@@ -531,8 +538,14 @@ pub fn update(
             },
             None,
             &recomputed,
-        )?
+        )
     };
+    let ((docs, tags_rows), (interactions, thread_rows)) = rayon::join(
+        || rayon::join(documents, mentions),
+        || rayon::join(interactions, thread_table),
+    );
+    let (docs, tags_rows, interactions, thread_rows) =
+        (docs?, tags_rows?, interactions?, thread_rows?);
     std::fs::remove_dir_all(&fresh_dir).map_err(Error::io(&fresh_dir, "cannot remove"))?;
     let mut changes = up.changes.clone();
     changes.conversations = threads.interactions.len() as u64;
