@@ -354,6 +354,13 @@ pub fn update(
             )));
         }
         let is_kept = kept.contains_key(&(f.source.clone(), f.file.clone(), f.sha256.clone()));
+        if is_kept && n > 0 && cfg.ingest.strict {
+            // A full build would stop at the kept file's first reject.
+            return Err(Error::NeedsFullBuild(format!(
+                "--strict, and {} has rejected records",
+                f.file
+            )));
+        }
         if is_kept && leaving && lines[first..first + n].iter().any(|l| is_duplicate(l)) {
             // Its duplicate may have been a document of a file that changed or left.
             return Err(Error::NeedsFullBuild(format!(

@@ -378,6 +378,13 @@ fn issue_14_1_a_new_file_read_before_an_indexed_one_with_its_ids_builds_in_full(
         o.stderr
     );
     assert_same_as_full_build(&t, "after the full build");
+    // --strict stops at the first reject, as a full build does, even one of a kept file.
+    t.write("days/c.csv", &head[0]);
+    let o = index(&t, &["--strict"]);
+    assert_eq!(o.code, 2, "{o:?}");
+    // It builds in full and stops where a full build stops: at b.csv's first reject.
+    assert!(o.stderr.contains("(stopped by --strict)"), "{}", o.stderr);
+    std::fs::remove_file(t.path().join("days/c.csv")).unwrap();
     // A new file read after the indexed ones with their ids: its records are the rejects,
     // and that needs no full build.
     t.write("days/c.csv", &head[0]);
