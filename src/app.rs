@@ -36,6 +36,42 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             let cfg = config::index_config(&a, threads)?;
             index(&cfg, a.quiet)
         }
+        Command::Sql(a) => {
+            let files = if a.queries.is_empty() {
+                query_files(std::path::Path::new("queries"))?
+            } else {
+                a.queries.clone()
+            };
+            let failed = match &a.rows {
+                Some(rows) => sql_table(&a, &files, rows)?,
+                None => sql_print(&a, &files)?,
+            };
+            Ok(Outcome {
+                rejects: 0,
+                failed_queries: failed as u64,
+            })
+        }
+        Command::Tag(a) if a.stream => {
+            let lex = config::lexicons(&a.rule_args, None)?;
+            if a.file.as_os_str() != "-" && a.file.as_os_str() != "/dev/stdin" {
+                anyhow::bail!("--stream reads standard input; drop the file argument");
+            }
+            let s = crate::stream::run(
+                &lex,
+                std::io::stdin(),
+                std::io::stdout().lock(),
+                a.max_line_bytes,
+            )
+            .context("tag --stream")?;
+            if s.errors > 0 {
+                note!(
+                    "replyscope: tag --stream: {} lines, {} answered with an error",
+                    s.lines,
+                    s.errors
+                );
+            }
+            Ok(Outcome::default())
+        }
         Command::Tag(a) => {
             let lex = config::lexicons(&a.rule_args, None)?;
             let limit = crate::files::TEXT_FILE_LIMIT;
@@ -82,13 +118,39 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
         Command::Companies(a) => {
             let lex = config::lexicons(&a.rule_args, None)?;
-            let rows = crate::companies::list(&a.index, &lex, a.discovered)?;
+            let mut rows = crate::companies::list(&a.index, &lex, a.discovered)?;
+            let masker = crate::mask::Masker::for_index(&a.index, a.unmask)?;
+            for e in rows.iter_mut().flat_map(|r| r.evidence.iter_mut()) {
+                e.context = masker.text(&e.context);
+            }
             print_companies(&rows, a.format)?;
             Ok(Outcome::default())
         }
         Command::Explain(a) => {
-            let e = crate::explain::explain(&a.index, &a.id)?;
+            let mut e = crate::explain::explain(&a.index, &a.id)?;
+            let masker = crate::mask::Masker::for_index(&a.index, a.unmask)?;
+            crate::explain::mask(&mut e, &masker);
             print_explained(&e, a.format)?;
+            Ok(Outcome::default())
+        }
+        Command::IngestFile {
+            corpus,
+            source,
+            file,
+            shown,
+            file_id,
+            max_record_bytes,
+        } => {
+            let manifest = crate::ingest::Manifest::load_specs(&corpus)?;
+            let opts = crate::ingest::Options {
+                max_record_bytes,
+                ..Default::default()
+            };
+            let mut sink = crate::stream::JsonSink::new(std::io::stdout().lock());
+            let summary = crate::ingest::read_file_as(
+                &manifest, &source, &file, &shown, &file_id, &opts, &mut sink,
+            )?;
+            sink.finish(&summary)?;
             Ok(Outcome::default())
         }
         Command::BenchCorpus { from, scale, out } => {
@@ -130,15 +192,45 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             Ok(Outcome::default())
         }
         Command::Query(a) => {
-            let files = if a.queries.is_empty() {
-                query_files(std::path::Path::new("queries"))?
-            } else {
-                a.queries.clone()
-            };
-            let failed = query(&a.index, &files, &a.out, &a.format)?;
+            // Directories after the first index are more indexes (the shards of one corpus).
+            let mut indexes = vec![a.index.clone()];
+            let mut files = Vec::new();
+            for p in &a.queries {
+                if p.is_dir() {
+                    indexes.push(p.clone());
+                } else {
+                    files.push(p.clone());
+                }
+            }
+            if files.is_empty() {
+                files = query_files(std::path::Path::new("queries"))?;
+            }
+            let ran = query(
+                &indexes,
+                &files,
+                &a.out,
+                &a.format,
+                crate::mask::Mode::Masked,
+            )?;
             Ok(Outcome {
                 rejects: 0,
-                failed_queries: failed,
+                failed_queries: ran.failed.len() as u64,
+            })
+        }
+        Command::Report(a) => {
+            let files = query_files(&a.queries)?;
+            let mode = crate::mask::Mode::from_unmask(a.report.unmask);
+            let ran = query(
+                std::slice::from_ref(&a.index),
+                &files,
+                &a.out,
+                &a.format,
+                mode,
+            )?;
+            report(&a.index, &a.out, &ran, &a.report)?;
+            Ok(Outcome {
+                rejects: 0,
+                failed_queries: ran.failed.len() as u64,
             })
         }
         Command::Run(a) => {
@@ -154,6 +246,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 max_record_bytes: a.max_record_bytes,
                 max_stdin_bytes: a.max_stdin_bytes,
                 rule_args: a.rule_args.clone(),
+                shard: None,
             };
             let cfg = config::index_config(&index_args, threads)?;
             let current = pipeline::current_fingerprint(&cfg)?;
@@ -183,10 +276,18 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 None => index(&cfg, false)?.rejects,
             };
             let files = query_files(&a.queries)?;
-            let failed = query(&a.index, &files, &a.out, &a.format)?;
+            let mode = crate::mask::Mode::from_unmask(a.report.unmask);
+            let ran = query(
+                std::slice::from_ref(&a.index),
+                &files,
+                &a.out,
+                &a.format,
+                mode,
+            )?;
+            report(&a.index, &a.out, &ran, &a.report)?;
             Ok(Outcome {
                 rejects,
-                failed_queries: failed,
+                failed_queries: ran.failed.len() as u64,
             })
         }
         Command::Eval(a) => {
@@ -275,8 +376,18 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
         Command::Watch(a) => watch(&a),
         Command::Search(a) => {
-            let req = config::search_request(&a)?;
-            let (count, hits) = search::search(&a.index, &req)?;
+            let mut req = config::search_request(&a)?;
+            // An index that cannot be opened gets search's own message, not the masker's.
+            if !a.unmask
+                && a.index
+                    .iter()
+                    .all(|i| crate::index::read_manifest(i).is_ok())
+            {
+                req.mask = Some(std::sync::Arc::new(crate::mask::Masker::for_indexes(
+                    &a.index, false,
+                )?));
+            }
+            let (count, hits) = search::search_all(&a.index, &req)?;
             print_hits(count, &hits, a.format)?;
             Ok(Outcome::default())
         }
@@ -292,9 +403,8 @@ fn watch(a: &crate::cli::WatchArgs) -> anyhow::Result<Outcome> {
         ),
         None => Since::LastRun,
     };
-    let lex = config::lexicons(&a.rule_args, None)?;
     let searches = w::load(&a.searches)?;
-    let (m, reports) = w::run(&a.index, &searches, &since, &lex)?;
+    let (m, reports) = w::run(&a.index, &searches, &since, a.unmask)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = (|| -> anyhow::Result<()> {
@@ -966,33 +1076,62 @@ fn query_files(dir: &std::path::Path) -> anyhow::Result<Vec<std::path::PathBuf>>
     Ok(files)
 }
 
-/// Runs query files and writes their tables; returns how many failed.
+/// What a batch of query files gave: the tables written, the files that failed, and where
+/// the tables came from.
+struct Ran {
+    tables: Vec<crate::query::Table>,
+    failed: Vec<crate::report::html::FailedQuery>,
+    provenance: crate::report::Provenance,
+    files: Vec<std::path::PathBuf>,
+}
+
+/// Runs query files and writes their tables.
 fn query(
-    index: &std::path::Path,
+    indexes: &[std::path::PathBuf],
     files: &[std::path::PathBuf],
     out: &std::path::Path,
     formats: &[crate::report::Format],
-) -> anyhow::Result<u64> {
-    let m = crate::index::read_manifest(index)?;
-    let manifest_bytes = crate::files::read_regular(
-        &index.join(crate::index::MANIFEST),
-        crate::files::TEXT_FILE_LIMIT,
-    )
-    .context("cannot read the index manifest")?;
+    masking: crate::mask::Mode,
+) -> anyhow::Result<Ran> {
+    let sha = |bytes: &[u8]| {
+        crate::ingest::hex(&sha2::Digest::finalize(
+            <sha2::Sha256 as sha2::Digest>::new_with_prefix(bytes),
+        ))
+    };
+    let (mut fingerprints, mut manifests) = (Vec::new(), Vec::new());
+    for index in indexes {
+        let m = crate::index::read_manifest(index)?;
+        let manifest_bytes = crate::files::read_regular(
+            &index.join(crate::index::MANIFEST),
+            crate::files::TEXT_FILE_LIMIT,
+        )
+        .with_context(|| format!("{}: cannot read the index manifest", index.display()))?;
+        fingerprints.push(m.fingerprint);
+        manifests.push(sha(&manifest_bytes));
+    }
+    // Several indexes: the hash of their fingerprints (and manifests) in the order given.
+    let joined = |v: &[String]| match v {
+        [one] => one.clone(),
+        many => sha(many.join("\n").as_bytes()),
+    };
     let provenance = crate::report::Provenance {
         version: env!("CARGO_PKG_VERSION").into(),
-        index_fingerprint: m.fingerprint.clone(),
-        index_manifest_sha256: crate::ingest::hex(&sha2::Digest::finalize(
-            <sha2::Sha256 as sha2::Digest>::new_with_prefix(&manifest_bytes),
-        )),
-        index: index.display().to_string(),
+        index_fingerprint: joined(&fingerprints),
+        index_manifest_sha256: joined(&manifests),
+        index: indexes
+            .iter()
+            .map(|i| i.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" "),
+        masking,
     };
     crate::report::prepare_out(out)?;
     let mut formats = formats.to_vec();
     formats.sort();
     formats.dedup();
-    let results = crate::query::run_all(index, files);
-    let mut failed = 0;
+    let results = crate::query::run_all(indexes, files, true);
+    let mut failed = Vec::new();
+    let mut tables = Vec::new();
     // Output name -> the query file that wrote it: two files of one name would overwrite
     // each other's tables.
     let mut names: std::collections::BTreeMap<String, String> = Default::default();
@@ -1038,17 +1177,64 @@ fn query(
                     },
                     written.len()
                 );
+                tables.push(t);
             }
             Err(f) => {
-                failed += 1;
                 note!("replyscope: query failed: {}", f.message);
+                failed.push(crate::report::html::FailedQuery {
+                    path: f.path,
+                    message: f.message,
+                });
             }
         }
     }
-    if failed > 0 {
-        note!("replyscope: {failed} of {} query files failed", files.len());
+    if !failed.is_empty() {
+        note!(
+            "replyscope: {} of {} query files failed",
+            failed.len(),
+            files.len()
+        );
     }
-    Ok(failed)
+    Ok(Ran {
+        tables,
+        failed,
+        provenance,
+        files: files.to_vec(),
+    })
+}
+
+/// Writes OUT/report.html and OUT/report.manifest.json from the tables of a batch.
+fn report(
+    index: &std::path::Path,
+    out: &std::path::Path,
+    ran: &Ran,
+    opts: &crate::cli::ReportOptions,
+) -> anyhow::Result<()> {
+    let masker = crate::mask::Masker::for_index(index, opts.unmask)?;
+    let options = crate::report::html::Options {
+        per_cell: opts.stories_per_cell,
+        seed: opts.story_seed,
+    };
+    let written = crate::report::write_report(
+        out,
+        index,
+        &ran.tables,
+        &ran.failed,
+        &ran.files,
+        &ran.provenance,
+        &masker,
+        &options,
+    )?;
+    note!(
+        "replyscope: report -> {} ({} tables, {} cells with stories, {} stories embedded, {}; {:.1} MB)",
+        written.path.display(),
+        written.stats.tables,
+        written.stats.cells,
+        written.stats.stories_embedded,
+        masker.mode().as_str(),
+        written.bytes as f64 / 1e6
+    );
+    Ok(())
 }
 
 fn print_companies(
@@ -1247,4 +1433,82 @@ fn print_explained(e: &crate::explain::Explained, format: TagFormat) -> anyhow::
     }
     out.flush()?;
     Ok(())
+}
+
+/// Reads and checks one query file.
+fn read_query(f: &std::path::Path) -> std::result::Result<crate::query::spec::Query, String> {
+    let path = f.display().to_string();
+    let text = crate::files::read_regular_text(f, crate::files::TEXT_FILE_LIMIT)
+        .map_err(|e| format!("{path}: cannot read ({e})"))?;
+    crate::query::spec::parse(&path, &text)
+}
+
+/// `replyscope sql`: prints one statement per query file; returns the files that failed.
+fn sql_print(a: &crate::cli::SqlArgs, files: &[std::path::PathBuf]) -> anyhow::Result<usize> {
+    let mut failed = 0;
+    let mut json = Vec::new();
+    let mut out = std::io::stdout().lock();
+    for f in files {
+        let result = read_query(f).and_then(|q| {
+            crate::sql::translate(&q, a.dialect, a.tables.as_deref()).map(|sql| (q, sql))
+        });
+        match (result, a.json) {
+            (Ok((q, sql)), true) => {
+                json.push(serde_json::json!({ "name": q.name, "path": q.path, "sql": sql }))
+            }
+            (Ok((q, sql)), false) => writeln!(out, "-- {} ({})\n{sql};\n", q.name, q.path)?,
+            (Err(e), json_out) => {
+                failed += 1;
+                note!("replyscope: {e}");
+                if json_out {
+                    json.push(serde_json::json!({ "path": f.display().to_string(), "error": e }));
+                }
+            }
+        }
+    }
+    if a.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
+    }
+    Ok(failed)
+}
+
+/// `replyscope sql --rows`: the table of one query file from an engine's result rows.
+fn sql_table(
+    a: &crate::cli::SqlArgs,
+    files: &[std::path::PathBuf],
+    rows: &std::path::Path,
+) -> anyhow::Result<usize> {
+    let [f] = files else {
+        anyhow::bail!(
+            "--rows takes the rows of one query file; {} given",
+            files.len()
+        );
+    };
+    let q = read_query(f).map_err(anyhow::Error::msg)?;
+    let text = crate::files::read_regular_text(rows, u64::MAX)
+        .with_context(|| format!("{}: cannot read", rows.display()))?;
+    let mut values = Vec::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        values.push(
+            serde_json::from_str::<serde_json::Value>(line).with_context(|| {
+                format!("{}: line {}: not a JSON object", rows.display(), i + 1)
+            })?,
+        );
+    }
+    let table = crate::sql::table_from_rows(&q, &values).map_err(anyhow::Error::msg)?;
+    crate::report::prepare_out(&a.out)?;
+    let p = crate::report::Provenance {
+        version: env!("CARGO_PKG_VERSION").into(),
+        index_fingerprint: String::new(),
+        index_manifest_sha256: String::new(),
+        index: a.source_label.clone(),
+        // As `query` records by default; a table of counts shows no excerpts.
+        masking: crate::mask::Mode::Masked,
+    };
+    crate::report::write_table(&a.out, &table, &p, &a.format)?;
+    Ok(0)
 }

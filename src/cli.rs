@@ -43,6 +43,14 @@ pub enum Command {
     /// parallel; a broken one is reported and does not stop the others. Exit status: the
     /// number of query files that failed (0 when all ran).
     Query(QueryArgs),
+    /// Run query files and write one clickable, self-contained report.html beside the tables.
+    ///
+    /// Writes every table as `query` does (with NAME.cells.parquet), then OUT/report.html:
+    /// every table and figure, the corpus summary and the run manifest in one file that
+    /// opens with no server and makes no network request. Clicking a count, a rate or a
+    /// share shows the stories behind it with their evidence (at most K per cell, a
+    /// reproducible sample). Personal data in the texts is masked unless --unmask.
+    Report(ReportArgs),
     /// Search an index with tantivy's query syntax and show each hit in context.
     ///
     /// Syntax: words (all must match), "a phrase", OR, AND, NOT, -exclude, +require,
@@ -54,10 +62,19 @@ pub enum Command {
     /// Each saved search is a TOML file with `query` (tantivy syntax) and optional `name`,
     /// `company`, `channel` and `outcome` (e.g. "responded:no"). Prints the documents that
     /// match it and were added to the index since it last ran, with keyword-in-context
-    /// lines (customers' handles, e-mails and phone numbers masked), and the interactions
-    /// they open; a count per search on stderr. The state is kept in the index directory
-    /// and saved only when the whole report was written. Exit 0 also when nothing is new.
+    /// lines (personal data masked as `search` and the report mask it, unless --unmask),
+    /// and the interactions they open; a count per search on stderr. The state is kept in
+    /// the index directory and saved only when the whole report was written. Exit 0 also
+    /// when nothing is new.
     Watch(WatchArgs),
+    /// Translate query files into SQL (Spark or DuckDB) over the Parquet tables.
+    ///
+    /// Prints one statement per query file, computing the table `replyscope query` makes
+    /// (same groups, filters, intervals, quantiles, Kaplan-Meier, switch paths and shares).
+    /// A feature SQL cannot express (search, calibration) fails that file with a message
+    /// naming it. With --rows, writes the table from the rows an engine computed with the
+    /// statement instead, in the layout `replyscope query` writes.
+    Sql(SqlArgs),
     /// Tag one text without an index: print each tag with its evidence and rule id.
     ///
     /// Reads FILE (or standard input with -) as one document and prints every company,
@@ -93,6 +110,33 @@ pub enum Command {
     /// bootstrap 95% intervals and the confusion table; coder A vs coder B when two files
     /// are given, and the tagger vs each coder.
     Agree(AgreeArgs),
+    /// Read one file as a source of a corpus manifest and print its documents and rejects
+    /// as JSON lines (for a Spark executor handed a local copy of one corpus file).
+    ///
+    /// Prints {"doc": {...}} per document (the fields `tag --stream` reads, created_at in
+    /// milliseconds), {"reject": {...}} per reject, and a last {"file": {...}} line with the
+    /// file's counts, size and SHA-256.
+    #[command(hide = true)]
+    IngestFile {
+        /// The corpus manifest (its sources' paths are not looked at).
+        #[arg(long)]
+        corpus: PathBuf,
+        /// The source the file belongs to.
+        #[arg(long)]
+        source: String,
+        /// The local file to read.
+        #[arg(long)]
+        file: PathBuf,
+        /// The file as documents and rejects name it.
+        #[arg(long)]
+        shown: String,
+        /// The file's name within its source (in record-numbered and whole-file ids).
+        #[arg(long)]
+        file_id: String,
+        /// Longest record read.
+        #[arg(long, value_name = "BYTES", default_value_t = crate::ingest::structured::MAX_RECORD_BYTES)]
+        max_record_bytes: u64,
+    },
     /// Benchmark corpus: N copies of a tweets CSV with fresh ids and shifted times.
     #[command(hide = true)]
     BenchCorpus {
@@ -185,6 +229,22 @@ pub struct TagArgs {
     #[arg(long, value_enum, default_value_t = TagFormat::Text)]
     pub format: TagFormat,
 
+    /// Tag a stream of documents: JSON lines on standard input, one JSON line out per line
+    /// in, in input order (a worker for Spark's rdd.pipe).
+    ///
+    /// Each input line is a document with the fields of tables/documents.parquet (id and
+    /// text required; source, kind, shape, channel, author, created_at, in_reply_to,
+    /// replies, conversation_id, inbound, given_LABEL, meta ...). Each output line has
+    /// line, id, tags (with their surface words), interactions and post (what the thread
+    /// stage reads), or line, id and error for a line that is not a document. Exit status 0
+    /// at the end of input, whatever the lines held.
+    #[arg(long, conflicts_with_all = ["kind", "shape", "channel", "given", "author", "format"])]
+    pub stream: bool,
+
+    /// Longest input line of --stream; a longer one is answered with an error.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::ingest::structured::MAX_RECORD_BYTES)]
+    pub max_line_bytes: u64,
+
     /// Where the tagging rules come from.
     #[command(flatten)]
     pub rule_args: RuleArgs,
@@ -210,6 +270,9 @@ pub struct CompaniesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CompaniesFormat::Table)]
     pub format: CompaniesFormat,
+    /// Show personal data in the evidence lines as written; masked by default.
+    #[arg(long)]
+    pub unmask: bool,
     /// Where the tagging rules come from (the gazetteer that names known companies).
     #[command(flatten)]
     pub rule_args: RuleArgs,
@@ -238,6 +301,57 @@ pub struct ExplainArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TagFormat::Text)]
     pub format: TagFormat,
+    /// Show personal data as written (customers' handles, e-mail addresses, phone, card and
+    /// account numbers, street addresses); masked by default.
+    #[arg(long)]
+    pub unmask: bool,
+}
+
+/// How `report` and `run` write report.html.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReportOptions {
+    /// Stories embedded per cell at most: a reproducible sample (the page says how many
+    /// more there are; NAME.cells.parquet lists them all).
+    #[arg(long, value_name = "K", default_value_t = 20)]
+    pub stories_per_cell: usize,
+
+    /// Seed of the sample of stories per cell: the same seed embeds the same stories.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub story_seed: u64,
+
+    /// Show personal data as written in the report (customers' handles, e-mail addresses,
+    /// phone, card and account numbers, street addresses); masked by default. The report's
+    /// manifest records which.
+    #[arg(long)]
+    pub unmask: bool,
+}
+
+/// Flags of `replyscope report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Index directory built by `replyscope index`.
+    pub index: PathBuf,
+
+    /// Folder of query files.
+    #[arg(long, value_name = "DIR", default_value = "queries")]
+    pub queries: PathBuf,
+
+    /// Output folder: report.html, report.manifest.json and every table.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+
+    /// Table formats written beside the report, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "md,csv,json,tex,svg"
+    )]
+    pub format: Vec<crate::report::Format>,
+
+    /// How the report samples and masks stories.
+    #[command(flatten)]
+    pub report: ReportOptions,
 }
 
 /// Output formats of `replyscope eval`.
@@ -342,7 +456,8 @@ pub struct QueryArgs {
     /// Index directory built by `replyscope index`.
     pub index: PathBuf,
 
-    /// Query files (default: every queries/*.toml).
+    /// Query files (default: every queries/*.toml). Directories among them are more index
+    /// directories: the shards of one corpus (`index --shard`), queried as one index.
     pub queries: Vec<PathBuf>,
 
     /// Output folder.
@@ -357,6 +472,49 @@ pub struct QueryArgs {
         default_value = "md,csv,json,tex,svg"
     )]
     pub format: Vec<crate::report::Format>,
+}
+
+/// Flags of `replyscope sql`.
+#[derive(Debug, clap::Args)]
+pub struct SqlArgs {
+    /// Query files (default: every queries/*.toml).
+    pub queries: Vec<PathBuf>,
+
+    /// The SQL dialect.
+    #[arg(long, value_enum)]
+    pub dialect: crate::sql::Dialect,
+
+    /// Where the tables are: a directory (or Hadoop path) holding NAME.parquet. Without it
+    /// the statements read views named interactions, mentions and documents.
+    #[arg(long, value_name = "DIR")]
+    pub tables: Option<String>,
+
+    /// Print JSON: one object per query file with name, path and sql (or error).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Rows an engine computed with the statement of the one query file given (JSON lines,
+    /// one object per row): write its table to --out instead of printing SQL.
+    #[arg(long, value_name = "FILE")]
+    pub rows: Option<PathBuf>,
+
+    /// Output folder for --rows.
+    #[arg(long, value_name = "DIR", default_value = "out", requires = "rows")]
+    pub out: PathBuf,
+
+    /// Formats to write with --rows, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "md,csv,json,tex",
+        requires = "rows"
+    )]
+    pub format: Vec<crate::report::Format>,
+
+    /// What the tables are, as the outputs' provenance names them (with --rows).
+    #[arg(long, value_name = "TEXT", default_value = "sql", requires = "rows")]
+    pub source_label: String,
 }
 
 /// Flags of `replyscope run`.
@@ -395,6 +553,10 @@ pub struct RunArgs {
     /// Rebuild the index even when nothing changed.
     #[arg(long)]
     pub rebuild: bool,
+
+    /// How report.html samples and masks stories.
+    #[command(flatten)]
+    pub report: ReportOptions,
 
     /// When another run is writing the same index, wait for it instead of failing.
     #[arg(long)]
@@ -467,6 +629,11 @@ pub struct IndexArgs {
     #[arg(long, value_name = "BYTES", default_value_t = crate::ingest::stdin::MAX_STDIN_BYTES)]
     pub max_stdin_bytes: u64,
 
+    /// Build shard K of N: the documents whose id (a reply-linked post: its conversation's
+    /// root) hashes to K. Search and query the N index directories together as one index.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::index::shard::Shard>,
+
     /// Where the tagging rules come from.
     #[command(flatten)]
     pub rule_args: RuleArgs,
@@ -506,9 +673,10 @@ pub struct WatchArgs {
     #[arg(long, value_enum, default_value = "table")]
     pub format: WatchFormat,
 
-    /// Where the tagging rules come from (company accounts stay unmasked).
-    #[command(flatten)]
-    pub rule_args: RuleArgs,
+    /// Show personal data in the keyword-in-context lines as written; masked by default, as
+    /// `search` and the report mask it.
+    #[arg(long)]
+    pub unmask: bool,
 }
 
 /// Output formats of `replyscope search`.
@@ -525,8 +693,10 @@ pub enum SearchFormat {
 /// Flags of `replyscope search`.
 #[derive(Debug, clap::Args)]
 pub struct SearchArgs {
-    /// Index directory built by `replyscope index`.
-    pub index: PathBuf,
+    /// Index directory built by `replyscope index`; several (the shards of one corpus,
+    /// `index --shard`) are searched as one index.
+    #[arg(required = true, num_args = 1..)]
+    pub index: Vec<PathBuf>,
 
     /// Query, e.g. '"direct message" twitter' or 'title:zappos'.
     pub query: String,
@@ -558,6 +728,10 @@ pub struct SearchArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = SearchFormat::Table)]
     pub format: SearchFormat,
+
+    /// Show personal data in snippets and titles as written; masked by default.
+    #[arg(long)]
+    pub unmask: bool,
 }
 
 #[cfg(test)]

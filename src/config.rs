@@ -58,6 +58,7 @@ pub fn index_config(args: &IndexArgs, threads: usize) -> Result<IndexConfig> {
         index_threads: threads,
         wait: args.wait,
         full: args.full,
+        shard: args.shard,
     })
 }
 
@@ -87,6 +88,7 @@ pub fn search_request(args: &SearchArgs) -> Result<Request> {
         until: date("until", &args.until)?,
         limit: args.limit,
         context: args.context,
+        mask: None,
     })
 }
 

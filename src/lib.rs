@@ -17,6 +17,7 @@
 //!     lexicons: std::sync::Arc::new(replyscope::tag::Lexicons::defaults()),
 //!     wait: false,
 //!     full: false,
+//!     shard: None,
 //! };
 //! let built = pipeline::build_index(&cfg, &())?;
 //! let counts = built.manifest.counts;
@@ -35,12 +36,15 @@ pub mod explain;
 pub mod files;
 pub mod index;
 pub mod ingest;
+pub mod mask;
 pub mod model;
 pub mod pipeline;
 pub mod query;
 pub mod report;
 pub mod schema;
 pub mod search;
+pub mod sql;
+pub mod stream;
 pub mod tag;
 pub mod validity;
 pub mod watch;

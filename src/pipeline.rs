@@ -25,6 +25,8 @@ pub struct IndexConfig {
     pub wait: bool,
     /// Build in full even when the index could be brought up to date incrementally.
     pub full: bool,
+    /// Build only this shard of the corpus.
+    pub shard: Option<index::shard::Shard>,
 }
 
 /// How a build went.
@@ -130,15 +132,30 @@ fn build_into(
             (m, How::Updated(changes), Some(old))
         }
         None => {
+            let shard = match cfg.shard {
+                Some(s) => Some((
+                    s,
+                    std::sync::Arc::new(index::shard::plan(manifest, &cfg.ingest)?),
+                )),
+                None => None,
+            };
             let mut builder = Builder::create(
                 dir,
                 cfg.lexicons.clone(),
                 manifest.given_labels(),
                 manifest.threaded_sources(),
                 cfg.index_threads,
+                shard,
             )?;
             let summary = ingest::read_corpus(manifest, &cfg.ingest, &mut builder, progress)?;
-            let tables = builder.finish()?;
+            let (tables, kept) = builder.finish()?;
+            // A shard counts its own documents and rejects (records = documents + rejects
+            // still).
+            let counts = if cfg.shard.is_some() {
+                kept
+            } else {
+                summary.counts
+            };
             // A full build keeps the record of when each unchanged file was first indexed.
             let old = index::read_manifest(&cfg.out)
                 .ok()
@@ -154,7 +171,7 @@ fn build_into(
                     name: manifest.name.clone(),
                 },
                 inputs: summary.files,
-                counts: summary.counts,
+                counts,
                 tables,
                 lexicons: lexicon_list(cfg),
                 fingerprint: String::new(),
@@ -162,6 +179,7 @@ fn build_into(
                 settings: Some(settings(cfg)),
                 generation: 0,
                 added: Vec::new(),
+                shard: cfg.shard,
             };
             (m, How::Full(String::new()), old)
         }
@@ -195,6 +213,11 @@ fn build_into(
         .map(|f| (f.source.clone(), f.file.clone(), f.sha256.clone()))
         .collect();
     m.fingerprint = fingerprint(&m.corpus.sha256, &files, &m.lexicons);
+    if let Some(s) = m.shard {
+        m.fingerprint = hex(&Sha256::digest(
+            format!("{}\nshard {s}", m.fingerprint).as_bytes(),
+        ));
+    }
     m.files = index::record_files(dir)?;
     index::write_manifest(dir, &m)?;
     Ok(Built { manifest: m, how })

@@ -13,7 +13,9 @@ use std::collections::HashSet;
 use std::ops::Bound;
 use std::path::Path;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::query::{
+    Bm25StatisticsProvider, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
+};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{Index, TantivyDocument, Term};
 
@@ -34,6 +36,9 @@ pub struct Request {
     pub limit: usize,
     /// Bytes of context on each side of the match.
     pub context: usize,
+    /// Masks personal data in snippets and titles ([`crate::mask`]); None shows them as
+    /// written.
+    pub mask: Option<std::sync::Arc<crate::mask::Masker>>,
 }
 
 /// One hit with its keyword-in-context line.
@@ -71,6 +76,58 @@ pub fn search(dir: &Path, req: &Request) -> Result<(usize, Vec<Hit>)> {
     Searcher::open(dir)?.search(req)
 }
 
+/// Runs a search on several index directories (the shards of one corpus) as on one index:
+/// scores use the statistics of all of them together (document count, term frequencies,
+/// field lengths), so a hit scores as it would in one index of the whole corpus; hits are
+/// merged by score, then id.
+pub fn search_all(dirs: &[std::path::PathBuf], req: &Request) -> Result<(usize, Vec<Hit>)> {
+    if let [one] = dirs {
+        return search(one, req);
+    }
+    let shards: Vec<Searcher> = dirs
+        .iter()
+        .map(|d| Searcher::open(d))
+        .collect::<Result<_>>()?;
+    let searchers: Vec<tantivy::Searcher> = shards.iter().map(|s| s.reader.searcher()).collect();
+    let stats = Combined(&searchers);
+    let mut count = 0;
+    let mut hits = Vec::new();
+    for (shard, searcher) in shards.iter().zip(&searchers) {
+        let (n, mut h) = search_with(&shard.index, &shard.fields, searcher, &stats, req)?;
+        count += n;
+        hits.append(&mut h);
+    }
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    hits.truncate(req.limit.min(count));
+    Ok((count, hits))
+}
+
+/// BM25 statistics of several indexes taken together.
+struct Combined<'a>(&'a [tantivy::Searcher]);
+
+impl Bm25StatisticsProvider for Combined<'_> {
+    fn total_num_tokens(&self, field: tantivy::schema::Field) -> tantivy::Result<u64> {
+        self.0
+            .iter()
+            .map(|s| Bm25StatisticsProvider::total_num_tokens(s, field))
+            .sum()
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        self.0
+            .iter()
+            .map(Bm25StatisticsProvider::total_num_docs)
+            .sum()
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        self.0
+            .iter()
+            .map(|s| Bm25StatisticsProvider::doc_freq(s, term))
+            .sum()
+    }
+}
+
 /// An open index, for running many searches (the search benchmark).
 pub struct Searcher {
     index: Index,
@@ -102,49 +159,39 @@ fn search_in(
     reader: &tantivy::IndexReader,
     req: &Request,
 ) -> Result<(usize, Vec<Hit>)> {
+    let searcher = reader.searcher();
+    search_with(index, fields, &searcher, &searcher, req)
+}
+
+/// One index's hits, scored with `stats` (its own, or those of all shards).
+fn search_with(
+    index: &Index,
+    fields: &Fields,
+    searcher: &tantivy::Searcher,
+    stats: &dyn Bm25StatisticsProvider,
+    req: &Request,
+) -> Result<(usize, Vec<Hit>)> {
     let (index, fields) = (index, *fields);
     let query = build_query(index, &fields, req)?;
-    let searcher = reader.searcher();
     let count = searcher.search(&query, &tantivy::collector::Count)?;
     // No more hits than documents match, whatever --limit says: the collector allocates for
-    // as many as it is asked for. Ties at the cut are broken by id, not by segment order
-    // (which differs between an index built at once and one grown file by file): the
-    // candidates grow until every document scoring as the last hit kept is among them.
+    // as many as it is asked for. Ranked by score, then id (a fast field), inside the
+    // collector: ties at the cut are broken by id, however many documents tie.
     let limit = req.limit.min(count);
-    let mut want = limit.saturating_add(limit / 2 + 32).min(count);
-    let mut top = Vec::new();
-    while want > 0 {
-        top = searcher.search(&query, &TopDocs::with_limit(want).order_by_score())?;
-        if want >= count || top.len() < want || limit == 0 {
-            break;
-        }
-        let cut = top[limit - 1].0;
-        if top[want - 1].0 < cut {
-            break;
-        }
-        want = want.saturating_mul(2).min(count);
-    }
-    if top.len() > limit && limit > 0 {
-        let cut = top[limit - 1].0;
-        let (mut keep, tied): (Vec<_>, Vec<_>) = top.into_iter().partition(|h| h.0 > cut);
-        let mut tied = tied
-            .into_iter()
-            .filter(|h| h.0 == cut)
-            .map(|h| -> Result<_> {
-                let doc: TantivyDocument = searcher.doc(h.1)?;
-                let id = doc
-                    .get_first(fields.id)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string();
-                Ok((id, h))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        tied.sort_by(|a, b| a.0.cmp(&b.0));
-        let room = limit.saturating_sub(keep.len());
-        keep.extend(tied.into_iter().take(room).map(|(_, h)| h));
-        top = keep;
-    }
+    let top: Vec<((f32, Option<String>), tantivy::DocAddress)> = if limit == 0 {
+        Vec::new()
+    } else {
+        use tantivy::collector::sort_key::{SortBySimilarityScore, SortByString};
+        use tantivy::Order;
+        searcher.search_with_statistics_provider(
+            &query,
+            &TopDocs::with_limit(limit).order_by((
+                (SortBySimilarityScore, Order::Desc),
+                (SortByString::for_field("id"), Order::Asc),
+            )),
+            stats,
+        )?
+    };
     let mut terms = HashSet::new();
     query.query_terms(&mut |term, _| {
         if term.field() == fields.text {
@@ -155,7 +202,7 @@ fn search_in(
     });
     let analyzer = index.tokenizer_for_field(fields.text)?;
     let mut hits = Vec::with_capacity(top.len());
-    for (score, addr) in top {
+    for ((score, _), addr) in top {
         let doc: TantivyDocument = searcher.doc(addr)?;
         let text_of = |f| {
             doc.get_first(f)
@@ -169,7 +216,12 @@ fn search_in(
             .and_then(|v| v.as_datetime())
             .and_then(|d| DateTime::<Utc>::from_timestamp(d.into_timestamp_secs(), 0))
             .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-        let (left, matched, right) = kwic(&text, span, req.context);
+        // Masked before the context is cut, so no number or handle is cut in half; the
+        // offsets stay those of the stored text.
+        let (left, matched, right) = match &req.mask {
+            Some(m) => masked_kwic(m, &text, span, req.context),
+            None => kwic(&text, span, req.context),
+        };
         let snippet = if matched.is_empty() {
             left.clone()
         } else {
@@ -180,7 +232,10 @@ fn search_in(
             score,
             source: text_of(fields.source).unwrap_or_default(),
             kind: text_of(fields.kind).unwrap_or_default(),
-            title: text_of(fields.title),
+            title: text_of(fields.title).map(|t| match &req.mask {
+                Some(m) => m.text(&t),
+                None => t,
+            }),
             created_at,
             snippet,
             left,
@@ -193,6 +248,15 @@ fn search_in(
     hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
     hits.truncate(limit);
     Ok((count, hits))
+}
+
+/// Ids of every document matching a query in any of several indexes.
+pub fn matching_ids_all(dirs: &[std::path::PathBuf], query: &str) -> Result<HashSet<String>> {
+    let mut ids = HashSet::new();
+    for d in dirs {
+        ids.extend(matching_ids(d, query)?);
+    }
+    Ok(ids)
 }
 
 /// Ids of every document matching a query (for queries restricted by full text).
@@ -462,6 +526,51 @@ fn kwic(text: &str, span: Option<(usize, usize)>, context: usize) -> (String, St
         right.push_str(" …");
     }
     (left, one_line(&text[start..end]), right)
+}
+
+/// [`kwic`] of the masked text. Only a window around the match is masked (a document may be
+/// 50 MB): the context plus a margin, widened to whitespace so that no handle or number is cut
+/// at its edge. The window starts before kwic's own cut whenever that is not the text's
+/// start, so the ellipses are the same as without masking.
+fn masked_kwic(
+    m: &crate::mask::Masker,
+    text: &str,
+    span: Option<(usize, usize)>,
+    context: usize,
+) -> (String, String, String) {
+    const MARGIN: usize = 64;
+    let (lo, hi) = match span {
+        Some((s, e)) => (
+            s.saturating_sub(context.saturating_add(MARGIN)),
+            e.saturating_add(context.saturating_add(MARGIN)),
+        ),
+        None => (0, context.saturating_mul(2).saturating_add(MARGIN)),
+    };
+    let mut from = floor_char(text, lo);
+    while from > 0 && !text[..from].ends_with(char::is_whitespace) {
+        from = floor_char(text, from - 1);
+    }
+    let mut to = floor_char(text, hi);
+    while to < text.len() && !text[to..].starts_with(char::is_whitespace) {
+        to += text[to..].chars().next().map_or(1, char::len_utf8);
+    }
+    let local: Vec<(usize, usize)> = span
+        .map(|(s, e)| (s - from, e - from))
+        .into_iter()
+        .collect();
+    let (masked, spans) = m.text_keeping(&text[from..to], &local);
+    let (mut left, matched, mut right) = kwic(&masked, spans.first().copied(), context);
+    if from > 0 && !left.starts_with('…') {
+        left.insert_str(0, "… ");
+    }
+    if to < text.len() && !right.ends_with('…') && !(span.is_none() && left.ends_with('…')) {
+        if span.is_some() {
+            right.push_str(" …");
+        } else {
+            left.push_str(" …");
+        }
+    }
+    (left, matched, right)
 }
 
 fn floor_char(s: &str, mut i: usize) -> usize {

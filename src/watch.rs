@@ -14,7 +14,6 @@ use crate::error::{Error, Result};
 use crate::index::{self, IndexManifest, WATCH_STATE};
 use crate::schema::{Documents as D, Interactions as I, Table};
 use crate::search;
-use crate::tag::Lexicons;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -189,7 +188,7 @@ pub struct NewDoc {
     pub id: String,
     /// Creation time.
     pub created_at: Option<String>,
-    /// The keyword-in-context line, masked.
+    /// The keyword-in-context line, masked unless `--unmask`.
     pub snippet: String,
     /// BM25 score.
     pub score: f32,
@@ -225,12 +224,14 @@ pub struct Report {
     pub interactions: Vec<NewInteraction>,
 }
 
-/// Runs every saved search over what is new in the index.
+/// Runs every saved search over what is new in the index. Keyword-in-context lines are
+/// masked as `search` and the report mask them ([`crate::mask::Masker::for_index`]), unless
+/// `unmask`.
 pub fn run(
     dir: &Path,
     watches: &[Watch],
     since: &Since,
-    lex: &Lexicons,
+    unmask: bool,
 ) -> Result<(IndexManifest, Vec<Report>)> {
     let m = index::read_manifest(dir)?;
     if let Err(why) = index::verify(dir, &m) {
@@ -267,7 +268,13 @@ pub fn run(
         })
         .collect();
     let interactions = read_interactions(dir)?;
-    let mut masker = Masker::new(lex);
+    let mask = if unmask {
+        None
+    } else {
+        Some(std::sync::Arc::new(crate::mask::Masker::for_index(
+            dir, false,
+        )?))
+    };
     let mut reports = Vec::new();
     for w in watches {
         let is_new = |i: usize| -> bool {
@@ -292,6 +299,7 @@ pub fn run(
                 query: query.clone(),
                 limit: usize::MAX,
                 context: 60,
+                mask: mask.clone(),
                 ..search::Request::default()
             };
             let (_, hits) = search::search(dir, &req).map_err(|e| match e {
@@ -303,7 +311,7 @@ pub fn run(
             })?;
             for h in hits.into_iter().filter(|h| new_ids.contains(h.id.as_str())) {
                 documents.push(NewDoc {
-                    snippet: masker.mask(&h.snippet),
+                    snippet: h.snippet,
                     id: h.id,
                     created_at: h.created_at,
                     score: h.score,
@@ -435,102 +443,9 @@ fn read_interactions(dir: &Path) -> Result<Vec<(NewInteraction, Facets)>> {
         .collect())
 }
 
-/// Masks private details in an excerpt as reports do: a customer's @handle, e-mail address
-/// and phone number become stable pseudonyms within the run (`@user1`, `<email1>`,
-/// `<phone1>`); a company's handle (one the gazetteer knows as a company account) stays.
-pub struct Masker<'a> {
-    lex: &'a Lexicons,
-    seen: HashMap<String, String>,
-    counts: [usize; 3],
-}
-
-static EMAIL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-        .expect("valid")
-});
-static PHONE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"\+?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}\b").expect("valid")
-});
-static HANDLE: std::sync::LazyLock<regex::Regex> =
-    std::sync::LazyLock::new(|| regex::Regex::new(r"@[A-Za-z0-9_]{1,15}\b").expect("valid"));
-
-impl<'a> Masker<'a> {
-    /// A masker whose pseudonyms start at 1.
-    pub fn new(lex: &'a Lexicons) -> Masker<'a> {
-        Masker {
-            lex,
-            seen: HashMap::new(),
-            counts: [0; 3],
-        }
-    }
-
-    fn pseudonym(&mut self, kind: usize, value: &str) -> String {
-        if let Some(p) = self.seen.get(value) {
-            return p.clone();
-        }
-        self.counts[kind] += 1;
-        let n = self.counts[kind];
-        let p = match kind {
-            0 => format!("<email{n}>"),
-            1 => format!("<phone{n}>"),
-            _ => format!("@user{n}"),
-        };
-        self.seen.insert(value.to_string(), p.clone());
-        p
-    }
-
-    /// The excerpt with e-mails, phone numbers and customers' handles replaced.
-    pub fn mask(&mut self, text: &str) -> String {
-        mask_excerpt(self, text)
-    }
-}
-
-/// Masks one excerpt with `m`'s pseudonyms (see [`Masker`]).
-pub fn mask_excerpt(m: &mut Masker<'_>, text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut spans: Vec<(usize, usize, usize)> = Vec::new();
-    for (kind, re) in [&*EMAIL, &*PHONE, &*HANDLE].into_iter().enumerate() {
-        for mt in re.find_iter(text) {
-            if spans
-                .iter()
-                .any(|&(s, e, _)| mt.start() < e && s < mt.end())
-            {
-                continue;
-            }
-            if kind == 2 && m.lex.gazetteer.handle_company(&mt.as_str()[1..]).is_some() {
-                continue;
-            }
-            spans.push((mt.start(), mt.end(), kind));
-        }
-    }
-    spans.sort();
-    let mut at = 0;
-    for (s, e, kind) in spans {
-        out.push_str(&text[at..s]);
-        let p = m.pseudonym(kind, &text[s..e]);
-        out.push_str(&p);
-        at = e;
-    }
-    out.push_str(&text[at..]);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn masks_customers_not_companies_with_stable_pseudonyms() {
-        let lex = Lexicons::defaults();
-        let mut m = Masker::new(&lex);
-        let a = m.mask("@115712 wrote to @sprintcare from jane.doe@example.com, call 555-123-4567");
-        assert_eq!(
-            a,
-            "@user1 wrote to @sprintcare from <email1>, call <phone1>"
-        );
-        let b = m.mask("@115712 again, and @115999 too");
-        assert_eq!(b, "@user1 again, and @user2 too");
-    }
 
     #[test]
     fn filters_add_exact_fields() {

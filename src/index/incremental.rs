@@ -209,6 +209,17 @@ pub fn plan(cfg: &crate::pipeline::IndexConfig, dir: &Path, now: &Current) -> Re
         }
         Some(_) => {}
     }
+    if old.shard != cfg.shard {
+        let what = |s: Option<super::shard::Shard>| match s {
+            Some(s) => format!("shard {s}"),
+            None => "the whole corpus".to_string(),
+        };
+        return Ok(Plan::Full(format!(
+            "the index holds {}, this build {}",
+            what(old.shard),
+            what(cfg.shard)
+        )));
+    }
     let m = &cfg.manifest;
     let mut hashed = HashMap::new();
     let mut now_files: Vec<(String, String, String)> = Vec::new();
@@ -241,6 +252,14 @@ pub fn plan(cfg: &crate::pipeline::IndexConfig, dir: &Path, now: &Current) -> Re
     }
     if changes.added.is_empty() && changes.changed.is_empty() && changes.removed.is_empty() {
         return Ok(Plan::UpToDate(Box::new(old)));
+    }
+    if let Some(s) = cfg.shard {
+        // A new post can change a conversation's root, and so its shard: a shard is rebuilt
+        // from the whole corpus (its inputs' counts are the whole files', not the shard's).
+        return Ok(Plan::Full(format!(
+            "shard {s} is built in full when files change (a new post can move a conversation \
+             to another shard)"
+        )));
     }
     if changes.kept == 0 {
         return Ok(Plan::Full("no indexed file is unchanged".into()));
@@ -581,6 +600,7 @@ pub fn update(
         settings: old.settings.clone(),
         generation: old.generation,
         added: old.added.clone(),
+        shard: old.shard,
     };
     Ok((m, changes))
 }

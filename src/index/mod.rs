@@ -17,6 +17,7 @@
 
 pub mod incremental;
 pub mod schema;
+pub mod shard;
 pub mod tables;
 pub mod threads;
 
@@ -38,7 +39,8 @@ pub const MANIFEST: &str = "manifest.json";
 /// File name of the rejects log.
 pub const REJECTS: &str = "rejects.jsonl";
 /// Version of the index directory layout; bumped when old indexes cannot be read.
-pub const LAYOUT_VERSION: u32 = 1;
+/// 2: the typed tables of [`crate::schema`] (document numbers, list columns).
+pub const LAYOUT_VERSION: u32 = 2;
 
 /// Contents of `manifest.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -79,6 +81,10 @@ pub struct IndexManifest {
     /// `replyscope watch` calls new.
     #[serde(default)]
     pub added: Vec<FileAdded>,
+    /// The shard this index holds (`index --shard K/N`); its counts are the shard's, its
+    /// inputs' counts the whole files'.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<shard::Shard>,
 }
 
 /// Settings of a build that decide an index's content besides its inputs and rules.
@@ -225,6 +231,18 @@ pub struct Builder {
     /// In an incremental build: the files it keeps, and the fresh reply-linked posts with
     /// their numbers (the thread stage runs over them and the index's own posts).
     update: Option<(incremental::KeptLog, Vec<(u32, tag::threads::PostDraft)>)>,
+    /// The shard this build keeps, with what the first pass learnt of the whole corpus.
+    shard: Option<(shard::Shard, Arc<shard::Plan>)>,
+    /// Documents and rejects kept (all of them, unless this is a shard).
+    kept: ingest::Counts,
+}
+
+/// What a [`Builder`] builds.
+enum Part {
+    /// A whole index, or one shard of the corpus with what the first pass learnt of it.
+    Whole(Option<(shard::Shard, Arc<shard::Plan>)>),
+    /// The files an incremental build reads, beside the ones it keeps.
+    Update(incremental::KeptLog),
 }
 
 /// What the build wrote besides the documents.
@@ -249,6 +267,7 @@ impl Builder {
         given_labels: Vec<String>,
         threaded: Vec<String>,
         threads: usize,
+        shard: Option<(shard::Shard, Arc<shard::Plan>)>,
     ) -> Result<Builder> {
         let tantivy_dir = dir.join("tantivy");
         std::fs::create_dir_all(&tantivy_dir)
@@ -256,7 +275,15 @@ impl Builder {
         let (schema, _) = schema::build();
         let index = Index::create_in_dir(&tantivy_dir, schema)?;
         let writer = writer_of(&index, threads)?;
-        Builder::with_writer(dir, dir, writer, lexicons, given_labels, threaded, None)
+        Builder::with_writer(
+            dir,
+            dir,
+            writer,
+            lexicons,
+            given_labels,
+            threaded,
+            Part::Whole(shard),
+        )
     }
 
     /// A builder of the part of an index an incremental build reads: documents go into
@@ -279,7 +306,7 @@ impl Builder {
             lexicons,
             given_labels,
             threaded,
-            Some((kept, Vec::new())),
+            Part::Update(kept),
         )
     }
 
@@ -290,8 +317,12 @@ impl Builder {
         lexicons: Arc<Lexicons>,
         given_labels: Vec<String>,
         threaded: Vec<String>,
-        update: Option<(incremental::KeptLog, Vec<(u32, tag::threads::PostDraft)>)>,
+        part: Part,
     ) -> Result<Builder> {
+        let (update, shard) = match part {
+            Part::Whole(shard) => (None, shard),
+            Part::Update(kept) => (Some((kept, Vec::new())), None),
+        };
         let tables = tables_dir.join("tables");
         std::fs::create_dir_all(&tables).map_err(Error::io(&tables, "cannot create directory"))?;
         let fields = schema::fields_of(&writer.index().schema())?;
@@ -313,6 +344,8 @@ impl Builder {
             rejects: BufWriter::new(rejects),
             tags: 0,
             update,
+            shard,
+            kept: ingest::Counts::default(),
         })
     }
 
@@ -339,8 +372,9 @@ impl Builder {
         })
     }
 
-    /// Commits the search index, builds the thread interactions and writes the tables.
-    pub fn finish(mut self) -> Result<TableCounts> {
+    /// Commits the search index, builds the thread interactions and writes the tables;
+    /// returns their counts and the documents and rejects kept.
+    pub fn finish(mut self) -> Result<(TableCounts, ingest::Counts)> {
         self.writer.commit()?;
         self.writer.wait_merging_threads()?;
         let rejects_path = self.dir.join(REJECTS);
@@ -351,14 +385,15 @@ impl Builder {
         // stage builds its indexes.
         self.documents.finish()?;
         let interactions_table = &mut self.interactions;
+        let corpus = self.shard.as_ref().map(|(_, plan)| &plan.view);
         let stats = if self.threads.is_empty() {
-            tag::threads::interactions(&self.threads, &mut |_| Ok(()))?
+            tag::threads::interactions(&self.threads, corpus, &mut |_| Ok(()))?
         } else {
             // Thread interactions name their posts by id: their numbers come from the store.
             let (_, index) = self.threads.parents();
             let thread_docs = &self.thread_docs;
             let number = |id: &str| index.get(id).map(|&i| thread_docs[i as usize]);
-            tag::threads::interactions(&self.threads, &mut |i| {
+            tag::threads::interactions(&self.threads, corpus, &mut |i| {
                 let doc = number(&i.doc_id).ok_or_else(|| Error::Index {
                     path: self.dir.clone(),
                     message: format!(
@@ -385,17 +420,25 @@ impl Builder {
         drop(self.threads);
         let tags = self.mentions.finish()?;
         let interactions = self.interactions.finish()?;
-        Ok(TableCounts {
-            tags,
-            interactions,
-            thread_posts,
-            threads: stats,
-        })
+        Ok((
+            TableCounts {
+                tags,
+                interactions,
+                thread_posts,
+                threads: stats,
+            },
+            self.kept,
+        ))
     }
 }
 
 impl Sink for Builder {
-    fn documents(&mut self, docs: Vec<Document>) -> Result<()> {
+    fn documents(&mut self, mut docs: Vec<Document>) -> Result<()> {
+        if let Some((shard, plan)) = &self.shard {
+            docs.retain(|d| shard.owns(plan.key(d)));
+        }
+        self.kept.records += docs.len() as u64;
+        self.kept.documents += docs.len() as u64;
         // Tagging and turning each document into its index entry and table rows run in
         // parallel; only handing them to the writers is sequential (and keeps input order).
         let (lex, fields, threaded) = (&self.lexicons, self.fields, &self.threaded);
@@ -463,6 +506,13 @@ impl Sink for Builder {
     }
 
     fn reject(&mut self, reject: &Reject) -> Result<()> {
+        if let Some((shard, _)) = &self.shard {
+            if !shard.owns(&shard::Plan::reject_key(reject)) {
+                return Ok(());
+            }
+        }
+        self.kept.records += 1;
+        self.kept.rejects += 1;
         let line = serde_json::to_string(reject).expect("reject serialises");
         let path = self.dir.join(REJECTS);
         writeln!(self.rejects, "{line}").map_err(Error::io(&path, "cannot write"))

@@ -108,22 +108,33 @@ fn text_col<R>(name: &str, rows: &[R], f: impl Fn(&R) -> Option<&str>) -> Column
     Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
 }
 
-/// A list column: one list per row (empty lists stay empty, never null).
-fn list_col<R>(
+/// A list-of-text column, one list per row (an empty list stays empty, never null). Built
+/// with polars' list builder: a `Series` per row would cost an allocation each.
+fn str_lists<'a, R: 'a, I: Iterator<Item = &'a str>>(
     name: &str,
-    dtype: DataType,
-    rows: &[R],
-    f: impl Fn(&R) -> Series,
-) -> Result<Column> {
-    if rows.is_empty() {
-        return Ok(Column::new_empty(name.into(), &dtype));
+    rows: &'a [R],
+    f: impl Fn(&'a R) -> I,
+) -> Column {
+    let mut b = ListStringChunkedBuilder::new(name.into(), rows.len(), rows.len() * 2);
+    for r in rows {
+        b.append_values_iter(f(r));
     }
-    let lists: Vec<Series> = rows.iter().map(f).collect();
-    Ok(Column::new(name.into(), lists).cast(&dtype)?)
+    b.finish().into_column()
 }
 
-fn strs<'a>(v: impl Iterator<Item = &'a str>) -> Series {
-    Series::new(PlSmallStr::EMPTY, v.collect::<Vec<_>>())
+/// A list-of-numbers column of element type `dtype`, one list per row.
+fn num_lists<'a, T: PolarsNumericType, R: 'a>(
+    name: &str,
+    dtype: DataType,
+    rows: &'a [R],
+    f: impl Fn(&'a R) -> Vec<Option<T::Native>>,
+) -> Column {
+    let mut b =
+        ListPrimitiveChunkedBuilder::<T>::new(name.into(), rows.len(), rows.len() * 2, dtype);
+    for r in rows {
+        b.append_iter(f(r).into_iter());
+    }
+    b.finish().into_column()
 }
 
 fn it(r: &InteractionRow) -> &Interaction {
@@ -184,7 +195,6 @@ pub fn interactions(path: &Path) -> Result<TableWriter<InteractionRow>> {
 /// A batch of interactions as a data frame with the table's schema.
 pub fn interaction_frame(rows: &[InteractionRow]) -> Result<DataFrame> {
     {
-        let list_u64 = DataType::List(Box::new(DataType::UInt64));
         let columns = I::ALL
             .iter()
             .map(|&c| -> Result<Column> {
@@ -203,9 +213,9 @@ pub fn interaction_frame(rows: &[InteractionRow]) -> Result<DataFrame> {
                         name.into(),
                         rows.iter().map(|r| it(r).discovered).collect::<Vec<_>>(),
                     ),
-                    I::Channels => list_col(name, c.dtype(), rows, |r| {
-                        strs(it(r).channels.iter().map(String::as_str))
-                    })?,
+                    I::Channels => {
+                        str_lists(name, rows, |r| it(r).channels.iter().map(String::as_str))
+                    }
                     I::FirstChannel => text_col(name, rows, |r| it(r).first_channel.as_deref()),
                     I::ResponseChannel => {
                         text_col(name, rows, |r| it(r).response_channel.as_deref())
@@ -218,12 +228,10 @@ pub fn interaction_frame(rows: &[InteractionRow]) -> Result<DataFrame> {
                             .collect::<Vec<_>>(),
                     ),
                     I::LatencyKind => text_col(name, rows, |r| it(r).latency_kind.as_deref()),
-                    I::Moves => list_col(name, c.dtype(), rows, |r| {
-                        strs(it(r).moves.iter().map(String::as_str))
-                    })?,
-                    I::RedirectTo => list_col(name, c.dtype(), rows, |r| {
-                        strs(it(r).redirect_to.iter().map(String::as_str))
-                    })?,
+                    I::Moves => str_lists(name, rows, |r| it(r).moves.iter().map(String::as_str)),
+                    I::RedirectTo => {
+                        str_lists(name, rows, |r| it(r).redirect_to.iter().map(String::as_str))
+                    }
                     I::Switched => Column::new(
                         name.into(),
                         rows.iter().map(|r| it(r).switched).collect::<Vec<_>>(),
@@ -253,35 +261,31 @@ pub fn interaction_frame(rows: &[InteractionRow]) -> Result<DataFrame> {
                         rows.iter().map(|r| it(r).posts).collect::<Vec<_>>(),
                     ),
                     I::Problem => text_col(name, rows, |r| it(r).problem.as_deref()),
-                    I::EvidenceField => list_col(name, c.dtype(), rows, |r| {
-                        strs(it(r).evidence.iter().map(|e| e.field.as_str()))
-                    })?,
-                    I::EvidenceDoc => list_col(name, c.dtype(), rows, |r| {
-                        Series::new(PlSmallStr::EMPTY, r.evidence_docs.clone())
-                    })?,
-                    I::EvidenceStart => list_col(name, list_u64.clone(), rows, |r| {
-                        Series::new(
-                            PlSmallStr::EMPTY,
+                    I::EvidenceField => str_lists(name, rows, |r| {
+                        it(r).evidence.iter().map(|e| e.field.as_str())
+                    }),
+                    I::EvidenceDoc => {
+                        num_lists::<UInt32Type, _>(name, DataType::UInt32, rows, |r| {
+                            r.evidence_docs.clone()
+                        })
+                    }
+                    I::EvidenceStart => {
+                        num_lists::<UInt64Type, _>(name, DataType::UInt64, rows, |r| {
                             it(r)
                                 .evidence
                                 .iter()
-                                .map(|e| e.start as u64)
-                                .collect::<Vec<_>>(),
-                        )
-                    })?,
-                    I::EvidenceEnd => list_col(name, list_u64.clone(), rows, |r| {
-                        Series::new(
-                            PlSmallStr::EMPTY,
-                            it(r)
-                                .evidence
-                                .iter()
-                                .map(|e| e.end as u64)
-                                .collect::<Vec<_>>(),
-                        )
-                    })?,
-                    I::EvidenceRule => list_col(name, c.dtype(), rows, |r| {
-                        strs(it(r).evidence.iter().map(|e| e.rule.as_str()))
-                    })?,
+                                .map(|e| Some(e.start as u64))
+                                .collect()
+                        })
+                    }
+                    I::EvidenceEnd => {
+                        num_lists::<UInt64Type, _>(name, DataType::UInt64, rows, |r| {
+                            it(r).evidence.iter().map(|e| Some(e.end as u64)).collect()
+                        })
+                    }
+                    I::EvidenceRule => str_lists(name, rows, |r| {
+                        it(r).evidence.iter().map(|e| e.rule.as_str())
+                    }),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -324,9 +328,7 @@ fn frame(numbers: &[u32], docs: &[&Document], given: &[String]) -> Result<DataFr
             )?,
             D::Text => text_col(name, docs, |d| Some(&d.text)),
             D::InReplyTo => text_col(name, docs, |d| d.thread.in_reply_to.as_deref()),
-            D::Replies => list_col(name, c.dtype(), docs, |d| {
-                strs(d.thread.replies.iter().map(String::as_str))
-            })?,
+            D::Replies => str_lists(name, docs, |d| d.thread.replies.iter().map(String::as_str)),
             D::ConversationId => text_col(name, docs, |d| d.thread.conversation_id.as_deref()),
             D::Inbound => Column::new(
                 name.into(),

@@ -251,8 +251,19 @@ impl Manifest {
     ///
     /// `vars` are the `${NAME}` values from the command line; the environment fills the rest.
     pub fn load(path: &Path, vars: &BTreeMap<String, String>) -> Result<Manifest> {
+        Manifest::load_with(path, vars, true)
+    }
+
+    /// Loads and checks a manifest file without looking for its sources' files (every
+    /// source has none): for a worker that is handed the files one by one, from wherever
+    /// they are stored ([`super::read_file_as`]).
+    pub fn load_specs(path: &Path) -> Result<Manifest> {
+        Manifest::load_with(path, &BTreeMap::new(), false)
+    }
+
+    fn load_with(path: &Path, vars: &BTreeMap<String, String>, resolve: bool) -> Result<Manifest> {
         let meta = std::fs::metadata(path).map_err(Error::io(path, "cannot read corpus"))?;
-        if meta.is_dir() {
+        if meta.is_dir() && resolve {
             return Manifest::for_directory(path);
         }
         let raw = crate::files::read_regular(path, crate::files::TEXT_FILE_LIMIT)
@@ -307,10 +318,14 @@ impl Manifest {
                     .unwrap_or_default();
                 err(format!("{line}source {:?}: {m}", spec.name))
             };
-            let expanded = expand_vars(&spec.path, vars).map_err(at_path)?;
-            let files =
-                find_files(&base, &expanded, spec.format, spec.follow_links).map_err(at_path)?;
-            let root = source_root(&base, &expanded);
+            let (files, root) = if resolve {
+                let expanded = expand_vars(&spec.path, vars).map_err(at_path)?;
+                let files = find_files(&base, &expanded, spec.format, spec.follow_links)
+                    .map_err(at_path)?;
+                (files, source_root(&base, &expanded))
+            } else {
+                (Vec::new(), base.clone())
+            };
             sources.push(Source {
                 spec,
                 files,

@@ -190,7 +190,14 @@ pub fn read_corpus_after(
                         let result = match kept {
                             Some(k) => Err(k),
                             None => {
-                                Ok(read_whole_file(source, path, &shown, opts.max_record_bytes))
+                                let id = source.file_id(path);
+                                Ok(read_whole_file(
+                                    source,
+                                    path,
+                                    &shown,
+                                    &id,
+                                    opts.max_record_bytes,
+                                ))
                             }
                         };
                         progress.advance(std::fs::metadata(path).map(|m| m.len()).unwrap_or(0));
@@ -235,7 +242,8 @@ pub fn read_corpus_after(
                     }
                 }
                 let idx = state.start_file(&shown);
-                let counts = read_records(&mut state, idx, source, path, &shown, progress)?;
+                let name = source.file_id(path);
+                let counts = read_records(&mut state, idx, source, path, &shown, &name, progress)?;
                 summary.files.push(FileSummary {
                     source: source.spec.name.clone(),
                     file: shown,
@@ -257,12 +265,71 @@ pub fn read_corpus_after(
     Ok(summary)
 }
 
+/// Reads one file as a source of the manifest, as [`read_corpus`] reads it, into `sink`:
+/// for a worker handed the corpus's files one by one (a Spark executor with a local copy).
+/// `shown` is the file as documents and rejects name it; `file_id` its name within the
+/// source (record-numbered and whole-file ids carry it). A duplicate id is found within
+/// this file only: across files it is the caller's to find.
+pub fn read_file_as(
+    manifest: &Manifest,
+    source: &str,
+    path: &Path,
+    shown: &str,
+    file_id: &str,
+    opts: &Options,
+    sink: &mut dyn Sink,
+) -> Result<FileSummary> {
+    let source = manifest
+        .sources
+        .iter()
+        .find(|s| s.spec.name == source)
+        .ok_or_else(|| Error::Manifest {
+            path: manifest.path.clone(),
+            message: format!(
+                "no source {source:?} (sources: {})",
+                manifest
+                    .sources
+                    .iter()
+                    .map(|s| s.spec.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })?;
+    let mut state = State {
+        opts,
+        sink,
+        seen: HashMap::new(),
+        files: Vec::new(),
+        pending: Vec::new(),
+    };
+    let idx = state.start_file(shown);
+    let (bytes, sha256, counts) = if source.spec.format.is_whole_file() {
+        let (bytes, sha, result) =
+            read_whole_file(source, path, shown, file_id, opts.max_record_bytes)?;
+        let counts = state.take(idx, &source.spec.name, shown, 1, None, result)?;
+        (bytes, sha, counts)
+    } else {
+        let (bytes, sha) = hash_file(path)?;
+        let counts = read_records(&mut state, idx, source, path, shown, file_id, &())?;
+        (bytes, sha, counts)
+    };
+    state.flush()?;
+    Ok(FileSummary {
+        source: source.spec.name.clone(),
+        file: shown.to_string(),
+        bytes,
+        sha256,
+        counts,
+    })
+}
+
 type WholeFile = (u64, String, std::result::Result<Document, String>);
 
 fn read_whole_file(
     source: &manifest::Source,
     path: &Path,
     shown: &str,
+    file_id: &str,
     max_bytes: u64,
 ) -> Result<WholeFile> {
     // What is not a regular file (a FIFO or a socket found in a directory) is rejected
@@ -309,7 +376,7 @@ fn read_whole_file(
             path.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default()
         )),
         Some(format) => whole_file::read(&bytes, format).map(|page| Document {
-            id: format!("{}:{}", source.spec.name, source.file_id(path)),
+            id: format!("{}:{file_id}", source.spec.name),
             source: source.spec.name.clone(),
             kind: source.spec.kind.clone(),
             shape: source.spec.shape(),
@@ -330,6 +397,7 @@ fn read_records(
     source: &manifest::Source,
     path: &Path,
     shown: &str,
+    name: &str,
     progress: &dyn Progress,
 ) -> Result<Counts> {
     let spec = &source.spec;
@@ -339,9 +407,8 @@ fn read_records(
         Err(reason) => return state.take(idx, &spec.name, shown, 1, None, Err(reason)),
     };
     let mut counts = Counts::default();
-    // Record-numbered ids name the file as the source sees it, not where it was found, so
-    // they stay the same when the data moves (`--data` elsewhere).
-    let name = source.file_id(path);
+    // Record-numbered ids name the file as the source sees it (`name`), not where it was
+    // found, so they stay the same when the data moves (`--data` elsewhere).
     let io_err = |e: std::io::Error| Error::Io {
         path: path.to_path_buf(),
         action: "cannot read",
@@ -359,7 +426,7 @@ fn read_records(
                     .into_par_iter()
                     .map(|rec| {
                         let (line, record) = (rec.line, rec.record);
-                        (line, record, mapper.map_named(spec, shown, &name, rec))
+                        (line, record, mapper.map_named(spec, shown, name, rec))
                     })
                     .collect::<Vec<_>>()
             },

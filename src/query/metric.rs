@@ -259,7 +259,6 @@ impl Metric {
     pub fn aggs(self, prefix: &str, within: &[(String, f64)], values: &[String]) -> Vec<Expr> {
         let name = |part: &str| format!("{prefix}{part}");
         let count = |e: Expr, part: &str| e.cast(DataType::UInt64).sum().alias(name(part));
-        let eq = |c: I, v: &str| c.col().eq(lit(v.to_string()));
         match self {
             Metric::Stories => Vec::new(),
             Metric::ResponseRate => vec![
@@ -272,26 +271,13 @@ impl Metric {
                 exact_delays().alias(name("delays")),
                 I::CensorSeconds
                     .col()
-                    .filter(eq(I::Responded, NO).and(I::CensorSeconds.col().is_not_null()))
+                    .filter(censored())
                     .alias(name("censored")),
             ],
             Metric::LatencyBound => {
-                let kind = I::LatencyKind.col();
-                let secs = I::LatencySeconds.col();
-                let stated = eq(I::Basis, "text").and(kind.clone().is_not_null());
-                let both = eq(I::LatencyKind, "approximate").or(eq(I::LatencyKind, "exact"));
-                let mut v = vec![count(stated.clone(), "n")];
+                let mut v = vec![count(stated(), "n")];
                 for (k, (_, t)) in within.iter().enumerate() {
-                    let known = stated.clone().and(secs.clone().is_not_null());
-                    let le = secs.clone().lt_eq(lit(*t));
-                    let yes = known.clone().and(
-                        (eq(I::LatencyKind, "at_most").and(le.clone()))
-                            .or(both.clone().and(le.clone())),
-                    );
-                    let no = known.and(
-                        (eq(I::LatencyKind, "at_least").and(secs.clone().gt_eq(lit(*t))))
-                            .or(both.clone().and(le.not())),
-                    );
+                    let (yes, no) = bound(*t);
                     v.push(count(yes, &format!("yes{k}")));
                     v.push(count(no, &format!("no{k}")));
                 }
@@ -332,6 +318,71 @@ impl Metric {
                 .enumerate()
                 .map(|(k, v)| count(has_value(f, v), &format!("v{k}")))
                 .collect(),
+        }
+    }
+
+    /// What each of its columns ([`Metric::columns`], in order) counts, for the cells behind
+    /// the numbers ([`super::cells`]): the rows a count, a rate's denominator or a share
+    /// lists, with the rows of a rate's numerator marked; documents for `roles`; `None` for
+    /// a column that is not a count, a rate or a share. The predicates are those of
+    /// [`Metric::aggs`], so a cell lists exactly what its number counts.
+    pub fn cells(self, within: &[(String, f64)], values: &[String]) -> Vec<Option<Behind>> {
+        let of = |member: Expr, counted: Expr| {
+            Some(Behind::Rows {
+                member: Box::new(member),
+                counted: Box::new(counted),
+            })
+        };
+        let all = |member: Expr| of(member, lit(true));
+        match self {
+            Metric::Stories => vec![all(lit(true))],
+            Metric::ResponseRate => {
+                let (yes, no) = (eq(I::Responded, YES), eq(I::Responded, NO));
+                vec![
+                    all(yes.clone()),
+                    all(no.clone()),
+                    all(eq(I::Responded, UNKNOWN)),
+                    of(yes.clone().or(no), yes),
+                ]
+            }
+            Metric::Latency => vec![all(exact_event()), None, None, None],
+            Metric::KaplanMeier => {
+                let mut v = vec![of(exact_event().or(censored()), exact_event()), None];
+                v.extend(within.iter().map(|_| None));
+                v
+            }
+            Metric::LatencyBound => {
+                let mut v = vec![all(stated())];
+                for (_, t) in within {
+                    let (yes, no) = bound(*t);
+                    v.push(of(yes.clone().or(no), yes));
+                }
+                v
+            }
+            Metric::ChannelSwitchRate => {
+                let switched = I::Switched.col().eq(lit(true));
+                vec![all(switched.clone()), of(lit(true), switched)]
+            }
+            Metric::SwitchPaths => vec![None],
+            Metric::ResolutionRate => {
+                let (yes, no) = (
+                    eq(I::Resolution, "resolved"),
+                    eq(I::Resolution, "unresolved"),
+                );
+                vec![
+                    all(yes.clone()),
+                    all(no.clone()),
+                    all(yes.clone().or(no.clone()).fill_null(lit(false)).not()),
+                    of(yes.clone().or(no), yes),
+                ]
+            }
+            Metric::Roles => vec![
+                Some(Behind::Docs(Docs::Named)),
+                Some(Behind::Docs(Docs::Party)),
+                Some(Behind::Docs(Docs::MentionOnly)),
+                None,
+            ],
+            Metric::Share(f) => values.iter().map(|v| all(has_value(f, v))).collect(),
         }
     }
 
@@ -479,19 +530,75 @@ impl Metric {
     }
 }
 
+/// What a cell lists ([`Metric::cells`]).
+pub enum Behind {
+    /// The rows where `member` holds, each marked with whether `counted` holds (a rate's
+    /// numerator within its denominator).
+    Rows {
+        /// Rows listed.
+        member: Box<Expr>,
+        /// Rows counted among them.
+        counted: Box<Expr>,
+    },
+    /// Documents of the `roles` metric.
+    Docs(Docs),
+}
+
+/// The documents a `roles` column counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Docs {
+    /// Documents naming the company.
+    Named,
+    /// Documents where it is party to a story (a role other than mention).
+    Party,
+    /// Documents that only mention it.
+    MentionOnly,
+}
+
 const YES: &str = "yes";
 const NO: &str = "no";
 const UNKNOWN: &str = "unknown";
 
+/// True where a text column has the value.
+fn eq(c: I, v: &str) -> Expr {
+    c.col().eq(lit(v.to_string()))
+}
+
+/// An answered story with an exact time to first response (an event of Kaplan-Meier).
+fn exact_event() -> Expr {
+    eq(I::Responded, YES)
+        .and(eq(I::LatencyKind, "exact"))
+        .and(I::LatencySeconds.col().is_not_null())
+}
+
 /// Exact delays of answered stories (the events of Kaplan-Meier).
 fn exact_delays() -> Expr {
-    I::LatencySeconds.col().filter(
-        I::Responded
-            .col()
-            .eq(lit(YES))
-            .and(I::LatencyKind.col().eq(lit("exact")))
-            .and(I::LatencySeconds.col().is_not_null()),
-    )
+    I::LatencySeconds.col().filter(exact_event())
+}
+
+/// An unanswered story censored at the corpus's last time.
+fn censored() -> Expr {
+    eq(I::Responded, NO).and(I::CensorSeconds.col().is_not_null())
+}
+
+/// A text story that states a response time (`latency_bound`).
+fn stated() -> Expr {
+    eq(I::Basis, "text").and(I::LatencyKind.col().is_not_null())
+}
+
+/// Whether a stated time decides "answered within `t` seconds": (yes, no); neither when it
+/// does not decide it ("before a live person picked up").
+fn bound(t: f64) -> (Expr, Expr) {
+    let secs = I::LatencySeconds.col();
+    let both = eq(I::LatencyKind, "approximate").or(eq(I::LatencyKind, "exact"));
+    let known = stated().and(secs.clone().is_not_null());
+    let le = secs.clone().lt_eq(lit(t));
+    let yes = known
+        .clone()
+        .and((eq(I::LatencyKind, "at_most").and(le.clone())).or(both.clone().and(le.clone())));
+    let no =
+        known.and((eq(I::LatencyKind, "at_least").and(secs.gt_eq(lit(t)))).or(both.and(le.not())));
+    (yes, no)
 }
 
 /// True for a row whose field has the value (a list field: contains it).

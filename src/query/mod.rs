@@ -7,20 +7,21 @@
 //! the statistics of [`metrics`]. Queries run in parallel, one per thread; a failing query
 //! does not stop the others. Nothing here writes files: that is [`crate::report`].
 
+pub mod cells;
 pub mod metric;
 pub mod metrics;
 pub mod ppi;
 pub mod spec;
 
 use crate::error::{Error, Result};
-use crate::schema::{Table as Stored, D, DOC_ID};
+use crate::schema::{Table as Stored, Threads as T, D, DOC_ID};
 use metric::{Group, Metric, ShareField};
 pub use metrics::Rate;
 use polars::prelude::*;
 use serde::Serialize;
 use spec::{GroupKey, Query};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// How a column's values read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -126,6 +127,8 @@ pub struct Table {
     /// The coded sample that corrected the rates (`calibration` in the query file), as the
     /// table's manifest records it.
     pub calibration: Option<serde_json::Value>,
+    /// The rows of the index table behind each count, rate and share cell ([`cells`]).
+    pub cells: cells::Cells,
 }
 
 /// A query that failed, with its message.
@@ -137,8 +140,10 @@ pub struct Failure {
     pub message: String,
 }
 
-/// Runs every query file in parallel against an index directory. Results keep the order of
-/// `files`.
+/// Runs every query file in parallel against an index directory, or several (the shards of
+/// one corpus, `index --shard`, read as one index). Results keep the order of `files`.
+/// With `with_cells`, each table lists the rows behind its counts, rates and shares
+/// ([`cells`]).
 ///
 /// The files are parsed first; the tables they read are then read once each, with the
 /// columns any of them needs ([`Tables::load`]), and every query runs over those shared
@@ -147,13 +152,14 @@ pub struct Failure {
 /// polars (its own pool) runs other queued queries on top of its stack meanwhile, so a
 /// batch of a hundred files nested a hundred polars plans on one stack and overflowed it.
 pub fn run_all(
-    index: &Path,
+    indexes: &[PathBuf],
     files: &[std::path::PathBuf],
+    with_cells: bool,
 ) -> Vec<std::result::Result<Table, Failure>> {
     let parsed: Vec<std::result::Result<Query, Failure>> =
         files.iter().map(|f| parse_file(f)).collect();
     let queries: Vec<&Query> = parsed.iter().filter_map(|p| p.as_ref().ok()).collect();
-    let tables = Tables::load(index, &queries);
+    let tables = Tables::load(indexes, &queries, with_cells);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let slots: Vec<std::sync::Mutex<Option<std::result::Result<Table, Failure>>>> =
         files.iter().map(|_| std::sync::Mutex::new(None)).collect();
@@ -171,7 +177,7 @@ pub fn run_all(
                         Err(e) => Err(e.clone()),
                         // A panic inside polars or tantivy fails this query, not the batch.
                         Ok(q) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            execute(index, &tables, q).map_err(|e| Failure {
+                            execute(indexes, &tables, q).map_err(|e| Failure {
                                 path: path.clone(),
                                 message: format!("{path}: {e}"),
                             })
@@ -223,7 +229,13 @@ fn parse_file(f: &Path) -> std::result::Result<Query, Failure> {
 
 /// Runs one query (a batch of one).
 pub fn run(index: &Path, q: &Query) -> Result<Table> {
-    execute(index, &Tables::load(index, &[q]), q)
+    run_many(&[index.to_path_buf()], q)
+}
+
+/// Runs one query over several index directories (the shards of one corpus, `index
+/// --shard`) as over one index.
+pub fn run_many(indexes: &[PathBuf], q: &Query) -> Result<Table> {
+    execute(indexes, &Tables::load(indexes, &[q], false), q)
 }
 
 /// The tables of a batch, each read once with the columns its queries need; or why it
@@ -234,6 +246,8 @@ pub struct Tables {
     /// full-text search (tantivy answers with ids), `doc_id` in a filter or group key, or a
     /// calibration (coded records name documents by id).
     ids: Option<std::result::Result<DataFrame, String>>,
+    /// Whether the queries list the rows behind their cells ([`cells`]).
+    cells: bool,
 }
 
 /// A table as a batch read it.
@@ -248,9 +262,9 @@ fn doc() -> Expr {
     D::Doc.col()
 }
 
-/// Whether a query reads the documents' string ids.
-fn needs_ids(q: &Query) -> bool {
-    q.spec.search.is_some() || q.spec.calibration.is_some() || uses_doc_id(q)
+/// Whether a query reads the documents' string ids (every query listing its cells does).
+fn needs_ids(q: &Query, cells: bool) -> bool {
+    cells || q.spec.search.is_some() || q.spec.calibration.is_some() || uses_doc_id(q)
 }
 
 /// Whether `doc_id` is a group key or filter field of the query.
@@ -262,8 +276,8 @@ fn uses_doc_id(q: &Query) -> bool {
         || q.spec.calibration.is_some()
 }
 
-/// The stored columns of its table a query reads.
-fn needed_columns(q: &Query) -> Vec<String> {
+/// The stored columns of its table a query reads (and its cells, when listed).
+fn needed_columns(q: &Query, cells: bool) -> Vec<String> {
     let mut cols: Vec<&str> = Vec::new();
     fn stored(f: &str) -> &str {
         if f == DOC_ID {
@@ -286,8 +300,11 @@ fn needed_columns(q: &Query) -> Vec<String> {
     for m in &q.metrics {
         cols.extend(m.inputs());
     }
-    if needs_ids(q) {
+    if needs_ids(q, cells) {
         cols.push(D::Doc.name());
+    }
+    if cells {
+        cols.extend_from_slice(cells::id_columns(q.table));
     }
     if q.spec.calibration.is_some() {
         cols.extend_from_slice(ppi::KEY_COLUMNS);
@@ -305,12 +322,13 @@ fn needed_columns(q: &Query) -> Vec<String> {
 }
 
 impl Tables {
-    /// Reads every table the queries read, once, with the union of the columns they need.
-    pub fn load(index: &Path, queries: &[&Query]) -> Tables {
+    /// Reads every table the queries read, once, with the union of the columns they need;
+    /// with `cells`, also those that name the rows behind each cell.
+    pub fn load(indexes: &[PathBuf], queries: &[&Query], cells: bool) -> Tables {
         let mut wanted: BTreeMap<Stored, Vec<String>> = BTreeMap::new();
         for q in queries {
             let cols = wanted.entry(q.table).or_default();
-            for c in needed_columns(q) {
+            for c in needed_columns(q, cells) {
                 if !cols.contains(&c) {
                     cols.push(c);
                 }
@@ -318,18 +336,18 @@ impl Tables {
         }
         let frames = wanted
             .into_iter()
-            .map(|(t, cols)| (t, load(index, t, &cols).map_err(|e| e.to_string())))
+            .map(|(t, cols)| (t, load_all(indexes, t, &cols).map_err(|e| e.to_string())))
             .collect();
-        let ids = queries.iter().any(|q| needs_ids(q)).then(|| {
-            load(
-                index,
+        let ids = queries.iter().any(|q| needs_ids(q, cells)).then(|| {
+            load_all(
+                indexes,
                 Stored::Documents,
                 &[D::Doc.name().to_string(), D::Id.name().to_string()],
             )
             .map(|l| l.df)
             .map_err(|e| e.to_string())
         });
-        Tables { frames, ids }
+        Tables { frames, ids, cells }
     }
 
     fn frame(&self, q: &Query) -> Result<LazyFrame> {
@@ -338,7 +356,7 @@ impl Tables {
             Some(Err(e)) => return Err(Error::Usage(e.clone())),
             None => return Err(Error::Usage("the table was not loaded".into())),
         };
-        for c in needed_columns(q) {
+        for c in needed_columns(q, self.cells) {
             if !loaded.columns.contains(&c) {
                 return Err(Error::Usage(format!(
                     "{}: has no column {c:?}; rebuild the index",
@@ -356,6 +374,32 @@ impl Tables {
             None => Err(Error::Usage("document ids were not loaded".into())),
         }
     }
+}
+
+/// [`load`] of every index given, the rows of one after those of the one before. Document
+/// numbers are those of one index holding them all: each index's are shifted by the
+/// documents of the indexes before it.
+fn load_all(indexes: &[PathBuf], table: Stored, cols: &[String]) -> Result<Loaded> {
+    let [first, rest @ ..] = indexes else {
+        return Err(Error::Usage("no index directory given".into()));
+    };
+    let mut all = load(first, table, cols)?;
+    let mut offset = crate::index::read_manifest(first)?.counts.documents;
+    for index in rest {
+        let mut l = load(index, table, cols)?;
+        let shifted: Vec<Expr> = [D::Doc.name(), T::Root.name(), T::Parent.name()]
+            .into_iter()
+            .filter(|c| l.df.column(c).is_ok())
+            .map(|c| col(c) + lit(offset as u32))
+            .collect();
+        if !shifted.is_empty() {
+            l.df = l.df.lazy().with_columns(shifted).collect()?;
+        }
+        all.df.vstack_mut(&l.df)?;
+        offset += crate::index::read_manifest(index)?.counts.documents;
+    }
+    all.df.rechunk_mut();
+    Ok(all)
 }
 
 /// Reads the columns `cols` (those the file has) of one table. A table that is not as the
@@ -543,7 +587,7 @@ fn share_values(lf: &LazyFrame, f: ShareField) -> Result<Vec<String>> {
 }
 
 /// Runs one query over the batch's tables.
-fn execute(index: &Path, tables: &Tables, q: &Query) -> Result<Table> {
+fn execute(indexes: &[PathBuf], tables: &Tables, q: &Query) -> Result<Table> {
     let cal = ppi::for_query(q)?;
     let mut lf = tables.frame(q)?;
     if uses_doc_id(q) && q.table != Stored::Documents {
@@ -558,7 +602,7 @@ fn execute(index: &Path, tables: &Tables, q: &Query) -> Result<Table> {
         lf = lf.with_column(D::Id.col().alias(DOC_ID));
     }
     if let Some(s) = &q.spec.search {
-        let found = crate::search::matching_ids(index, s)?;
+        let found = crate::search::matching_ids_all(indexes, s)?;
         let ids = tables.ids()?;
         let (nums, strs) = (
             ids.column(D::Doc.name())?.u32()?,
@@ -594,6 +638,15 @@ fn execute(index: &Path, tables: &Tables, q: &Query) -> Result<Table> {
     if let Some(u) = &q.until {
         lf = lf.filter(col(time_col).lt(stamp(u)?));
     }
+    // The filtered rows, numbered, when the cells list them: the numbers must be those of
+    // one materialised frame.
+    let filtered = if tables.cells {
+        let df = lf.with_row_index(cells::ROW, None).collect()?;
+        lf = df.clone().lazy();
+        Some(df)
+    } else {
+        None
+    };
     // Group keys as text: "(none)" for a missing value.
     let key_name = |i: usize| format!("__k{i}");
     let mut keys: Vec<Expr> = q
@@ -632,6 +685,12 @@ fn execute(index: &Path, tables: &Tables, q: &Query) -> Result<Table> {
     let mut aggs = vec![len().cast(DataType::UInt64).alias("__n")];
     for (k, m) in q.metrics.iter().enumerate() {
         aggs.extend(m.aggs(&format!("__m{k}_"), &q.within, &share_vals[k]));
+    }
+    let cell_plan = filtered
+        .is_some()
+        .then(|| cells::aggs(&q.metrics, &q.within, &share_vals));
+    if let Some((exprs, _)) = &cell_plan {
+        aggs.extend(exprs.iter().cloned());
     }
     if cal.is_some() {
         aggs.push(as_text(q.table, ppi::KEY_COLUMNS[0]).alias(PPI_ID));
@@ -742,6 +801,31 @@ fn execute(index: &Path, tables: &Tables, q: &Query) -> Result<Table> {
     if let Some(limit) = q.spec.limit {
         rows.truncate(limit);
     }
+    let cells = match (&cell_plan, &filtered) {
+        (Some((_, planned)), Some(filtered)) => {
+            let group: HashMap<&Vec<String>, Option<usize>> =
+                order.iter().map(|(k, r)| (k, *r)).collect();
+            let group_of: Vec<Option<usize>> = rows
+                .iter()
+                .map(|r| {
+                    group
+                        .get(&cells::key_of(r, q.keys.len()))
+                        .copied()
+                        .flatten()
+                })
+                .collect();
+            cells::read(
+                &df,
+                &group_of,
+                planned,
+                &columns,
+                q.table,
+                filtered,
+                tables.ids()?,
+            )?
+        }
+        _ => cells::Cells::default(),
+    };
     let kept: BTreeSet<String> = rows.iter().map(|r| row_label(r, q.keys.len())).collect();
     curves.retain(|c| kept.contains(&c.label));
     curves.sort_by(|a, b| a.label.cmp(&b.label));
@@ -759,6 +843,7 @@ fn execute(index: &Path, tables: &Tables, q: &Query) -> Result<Table> {
         curves,
         rows_read,
         calibration: cal.as_ref().map(ppi::Calibration::describe),
+        cells,
     })
 }
 

@@ -4,6 +4,7 @@
 //! can be regenerated exactly. The tables themselves carry no time stamp: the same index and
 //! query give byte-identical files.
 
+pub mod html;
 mod latex;
 mod markdown;
 mod svg;
@@ -58,6 +59,8 @@ pub struct Provenance {
     pub index_manifest_sha256: String,
     /// The index directory as given.
     pub index: String,
+    /// Whether texts shown by this run (the report) mask personal data; tables hold none.
+    pub masking: crate::mask::Mode,
 }
 
 pub use crate::files::OUT_MARKER;
@@ -134,6 +137,20 @@ pub fn write_table(
         }));
         written.push(path);
     }
+    // The documents behind each number, for DuckDB, pandas or R (issue 12). Only a table
+    // computed from an index knows them: one made from another engine's result rows
+    // (`replyscope sql --rows`, no index fingerprint) gets no cells file rather than an
+    // empty one.
+    if !p.index_fingerprint.is_empty() {
+        let cells = cells_parquet(t)?;
+        let path = dir.join(format!("{}.cells.parquet", t.name));
+        crate::files::write_replacing(&path, &cells).map_err(Error::io(&path, "cannot write"))?;
+        outputs.push(serde_json::json!({
+            "file": path.file_name().map(|n| n.to_string_lossy().into_owned()),
+            "sha256": crate::ingest::hex(&Sha256::digest(&cells)),
+        }));
+        written.push(path);
+    }
     let manifest = serde_json::json!({
         "table": t.name,
         "title": t.title,
@@ -146,6 +163,7 @@ pub fn write_table(
         "version": p.version,
         "generated_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "rows_read": t.rows_read,
+        "masking": p.masking,
         "outputs": outputs,
         "regenerate": format!("replyscope query {} {}", p.index, t.query_path),
     });
@@ -161,6 +179,115 @@ pub fn write_table(
         .map_err(Error::io(&path, "cannot write"))?;
     written.push(path);
     Ok(written)
+}
+
+/// What [`write_report`] wrote.
+#[derive(Debug, Clone)]
+pub struct WrittenReport {
+    /// report.html.
+    pub path: PathBuf,
+    /// Its size.
+    pub bytes: usize,
+    /// What it holds.
+    pub stats: html::Stats,
+}
+
+/// Writes `report.html` ([`html`]) and `report.manifest.json` into an output folder
+/// prepared by [`prepare_out`]: the page, and a manifest with the index, the query files,
+/// the sample's settings, the masking used and the page's SHA-256.
+#[allow(clippy::too_many_arguments)]
+pub fn write_report(
+    dir: &Path,
+    index: &Path,
+    tables: &[Table],
+    failed: &[html::FailedQuery],
+    query_files: &[PathBuf],
+    p: &Provenance,
+    masker: &crate::mask::Masker,
+    opts: &html::Options,
+) -> Result<WrittenReport> {
+    let queries: Vec<serde_json::Value> = query_files
+        .iter()
+        .map(|f| {
+            let sha = std::fs::read(f)
+                .map(|b| crate::ingest::hex(&Sha256::digest(&b)))
+                .ok();
+            let table = tables
+                .iter()
+                .find(|t| Path::new(&t.query_path) == f.as_path())
+                .map(|t| t.name.clone());
+            serde_json::json!({ "file": f.display().to_string(), "sha256": sha, "table": table })
+        })
+        .collect();
+    let mut manifest = serde_json::json!({
+        "tool": "replyscope",
+        "version": p.version,
+        "index": p.index,
+        "index_fingerprint": p.index_fingerprint,
+        "index_manifest_sha256": p.index_manifest_sha256,
+        "masking": masker.mode(),
+        "pseudonyms": match masker.mode() {
+            crate::mask::Mode::Masked => "user_ + first 8 hex digits of HMAC-SHA256(per-run random key, lower-case handle); the key is recorded nowhere",
+            crate::mask::Mode::Unmasked => "none: texts shown as written (--unmask)",
+        },
+        "stories_per_cell": opts.per_cell,
+        "story_seed": opts.seed,
+        "story_sample": "per cell, the stories with the smallest first 8 bytes of SHA-256(\"{seed}:{document id}:{story id}\")",
+        "queries": queries,
+        "failed": failed.iter().map(|f| serde_json::json!({"file": f.path, "message": f.message})).collect::<Vec<_>>(),
+        "tables": tables.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+    });
+    let (page, stats) = html::render(index, tables, failed, p, masker, opts, &manifest)?;
+    let path = dir.join("report.html");
+    crate::files::write_replacing(&path, page.as_bytes())
+        .map_err(Error::io(&path, "cannot write"))?;
+    // The time goes into the manifest file only: with --unmask the page itself is the same
+    // bytes for the same index, queries and settings.
+    manifest["generated_at"] = chrono::Utc::now()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        .into();
+    manifest["stats"] = serde_json::to_value(&stats).expect("stats serialise");
+    manifest["report_html_sha256"] = crate::ingest::hex(&Sha256::digest(page.as_bytes())).into();
+    manifest["regenerate"] = format!(
+        "replyscope report {} --queries {} --stories-per-cell {} --story-seed {}{}",
+        p.index,
+        query_files
+            .first()
+            .and_then(|f| f.parent())
+            .map_or(".".into(), |d| d.display().to_string()),
+        opts.per_cell,
+        opts.seed,
+        if masker.mode() == crate::mask::Mode::Unmasked {
+            " --unmask"
+        } else {
+            ""
+        }
+    )
+    .into();
+    let mpath = dir.join("report.manifest.json");
+    let mut text = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
+    text.push('\n');
+    crate::files::write_replacing(&mpath, text.as_bytes())
+        .map_err(Error::io(&mpath, "cannot write"))?;
+    Ok(WrittenReport {
+        path,
+        bytes: page.len(),
+        stats,
+    })
+}
+
+/// `NAME.cells.parquet`: one row per (table row, column, document) a count, rate or share
+/// counts ([`crate::query::cells`]).
+pub fn cells_parquet(t: &Table) -> Result<Vec<u8>> {
+    use polars::prelude::{ParquetCompression, ParquetWriter};
+    let keys = t.columns.iter().take_while(|c| c.kind == Kind::Key).count();
+    let mut df = crate::query::cells::frame(&t.cells, &t.rows, keys, &t.columns)?;
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes)
+        .with_compression(ParquetCompression::Zstd(None))
+        .set_parallel(false)
+        .finish(&mut df)?;
+    Ok(bytes)
 }
 
 /// A duration for reading: seconds, minutes, hours or days with one decimal.

@@ -55,11 +55,13 @@ fn table() -> Table {
         curves: Vec::new(),
         rows_read: 12,
         calibration: None,
+        cells: Default::default(),
     }
 }
 
 fn prov() -> Provenance {
     Provenance {
+        masking: crate::mask::Mode::Masked,
         version: "0.1.0".into(),
         index_fingerprint: "abcdef0123456789".into(),
         index_manifest_sha256: "00".into(),

@@ -10,8 +10,8 @@
 
 use super::rules::LoadError;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use foldhash::HashSet;
 use serde::Deserialize;
-use std::collections::HashSet;
 
 /// What `acts.toml` says.
 #[derive(Debug, Clone, Deserialize)]

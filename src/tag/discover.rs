@@ -13,8 +13,8 @@ use super::gazetteer::company_id;
 use super::pos::{Model, Upos};
 use super::rules::LoadError;
 use super::tokens;
+use foldhash::{HashMap, HashSet, HashSetExt};
 use serde::Deserialize;
-use std::collections::{HashMap, HashSet};
 
 /// What `names.toml` says.
 #[derive(Debug, Clone, Deserialize)]
@@ -159,12 +159,18 @@ impl Names {
         for r in tokens::split_sentences(text, &toks) {
             let sent = &toks[r.clone()];
             // Only sentences with a capitalised word past the first, a handle or a domain
-            // can hold a name: most need no tagging at all.
+            // are read for names; and of those, only ones with a handle, a domain or a
+            // capitalised word that is not a common word can hold one (a run of common words
+            // alone is never a name, see `common` below). Most sentences need no
+            // part-of-speech tagging at all.
             let promising = sent.iter().enumerate().any(|(i, t)| {
                 let w = t.as_str(text);
                 (i > 0 && w.chars().next().is_some_and(char::is_uppercase))
                     || w.starts_with('@')
                     || is_domain(w)
+            }) && sent.iter().any(|t| {
+                let w = t.as_str(text);
+                w.starts_with('@') || is_domain(w) || self.could_name(w)
             });
             if !promising {
                 continue;
@@ -352,6 +358,18 @@ impl Names {
             }
         }
         out
+    }
+
+    /// Whether a word, by its letters alone, could be the uncommon word every name run needs:
+    /// capitalised (or a digit first, "3M"), not a common word, not a redaction or a link.
+    fn could_name(&self, w: &str) -> bool {
+        w.chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+            && w.chars().any(char::is_alphabetic)
+            && !self.common.contains(&w.to_lowercase())
+            && !tokens::is_redaction(w)
+            && !tokens::is_url_or_email(w)
     }
 
     /// A word that may be part of a name: a proper noun, or a capitalised word the tagger
@@ -636,6 +654,9 @@ fn starts_with(words: &[String], phrase: &[String]) -> bool {
 
 /// "wirefly.com", "www.kleargear.com", "shop.example.co.uk": a web domain (not an e-mail).
 fn is_domain(w: &str) -> bool {
+    if !w.contains('.') {
+        return false;
+    }
     let w = w
         .trim_start_matches("http://")
         .trim_start_matches("https://");

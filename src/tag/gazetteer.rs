@@ -7,8 +7,8 @@
 
 use super::rules::{line_of, line_of_nth, LoadError};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use foldhash::{HashMap, HashMapExt};
 use serde::Deserialize;
-use std::collections::HashMap;
 
 /// What a gazetteer file says.
 #[derive(Debug, Clone, Deserialize)]
@@ -279,9 +279,12 @@ impl Gazetteer {
                 }
             }
         }
-        // A full DFA: a few MB for the default gazetteer, and the fastest search per byte.
+        // A contiguous NFA: measured with cachegrind on the fixture tweets and the seed
+        // stories, it runs as many instructions per byte as a full DFA (whose tables for
+        // 20,000 names do not stay in cache either), and builds in a third of the time
+        // (3.5 billion instructions less at every start of the tagger).
         let automaton = AhoCorasickBuilder::new()
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
             .build(&texts)

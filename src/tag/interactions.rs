@@ -128,7 +128,7 @@ struct Party {
 /// one named most often as a party (ties: the first named); then the others in text order.
 fn parties(tags: &[Tag], given: Option<&str>) -> Vec<Party> {
     let mut out: Vec<Party> = Vec::new();
-    let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut at: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
     for t in tags
         .iter()
         .filter(|t| t.set == TagSet::Company && t.role.is_some_and(Role::is_party))

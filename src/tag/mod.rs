@@ -160,18 +160,20 @@ impl Lexicons {
         let text = doc.text.as_str();
         let sentences = sentences(text);
         let mut tags = Vec::new();
-        let given = self.company_tags(&doc, &sentences, &mut tags);
-        self.rule_tags(&doc, &sentences, &mut tags);
+        // Who wrote it, looked up once: every stage asks.
+        let author = self.company_author(&doc);
+        let company_post = doc.thread.inbound == Some(false) || author.is_some();
+        let given = self.company_tags(&doc, author, &sentences, &mut tags);
+        self.rule_tags(&doc, company_post, &sentences, &mut tags);
         tags.extend(sentiment::tags(
             &doc.text,
             &sentences,
             doc.shape != crate::model::Shape::Long,
-            self.is_company_post(&doc),
+            company_post,
         ));
         tags.sort_by(|a, b| {
             (a.start, a.end, a.set, &a.label).cmp(&(b.start, b.end, b.set, &b.label))
         });
-        let company_post = self.is_company_post(&doc);
         let interactions = if threaded {
             Vec::new()
         } else {

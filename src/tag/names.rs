@@ -6,7 +6,7 @@ use super::roles::{possessive, quoted_reply, NO_CUE};
 use super::text::{sentence_of, Spans};
 use super::Lexicons;
 use crate::model::{Document, Found, Role, Shape, Tag, TagSet};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// is a channel used, not the company served.
 /// Role rule of a company named in the text that the data set gives: party to the story by
@@ -75,14 +75,15 @@ impl Lexicons {
     pub(crate) fn company_tags(
         &self,
         doc: &Document,
+        author: Option<(String, bool)>,
         sentences: &[(usize, usize)],
         tags: &mut Vec<Tag>,
     ) -> Option<String> {
         let text = doc.text.as_str();
         let short = doc.shape != Shape::Long;
-        // A company's own post: it is the account that answers (a support account of a
-        // company the list lacks is that company, discovered).
-        let author = self.company_author(doc);
+        // A company's own post (`author`, from [`Lexicons::company_author`]): it is the
+        // account that answers (a support account of a company the list lacks is that
+        // company, discovered).
         if let Some((id, known)) = &author {
             let mut t = Tag::new(TagSet::Company, id.clone(), 0, 0, "company.author_handle");
             t.role = Some(Role::Responder);

@@ -93,7 +93,7 @@
 //! gives the same bytes.
 
 use super::tokens;
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::fmt;
 use std::ops::Range;
 use std::str::FromStr;

@@ -5,7 +5,7 @@ use super::rules::{Position, Rule};
 use super::text::{floor, Spans};
 use super::Lexicons;
 use crate::model::{Role, Tag, TagSet};
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// Role rule of a company named with no cue at all.
 pub(crate) const NO_CUE: &str = "role.mention.no_service_cue";

@@ -5,9 +5,9 @@
 //! given with `--rules` replaces any of them file by file. Errors name the file, the line and
 //! what was expected: an unknown key, a bad pattern, a duplicate id, an unknown label.
 
+use foldhash::{HashMap, HashMapExt};
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
-use std::collections::HashMap;
 
 /// A rule or gazetteer file that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -372,21 +372,23 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
             index,
         });
     }
-    out.any = regex::RegexSetBuilder::new(&patterns)
+    out.any = regex_set(&patterns).map_err(|e| {
+        LoadError::at(
+            path,
+            None,
+            format!("rules do not compile together: {}", one_line(&e)),
+        )
+    })?;
+    Ok(out)
+}
+
+/// One automaton over many rule patterns (see [`RuleSet::any`]).
+fn regex_set(patterns: &[String]) -> Result<regex::RegexSet, String> {
+    regex::RegexSetBuilder::new(patterns)
         .size_limit(1 << 26)
         .dfa_size_limit(1 << 24)
         .build()
-        .map_err(|e| {
-            LoadError::at(
-                path,
-                None,
-                format!(
-                    "rules do not compile together: {}",
-                    one_line(&e.to_string())
-                ),
-            )
-        })?;
-    Ok(out)
+        .map_err(|e| e.to_string())
 }
 
 /// The top-level alternatives of a pattern: `a|b(c|d)|e` is `a`, `b(c|d)`, `e`. Escapes and

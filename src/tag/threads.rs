@@ -114,6 +114,85 @@ impl PostDraft {
     }
 }
 
+/// What the thread stage reads of one tagged post besides its document fields, as
+/// `tag --stream` writes it for an engine that runs the thread stage itself (Spark).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PostCues {
+    /// The author's company id, else the author's handle in lower case, else none: the
+    /// company a reply by this post's author is credited to.
+    pub company: Option<String>,
+    /// The gazetteer knows the author's account (a reply by it is not `discovered`).
+    pub company_known: bool,
+    /// The post is a company's: `inbound = false`, or (inbound unknown) a known account.
+    pub company_post: bool,
+    /// First company the post addresses (@handle).
+    pub addressee: Option<Cue>,
+    /// Moves in text order, with a redirect's target channel.
+    pub moves: Vec<Cue>,
+    /// The post's last resolution cue.
+    pub resolution: Option<Cue>,
+    /// Positive sentiment tags.
+    pub positive: u32,
+    /// Negative sentiment tags.
+    pub negative: u32,
+}
+
+/// One cue of [`PostCues`]: its label (a company id for the addressee), a redirect's
+/// target, its span and rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cue {
+    /// Label.
+    pub label: String,
+    /// A redirect's target channel.
+    pub target: Option<String>,
+    /// Byte offset of the evidence.
+    pub start: usize,
+    /// End of the evidence.
+    pub end: usize,
+    /// Rule id.
+    pub rule: String,
+}
+
+impl PostDraft {
+    /// The cues as [`PostCues`], decided the way [`ThreadStore`] decides them.
+    pub fn cues(&self) -> PostCues {
+        let cue = |(label, start, end, rule): &(String, usize, usize, String)| Cue {
+            label: label.clone(),
+            target: None,
+            start: *start,
+            end: *end,
+            rule: rule.clone(),
+        };
+        PostCues {
+            company: self
+                .company
+                .clone()
+                .or_else(|| self.author.as_ref().map(|a| a.to_ascii_lowercase())),
+            company_known: self.company_known,
+            company_post: match self.inbound {
+                Some(inbound) => !inbound,
+                None => self.company_known,
+            },
+            addressee: self.addressee.as_ref().map(cue),
+            moves: self
+                .moves
+                .iter()
+                .take(u16::MAX as usize)
+                .map(|(label, target, start, end, rule)| Cue {
+                    label: label.clone(),
+                    target: target.clone(),
+                    start: *start,
+                    end: *end,
+                    rule: rule.clone(),
+                })
+                .collect(),
+            resolution: self.resolution.as_ref().map(cue),
+            positive: self.sentiment.0.min(u16::MAX as u32),
+            negative: self.sentiment.1.min(u16::MAX as u32),
+        }
+    }
+}
+
 /// Marks "no symbol" and "no time".
 const NONE: u32 = u32::MAX;
 const NO_TIME: i64 = i64::MIN;
@@ -365,17 +444,41 @@ pub struct ThreadStats {
     pub bad_delays: u64,
 }
 
+/// What the thread stage of one shard must know of the whole corpus (`index --shard`).
+#[derive(Debug, Default)]
+pub struct CorpusView {
+    /// The last time of any reply-linked post, in milliseconds: where unanswered
+    /// conversations are censored.
+    pub end_ms: Option<i64>,
+    /// Every reply-linked post's id: a listed reply is outside the corpus only when it is
+    /// none of them.
+    pub ids: std::collections::HashSet<String>,
+}
+
 /// Builds the interactions of all reply-linked posts and hands each to `emit`, in post
-/// order, so they need not all be held at once.
+/// order, so they need not all be held at once. `corpus` is the whole corpus when the
+/// store holds one shard of it; without it, the store is the corpus.
 pub fn interactions(
     store: &ThreadStore,
+    corpus: Option<&CorpusView>,
     emit: &mut dyn FnMut(Interaction) -> crate::Result<()>,
 ) -> crate::Result<ThreadStats> {
-    interactions_in(store, &Corpus::Store, emit)
+    match corpus {
+        None => interactions_in(store, &Corpus::Store, emit),
+        Some(c) => {
+            let has = |id: &str| c.ids.contains(id);
+            let larger = Corpus::Larger {
+                end: c.end_ms.and_then(DateTime::from_timestamp_millis),
+                has: &has,
+            };
+            interactions_in(store, &larger, emit)
+        }
+    }
 }
 
 /// What lies outside the posts of a store, for a store that holds only some conversations
-/// of a corpus (an incremental build recomputes the conversations new posts touch).
+/// of a corpus: one shard's ([`CorpusView`]), or those an incremental build recomputes
+/// because new posts touch them.
 pub enum Corpus<'a> {
     /// The store is the whole corpus.
     Store,

@@ -487,6 +487,8 @@ pub fn write(out: &Path, s: &Sample, index: &Path) -> Result<Vec<std::path::Path
         "algorithm": "key = first 8 bytes of SHA-256(\"{seed}:{row id}\"), big-endian; rows in key order; proportional allocation, at least one per stratum when n allows; weight = N_h / n_h",
         "sample_jsonl_sha256": crate::ingest::hex(&Sha256::digest(jsonl.as_bytes())),
         "coding_html_sha256": crate::ingest::hex(&Sha256::digest(html.as_bytes())),
+        // Coders read and code the original texts (the README's privacy section).
+        "masking": crate::mask::Mode::Unmasked,
     });
     let mpath = out.join("sample.manifest.json");
     let mut text = serde_json::to_string_pretty(&manifest).expect("manifest serialises");

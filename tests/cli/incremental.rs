@@ -126,9 +126,14 @@ fn assert_same_as_full_build(t: &TestDir, when: &str) {
         "title:zappos",
         "flight -delay",
     ] {
+        // Unmasked: masked handles are pseudonyms keyed per run.
         for fmt in ["json", "table"] {
-            let a = t.run(["search", "ix", q, "--limit", "40", "--format", fmt]);
-            let b = t.run(["search", "full", q, "--limit", "40", "--format", fmt]);
+            let args = |ix| {
+                [
+                    "search", ix, q, "--limit", "40", "--format", fmt, "--unmask",
+                ]
+            };
+            let (a, b) = (t.run(args("ix")), t.run(args("full")));
             assert_eq!(a.code, 0, "{when}: {a:?}");
             assert_eq!(a.stdout, b.stdout, "{when}: search {q} ({fmt})");
         }
@@ -488,4 +493,106 @@ fn issue_14_1_an_update_killed_at_any_point_leaves_the_old_index_whole() {
     assert_eq!(o.code, 0, "{o:?}");
     assert!(o.stderr.contains("updated ix"), "{}", o.stderr);
     assert_same_as_full_build(&t, "after the kills");
+}
+
+/// Builds shard `shard` of the corpus as it is now in full into `full`, and checks that `ix`
+/// holds the same tables, rejects and counts.
+fn assert_same_as_full_shard(t: &TestDir, shard: &str, when: &str) {
+    let _ = std::fs::remove_dir_all(t.path().join("full"));
+    let o = t.run([
+        "index",
+        "--corpus",
+        "corpus.toml",
+        "--out",
+        "full",
+        "--shard",
+        shard,
+    ]);
+    assert!(o.code <= 1, "{when}: {o:?}");
+    let (ix, full) = (t.path().join("ix"), t.path().join("full"));
+    for f in STABLE {
+        let (a, b) = (std::fs::read(ix.join(f)), std::fs::read(full.join(f)));
+        assert_eq!(a.is_ok(), b.is_ok(), "{when}: {f}");
+        if let (Ok(a), Ok(b)) = (a, b) {
+            assert!(a == b, "{when}: {f} differs from a full build's");
+        }
+    }
+    let (m, n) = (manifest(&ix), manifest(&full));
+    for key in [
+        "counts",
+        "tables",
+        "inputs",
+        "fingerprint",
+        "files",
+        "shard",
+    ] {
+        assert_eq!(m[key], n[key], "{when}: manifest {key}");
+    }
+}
+
+#[test]
+fn issue_14_1_a_shard_is_up_to_date_or_built_in_full_with_the_reason() {
+    let t = TestDir::new();
+    t.write("corpus.toml", MANIFEST);
+    let days = split_csv(&fixture("corpora/twcs_head1000.csv"), &[500]);
+    t.write("days/1.csv", &days[0]);
+    t.write("blogs/a.txt", seed("000_fdbd4c938871ac11.txt"));
+    let o = index(&t, &["--shard", "1/2"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(!o.stderr.contains("in full"), "a first build: {}", o.stderr);
+    let ix = t.path().join("ix");
+    assert_eq!(manifest(&ix)["shard"], serde_json::json!({"k": 1, "n": 2}));
+    // The same shard of an unchanged corpus: nothing to do.
+    let before = std::fs::read(ix.join("manifest.json")).unwrap();
+    let o = index(&t, &["--shard", "1/2"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(o.stderr.contains("index ix is up to date"), "{}", o.stderr);
+    assert_eq!(std::fs::read(ix.join("manifest.json")).unwrap(), before);
+    // A new day: the shard is built again from the whole corpus, and says why.
+    t.write("days/2.csv", &days[1]);
+    let o = index(&t, &["--shard", "1/2"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(
+        o.stderr.contains(
+            "building ix in full: shard 1/2 is built in full when files change (a new post can \
+             move a conversation to another shard)"
+        ),
+        "{}",
+        o.stderr
+    );
+    assert!(!o.stderr.contains("updated ix"), "{}", o.stderr);
+    assert_same_as_full_shard(&t, "1/2", "after a new day");
+    let m = manifest(&ix);
+    assert_eq!(m["generation"], 2, "a rebuild still counts generations");
+    // Another shard, or the whole corpus, over an index of one shard: in full.
+    let o = index(&t, &["--shard", "2/2"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(
+        o.stderr
+            .contains("building ix in full: the index holds shard 1/2, this build shard 2/2"),
+        "{}",
+        o.stderr
+    );
+    assert_same_as_full_shard(&t, "2/2", "another shard");
+    let o = index(&t, &[]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(
+        o.stderr.contains(
+            "building ix in full: the index holds shard 2/2, this build the whole corpus"
+        ),
+        "{}",
+        o.stderr
+    );
+    assert!(manifest(&ix).get("shard").is_none());
+    assert_same_as_full_build(&t, "the whole corpus after a shard");
+    // And a shard over an index of the whole corpus.
+    let o = index(&t, &["--shard", "2/2"]);
+    assert!(
+        o.stderr.contains(
+            "building ix in full: the index holds the whole corpus, this build shard 2/2"
+        ),
+        "{}",
+        o.stderr
+    );
+    assert_same_as_full_shard(&t, "2/2", "a shard after the whole corpus");
 }

@@ -64,6 +64,10 @@ fn sample_is_reproducible_stratified_and_blind() {
     let m: Json =
         serde_json::from_slice(&std::fs::read(t.path().join("s1/sample.manifest.json")).unwrap())
             .unwrap();
+    assert_eq!(
+        m["masking"], "unmasked",
+        "coding sheets hold the original texts"
+    );
     let strata = m["strata"].as_array().unwrap();
     assert!(strata.len() > 1 && strata.len() <= 60, "{strata:?}");
     let population: u64 = strata

@@ -220,3 +220,71 @@ fn issue_14_2_a_bad_saved_search_names_its_file() {
     let o = t.run(["watch", "ix", "--searches", "nowhere"]);
     assert_eq!(o.code, 2, "{o:?}");
 }
+
+#[test]
+fn issue_14_2_snippets_are_masked_as_search_masks_them_unless_unmask() {
+    let t = TestDir::new();
+    t.write("corpus.toml", MANIFEST);
+    t.write("days/1.csv", part(0, 400));
+    t.write("watch/help.toml", "query = \"help OR please\"\n");
+    assert_eq!(
+        t.run(["index", "--corpus", "corpus.toml", "--out", "ix"])
+            .code,
+        0
+    );
+    // id -> snippet of watch's documents and of `search` for the same query and context.
+    let by_id = |lines: &[serde_json::Value]| -> std::collections::BTreeMap<String, String> {
+        lines
+            .iter()
+            .filter(|v| v["type"] == "document" || v.get("type").is_none())
+            .map(|v| {
+                (
+                    v["id"].as_str().unwrap().to_string(),
+                    v["snippet"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    // Pseudonyms are keyed per run: compare with them blanked out.
+    let pseudonym = regex::Regex::new(r"user_[0-9a-f]{8}").unwrap();
+    let blank = |m: std::collections::BTreeMap<String, String>| {
+        m.into_iter()
+            .map(|(k, v)| (k, pseudonym.replace_all(&v, "user_X").into_owned()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let mut seen = Vec::new();
+    for unmask in [false, true] {
+        let mut w = vec!["watch", "ix", "--since", "2000-01-01", "--format", "jsonl"];
+        let mut s = vec![
+            "search",
+            "ix",
+            "(help OR please)",
+            "--limit",
+            "100000",
+            "--context",
+            "60",
+            "--format",
+            "json",
+        ];
+        if unmask {
+            w.push("--unmask");
+            s.push("--unmask");
+        }
+        let (wo, so) = (t.run(&w), t.run(&s));
+        assert_eq!((wo.code, so.code), (0, 0), "{wo:?} {so:?}");
+        let (wm, sm) = (by_id(&jsonl(&wo.stdout)), by_id(&jsonl(&so.stdout)));
+        assert!(wm.len() > 10, "{}", wo.stdout);
+        assert_eq!(wm.len(), sm.len(), "every match is new");
+        if unmask {
+            assert_eq!(wm, sm, "--unmask: as written, as search shows them");
+        } else {
+            assert_eq!(blank(wm.clone()), blank(sm), "masked as search masks them");
+        }
+        seen.push(wm);
+    }
+    let numeric_handle = regex::Regex::new(r"@\d{3,}").unwrap();
+    assert!(!seen[0].values().any(|s| numeric_handle.is_match(s)));
+    assert!(seen[0].values().any(|s| pseudonym.is_match(s)));
+    assert!(seen[1].values().any(|s| numeric_handle.is_match(s)));
+    assert!(!seen[1].values().any(|s| pseudonym.is_match(s)));
+}

@@ -1,0 +1,301 @@
+//! The stories behind each number. For every count, rate and share cell of a finished table,
+//! the rows of the index table it counts: a count lists what it counted, a rate its
+//! denominator with the rows of its numerator marked (`counted`), a share `FIELD:value` the
+//! stories with that value. `replyscope query` writes them as `NAME.cells.parquet` (row,
+//! row key, column, document id, story id, counted); the report embeds a sample of them.
+//!
+//! The engine adds, to the one `group_by` that computes a query's numbers, an aggregation
+//! per cell column listing the numbers of the rows it counts ([`aggs`]), with the same
+//! predicates the metrics count with ([`Metric::cells`]); [`read`] turns them into items.
+//! A test checks that every cell lists exactly as many rows as its number says.
+
+use super::metric::{Behind, Docs, Metric};
+use super::{ColumnDef, Row, Value};
+use crate::error::Result;
+use crate::schema::{value, Table as Stored, D, I, M};
+use polars::prelude::*;
+use std::collections::{BTreeSet, HashMap};
+
+/// Column of the filtered rows' positions, added to a query's frame when its cells are
+/// wanted.
+pub(super) const ROW: &str = "__row";
+
+/// One row of the index table a cell counts.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Item {
+    /// The document (its string id).
+    pub doc_id: String,
+    /// The story (interaction id), for the interactions table.
+    pub story: Option<String>,
+}
+
+/// The rows behind one cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    /// The table row (its position in the table's rows, as in `NAME.csv`, from 0).
+    pub row: usize,
+    /// The column's position in [`super::Table::columns`].
+    pub column: usize,
+    /// Each row counted: its index in [`Cells::items`], and whether it is in the numerator
+    /// (a rate's denominator lists both kinds; every other cell only `true`).
+    pub items: Vec<(u32, bool)>,
+}
+
+/// Every cell's rows; each row of the index table stored once however many cells count it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cells {
+    /// Rows of the index table (documents, stories), each once.
+    pub items: Vec<Item>,
+    /// Cells with rows, in table order (row, then column).
+    pub cells: Vec<Cell>,
+}
+
+/// The stored columns a query's cells need besides those of its numbers: the document
+/// number, and the story id of interactions.
+pub(super) fn id_columns(table: Stored) -> &'static [&'static str] {
+    const INTERACTIONS: &[&str] = &[I::Doc.name(), I::Id.name()];
+    const OTHERS: &[&str] = &[D::Doc.name()];
+    match table {
+        Stored::Interactions => INTERACTIONS,
+        _ => OTHERS,
+    }
+}
+
+/// One planned cell column: the metric's column name and what it lists.
+pub(super) struct Planned {
+    /// The column's name in the table.
+    name: String,
+    /// Prefix of its aggregations' names.
+    agg: String,
+    what: Lists,
+}
+
+/// How a planned column's rows are listed.
+enum Lists {
+    /// Row positions and their counted marks.
+    Rows,
+    /// Documents of the `roles` metric.
+    Docs(Docs),
+}
+
+/// The aggregations that list each cell column's rows (positions in [`ROW`]) per group,
+/// and what they are.
+pub(super) fn aggs(
+    metrics: &[Metric],
+    within: &[(String, f64)],
+    share_vals: &[Vec<String>],
+) -> (Vec<Expr>, Vec<Planned>) {
+    let (mut exprs, mut planned) = (Vec::new(), Vec::new());
+    let mut roles = false;
+    for (k, m) in metrics.iter().enumerate() {
+        let names = m.columns(within, &share_vals[k]).0;
+        for (j, (behind, (name, _))) in m
+            .cells(within, &share_vals[k])
+            .into_iter()
+            .zip(names)
+            .enumerate()
+        {
+            let agg = format!("__c{k}_{j}");
+            match behind {
+                None => {}
+                Some(Behind::Rows { member, counted }) => {
+                    let member = member.fill_null(lit(false));
+                    let counted = *counted;
+                    exprs.push(col(ROW).filter(member.clone()).alias(format!("{agg}_rows")));
+                    exprs.push(
+                        counted
+                            .fill_null(lit(false))
+                            .filter(member)
+                            .alias(format!("{agg}_in")),
+                    );
+                    planned.push(Planned {
+                        name,
+                        agg,
+                        what: Lists::Rows,
+                    });
+                }
+                Some(Behind::Docs(d)) => {
+                    roles = true;
+                    planned.push(Planned {
+                        name,
+                        agg,
+                        what: Lists::Docs(d),
+                    });
+                }
+            }
+        }
+    }
+    if roles {
+        exprs.push(M::Doc.col().unique().alias("__c_named"));
+        exprs.push(
+            M::Doc
+                .col()
+                .filter(M::Role.col().neq(lit(value::MENTION)).fill_null(lit(false)))
+                .unique()
+                .alias("__c_party"),
+        );
+    }
+    (exprs, planned)
+}
+
+/// Reads the cells of the finished rows from the aggregated frame `df`: `group_of` gives
+/// each row's group (its row of `df`, None for the empty group), `filtered` the filtered
+/// rows of the index table (with [`ROW`], the document number and, for interactions, the
+/// story id) and `ids` the documents' numbers and string ids.
+pub(super) fn read(
+    df: &DataFrame,
+    group_of: &[Option<usize>],
+    planned: &[Planned],
+    columns: &[ColumnDef],
+    table: Stored,
+    filtered: &DataFrame,
+    ids: &DataFrame,
+) -> Result<Cells> {
+    let id_of: HashMap<u32, &str> = {
+        let (n, s) = (
+            ids.column(D::Doc.name())?.u32()?,
+            ids.column(D::Id.name())?.str()?,
+        );
+        n.iter()
+            .zip(s.iter())
+            .filter_map(|(n, s)| Some((n?, s?)))
+            .collect()
+    };
+    let docs = filtered.column(D::Doc.name())?.u32()?;
+    let stories = match table {
+        Stored::Interactions => Some(filtered.column(I::Id.name())?.str()?),
+        _ => None,
+    };
+    let mut out = Cells::default();
+    let (mut by_row, mut by_doc): (HashMap<u32, u32>, HashMap<u32, u32>) = Default::default();
+    let item = |doc: u32, story: Option<&str>, out: &mut Cells| -> u32 {
+        let i = out.items.len() as u32;
+        out.items.push(Item {
+            doc_id: id_of.get(&doc).copied().unwrap_or_default().to_string(),
+            story: story.map(str::to_string),
+        });
+        i
+    };
+    let list = |name: &str, r: usize| -> Result<Option<Series>> {
+        Ok(df.column(name)?.list()?.get_as_series(r))
+    };
+    for (row_no, group) in group_of.iter().enumerate() {
+        let Some(r) = *group else { continue };
+        let (mut named, mut party) = (None, None);
+        for p in planned {
+            let column = columns
+                .iter()
+                .position(|c| c.name == p.name)
+                .expect("a planned column");
+            let mut items = Vec::new();
+            match p.what {
+                Lists::Rows => {
+                    let (Some(rows), Some(marks)) = (
+                        list(&format!("{}_rows", p.agg), r)?,
+                        list(&format!("{}_in", p.agg), r)?,
+                    ) else {
+                        continue;
+                    };
+                    let rows = rows.cast(&DataType::UInt32)?;
+                    for (at, counted) in rows.u32()?.iter().zip(marks.bool()?.iter()) {
+                        let Some(at) = at else { continue };
+                        let i = match by_row.get(&at) {
+                            Some(&i) => i,
+                            None => {
+                                let doc = docs.get(at as usize).unwrap_or_default();
+                                let story = stories.and_then(|s| s.get(at as usize));
+                                let i = item(doc, story, &mut out);
+                                by_row.insert(at, i);
+                                i
+                            }
+                        };
+                        items.push((i, counted.unwrap_or(false)));
+                    }
+                }
+                Lists::Docs(which) => {
+                    let set = |name: &str| -> Result<BTreeSet<u32>> {
+                        Ok(match list(name, r)? {
+                            Some(s) => s.u32()?.iter().flatten().collect(),
+                            None => BTreeSet::new(),
+                        })
+                    };
+                    if named.is_none() {
+                        named = Some(set("__c_named")?);
+                        party = Some(set("__c_party")?);
+                    }
+                    let (all, p) = (named.as_ref().unwrap(), party.as_ref().unwrap());
+                    let chosen: Vec<u32> = match which {
+                        Docs::Named => all.iter().copied().collect(),
+                        Docs::Party => p.iter().copied().collect(),
+                        Docs::MentionOnly => all.difference(p).copied().collect(),
+                    };
+                    for doc in chosen {
+                        let i = match by_doc.get(&doc) {
+                            Some(&i) => i,
+                            None => {
+                                let i = item(doc, None, &mut out);
+                                by_doc.insert(doc, i);
+                                i
+                            }
+                        };
+                        items.push((i, true));
+                    }
+                }
+            }
+            out.cells.push(Cell {
+                row: row_no,
+                column,
+                items,
+            });
+        }
+    }
+    out.cells.sort_by_key(|c| (c.row, c.column));
+    Ok(out)
+}
+
+/// The cells as a table: row (from 0, the row's position in NAME.csv), row_key (the group
+/// values joined by " / ", "all" without groups), column, doc_id, story (interaction id,
+/// empty for the other tables) and counted, sorted by row, column, document and story.
+pub fn frame(
+    cells: &Cells,
+    rows: &[Row],
+    keys: usize,
+    columns: &[ColumnDef],
+) -> PolarsResult<DataFrame> {
+    let mut recs: Vec<(u32, usize, &Item, bool)> = Vec::new();
+    for c in &cells.cells {
+        for &(i, counted) in &c.items {
+            recs.push((c.row as u32, c.column, &cells.items[i as usize], counted));
+        }
+    }
+    recs.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)).then(a.3.cmp(&b.3)));
+    let labels: Vec<String> = rows.iter().map(|r| super::row_label(r, keys)).collect();
+    let row: Vec<u32> = recs.iter().map(|r| r.0).collect();
+    let row_key: Vec<&str> = recs.iter().map(|r| labels[r.0 as usize].as_str()).collect();
+    let column: Vec<&str> = recs.iter().map(|r| columns[r.1].name.as_str()).collect();
+    let doc: Vec<&str> = recs.iter().map(|r| r.2.doc_id.as_str()).collect();
+    let story: Vec<Option<&str>> = recs.iter().map(|r| r.2.story.as_deref()).collect();
+    let counted: Vec<bool> = recs.iter().map(|r| r.3).collect();
+    DataFrame::new(
+        recs.len(),
+        vec![
+            Column::new("row".into(), row),
+            Column::new("row_key".into(), row_key),
+            Column::new("column".into(), column),
+            Column::new("doc_id".into(), doc),
+            Column::new("story".into(), story),
+            Column::new("counted".into(), counted),
+        ],
+    )
+}
+
+/// The group key texts of a finished row (what [`read`] matches groups by).
+pub(super) fn key_of(r: &Row, keys: usize) -> Vec<String> {
+    r.values[..keys]
+        .iter()
+        .map(|v| match v {
+            Value::Text(t) => t.clone(),
+            _ => String::new(),
+        })
+        .collect()
+}

@@ -1,0 +1,116 @@
+//! issue 11: `index --shard K/N`, and search and query over several index directories. The
+//! three shards of the mixed fixture, searched and queried together, give what one index
+//! of the whole corpus gives.
+
+use super::crosscheck::{assert_same_table, mixed_index, sql_query_files};
+use super::util::*;
+use replyscope::search::{search, search_all, Request};
+
+#[test]
+fn three_shards_give_what_one_index_gives() {
+    let t = TestDir::new();
+    let ix = mixed_index(&t);
+    let mut shards = Vec::new();
+    let (mut docs, mut rejects) = (0, 0);
+    for k in 1..=3 {
+        let out = format!("shard{k}");
+        let o = t.run([
+            "index".as_ref(),
+            "--corpus".as_ref(),
+            fixture("mixed/corpus.toml").as_os_str(),
+            "--shard".as_ref(),
+            format!("{k}/3").as_ref(),
+            "--out".as_ref(),
+            out.as_ref(),
+        ]);
+        assert!(o.code <= 1, "{}", o.stderr);
+        let dir = t.path().join(&out);
+        let (r, d, j) = counts(&dir);
+        assert_eq!(r, d + j, "shard {k}: records = documents + rejects");
+        assert!(d > 100, "shard {k} holds a share of the documents: {d}");
+        assert_eq!(manifest(&dir)["shard"], serde_json::json!({"k": k, "n": 3}));
+        docs += d;
+        rejects += j;
+        shards.push(dir);
+    }
+    let (_, all_docs, all_rejects) = counts(&ix);
+    assert_eq!(
+        (docs, rejects),
+        (all_docs, all_rejects),
+        "every document and reject in one shard"
+    );
+
+    // Every query table, cell by cell.
+    for f in sql_query_files() {
+        let path = f.display().to_string();
+        let q =
+            replyscope::query::spec::parse(&path, &std::fs::read_to_string(&f).unwrap()).unwrap();
+        let one = replyscope::query::run(&ix, &q).unwrap();
+        let three = replyscope::query::run_many(&shards, &q).unwrap();
+        assert_same_table("3 shards", &one, &three);
+    }
+
+    // Searches: the same hits in the same order with the same scores (BM25 over the
+    // statistics of all shards together).
+    for (query, limit) in [
+        ("refund", 10),
+        ("\"direct message\"", 5),
+        ("dm OR phone", 50),
+        ("company:apple", 3),
+        ("delay NOT flight", 20),
+    ] {
+        let req = Request {
+            query: query.into(),
+            limit,
+            context: 40,
+            ..Request::default()
+        };
+        let (n1, h1) = search(&ix, &req).unwrap();
+        let (n3, h3) = search_all(&shards, &req).unwrap();
+        assert_eq!(n1, n3, "{query}: documents matching");
+        assert!(!h1.is_empty(), "{query}: the test searches for something");
+        let view = |h: &[replyscope::search::Hit]| -> Vec<(String, f32, String)> {
+            h.iter()
+                .map(|h| (h.id.clone(), h.score, h.snippet.clone()))
+                .collect()
+        };
+        assert_eq!(view(&h1), view(&h3), "{query}: hits");
+    }
+
+    // The command line: several index directories to `query` and `search`.
+    let qf = repo().join("queries/response_by_company.toml");
+    let mut args: Vec<std::ffi::OsString> = vec!["query".into()];
+    args.extend(shards.iter().map(|s| s.clone().into_os_string()));
+    args.push(qf.clone().into_os_string());
+    args.extend(["--out", "three", "--format", "csv"].map(Into::into));
+    let o = t.run(&args);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = t.run([
+        "query".as_ref(),
+        ix.as_os_str(),
+        qf.as_os_str(),
+        "--out".as_ref(),
+        "one".as_ref(),
+        "--format".as_ref(),
+        "csv".as_ref(),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let csv = |d: &str| {
+        std::fs::read_to_string(t.path().join(d).join("response_by_company.csv")).unwrap()
+    };
+    assert_eq!(csv("three"), csv("one"));
+    let mut args: Vec<std::ffi::OsString> = vec!["search".into()];
+    args.extend(shards.iter().map(|s| s.clone().into_os_string()));
+    // Unmasked: masked handles are pseudonyms keyed per run.
+    args.extend(["refund", "--format", "csv", "--unmask"].map(Into::into));
+    let three = t.run(&args);
+    let one = t.run([
+        "search".as_ref(),
+        ix.as_os_str(),
+        "refund".as_ref(),
+        "--format".as_ref(),
+        "csv".as_ref(),
+        "--unmask".as_ref(),
+    ]);
+    assert_eq!((three.code, &three.stdout), (0, &one.stdout));
+}
