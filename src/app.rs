@@ -244,6 +244,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 strict: false,
                 quiet: false,
                 wait: a.wait,
+                full: a.rebuild,
                 max_record_bytes: a.max_record_bytes,
                 max_stdin_bytes: a.max_stdin_bytes,
                 rule_args: a.rule_args.clone(),
@@ -376,6 +377,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             std::io::stdout().lock().write_all(text.as_bytes())?;
             Ok(Outcome::default())
         }
+        Command::Watch(a) => watch(&a),
         Command::Search(a) => {
             let mut req = config::search_request(&a)?;
             // An index that cannot be opened gets search's own message, not the masker's.
@@ -393,6 +395,143 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             Ok(Outcome::default())
         }
     })
+}
+
+fn watch(a: &crate::cli::WatchArgs) -> anyhow::Result<Outcome> {
+    use crate::cli::WatchFormat;
+    use crate::watch::{self as w, Since};
+    let since = match &a.since {
+        Some(d) => Since::Time(
+            crate::ingest::date::parse(d, None).map_err(|e| anyhow::anyhow!("--since: {e}"))?,
+        ),
+        None => Since::LastRun,
+    };
+    let searches = w::load(&a.searches)?;
+    let (m, reports) = w::run(&a.index, &searches, &since, a.unmask)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = (|| -> anyhow::Result<()> {
+        match a.format {
+            WatchFormat::Table => {
+                for r in &reports {
+                    writeln!(
+                        out,
+                        "== {}: {} new documents, {} new interactions  ({})",
+                        r.name,
+                        r.documents.len(),
+                        r.interactions.len(),
+                        r.query
+                    )?;
+                    for d in &r.documents {
+                        writeln!(
+                            out,
+                            "  {}  {}",
+                            d.id,
+                            d.created_at.as_deref().unwrap_or("-")
+                        )?;
+                        writeln!(out, "      {}", d.snippet)?;
+                    }
+                    for i in &r.interactions {
+                        let latency = i
+                            .latency_seconds
+                            .map(|s| format!("  first response after {s} s"))
+                            .unwrap_or_default();
+                        writeln!(
+                            out,
+                            "  interaction {}  company {}  responded {}{latency}",
+                            i.id, i.company, i.responded
+                        )?;
+                    }
+                }
+            }
+            WatchFormat::Jsonl => {
+                for r in &reports {
+                    for d in &r.documents {
+                        let mut v = serde_json::to_value(d)?;
+                        v["search"] = r.name.clone().into();
+                        v["type"] = "document".into();
+                        writeln!(out, "{v}")?;
+                    }
+                    for i in &r.interactions {
+                        let mut v = serde_json::to_value(i)?;
+                        v["search"] = r.name.clone().into();
+                        v["type"] = "interaction".into();
+                        writeln!(out, "{v}")?;
+                    }
+                    let summary = serde_json::json!({
+                        "search": r.name, "type": "summary", "query": r.query,
+                        "documents": r.documents.len(), "interactions": r.interactions.len(),
+                    });
+                    writeln!(out, "{summary}")?;
+                }
+            }
+            WatchFormat::Csv => {
+                let mut c = csv::Writer::from_writer(&mut out);
+                c.write_record([
+                    "search",
+                    "type",
+                    "id",
+                    "doc_id",
+                    "created_at",
+                    "company",
+                    "responded",
+                    "snippet",
+                ])?;
+                for r in &reports {
+                    for d in &r.documents {
+                        c.write_record([
+                            r.name.as_str(),
+                            "document",
+                            &d.id,
+                            &d.id,
+                            d.created_at.as_deref().unwrap_or(""),
+                            "",
+                            "",
+                            &d.snippet,
+                        ])?;
+                    }
+                    for i in &r.interactions {
+                        c.write_record([
+                            r.name.as_str(),
+                            "interaction",
+                            &i.id,
+                            &i.doc_id,
+                            "",
+                            &i.company,
+                            &i.responded,
+                            "",
+                        ])?;
+                    }
+                }
+                c.flush()?;
+            }
+        }
+        out.flush()?;
+        Ok(())
+    })();
+    drop(out);
+    for r in &reports {
+        note!(
+            "replyscope: watch {}: {} new documents, {} new interactions",
+            r.name,
+            r.documents.len(),
+            r.interactions.len()
+        );
+    }
+    match written {
+        Err(e) => {
+            // The report did not reach its reader whole: next run reports it again.
+            note!("replyscope: watch: the report was not written whole ({e:#}); state not saved");
+            return Ok(Outcome::default());
+        }
+        Ok(()) => {
+            if matches!(since, Since::LastRun) {
+                let names: Vec<String> = reports.iter().map(|r| r.name.clone()).collect();
+                w::save_state(&a.index, &names, m.generation)?;
+            }
+        }
+    }
+    Ok(Outcome::default())
 }
 
 struct Bar(indicatif::ProgressBar);
@@ -424,10 +563,51 @@ fn index(cfg: &pipeline::IndexConfig, quiet: bool) -> anyhow::Result<Outcome> {
     if let Some(b) = &bar {
         b.0.finish_and_clear();
     }
-    let m = result?;
+    let built = result?;
+    let m = &built.manifest;
     let c = m.counts;
     if !quiet {
         let out = cfg.out.display();
+        match &built.how {
+            pipeline::How::UpToDate => note!(
+                "replyscope: index {out} is up to date with {}: no file is new, changed or removed",
+                cfg.manifest.path.display()
+            ),
+            pipeline::How::Full(why) if why.is_empty() => {}
+            pipeline::How::Full(why) => note!("replyscope: building {out} in full: {why}"),
+            pipeline::How::Updated(ch) => {
+                let list = |v: &[String]| {
+                    let shown: Vec<&str> = v.iter().take(3).map(String::as_str).collect();
+                    let more = if v.len() > 3 {
+                        format!(" and {} more", v.len() - 3)
+                    } else {
+                        String::new()
+                    };
+                    format!("{}{more}", shown.join(", "))
+                };
+                let mut parts = vec![format!("{} unchanged (not read)", ch.kept)];
+                for (n, what) in [
+                    (&ch.added, "new"),
+                    (&ch.changed, "changed"),
+                    (&ch.removed, "removed"),
+                ] {
+                    if !n.is_empty() {
+                        parts.push(format!("{} {what} ({})", n.len(), list(n)));
+                    }
+                }
+                note!(
+                    "replyscope: updated {out}: files {}; {} documents read, {} thread interactions recomputed{}",
+                    parts.join(", "),
+                    ch.read,
+                    ch.conversations,
+                    if ch.search_rebuilt {
+                        "; search index rebuilt from its stored documents (documents left it)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
         note!(
             "replyscope: indexed {} into {out}: {} records read, {} documents, {} rejected",
             cfg.manifest.path.display(),

@@ -57,6 +57,16 @@ pub enum Command {
     /// title:word, text:"a phrase". Each hit shows the best match with context on both sides
     /// and the match's byte offsets in the document text.
     Search(SearchArgs),
+    /// Saved searches: what is new since each one last ran (watch/*.toml).
+    ///
+    /// Each saved search is a TOML file with `query` (tantivy syntax) and optional `name`,
+    /// `company`, `channel` and `outcome` (e.g. "responded:no"). Prints the documents that
+    /// match it and were added to the index since it last ran, with keyword-in-context
+    /// lines (personal data masked as `search` and the report mask it, unless --unmask),
+    /// and the interactions they open; a count per search on stderr. The state is kept in
+    /// the index directory and saved only when the whole report was written. Exit 0 also
+    /// when nothing is new.
+    Watch(WatchArgs),
     /// Translate query files into SQL (Spark or DuckDB) over the Parquet tables.
     ///
     /// Prints one statement per query file, computing the table `replyscope query` makes
@@ -605,6 +615,15 @@ pub struct IndexArgs {
     #[arg(long)]
     pub wait: bool,
 
+    /// Build the whole index again, even when only some files are new or changed.
+    ///
+    /// By default an existing index built with the same rules, corpus manifest, settings and
+    /// replyscope version is brought up to date by reading only the files that are new or
+    /// changed since (by SHA-256); removed files' documents leave it. The result is the
+    /// index a full build would write.
+    #[arg(long)]
+    pub full: bool,
+
     /// Largest record, in bytes: a text, Markdown or HTML file, a CSV record, a JSON line.
     /// A longer one is rejected without being read into memory.
     #[arg(long, value_name = "BYTES", default_value_t = crate::ingest::structured::MAX_RECORD_BYTES)]
@@ -623,6 +642,46 @@ pub struct IndexArgs {
     /// Where the tagging rules come from.
     #[command(flatten)]
     pub rule_args: RuleArgs,
+}
+
+/// Output formats of `replyscope watch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WatchFormat {
+    /// Lines for reading, one block per saved search.
+    Table,
+    /// One JSON object per line: documents, interactions and a summary per search.
+    Jsonl,
+    /// CSV with a header row.
+    Csv,
+}
+
+/// Flags of `replyscope watch`.
+#[derive(Debug, clap::Args)]
+pub struct WatchArgs {
+    /// Index directory built by `replyscope index`.
+    pub index: PathBuf,
+
+    /// Folder of saved searches (*.toml).
+    #[arg(long, value_name = "DIR", default_value = "watch")]
+    pub searches: PathBuf,
+
+    /// What was added since each search last ran (the default); saves the state.
+    #[arg(long, conflicts_with = "since")]
+    pub since_last_run: bool,
+
+    /// What was added to the index at or after this date or time (UTC); the state is left
+    /// as it is.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: WatchFormat,
+
+    /// Show personal data in the keyword-in-context lines as written; masked by default, as
+    /// `search` and the report mask it.
+    #[arg(long)]
+    pub unmask: bool,
 }
 
 /// Output formats of `replyscope search`.

@@ -57,6 +57,7 @@ pub fn index_config(args: &IndexArgs, threads: usize) -> Result<IndexConfig> {
         },
         index_threads: threads,
         wait: args.wait,
+        full: args.full,
         shard: args.shard,
     })
 }

@@ -67,6 +67,10 @@ pub enum Error {
     /// A command-line value that is not valid (a date, a thread count).
     #[error("{0}")]
     Usage(String),
+    /// An incremental build found a change it cannot apply to the index in place (the
+    /// reason); the caller builds the index in full instead.
+    #[error("{0}")]
+    NeedsFullBuild(String),
     /// An error inside tantivy.
     #[error("search index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),

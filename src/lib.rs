@@ -16,10 +16,12 @@
 //!     index_threads: 2,
 //!     lexicons: std::sync::Arc::new(replyscope::tag::Lexicons::defaults()),
 //!     wait: false,
+//!     full: false,
 //!     shard: None,
 //! };
 //! let built = pipeline::build_index(&cfg, &())?;
-//! assert_eq!(built.counts.records, built.counts.documents + built.counts.rejects);
+//! let counts = built.manifest.counts;
+//! assert_eq!(counts.records, counts.documents + counts.rejects);
 //! # Ok::<(), replyscope::Error>(())
 //! ```
 #![warn(missing_docs)]
@@ -46,6 +48,7 @@ pub mod sql;
 pub mod stream;
 pub mod tag;
 pub mod validity;
+pub mod watch;
 
 pub use error::{Error, Result};
 pub use model::{Document, Reject};

@@ -15,6 +15,7 @@
 //! a time writes an index (a lock file beside it), and a build never deletes a file
 //! replyscope did not write there.
 
+pub mod incremental;
 pub mod schema;
 pub mod shard;
 pub mod tables;
@@ -69,11 +70,48 @@ pub struct IndexManifest {
     /// found before an index is reused (absent in indexes of earlier versions).
     #[serde(default)]
     pub files: Vec<RecordedFile>,
+    /// Settings of the build that decide the index's content (absent in indexes of earlier
+    /// versions, which an incremental build therefore rebuilds in full).
+    #[serde(default)]
+    pub settings: Option<BuildSettings>,
+    /// Builds that changed this index's content so far: 1 for its first build.
+    #[serde(default)]
+    pub generation: u64,
+    /// When each input file (with its present content) was first indexed: what
+    /// `replyscope watch` calls new.
+    #[serde(default)]
+    pub added: Vec<FileAdded>,
     /// The shard this index holds (`index --shard K/N`); its counts are the shard's, its
     /// inputs' counts the whole files'.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<shard::Shard>,
 }
+
+/// Settings of a build that decide an index's content besides its inputs and rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildSettings {
+    /// Largest record read (`--max-record-bytes`): longer ones are rejects.
+    pub max_record_bytes: u64,
+}
+
+/// When an input file's present content was first indexed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileAdded {
+    /// Source name.
+    pub source: String,
+    /// File as shown in documents and rejects.
+    pub file: String,
+    /// Its SHA-256 then (and now).
+    pub sha256: String,
+    /// The index's generation that first held it.
+    pub generation: u64,
+    /// When that build finished (UTC, RFC 3339).
+    pub at: String,
+}
+
+/// A file, besides the tables, rejects and manifest, that an index directory may hold and
+/// that a rebuild carries over: the state of `replyscope watch`.
+pub const WATCH_STATE: &str = "watch-state.json";
 
 /// A file of an index directory as the build wrote it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -178,7 +216,7 @@ pub struct Builder {
     writer: IndexWriter,
     fields: schema::Fields,
     lexicons: Arc<Lexicons>,
-    documents: tables::TableWriter<Document>,
+    documents: tables::TableWriter<(u32, Document)>,
     mentions: tables::TableWriter<tables::MentionRow>,
     interactions: tables::TableWriter<tables::InteractionRow>,
     threads: tag::threads::ThreadStore,
@@ -190,10 +228,21 @@ pub struct Builder {
     threaded: Vec<String>,
     rejects: BufWriter<File>,
     tags: u64,
+    /// In an incremental build: the files it keeps, and the fresh reply-linked posts with
+    /// their numbers (the thread stage runs over them and the index's own posts).
+    update: Option<(incremental::KeptLog, Vec<(u32, tag::threads::PostDraft)>)>,
     /// The shard this build keeps, with what the first pass learnt of the whole corpus.
     shard: Option<(shard::Shard, Arc<shard::Plan>)>,
     /// Documents and rejects kept (all of them, unless this is a shard).
     kept: ingest::Counts,
+}
+
+/// What a [`Builder`] builds.
+enum Part {
+    /// A whole index, or one shard of the corpus with what the first pass learnt of it.
+    Whole(Option<(shard::Shard, Arc<shard::Plan>)>),
+    /// The files an incremental build reads, beside the ones it keeps.
+    Update(incremental::KeptLog),
 }
 
 /// What the build wrote besides the documents.
@@ -221,16 +270,62 @@ impl Builder {
         shard: Option<(shard::Shard, Arc<shard::Plan>)>,
     ) -> Result<Builder> {
         let tantivy_dir = dir.join("tantivy");
-        let tables_dir = dir.join("tables");
-        for d in [&tantivy_dir, &tables_dir] {
-            std::fs::create_dir_all(d).map_err(Error::io(d, "cannot create directory"))?;
-        }
-        let (schema, fields) = schema::build();
+        std::fs::create_dir_all(&tantivy_dir)
+            .map_err(Error::io(&tantivy_dir, "cannot create directory"))?;
+        let (schema, _) = schema::build();
         let index = Index::create_in_dir(&tantivy_dir, schema)?;
-        // Tantivy runs its own indexing threads; 64 MB of heap each keeps segments large
-        // enough that merging stays cheap, and memory bounded whatever the corpus size.
-        let threads = threads.clamp(1, 8);
-        let writer = index.writer_with_num_threads(threads, threads * 64_000_000)?;
+        let writer = writer_of(&index, threads)?;
+        Builder::with_writer(
+            dir,
+            dir,
+            writer,
+            lexicons,
+            given_labels,
+            threaded,
+            Part::Whole(shard),
+        )
+    }
+
+    /// A builder of the part of an index an incremental build reads: documents go into
+    /// `writer` (the search index being updated), their table rows into `tables_dir`
+    /// (merged with the index's own rows afterwards), rejects, with the kept files' own, into
+    /// `dir/rejects.jsonl`.
+    pub fn update(
+        dir: &Path,
+        tables_dir: &Path,
+        writer: IndexWriter,
+        lexicons: Arc<Lexicons>,
+        given_labels: Vec<String>,
+        threaded: Vec<String>,
+        kept: incremental::KeptLog,
+    ) -> Result<Builder> {
+        Builder::with_writer(
+            dir,
+            tables_dir,
+            writer,
+            lexicons,
+            given_labels,
+            threaded,
+            Part::Update(kept),
+        )
+    }
+
+    fn with_writer(
+        dir: &Path,
+        tables_dir: &Path,
+        writer: IndexWriter,
+        lexicons: Arc<Lexicons>,
+        given_labels: Vec<String>,
+        threaded: Vec<String>,
+        part: Part,
+    ) -> Result<Builder> {
+        let (update, shard) = match part {
+            Part::Whole(shard) => (None, shard),
+            Part::Update(kept) => (Some((kept, Vec::new())), None),
+        };
+        let tables = tables_dir.join("tables");
+        std::fs::create_dir_all(&tables).map_err(Error::io(&tables, "cannot create directory"))?;
+        let fields = schema::fields_of(&writer.index().schema())?;
         let rejects_path = dir.join(REJECTS);
         let rejects =
             File::create(&rejects_path).map_err(Error::io(&rejects_path, "cannot create"))?;
@@ -239,17 +334,41 @@ impl Builder {
             writer,
             fields,
             lexicons,
-            documents: tables::documents(&Table::Documents.path(dir), given_labels)?,
-            mentions: tables::mentions(&Table::Mentions.path(dir))?,
-            interactions: tables::interactions(&Table::Interactions.path(dir))?,
+            documents: tables::documents(&Table::Documents.path(tables_dir), given_labels)?,
+            mentions: tables::mentions(&Table::Mentions.path(tables_dir))?,
+            interactions: tables::interactions(&Table::Interactions.path(tables_dir))?,
             threads: tag::threads::ThreadStore::default(),
             thread_docs: Vec::new(),
             docs: 0,
             threaded,
             rejects: BufWriter::new(rejects),
             tags: 0,
+            update,
             shard,
             kept: ingest::Counts::default(),
+        })
+    }
+
+    /// Commits the search index and finishes the tables of the documents read, leaving
+    /// the thread stage to the incremental build: returns the fresh reply-linked posts with
+    /// their numbers and the kept files' places.
+    pub fn finish_update(mut self) -> Result<incremental::Fresh> {
+        self.writer.commit()?;
+        self.writer.wait_merging_threads()?;
+        let rejects_path = self.dir.join(REJECTS);
+        self.rejects
+            .flush()
+            .map_err(Error::io(&rejects_path, "cannot write"))?;
+        self.documents.finish()?;
+        let tags = self.mentions.finish()?;
+        let interactions = self.interactions.finish()?;
+        let (kept, drafts) = self.update.take().expect("an update builder");
+        Ok(incremental::Fresh {
+            drafts,
+            ranges: kept.ranges,
+            docs: self.docs,
+            tags,
+            interactions,
         })
     }
 
@@ -351,8 +470,13 @@ impl Sink for Builder {
             self.docs += 1;
             self.writer.add_document(tdoc)?;
             if let Some(post) = post {
-                self.threads.push(post);
-                self.thread_docs.push(number);
+                match &mut self.update {
+                    Some((_, drafts)) => drafts.push((number, post)),
+                    None => {
+                        self.threads.push(post);
+                        self.thread_docs.push(number);
+                    }
+                }
             }
             for (tag, surface) in rows {
                 self.tags += 1;
@@ -376,7 +500,7 @@ impl Sink for Builder {
                     interaction: i,
                 })?;
             }
-            self.documents.push(doc)?;
+            self.documents.push((number, doc))?;
         }
         Ok(())
     }
@@ -393,6 +517,32 @@ impl Sink for Builder {
         let path = self.dir.join(REJECTS);
         writeln!(self.rejects, "{line}").map_err(Error::io(&path, "cannot write"))
     }
+
+    fn kept(&mut self, file: &ingest::FileSummary) -> Result<()> {
+        let Some((log, _)) = &mut self.update else {
+            return Ok(());
+        };
+        let path = self.dir.join(REJECTS);
+        let (old_start, lines) = log.file(file)?;
+        for line in lines {
+            writeln!(self.rejects, "{line}").map_err(Error::io(&path, "cannot write"))?;
+        }
+        log.ranges.push(incremental::Range {
+            old: old_start,
+            new: self.docs,
+            len: file.counts.documents,
+        });
+        self.docs += file.counts.documents;
+        Ok(())
+    }
+}
+
+/// The writer of a search index: tantivy runs its own indexing threads; 64 MB of heap each
+/// keeps segments large enough that merging stays cheap, and memory bounded whatever the
+/// corpus size.
+pub fn writer_of(index: &Index, threads: usize) -> Result<IndexWriter> {
+    let threads = threads.clamp(1, 8);
+    Ok(index.writer_with_num_threads(threads, threads * 64_000_000)?)
 }
 
 /// Reads and checks `manifest.json` of an index directory.
@@ -548,6 +698,16 @@ impl Staging {
     /// index is moved aside first, and [`Staging::prepare`] restores it if the run dies
     /// between the two renames.
     pub fn commit(self) -> Result<()> {
+        // The saved searches' state goes with the index (no watch writes it meanwhile:
+        // `replyscope watch` takes this build's lock to write it).
+        let state = self.target.join(WATCH_STATE);
+        if state.is_file() {
+            let to = self.tmp.join(WATCH_STATE);
+            if let Err(e) = std::fs::copy(&state, &to) {
+                let _ = std::fs::remove_dir_all(&self.tmp);
+                return Err(Error::io(&state, "cannot copy")(e));
+            }
+        }
         sync_dir(&self.tmp);
         let mut old = None;
         if std::fs::symlink_metadata(&self.target).is_ok() {
@@ -583,6 +743,36 @@ impl Staging {
     pub fn abandon(self) {
         let _ = std::fs::remove_dir_all(&self.tmp);
     }
+}
+
+/// The writer lock of an index, held while it lives.
+pub struct IndexLock {
+    _lock: Lock,
+}
+
+/// Takes the writer lock of the index `target` (the lock builds take): waits for a build
+/// with `wait`, else fails at once when one runs.
+pub fn lock(target: &Path, wait: bool) -> Result<IndexLock> {
+    let target = resolve_links(target)?;
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| Error::Refused {
+            path: target.to_path_buf(),
+            message: "needs a directory name for the index".into(),
+        })?;
+    let parent = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    Ok(IndexLock {
+        _lock: Lock::acquire(
+            &parent.join(format!(".{name}.replyscope-lock")),
+            wait,
+            &target,
+        )?,
+    })
 }
 
 /// The directory a path names, through any links: where a build must write so that the
@@ -765,7 +955,7 @@ fn check_only_ours(dir: &Path) -> Result<()> {
     };
     for (name, is_dir) in list(dir)? {
         match (name.as_str(), is_dir) {
-            (MANIFEST | REJECTS, false) | ("tantivy", true) => {}
+            (MANIFEST | REJECTS | WATCH_STATE, false) | ("tantivy", true) => {}
             ("tables", true) => {
                 for (t, t_dir) in list(&dir.join("tables"))? {
                     let rel = format!("tables/{t}");

@@ -73,8 +73,12 @@ impl<T> TableWriter<T> {
 
 /// The documents table; `given` are the given-label columns every row has (null when
 /// absent). A document's number ([`D::Doc`]) is its row.
-pub fn documents(path: &Path, given: Vec<String>) -> Result<TableWriter<Document>> {
-    TableWriter::create(path, move |first, docs| frame(first, docs, &given))
+pub fn documents(path: &Path, given: Vec<String>) -> Result<TableWriter<(u32, Document)>> {
+    TableWriter::create(path, move |_, rows: &[(u32, Document)]| {
+        let numbers: Vec<u32> = rows.iter().map(|r| r.0).collect();
+        let docs: Vec<&Document> = rows.iter().map(|r| &r.1).collect();
+        frame(&numbers, &docs, &given)
+    })
 }
 
 /// One row of the mentions table: a tag of a document.
@@ -185,7 +189,12 @@ pub fn mentions(path: &Path) -> Result<TableWriter<MentionRow>> {
 /// redirects are lists; the evidence is five parallel lists (field, document, start, end,
 /// rule).
 pub fn interactions(path: &Path) -> Result<TableWriter<InteractionRow>> {
-    TableWriter::create(path, |_, rows: &[InteractionRow]| {
+    TableWriter::create(path, |_, rows: &[InteractionRow]| interaction_frame(rows))
+}
+
+/// A batch of interactions as a data frame with the table's schema.
+pub fn interaction_frame(rows: &[InteractionRow]) -> Result<DataFrame> {
+    {
         let columns = I::ALL
             .iter()
             .map(|&c| -> Result<Column> {
@@ -281,12 +290,12 @@ pub fn interactions(path: &Path) -> Result<TableWriter<InteractionRow>> {
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(DataFrame::new(rows.len(), columns)?)
-    })
+    }
 }
 
 /// One batch of documents (the first numbered `first`) as a data frame with the table's
 /// fixed schema.
-fn frame(first: u64, docs: &[Document], given: &[String]) -> Result<DataFrame> {
+fn frame(numbers: &[u32], docs: &[&Document], given: &[String]) -> Result<DataFrame> {
     let mut columns = Vec::with_capacity(D::ALL.len() + given.len());
     for &c in D::ALL {
         let name = c.name();
@@ -299,12 +308,7 @@ fn frame(first: u64, docs: &[Document], given: &[String]) -> Result<DataFrame> {
             }
         }
         columns.push(match c {
-            D::Doc => Column::new(
-                name.into(),
-                (0..docs.len() as u64)
-                    .map(|i| doc_number(first + i))
-                    .collect::<Result<Vec<u32>>>()?,
-            ),
+            D::Doc => Column::new(name.into(), numbers.to_vec()),
             D::Id => text_col(name, docs, |d| Some(&d.id)),
             D::Source => text_col(name, docs, |d| Some(&d.source)),
             D::Kind => text_col(name, docs, |d| Some(&d.kind)),
@@ -343,6 +347,70 @@ fn frame(first: u64, docs: &[Document], given: &[String]) -> Result<DataFrame> {
         });
     }
     Ok(DataFrame::new(docs.len(), columns)?)
+}
+
+/// Writes data frames of a table's schema into a Parquet file in row groups of exactly the
+/// size [`TableWriter`] writes, whatever the frames' sizes, so a table assembled from pieces
+/// (an incremental build) has the bytes of the table written row by row.
+pub struct FrameWriter {
+    writer: polars::io::parquet::write::BatchedWriter<File>,
+    pending: Option<DataFrame>,
+    rows: u64,
+}
+
+impl FrameWriter {
+    /// Creates the file with the schema of `empty`.
+    pub fn create(path: &Path, empty: &DataFrame) -> Result<FrameWriter> {
+        let file = File::create(path).map_err(Error::io(path, "cannot create"))?;
+        let writer = ParquetWriter::new(file)
+            .with_compression(ParquetCompression::Zstd(None))
+            .set_parallel(false)
+            .batched(empty.schema().as_ref())?;
+        Ok(FrameWriter {
+            writer,
+            pending: None,
+            rows: 0,
+        })
+    }
+
+    /// Adds rows; writes every full row group.
+    pub fn push(&mut self, df: DataFrame) -> Result<()> {
+        if df.height() == 0 {
+            return Ok(());
+        }
+        let mut all = match self.pending.take() {
+            Some(mut p) => {
+                p.vstack_mut_owned(df)?;
+                p
+            }
+            None => df,
+        };
+        while all.height() >= ROWS_PER_GROUP {
+            let group = all.slice(0, ROWS_PER_GROUP);
+            all = all.slice(ROWS_PER_GROUP as i64, all.height() - ROWS_PER_GROUP);
+            self.write(group)?;
+        }
+        self.pending = Some(all);
+        Ok(())
+    }
+
+    fn write(&mut self, mut group: DataFrame) -> Result<()> {
+        group.rechunk_mut();
+        self.writer.write_batch(&group)?;
+        self.rows += group.height() as u64;
+        Ok(())
+    }
+
+    /// Writes the rest and the footer; returns the number of rows.
+    pub fn finish(mut self) -> Result<u64> {
+        if let Some(rest) = self.pending.take() {
+            if rest.height() > 0 {
+                self.write(rest)?;
+            }
+        }
+        self.writer.finish()?;
+        Ok(self.rows)
+    }
 }
 
 /// A document's number, or an error past the four billion documents a u32 holds.

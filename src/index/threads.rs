@@ -77,52 +77,15 @@ pub fn roots(parents: &[u32]) -> Vec<(u32, u32)> {
     root
 }
 
-/// Writes `threads.parquet` in row groups; `docs` are the posts' document numbers.
-/// Returns the rows written.
-pub fn write(store: &ThreadStore, docs: &[u32], path: &Path) -> Result<u64> {
+/// The rows of a store's posts, in post order; `docs` are the posts' document numbers.
+pub fn rows<'a>(store: &'a ThreadStore, docs: &'a [u32]) -> impl Iterator<Item = Row> + 'a {
     let (parents, _) = store.parents();
     let roots = roots(&parents);
-    let mut w = TableWriter::create(path, |_, rows: &[Row]| {
-        let columns = Threads::ALL
-            .iter()
-            .map(|&c| {
-                let name = c.name().into();
-                match c {
-                    Threads::Doc => {
-                        Column::new(name, rows.iter().map(|r| r.doc).collect::<Vec<_>>())
-                    }
-                    Threads::ConversationId => Column::new(
-                        name,
-                        rows.iter()
-                            .map(|r| r.conversation_id.as_str())
-                            .collect::<Vec<_>>(),
-                    ),
-                    Threads::Root => {
-                        Column::new(name, rows.iter().map(|r| r.root).collect::<Vec<_>>())
-                    }
-                    Threads::Parent => {
-                        Column::new(name, rows.iter().map(|r| r.parent).collect::<Vec<_>>())
-                    }
-                    Threads::ParentInCorpus => Column::new(
-                        name,
-                        rows.iter().map(|r| r.parent_in_corpus).collect::<Vec<_>>(),
-                    ),
-                    Threads::Depth => {
-                        Column::new(name, rows.iter().map(|r| r.depth).collect::<Vec<_>>())
-                    }
-                    Threads::RepliesListed => Column::new(
-                        name,
-                        rows.iter().map(|r| r.replies_listed).collect::<Vec<_>>(),
-                    ),
-                }
-            })
-            .collect();
-        Ok(DataFrame::new(rows.len(), columns)?)
-    })?;
-    for (i, &(root, depth)) in roots.iter().enumerate() {
+    (0..roots.len()).map(move |i| {
+        let (root, depth) = roots[i];
         let parent = store.parent_id(i);
         let in_corpus = parents[i] != NONE;
-        w.push(Row {
+        Row {
             doc: docs[i],
             conversation_id: store
                 .given_conversation(i)
@@ -133,7 +96,51 @@ pub fn write(store: &ThreadStore, docs: &[u32], path: &Path) -> Result<u64> {
             parent_in_corpus: parent.map(|_| in_corpus),
             depth,
             replies_listed: store.replies_listed(i) as u32,
-        })?;
+        }
+    })
+}
+
+/// A batch of rows as a data frame with the table's schema.
+pub fn frame(rows: &[Row]) -> Result<DataFrame> {
+    let columns = Threads::ALL
+        .iter()
+        .map(|&c| {
+            let name = c.name().into();
+            match c {
+                Threads::Doc => Column::new(name, rows.iter().map(|r| r.doc).collect::<Vec<_>>()),
+                Threads::ConversationId => Column::new(
+                    name,
+                    rows.iter()
+                        .map(|r| r.conversation_id.as_str())
+                        .collect::<Vec<_>>(),
+                ),
+                Threads::Root => Column::new(name, rows.iter().map(|r| r.root).collect::<Vec<_>>()),
+                Threads::Parent => {
+                    Column::new(name, rows.iter().map(|r| r.parent).collect::<Vec<_>>())
+                }
+                Threads::ParentInCorpus => Column::new(
+                    name,
+                    rows.iter().map(|r| r.parent_in_corpus).collect::<Vec<_>>(),
+                ),
+                Threads::Depth => {
+                    Column::new(name, rows.iter().map(|r| r.depth).collect::<Vec<_>>())
+                }
+                Threads::RepliesListed => Column::new(
+                    name,
+                    rows.iter().map(|r| r.replies_listed).collect::<Vec<_>>(),
+                ),
+            }
+        })
+        .collect();
+    Ok(DataFrame::new(rows.len(), columns)?)
+}
+
+/// Writes `threads.parquet` in row groups; `docs` are the posts' document numbers.
+/// Returns the rows written.
+pub fn write(store: &ThreadStore, docs: &[u32], path: &Path) -> Result<u64> {
+    let mut w = TableWriter::create(path, |_, rows: &[Row]| frame(rows))?;
+    for row in rows(store, docs) {
+        w.push(row)?;
     }
     w.finish()
 }

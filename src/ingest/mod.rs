@@ -32,6 +32,24 @@ pub trait Sink {
     fn documents(&mut self, docs: Vec<Document>) -> Result<()>;
     /// Takes one reject.
     fn reject(&mut self, reject: &Reject) -> Result<()>;
+    /// A file an incremental build keeps from the index it updates, in its place in the
+    /// reading order: its documents and rejects are already there and are not read again.
+    fn kept(&mut self, _file: &FileSummary) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// The files of an index an incremental build keeps: unchanged since they were indexed
+/// (same source, name and SHA-256), so they are not read again.
+pub trait Prior: Sync {
+    /// The recorded summary of the file, when it is kept.
+    fn kept(&self, source: &str, file: &str, sha256: &str) -> Option<FileSummary>;
+    /// Per document of a kept file, in order: the hash of its id ([`id_hash`]) and its line.
+    fn ids(&self, file: &FileSummary) -> Result<Vec<(u128, u64)>>;
+    /// Size and SHA-256 of a file when already computed (deciding what changed needs them).
+    fn hashed(&self, _path: &Path) -> Option<(u64, String)> {
+        None
+    }
 }
 
 /// Settings for one ingest run.
@@ -131,6 +149,22 @@ pub fn read_corpus(
     sink: &mut dyn Sink,
     progress: &dyn Progress,
 ) -> Result<Summary> {
+    read_corpus_after(manifest, opts, sink, progress, None)
+}
+
+/// Reads the corpus into `sink` as [`read_corpus`] does, except the files `prior` keeps:
+/// those are hashed, not read, and handed to [`Sink::kept`] in their place in the reading
+/// order, their documents' ids taking part in the duplicate check as if read. The summary
+/// lists every file, kept ones with their recorded counts. A kept document whose id a file
+/// read before it now also has is a change the kept file's recorded outcome does not show:
+/// [`Error::NeedsFullBuild`].
+pub fn read_corpus_after(
+    manifest: &Manifest,
+    opts: &Options,
+    sink: &mut dyn Sink,
+    progress: &dyn Progress,
+    prior: Option<&dyn Prior>,
+) -> Result<Summary> {
     let mut state = State {
         opts,
         sink,
@@ -146,14 +180,40 @@ pub fn read_corpus(
                     .par_iter()
                     .map(|path| {
                         let shown = manifest.display_path(path);
-                        let id = source.file_id(path);
-                        let result =
-                            read_whole_file(source, path, &shown, &id, opts.max_record_bytes);
+                        let kept = match prior {
+                            Some(p) => match p.hashed(path).map_or_else(|| hash_file(path), Ok) {
+                                Ok((_, sha)) => p.kept(&source.spec.name, &shown, &sha).map(Ok),
+                                Err(e) => Some(Err(e)),
+                            },
+                            None => None,
+                        };
+                        let result = match kept {
+                            Some(k) => Err(k),
+                            None => {
+                                let id = source.file_id(path);
+                                Ok(read_whole_file(
+                                    source,
+                                    path,
+                                    &shown,
+                                    &id,
+                                    opts.max_record_bytes,
+                                ))
+                            }
+                        };
                         progress.advance(std::fs::metadata(path).map(|m| m.len()).unwrap_or(0));
                         (shown, result)
                     })
                     .collect();
                 for (shown, result) in parsed {
+                    let result = match result {
+                        Ok(read) => read,
+                        Err(kept) => {
+                            let kept = kept?;
+                            state.keep_file(&shown, &kept, prior.expect("kept only with prior"))?;
+                            summary.files.push(kept);
+                            continue;
+                        }
+                    };
                     let (bytes, sha256, result) = result?;
                     let idx = state.start_file(&shown);
                     let counts = state.take(idx, &source.spec.name, &shown, 1, None, result)?;
@@ -169,7 +229,18 @@ pub fn read_corpus(
         } else {
             for path in &source.files {
                 let shown = manifest.display_path(path);
-                let (bytes, sha256) = hash_file(path)?;
+                let (bytes, sha256) = match prior.and_then(|p| p.hashed(path)) {
+                    Some(h) => h,
+                    None => hash_file(path)?,
+                };
+                if let Some(p) = prior {
+                    if let Some(kept) = p.kept(&source.spec.name, &shown, &sha256) {
+                        state.keep_file(&shown, &kept, p)?;
+                        progress.advance(bytes);
+                        summary.files.push(kept);
+                        continue;
+                    }
+                }
                 let idx = state.start_file(&shown);
                 let name = source.file_id(path);
                 let counts = read_records(&mut state, idx, source, path, &shown, &name, progress)?;
@@ -392,6 +463,24 @@ impl State<'_> {
         Ok(())
     }
 
+    /// Takes a kept file's documents into the duplicate check and hands the file to the
+    /// sink, after the documents read before it.
+    fn keep_file(&mut self, shown: &str, kept: &FileSummary, prior: &dyn Prior) -> Result<()> {
+        self.flush()?;
+        let idx = self.start_file(shown) as u32;
+        for (key, line) in prior.ids(kept)? {
+            if let Some(&(f, l)) = self.seen.get(&key) {
+                return Err(Error::NeedsFullBuild(format!(
+                    "{shown}:{line}: a document of this unchanged file has the id of a record \
+                     read before it ({}:{l})",
+                    self.files[f as usize]
+                )));
+            }
+            self.seen.insert(key, (idx, line));
+        }
+        self.sink.kept(kept)
+    }
+
     fn start_file(&mut self, shown: &str) -> usize {
         self.files.push(shown.to_string());
         self.files.len() - 1
@@ -454,7 +543,8 @@ impl State<'_> {
     }
 }
 
-fn id_hash(id: &str) -> u128 {
+/// The key of a document id in the duplicate check.
+pub fn id_hash(id: &str) -> u128 {
     let digest = Sha256::digest(id.as_bytes());
     u128::from_le_bytes(digest[..16].try_into().expect("16 bytes"))
 }

@@ -92,6 +92,28 @@ impl PostDraft {
     }
 }
 
+impl PostDraft {
+    /// The post's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The post it replies to, if any.
+    pub fn in_reply_to(&self) -> Option<&str> {
+        self.in_reply_to.as_deref()
+    }
+
+    /// The replies the source lists.
+    pub fn replies(&self) -> &[String] {
+        &self.replies
+    }
+
+    /// When it was written, in milliseconds.
+    pub fn created_ms(&self) -> Option<i64> {
+        self.created_at.map(|t| t.timestamp_millis())
+    }
+}
+
 /// What the thread stage reads of one tagged post besides its document fields, as
 /// `tag --stream` writes it for an engine that runs the thread stage itself (Spark).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -441,6 +463,41 @@ pub fn interactions(
     corpus: Option<&CorpusView>,
     emit: &mut dyn FnMut(Interaction) -> crate::Result<()>,
 ) -> crate::Result<ThreadStats> {
+    match corpus {
+        None => interactions_in(store, &Corpus::Store, emit),
+        Some(c) => {
+            let has = |id: &str| c.ids.contains(id);
+            let larger = Corpus::Larger {
+                end: c.end_ms.and_then(DateTime::from_timestamp_millis),
+                has: &has,
+            };
+            interactions_in(store, &larger, emit)
+        }
+    }
+}
+
+/// What lies outside the posts of a store, for a store that holds only some conversations
+/// of a corpus: one shard's ([`CorpusView`]), or those an incremental build recomputes
+/// because new posts touch them.
+pub enum Corpus<'a> {
+    /// The store is the whole corpus.
+    Store,
+    /// The store holds whole conversations of a larger corpus.
+    Larger {
+        /// The corpus's last timestamp (unanswered conversations are censored there).
+        end: Option<DateTime<Utc>>,
+        /// Whether a post id is in the corpus (a listed reply that is not: "unknown").
+        has: &'a (dyn Fn(&str) -> bool + Sync),
+    },
+}
+
+/// [`interactions`] of a store that may hold only some of a corpus's conversations (each
+/// whole: every post linked to one of its posts by `in_reply_to` is in the store).
+pub fn interactions_in(
+    store: &ThreadStore,
+    corpus: &Corpus<'_>,
+    emit: &mut dyn FnMut(Interaction) -> crate::Result<()>,
+) -> crate::Result<ThreadStats> {
     let n = store.len();
     let mut stats = ThreadStats {
         posts: n as u64,
@@ -472,8 +529,12 @@ pub fn interactions(
             .map(|&c| c as usize)
     };
     let corpus_end = match corpus {
-        Some(c) => c.end_ms.and_then(DateTime::from_timestamp_millis),
-        None => (0..n).filter_map(|i| store.time(i)).max(),
+        Corpus::Store => (0..n).filter_map(|i| store.time(i)).max(),
+        Corpus::Larger { end, .. } => *end,
+    };
+    let in_corpus = |id: &str| match corpus {
+        Corpus::Store => index.contains_key(id),
+        Corpus::Larger { has, .. } => index.contains_key(id) || has(id),
     };
     let mut seen = vec![false; n];
     for i in 0..n {
@@ -535,11 +596,9 @@ pub fn interactions(
                 }
             },
         };
-        let listed_outside = std::iter::once(i).chain(below.iter().copied()).any(|k| {
-            store
-                .replies(k)
-                .any(|r| !index.contains_key(r) && corpus.is_none_or(|c| !c.ids.contains(r)))
-        });
+        let listed_outside = std::iter::once(i)
+            .chain(below.iter().copied())
+            .any(|k| store.replies(k).any(|r| !in_corpus(r)));
         let responded = match first_reply {
             Some(r) => {
                 ev.push(Evidence {

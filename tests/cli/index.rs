@@ -775,6 +775,7 @@ fn issue_15_5_a_file_put_in_the_index_during_a_rebuild_is_kept() {
             data.as_os_str(),
             "--out".as_ref(),
             "ix".as_ref(),
+            "--full".as_ref(),
         ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())

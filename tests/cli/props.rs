@@ -1131,6 +1131,7 @@ fn small_index(rows: &[usize], seeds: &[bool]) -> tempfile::TempDir {
         index_threads: 1,
         lexicons: study_lexicons(),
         wait: false,
+        full: false,
         shard: None,
     };
     replyscope::pipeline::build_index(&cfg, &()).expect("the index builds");
