@@ -122,20 +122,24 @@ def main():
     sql_json.write_text(gen.stdout)
     for run in range(a.runs):
         shutil.rmtree(out, ignore_errors=True)
+        # With the cells behind every number (the default) and without (--no-cells: a
+        # researcher iterating on a query file).
         qruns.append({"kind": "replyscope", "run": run, **timed([rb, "query", str(ix), *queries, "--out", str(out), "--format", "csv"])})
+        qruns.append({"kind": "replyscope-no-cells", "run": run, **timed([rb, "query", str(ix), *queries, "--out", str(out) + "-nc", "--format", "csv", "--no-cells"])})
         qruns.append({"kind": "duckdb", "run": run, **timed([sys.executable, str(ROOT / "benches/duckdb_batch.py"), str(sql_json)])})
         qruns.append({"kind": "pandas", "run": run, **timed([sys.executable, str(ROOT / "benches/pandas_script.py"), str(data)])})
     import duckdb
     check = subprocess.run([sys.executable, str(ROOT / "benches/check_sql.py"), str(ix), str(out), rb, *queries], capture_output=True, text=True)
-    m = {k: [r for r in qruns if r["kind"] == k] for k in ("replyscope", "duckdb", "pandas")}
+    kinds = ("replyscope", "replyscope-no-cells", "duckdb", "pandas")
+    m = {k: [r for r in qruns if r["kind"] == k] for k in kinds}
     result["queries"] = {"index": str(ix), "query_files": len(queries), "duckdb_version": duckdb.__version__,
                          "pandas_version": __import__("pandas").__version__, "runs": qruns,
                          "sql_check": check.stdout.strip().splitlines(), "sql_check_ok": check.returncode == 0}
-    r, d, p = med(m["replyscope"]), med(m["duckdb"]), med(m["pandas"])
+    r, nc, d, p = med(m["replyscope"]), med(m["replyscope-no-cells"]), med(m["duckdb"]), med(m["pandas"])
     print(f"\nQuery batch ({len(queries)} query files) on the {top}x index, medians of {a.runs} (wall / CPU / peak RSS):")
-    for k in ("replyscope", "duckdb", "pandas"):
-        print(f"    {k:<10} {med(m[k]):.3f} s  {med(m[k], 'cpu'):.3f} s  {max(x['rss'] for x in m[k]):.0f} MiB")
-    print(f"replyscope / DuckDB {r/d:.2f}; pandas / replyscope {p/r:.1f}")
+    for k in kinds:
+        print(f"    {k:<20} {med(m[k]):.3f} s  {med(m[k], 'cpu'):.3f} s  {max(x['rss'] for x in m[k]):.0f} MiB")
+    print(f"replyscope / DuckDB {r/d:.2f} (no cells {nc/d:.2f}); pandas / replyscope {p/r:.1f} (no cells {p/nc:.1f})")
     print("SQL check:\n" + "\n".join("    " + l for l in check.stdout.strip().splitlines()))
     s = subprocess.run([rb, "bench-search", str(ix), "--queries", str(ROOT / "benches/searches.txt"), "--passes", "3"], capture_output=True, text=True, check=True)
     result["search"] = s.stdout.strip()
