@@ -6,7 +6,7 @@
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// From now on, memory freed is kept for reuse instead of returned to the OS. The query
-/// batch decodes Parquet columns and builds the cells lists in large buffers it frees and
+/// batch (and an incremental update, which merges the tables) decodes Parquet columns and builds the cells lists in large buffers it frees and
 /// allocates again in turn; every page returned to the OS came back zeroed by the kernel
 /// (`clear_page_erms` was 43% of a batch's profile). Index builds keep the default: keeping
 /// what they free raised their peak memory by 17% (BENCHMARKS.md).

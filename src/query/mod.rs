@@ -337,13 +337,22 @@ impl Tables {
         }
         let frames = wanted
             .into_iter()
-            .map(|(t, cols)| (t, load_all(indexes, t, &cols).map_err(|e| e.to_string())))
+            .map(|(t, cols)| {
+                let of_table: Vec<&Query> =
+                    queries.iter().copied().filter(|q| q.table == t).collect();
+                let keep = common_filters(t, &of_table);
+                (
+                    t,
+                    load_all(indexes, t, &cols, &keep).map_err(|e| e.to_string()),
+                )
+            })
             .collect();
         let ids = queries.iter().any(|q| needs_ids(q, cells)).then(|| {
             load_all(
                 indexes,
                 Stored::Documents,
                 &[D::Doc.name().to_string(), D::Id.name().to_string()],
+                &[],
             )
             .map(|l| l.df)
             .map_err(|e| e.to_string())
@@ -377,17 +386,51 @@ impl Tables {
     }
 }
 
+/// Filters every query of a table has on the same text field, with the union of their
+/// values: rows outside it are needed by none of them, so the batch does not read them
+/// (a batch whose mentions queries all filter `set = "company"` reads the company tags
+/// only). Text fields only (not lists, booleans, times or `doc_id`), at most
+/// [`PUSHDOWN_VALUES`] values.
+fn common_filters(table: Stored, queries: &[&Query]) -> Vec<(String, Vec<String>)> {
+    let Some((first, rest)) = queries.split_first() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (field, values) in &first.filters {
+        if table.dtype_of(field) != Some(DataType::String) {
+            continue;
+        }
+        let mut union: BTreeSet<&String> = values.iter().collect();
+        let mut everywhere = true;
+        for q in rest {
+            match q.filters.iter().find(|(f, _)| f == field) {
+                Some((_, v)) => union.extend(v),
+                None => everywhere = false,
+            }
+        }
+        if everywhere && union.len() <= PUSHDOWN_VALUES {
+            out.push((field.clone(), union.into_iter().cloned().collect()));
+        }
+    }
+    out
+}
+
 /// [`load`] of every index given, the rows of one after those of the one before. Document
 /// numbers are those of one index holding them all: each index's are shifted by the
 /// documents of the indexes before it.
-fn load_all(indexes: &[PathBuf], table: Stored, cols: &[String]) -> Result<Loaded> {
+fn load_all(
+    indexes: &[PathBuf],
+    table: Stored,
+    cols: &[String],
+    keep: &[(String, Vec<String>)],
+) -> Result<Loaded> {
     let [first, rest @ ..] = indexes else {
         return Err(Error::Usage("no index directory given".into()));
     };
-    let mut all = load(first, table, cols)?;
+    let mut all = load(first, table, cols, keep)?;
     let mut offset = crate::index::read_manifest(first)?.counts.documents;
     for index in rest {
-        let mut l = load(index, table, cols)?;
+        let mut l = load(index, table, cols, keep)?;
         let shifted: Vec<Expr> = [D::Doc.name(), T::Root.name(), T::Parent.name()]
             .into_iter()
             .filter(|c| l.df.column(c).is_ok())
@@ -406,7 +449,12 @@ fn load_all(indexes: &[PathBuf], table: Stored, cols: &[String]) -> Result<Loade
 /// Reads the columns `cols` (those the file has) of one table. A table that is not as the
 /// build wrote it (truncated, replaced) is named, not reported as whatever polars makes of
 /// its bytes.
-fn load(index: &Path, table: Stored, cols: &[String]) -> Result<Loaded> {
+fn load(
+    index: &Path,
+    table: Stored,
+    cols: &[String],
+    keep: &[(String, Vec<String>)],
+) -> Result<Loaded> {
     let rel = table.rel();
     let path = table.path(index);
     if !path.exists() {
@@ -452,6 +500,17 @@ fn load(index: &Path, table: Stored, cols: &[String]) -> Result<Loaded> {
         } else {
             present
         };
+        // Rows no query of the batch can keep are not read (the queries still apply their
+        // own filters).
+        let mut lf = lf;
+        for (field, values) in keep.iter().filter(|(f, _)| columns.contains(f)) {
+            let terms = values
+                .iter()
+                .map(|v| col(field.as_str()).eq(lit(v.clone())));
+            if let Some(p) = any_of(terms.collect()) {
+                lf = lf.filter(p);
+            }
+        }
         let df = lf.select(present).collect()?;
         Ok(Loaded { df, columns })
     };
