@@ -28,7 +28,7 @@
 //! Trained on the training split of Universal Dependencies English-EWT r2.16 (the English Web
 //! Treebank: weblogs, newsgroups, e-mail, Yahoo! Answers, reviews; 12,544 sentences, 204,577
 //! words), licensed CC BY-SA 4.0 (annotations © Stanford University; texts from LDC2012T13,
-//! see `../shared/corpora/ud-english-ewt/SOURCE.md`). The weights in `models/pos.bin` are
+//! https://github.com/UniversalDependencies/UD_English-EWT; NOTICE). The weights in `models/pos.bin` are
 //! derived from that data and carry its attribution and share-alike terms. The number of
 //! iterations, the pruning and the training options were chosen on the dev split; test was
 //! measured once at the end.
@@ -83,7 +83,7 @@
 //! # Retraining
 //!
 //! ```text
-//! cargo run --release --example train_pos -- ../shared/corpora/ud-english-ewt src/tag/models/pos.bin
+//! cargo run --release --example train_pos -- PATH/TO/UD_English-EWT src/tag/models/pos.bin
 //! ```
 //!
 //! reads `en_ewt-ud-{train,dev,test}.conllu` from the directory, trains with

@@ -10,7 +10,7 @@
 //!
 //! # Training data and licence
 //! The 2,000-tweet sample of the crowd-labelled "Twitter US Airline Sentiment" data
-//! (`shared/corpora/airline-tweets/Tweets_sample2000.csv`, CC BY-NC-SA 4.0, see its SOURCE.md):
+//! (a 2,000-tweet sample of Kaggle `crowdflower/twitter-airline-sentiment` `Tweets.csv`, CC BY-NC-SA 4.0, see NOTICE):
 //! customer tweets to six US airlines, February 2015, labelled by CrowdFlower contributors. The
 //! tweets whose FNV-1a 64-bit hash of the `tweet_id` string is 0 mod 5 (412) are held out and
 //! shipped as the test fixture `tests/fixtures/sentiment/airline_heldout.csv`; the model is
@@ -57,7 +57,7 @@
 //! # Retraining
 //! ```text
 //! cargo run --release --example train_sentiment -- \
-//!     ../shared/corpora/airline-tweets/Tweets_sample2000.csv src/tag/models/sentiment.bin \
+//!     PATH/TO/Tweets_sample2000.csv src/tag/models/sentiment.bin \
 //!     [tests/fixtures/sentiment/airline_heldout.csv]
 //! ```
 //! prints the CV accuracy, writes the model, prints the held-out accuracy and confusion table
