@@ -220,19 +220,10 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
         Command::Report(a) => {
             let files = query_files(&a.queries)?;
-            let mode = crate::mask::Mode::from_unmask(a.report.unmask);
-            let ran = query(
-                std::slice::from_ref(&a.index),
-                &files,
-                &a.out,
-                &a.format,
-                mode,
-                true,
-            )?;
-            report(&a.index, &a.out, &ran, &a.report)?;
+            let failed = report(&a.index, &files, &a.out, &a.format, &a.report)?;
             Ok(Outcome {
                 rejects: 0,
-                failed_queries: ran.failed.len() as u64,
+                failed_queries: failed,
             })
         }
         Command::Run(a) => {
@@ -278,19 +269,10 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 None => index(&cfg, false)?.rejects,
             };
             let files = query_files(&a.queries)?;
-            let mode = crate::mask::Mode::from_unmask(a.report.unmask);
-            let ran = query(
-                std::slice::from_ref(&a.index),
-                &files,
-                &a.out,
-                &a.format,
-                mode,
-                true,
-            )?;
-            report(&a.index, &a.out, &ran, &a.report)?;
+            let failed = report(&a.index, &files, &a.out, &a.format, &a.report)?;
             Ok(Outcome {
                 rejects,
-                failed_queries: ran.failed.len() as u64,
+                failed_queries: failed,
             })
         }
         Command::Eval(a) => {
@@ -1208,13 +1190,25 @@ fn query(
     })
 }
 
-/// Writes OUT/report.html and OUT/report.manifest.json from the tables of a batch.
+/// Runs query files with the cells behind every number, then writes OUT/report.html and
+/// OUT/report.manifest.json from their tables (`report` and `run`); returns how many query
+/// files failed.
 fn report(
     index: &std::path::Path,
+    files: &[std::path::PathBuf],
     out: &std::path::Path,
-    ran: &Ran,
+    formats: &[crate::report::Format],
     opts: &crate::cli::ReportOptions,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<u64> {
+    let mode = crate::mask::Mode::from_unmask(opts.unmask);
+    let ran = query(
+        std::slice::from_ref(&index.to_path_buf()),
+        files,
+        out,
+        formats,
+        mode,
+        true,
+    )?;
     let masker = crate::mask::Masker::for_index(index, opts.unmask)?;
     let options = crate::report::html::Options {
         per_cell: opts.stories_per_cell,
@@ -1239,7 +1233,7 @@ fn report(
         masker.mode().as_str(),
         written.bytes as f64 / 1e6
     );
-    Ok(())
+    Ok(ran.failed.len() as u64)
 }
 
 fn print_companies(
