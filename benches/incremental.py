@@ -4,15 +4,22 @@ full build of the same corpus. One command:
 
     python3 benches/incremental.py --twcs ../shared/corpora/twcs/twcs_head_first1000.csv --scale 1000
 
+Without ../shared, pass any twcs-format CSV with --twcs (e.g. tests/fixtures/corpora/twcs_head1000.csv).
+
 Builds with `replyscope bench-corpus` a corpus of SCALE copies of the sample plus SCALE/100
 more (fresh ids, reply links kept within each copy), and splits it into days/base.csv (the
-first SCALE copies) and days/new.csv (the 1%). Then, RUNS times, alternating: a full build of
-both files (timed), a build of base.csv alone (not timed), and the incremental build that
-adds new.csv to it (timed); wall time and peak RSS from /usr/bin/time -v. Checks that the
-incremental index's tables equal the full build's byte for byte. Prints medians for
-BENCHMARKS.md and deletes the corpus and indexes at the end.
+first SCALE copies) and days/new.csv (the 1%). Builds base.csv alone once (not timed). Then,
+RUNS times, alternating: a full build of both files (timed), and the incremental build that
+adds new.csv to a copy of the base index (timed, with REPLYSCOPE_TIMINGS=1 for the stage
+times); wall time, CPU time and peak RSS from /usr/bin/time -v. Checks that the incremental
+index's tables equal the full build's byte for byte. Prints medians for BENCHMARKS.md, writes
+every run (with the commit and the machine) to benches/results/DATE-COMMIT-incremental.json,
+and deletes the corpus and indexes at the end.
 """
-import argparse, csv, filecmp, pathlib, re, shutil, statistics, subprocess, sys
+import argparse, csv, datetime, filecmp, json, pathlib, re, shutil, statistics, subprocess, sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from pipeline import commit, machine  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TABLES = ["documents", "mentions", "interactions", "threads"]
@@ -39,13 +46,16 @@ inbound = "inbound"
 
 
 def timed(cmd, **kw):
-    """Runs cmd under /usr/bin/time -v; returns (wall seconds, peak RSS MiB, stderr)."""
+    """Runs cmd under /usr/bin/time -v; returns {wall, cpu, rss (MiB)} and stderr."""
     p = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True, **kw)
     if p.returncode not in (0, 1):
         sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr[-2000:]}")
     h, m, s = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", p.stderr).groups()
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1)) / 1024
-    return int(h or 0) * 3600 + int(m) * 60 + float(s), rss, p.stderr
+    num = lambda pat: float(re.search(pat, p.stderr).group(1))
+    cpu = num(r"User time \(seconds\): ([\d.]+)") + num(r"System time \(seconds\): ([\d.]+)")
+    rss = num(r"Maximum resident set size \(kbytes\): (\d+)") / 1024
+    wall = int(h or 0) * 3600 + int(m) * 60 + float(s)
+    return {"wall": round(wall, 3), "cpu": round(cpu, 2), "rss": round(rss, 1)}, p.stderr
 
 
 def main():
@@ -55,6 +65,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--work", default="/tmp/replyscope-incremental-bench")
     ap.add_argument("--bin", default=str(ROOT / "target/release/replyscope"))
+    ap.add_argument("--results", default=str(ROOT / "benches/results"), help="folder of the JSON results file")
     a = ap.parse_args()
     work = pathlib.Path(a.work)
     shutil.rmtree(work, ignore_errors=True)
@@ -78,35 +89,52 @@ def main():
     allcsv.unlink()
     new = work / "days/new.csv"
     parked = work / "new.csv"
-    full_t, full_r, inc_t, inc_r = [], [], [], []
+    started = datetime.datetime.now()
+    new.rename(parked)
+    subprocess.run([a.bin, "index", "--quiet", "--corpus", "corpus.toml", "--out", "base"], cwd=work, check=True)
+    parked.rename(new)
+    env = dict(__import__("os").environ, REPLYSCOPE_TIMINGS="1")
+    full, inc = [], []
     for run in range(a.runs):
         shutil.rmtree(work / "full", ignore_errors=True)
-        t, r, _ = timed([a.bin, "index", "--quiet", "--corpus", "corpus.toml", "--out", "full", "--full"], cwd=work)
-        full_t.append(t)
-        full_r.append(r)
+        r, _ = timed([a.bin, "index", "--quiet", "--corpus", "corpus.toml", "--out", "full", "--full"], cwd=work)
+        full.append(r)
         shutil.rmtree(work / "ix", ignore_errors=True)
-        new.rename(parked)
-        subprocess.run([a.bin, "index", "--quiet", "--corpus", "corpus.toml", "--out", "ix"], cwd=work, check=True)
-        parked.rename(new)
-        t, r, err = timed([a.bin, "index", "--corpus", "corpus.toml", "--out", "ix"], cwd=work)
+        shutil.copytree(work / "base", work / "ix")
+        subprocess.run(["sync"])
+        r, err = timed([a.bin, "index", "--corpus", "corpus.toml", "--out", "ix"], cwd=work, env=env)
         if "updated ix" not in err:
             sys.exit(f"not an incremental build:\n{err}")
-        inc_t.append(t)
-        inc_r.append(r)
+        r["stages"] = [l.split(None, 3)[1::2] for l in err.splitlines() if l.startswith("timing:")]
+        inc.append(r)
         for tab in TABLES:
             if not filecmp.cmp(work / "full/tables" / f"{tab}.parquet", work / "ix/tables" / f"{tab}.parquet", shallow=False):
                 sys.exit(f"{tab}.parquet differs between the incremental and the full build")
-        print(f"run {run + 1}: full {full_t[-1]:.2f} s ({full_r[-1]:.0f} MiB), "
-              f"incremental {inc_t[-1]:.2f} s ({inc_r[-1]:.0f} MiB); tables identical", file=sys.stderr)
-    import json
+        print(f"run {run + 1}: full {full[-1]['wall']:.2f} s ({full[-1]['rss']:.0f} MiB), "
+              f"incremental {inc[-1]['wall']:.2f} s ({inc[-1]['rss']:.0f} MiB); tables identical", file=sys.stderr)
     m = json.load(open(work / "ix/manifest.json"))
     docs = m["counts"]["documents"]
     added = next(f for f in m["inputs"] if f["file"].endswith("new.csv"))["documents"]
-    ft, it = statistics.median(full_t), statistics.median(inc_t)
-    print(f"| corpus | tweets | added | full build (median s) | incremental (median s) | ratio | full peak RSS (MiB) | incremental peak RSS (MiB) |")
-    print(f"|---|---:|---:|---:|---:|---:|---:|---:|")
-    print(f"| {a.scale}x + {extra}x | {docs:,} | {added:,} | {ft:.2f} | {it:.2f} | {it / ft:.3f} | {max(full_r):.0f} | {max(inc_r):.0f} |")
-    print(f"\nfull runs: {', '.join(f'{t:.2f}' for t in full_t)}; incremental runs: {', '.join(f'{t:.2f}' for t in inc_t)}")
+    med = lambda runs, k="wall": statistics.median(r[k] for r in runs)
+    ft, it = med(full), med(inc)
+    print("| corpus | tweets | added | full build (median s) | incremental (median s) | ratio | full peak RSS (MiB) | incremental peak RSS (MiB) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"| {a.scale}x + {extra}x | {docs:,} | {added:,} | {ft:.2f} | {it:.2f} | {it / ft:.3f} | "
+          f"{max(r['rss'] for r in full):.0f} | {max(r['rss'] for r in inc):.0f} |")
+    walls = lambda runs: ", ".join(f"{r['wall']:.2f}" for r in runs)
+    print(f"\nfull runs: {walls(full)}; incremental runs: {walls(inc)}")
+    print("stages of the median incremental run:")
+    mid = sorted(inc, key=lambda r: r["wall"])[len(inc) // 2]
+    for t, name in mid["stages"]:
+        print(f"    {t:>8} s  {name}")
+    result = {"started": started.isoformat(timespec="seconds"), **commit(), "machine": machine(),
+              "scale": a.scale, "added_scale": extra, "documents": docs, "added": added,
+              "full": full, "incremental": inc}
+    res = pathlib.Path(a.results)
+    res.mkdir(parents=True, exist_ok=True)
+    path = res / f"{started.strftime('%Y-%m-%dT%H%M')}-{result['commit'][:7]}-incremental.json"
+    path.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"\nraw results: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     shutil.rmtree(work)
 
 

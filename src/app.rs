@@ -26,6 +26,7 @@ pub struct Outcome {
 
 /// Runs one command.
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    crate::timing::stage("start");
     let threads = config::threads(args.threads)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)

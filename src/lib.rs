@@ -47,6 +47,7 @@ pub mod search;
 pub mod sql;
 pub mod stream;
 pub mod tag;
+pub mod timing;
 pub mod validity;
 pub mod watch;
 

@@ -69,6 +69,7 @@ pub fn build_index(cfg: &IndexConfig, progress: &dyn ingest::Progress) -> Result
     } else {
         incremental::plan(cfg, &staging.target, &now)
     };
+    crate::timing::stage("plan: corpus and old index checked");
     let result = plan.and_then(|plan| match plan {
         Plan::UpToDate(m) => Ok(Built {
             manifest: *m,
@@ -102,6 +103,7 @@ pub fn build_index(cfg: &IndexConfig, progress: &dyn ingest::Progress) -> Result
         }
         Ok(built) => {
             staging.commit()?;
+            crate::timing::stage("committed");
             Ok(built)
         }
         Err(e) => {
@@ -218,8 +220,10 @@ fn build_into(
             format!("{}\nshard {s}", m.fingerprint).as_bytes(),
         ));
     }
+    crate::timing::stage("build");
     m.files = index::record_files(dir)?;
     index::write_manifest(dir, &m)?;
+    crate::timing::stage("tables hashed, manifest written");
     Ok(Built { manifest: m, how })
 }
 

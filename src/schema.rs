@@ -69,6 +69,9 @@ impl Table {
         index.join(self.rel())
     }
 
+    /// The document-number column: every table has it, and its rows are sorted by it.
+    pub const DOC: &'static str = "doc";
+
     /// A lazy scan of the table in an index directory; an error naming it when it is
     /// missing.
     pub fn scan(self, index: &Path) -> Result<LazyFrame> {

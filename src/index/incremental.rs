@@ -15,7 +15,10 @@
 //!   final numbers as they are read.
 //! - **Tables** are merged by document number from the old table (renumbered, removed
 //!   documents dropped) and the rows of the documents read, and written in the row groups
-//!   a full build writes ([`super::tables::FrameWriter`]).
+//!   a full build writes ([`super::tables::FrameWriter`]). The leading row groups no change
+//!   reaches (numbering unchanged, no document recomputed, every new row sorting after
+//!   them: the usual case of new files named by date) are copied as stored, compressed,
+//!   without decoding them.
 //! - **Threads.** Interactions of reply-linked posts are recomputed only for the
 //!   conversations the change touches: a conversation a new post joins, whose post lists a
 //!   new or removed post among its replies, that a new post becomes the parent of, or that
@@ -30,7 +33,7 @@
 //! A change it cannot apply exactly (an unchanged file whose documents' ids a new file read
 //! before it now has) is [`Error::NeedsFullBuild`]; the caller builds in full instead.
 
-use super::tables::{self, FrameWriter, InteractionRow};
+use super::tables::{self, FrameWriter, InteractionRow, StoredGroup};
 use super::threads::Row;
 use super::{IndexManifest, REJECTS};
 use crate::error::{Error, Result};
@@ -395,6 +398,7 @@ pub fn update(
         first += n;
     }
     log.lines = lines;
+    crate::timing::stage("rejects log");
 
     // Every old document's id (for the duplicate check) and, for documents that leave,
     // which ones they are.
@@ -421,6 +425,7 @@ pub fn update(
             )
         })
         .collect();
+    crate::timing::stage("old ids read and hashed");
 
     // The search index: the old segments, or (when documents leave) a new one.
     let tantivy_dir = tmp.join("tantivy");
@@ -461,8 +466,10 @@ pub fn update(
         Some(&prior),
     )?;
     drop(prior);
+    crate::timing::stage("new files read and tagged");
     let fresh = builder.finish_update()?;
     let map = renumber(old_docs, &fresh.ranges);
+    crate::timing::stage("fresh tables finished");
     if !index_kept {
         copy_stored(old_dir, &tantivy_dir, &id_col, &map, cfg.index_threads)?;
     }
@@ -470,6 +477,7 @@ pub fn update(
 
     // Threads: the conversations the change touched.
     let threads = thread_update(cfg, old_dir, old, &docs_lf, &map, fresh.drafts)?;
+    crate::timing::stage("threads");
 
     // The tables, merged by document number.
     let tables_dir = tmp.join("tables");
@@ -484,10 +492,31 @@ pub fn update(
     let affected = &threads.affected;
     let not_affected = |d: u32| !affected.contains(&d);
     let end_ms = threads.end_ms;
+    // Leading row groups no change reaches are copied as stored.
+    let mut touched: Vec<u32> = affected.iter().copied().collect();
+    touched.sort_unstable();
+    // Read documents are numbered after the old ones (the numbering is unchanged), the
+    // recomputed threads rows are those of `touched` documents and new ones.
+    let first_read = old_docs as u32;
+    let first_recomputed = threads
+        .rows
+        .iter()
+        .map(|r| r.doc)
+        .fold(first_read, u32::min);
+    let copied = std::sync::atomic::AtomicUsize::new(0);
+    let prefix = |table: Table, end: u64, first_new: u32, touched: &[u32]| {
+        if !identity {
+            return Ok(Vec::new());
+        }
+        let groups = unchanged_prefix(old_dir, table, end, first_new, touched)?;
+        copied.fetch_add(groups.len(), std::sync::atomic::Ordering::Relaxed);
+        Ok::<_, Error>(groups)
+    };
     // The four tables are written at once: each is mostly one thread decoding and encoding.
     let documents = || {
         merge(
             &Table::Documents.path(tmp),
+            prefix(Table::Documents, old_docs as u64, first_read, &[])?,
             Some((docs_lf.clone(), 0, old_docs as u64)),
             &mut |df| renum(df, &[D::Doc.name()], &no_extra),
             Some(Table::Documents.scan(&fresh_dir)?),
@@ -497,17 +526,23 @@ pub fn update(
     let mentions = || {
         merge(
             &Table::Mentions.path(tmp),
+            prefix(Table::Mentions, old.tables.tags, first_read, &[])?,
             Some((Table::Mentions.scan(old_dir)?, 0, old.tables.tags)),
-            &mut |df| renum(df, &["doc"], &no_extra),
+            &mut |df| renum(df, &[Table::DOC], &no_extra),
             Some(Table::Mentions.scan(&fresh_dir)?),
             &[],
         )
     };
     let interactions = || -> Result<u64> {
         let mut out = Pieces::new(&Table::Interactions.path(tmp));
+        let old_lf = Table::Interactions.scan(old_dir)?;
+        let copied = out.copy(
+            prefix(Table::Interactions, old_text, first_read, &[])?,
+            &old_lf,
+        )?;
         merge_into(
             &mut out,
-            Some((Table::Interactions.scan(old_dir)?, 0, old_text)),
+            Some((old_lf, copied, old_text)),
             &mut |df| renum(df, &[I::Doc.name()], &no_extra).and_then(evidence_docs(&map)),
             Some(Table::Interactions.scan(&fresh_dir)?),
             &[],
@@ -557,6 +592,10 @@ pub fn update(
             .map(|lf| (lf, 0, old_rows));
         merge(
             &Table::Threads.path(tmp),
+            match old_threads {
+                Some(_) => prefix(Table::Threads, old_rows, first_recomputed, &touched)?,
+                None => Vec::new(),
+            },
             old_threads,
             &mut |df| {
                 renum(
@@ -576,6 +615,10 @@ pub fn update(
     let (docs, tags_rows, interactions, thread_rows) =
         (docs?, tags_rows?, interactions?, thread_rows?);
     std::fs::remove_dir_all(&fresh_dir).map_err(Error::io(&fresh_dir, "cannot remove"))?;
+    crate::timing::stage(&format!(
+        "tables merged ({} row groups copied as stored)",
+        copied.into_inner()
+    ));
     let mut changes = up.changes.clone();
     changes.conversations = threads.interactions.len() as u64;
     changes.read = fresh
@@ -808,6 +851,27 @@ impl Pieces {
         self.writer.as_mut().expect("created").push(df)
     }
 
+    /// Starts the table with row groups of the old table (`old`: a scan of it) as stored;
+    /// returns the rows they hold.
+    fn copy(&mut self, groups: Vec<StoredGroup>, old: &LazyFrame) -> Result<u64> {
+        if groups.is_empty() {
+            return Ok(0);
+        }
+        let writer = match &mut self.writer {
+            Some(w) => w,
+            None => self.writer.insert(FrameWriter::create(
+                &self.path,
+                &old.clone().slice(0, 0).collect()?,
+            )?),
+        };
+        let mut rows = 0;
+        for g in groups {
+            rows += g.rows();
+            writer.copy(g)?;
+        }
+        Ok(rows)
+    }
+
     fn finish(self) -> Result<u64> {
         match self.writer {
             Some(w) => w.finish(),
@@ -818,15 +882,20 @@ impl Pieces {
 
 /// Writes one table merged from old rows (`old`: a scan and a row range, each chunk passed
 /// through `fix`), new rows (`fresh`: a scan) and recomputed rows (`extra`), by document
-/// number. Returns the rows written.
+/// number, starting with `prefix` (the leading old rows, as stored). Returns the rows
+/// written.
 fn merge(
     path: &Path,
-    old: Option<(LazyFrame, u64, u64)>,
+    prefix: Vec<StoredGroup>,
+    mut old: Option<(LazyFrame, u64, u64)>,
     fix: &mut dyn FnMut(DataFrame) -> Result<DataFrame>,
     fresh: Option<LazyFrame>,
     extra: &[DataFrame],
 ) -> Result<u64> {
     let mut out = Pieces::new(path);
+    if let Some((lf, start, _)) = &mut old {
+        *start += out.copy(prefix, lf)?;
+    }
     merge_into(&mut out, old.clone(), fix, fresh.clone(), extra)?;
     if out.writer.is_none() {
         // No rows at all: the table is still written, with its schema.
@@ -866,9 +935,39 @@ impl Chunks {
     }
 }
 
+/// The leading row groups of an old table (its first `end` rows) that stay as they are in
+/// the merged one, as stored. A group stays when none of its documents is `touched` (their
+/// rows are recomputed) and every row new to the table sorts after it (`first_new`: the
+/// smallest number of a new or recomputed document); the caller checks that the numbering
+/// of old documents is unchanged. The merge would then write the same rows in the same
+/// fixed-size groups, so the copy has a full build's bytes.
+fn unchanged_prefix(
+    old_dir: &Path,
+    table: Table,
+    end: u64,
+    first_new: u32,
+    touched: &[u32],
+) -> Result<Vec<StoredGroup>> {
+    let df = table
+        .scan(old_dir)?
+        .select([col(Table::DOC)])
+        .slice(0, end as IdxSize)
+        .collect()?;
+    let docs = df.column(Table::DOC)?.u32()?.rechunk();
+    let docs = docs.cont_slice()?;
+    tables::full_groups(&table.path(old_dir), |rows| {
+        if rows.end > docs.len() as u64 {
+            return false;
+        }
+        let (first, last) = (docs[rows.start as usize], docs[rows.end as usize - 1]);
+        let t = touched.partition_point(|&t| t < first);
+        last < first_new && touched.get(t).is_none_or(|&t| t > last)
+    })
+}
+
 fn last_doc(df: &DataFrame) -> Result<u32> {
     Ok(df
-        .column("doc")?
+        .column(Table::DOC)?
         .u32()?
         .get(df.height() - 1)
         .unwrap_or(NONE))
@@ -877,7 +976,7 @@ fn last_doc(df: &DataFrame) -> Result<u32> {
 /// Rows of `df` with document number at most `max`: a prefix, the rows being sorted.
 fn split_at_doc(df: DataFrame, max: u32) -> Result<(DataFrame, DataFrame)> {
     let n = df
-        .column("doc")?
+        .column(Table::DOC)?
         .u32()?
         .iter()
         .take_while(|d| d.is_some_and(|d| d <= max))
@@ -954,7 +1053,7 @@ fn merge_into(
                     let mut both = x1;
                     both.vstack_mut_owned(y1)?;
                     both.sort(
-                        ["doc"],
+                        [Table::DOC],
                         SortMultipleOptions::default().with_maintain_order(true),
                     )?
                 };

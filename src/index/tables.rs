@@ -401,6 +401,19 @@ impl FrameWriter {
         Ok(())
     }
 
+    /// Writes a row group of a file of the same schema as stored, before any other row
+    /// (row groups keep their fixed size only so): the bytes `push` would write for its rows.
+    pub fn copy(&mut self, group: StoredGroup) -> Result<()> {
+        if self.pending.as_ref().is_some_and(|p| p.height() > 0) {
+            return Err(
+                polars_err!(ComputeError: "a stored row group copied after pushed rows").into(),
+            );
+        }
+        self.writer.write_row_group(group.rows, &group.columns)?;
+        self.rows += group.rows;
+        Ok(())
+    }
+
     /// Writes the rest and the footer; returns the number of rows.
     pub fn finish(mut self) -> Result<u64> {
         if let Some(rest) = self.pending.take() {
@@ -527,4 +540,138 @@ pub fn read_labels(dir: &Path) -> Result<Vec<DocLabels>> {
         }
     }
     Ok(out)
+}
+
+/// A row group of a table file as stored: its compressed pages, per column.
+pub struct StoredGroup {
+    rows: u64,
+    columns: Vec<Vec<polars_parquet::parquet::page::CompressedPage>>,
+}
+
+impl StoredGroup {
+    /// Its number of rows.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+}
+
+/// The leading row groups of the table file at `path` that have the writer's full size and
+/// that `keep` accepts (given each group's row range), up to the first that does not: their
+/// compressed pages as stored, for [`FrameWriter::copy`]. A group with a list column over
+/// several data pages ends the run too: the writer needs each page's row count, which a
+/// nested column's page header does not give.
+pub fn full_groups(
+    path: &Path,
+    mut keep: impl FnMut(std::ops::Range<u64>) -> bool,
+) -> Result<Vec<StoredGroup>> {
+    use polars_parquet::parquet::page::CompressedPage;
+    use polars_parquet::parquet::read::{get_page_iterator, read_metadata};
+    let bytes = std::fs::read(path).map_err(Error::io(path, "cannot read"))?;
+    let buffer = polars_buffer::Buffer::from(bytes);
+    let meta =
+        read_metadata(&mut std::io::Cursor::new(buffer.as_ref())).map_err(PolarsError::from)?;
+    let mut out = Vec::new();
+    let mut start = 0u64;
+    'groups: for group in &meta.row_groups {
+        let rows = group.num_rows() as u64;
+        if rows != ROWS_PER_GROUP as u64 || !keep(start..start + rows) {
+            break;
+        }
+        let mut columns = Vec::with_capacity(group.n_columns());
+        for chunk in group.parquet_columns() {
+            let nested = chunk.descriptor().descriptor.max_rep_level > 0;
+            let reader = get_page_iterator(
+                chunk,
+                std::io::Cursor::new(buffer.clone()),
+                Vec::new(),
+                usize::MAX,
+            )
+            .map_err(PolarsError::from)?;
+            let mut pages = Vec::new();
+            let mut data_pages = 0;
+            for page in reader {
+                let mut page = page.map_err(PolarsError::from)?;
+                if let CompressedPage::Data(data) = &mut page {
+                    data_pages += 1;
+                    data.num_rows = Some(if nested {
+                        rows as usize
+                    } else {
+                        data.num_values()
+                    });
+                }
+                pages.push(page);
+            }
+            if nested && data_pages > 1 {
+                break 'groups;
+            }
+            columns.push(pages);
+        }
+        out.push(StoredGroup { rows, columns });
+        start += rows;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A frame of `n` rows with a number, a text and a list column (the kinds the tables
+    /// have), with nulls, sorted by `doc`.
+    fn frame(n: usize) -> DataFrame {
+        let doc: Vec<u32> = (0..n as u32).map(|i| i / 3).collect();
+        let text: Vec<Option<String>> = (0..n)
+            .map(|i| (i % 7 != 0).then(|| format!("row {i} {}", "x".repeat(i % 50))))
+            .collect();
+        let lists: Vec<Series> = (0..n)
+            .map(|i| {
+                let items: Vec<String> = (0..i % 4).map(|k| format!("item{}", i + k)).collect();
+                Series::new("".into(), items)
+            })
+            .collect();
+        df!(
+            "doc" => doc,
+            "text" => text,
+            "list" => Series::new("list".into(), lists),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn row_groups_copied_as_stored_give_the_bytes_of_rows_written_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = ROWS_PER_GROUP * 3 + 1_000;
+        let df = frame(n);
+        let whole = dir.path().join("whole.parquet");
+        let mut w = FrameWriter::create(&whole, &df.clear()).unwrap();
+        w.push(df.slice(0, 20_000)).unwrap();
+        w.push(df.slice(20_000, n - 20_000)).unwrap();
+        assert_eq!(w.finish().unwrap(), n as u64);
+
+        // The first two groups as stored, the rest written again.
+        let mut seen = Vec::new();
+        let groups = full_groups(&whole, |rows| {
+            seen.push(rows.clone());
+            rows.end <= 2 * ROWS_PER_GROUP as u64
+        })
+        .unwrap();
+        let r = ROWS_PER_GROUP as u64;
+        assert_eq!(seen, vec![0..r, r..2 * r, 2 * r..3 * r]);
+        assert_eq!(groups.len(), 2);
+        let copied = dir.path().join("copied.parquet");
+        let mut w = FrameWriter::create(&copied, &df.clear()).unwrap();
+        for g in groups {
+            w.copy(g).unwrap();
+        }
+        let rest = 2 * ROWS_PER_GROUP;
+        w.push(df.slice(rest as i64, n - rest)).unwrap();
+        assert_eq!(w.finish().unwrap(), n as u64);
+        assert!(std::fs::read(&whole).unwrap() == std::fs::read(&copied).unwrap());
+
+        // A copy after pushed rows would break the fixed group size: refused.
+        let mut w = FrameWriter::create(&dir.path().join("bad.parquet"), &df.clear()).unwrap();
+        w.push(df.slice(0, 10)).unwrap();
+        let g = full_groups(&whole, |_| true).unwrap().remove(0);
+        assert!(w.copy(g).is_err());
+    }
 }

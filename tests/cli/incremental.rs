@@ -405,6 +405,66 @@ fn issue_14_1_a_new_file_read_before_an_indexed_one_with_its_ids_builds_in_full(
     assert_same_as_full_build(&t, "after a file of duplicates");
 }
 
+#[test]
+fn issue_14_3_row_groups_no_change_reaches_are_copied_and_the_tables_stay_a_full_builds() {
+    // Large enough for full row groups (16,384 rows) in every table: 20,000 tweets. Day 2
+    // starts in the middle of conversations of day 1's last rows; day 3 also answers a
+    // tweet of day 1's first rows, so the first row group of the threads table is
+    // recomputed, not copied.
+    let t = TestDir::new();
+    t.write(
+        "corpus.toml",
+        MANIFEST
+            .split("[[source]]\nname = \"blogs\"")
+            .next()
+            .unwrap(),
+    );
+    let twcs = fixture("corpora/twcs_head1000.csv");
+    let o = t.run([
+        "bench-corpus",
+        "--from",
+        twcs.to_str().unwrap(),
+        "--scale",
+        "20",
+        "--out",
+        "big.csv",
+    ]);
+    assert_eq!(o.code, 0, "{o:?}");
+    let mut parts = split_csv(&t.path().join("big.csv"), &[17_500, 1_700]);
+    let mut rd = csv::Reader::from_reader(&parts[0][..]);
+    let early = rd.records().nth(10).unwrap().unwrap()[0].to_string();
+    parts[2].extend_from_slice(
+        format!(
+            "1999999,424242,True,Sat Nov 25 10:00:00 +0000 2017,\
+             @sprintcare any update on this?,,{early}.0\n"
+        )
+        .as_bytes(),
+    );
+    // Copied: day 2 the documents' group, three of mentions (about three a tweet) and the
+    // threads'; day 3 the same but the threads'.
+    for (day, (part, least)) in parts.iter().zip([0, 5, 4]).enumerate() {
+        t.write(&format!("days/{day}.csv"), part);
+        let o = t
+            .command(["index", "--corpus", "corpus.toml", "--out", "ix"])
+            .env("REPLYSCOPE_TIMINGS", "1")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{err}");
+        if day > 0 {
+            assert!(err.contains("updated ix"), "{err}");
+            assert!(!err.contains(" 0 thread interactions"), "{err}");
+            let copied = err
+                .lines()
+                .find_map(|l| l.split("tables merged (").nth(1))
+                .and_then(|l| l.split(' ').next())
+                .and_then(|n| n.parse::<usize>().ok());
+            assert!(copied.is_some_and(|n| n >= least), "{err}");
+        }
+        assert_same_as_full_build(&t, &format!("day {}", day + 1));
+    }
+}
+
 /// Starts `index` and kills it (SIGKILL) `after` the start, or when `appears` exists in its
 /// staging directory. Returns whether it was killed.
 fn kill_update(t: &TestDir, after: Option<Duration>, appears: Option<&str>) -> bool {

@@ -1,0 +1,20 @@
+//! Stage timings for profiles: with `REPLYSCOPE_TIMINGS=1` in the environment, each
+//! [`stage`] call prints the seconds since the first call and the stage's name to stderr
+//! (BENCHMARKS.md quotes them). Without the variable a call costs one atomic load.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+static START: OnceLock<Option<Instant>> = OnceLock::new();
+
+/// Marks the end of a stage named `name`.
+pub fn stage(name: &str) {
+    let start = START.get_or_init(|| {
+        std::env::var_os("REPLYSCOPE_TIMINGS")
+            .filter(|v| !v.is_empty() && v != "0")
+            .map(|_| Instant::now())
+    });
+    if let Some(t0) = start {
+        eprintln!("timing: {:8.3} s  {name}", t0.elapsed().as_secs_f64());
+    }
+}
