@@ -6,6 +6,7 @@ use std::process::ExitCode;
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    replyscope::alloc::no_transparent_huge_pages();
     let args = replyscope::cli::Args::parse(); // clap prints usage errors itself (exit 2)
     match replyscope::app::run(args) {
         Ok(outcome) if outcome.failed_queries > 0 => {

@@ -414,8 +414,9 @@ pub fn update(
             id_df.height()
         )));
     }
-    let id_col = id_df.column(D::Id.name())?.str()?.clone();
-    let line_col = id_df.column(D::Line.name())?.u64()?.clone();
+    // One chunk each: `get(i)` on a column of many chunks searches for its chunk.
+    let id_col = id_df.column(D::Id.name())?.str()?.rechunk().into_owned();
+    let line_col = id_df.column(D::Line.name())?.u64()?.rechunk().into_owned();
     let ids: Vec<(u128, u64)> = (0..old_docs)
         .into_par_iter()
         .map(|i| {
@@ -608,9 +609,24 @@ pub fn update(
             &recomputed,
         )
     };
+    let timed = |name: &'static str, f: &(dyn Fn() -> Result<u64> + Sync)| {
+        let r = f();
+        crate::timing::stage(name);
+        r
+    };
     let ((docs, tags_rows), (interactions, thread_rows)) = rayon::join(
-        || rayon::join(documents, mentions),
-        || rayon::join(interactions, thread_table),
+        || {
+            rayon::join(
+                || timed("documents merged", &documents),
+                || timed("mentions merged", &mentions),
+            )
+        },
+        || {
+            rayon::join(
+                || timed("interactions merged", &interactions),
+                || timed("threads merged", &thread_table),
+            )
+        },
     );
     let (docs, tags_rows, interactions, thread_rows) =
         (docs?, tags_rows?, interactions?, thread_rows?);
@@ -1114,16 +1130,31 @@ fn thread_update(
                 .collect()?,
         )
     };
-    let fresh_ids: HashSet<String> = drafts.iter().map(|(_, d)| d.id().to_string()).collect();
+    let fresh_ids: foldhash::HashSet<String> =
+        drafts.iter().map(|(_, d)| d.id().to_string()).collect();
+    crate::timing::stage("threads: old reply-linked posts read");
     let empty = DataFrame::empty();
     let posts = old_posts.as_ref().unwrap_or(&empty);
+    // One chunk each: `get(i)` on a column of many chunks searches for its chunk.
     let (p_doc, p_id, p_parent, p_replies, p_time) = if posts.height() > 0 {
         (
-            posts.column(D::Doc.name())?.u32()?.clone(),
-            posts.column(D::Id.name())?.str()?.clone(),
-            posts.column(D::InReplyTo.name())?.str()?.clone(),
-            posts.column(D::Replies.name())?.list()?.clone(),
-            posts.column(D::CreatedAt.name())?.i64()?.clone(),
+            posts.column(D::Doc.name())?.u32()?.rechunk().into_owned(),
+            posts.column(D::Id.name())?.str()?.rechunk().into_owned(),
+            posts
+                .column(D::InReplyTo.name())?
+                .str()?
+                .rechunk()
+                .into_owned(),
+            posts
+                .column(D::Replies.name())?
+                .list()?
+                .rechunk()
+                .into_owned(),
+            posts
+                .column(D::CreatedAt.name())?
+                .i64()?
+                .rechunk()
+                .into_owned(),
         )
     } else {
         (
@@ -1134,19 +1165,30 @@ fn thread_update(
             Int64Chunked::from_slice(PlSmallStr::EMPTY, &[]),
         )
     };
-    let n = p_doc.len();
-    let mut old_ids: HashMap<&str, u32> = HashMap::with_capacity(n);
+    // The old posts' numbers of the ids in `wanted` (the last post of an id, as a map of
+    // every id would hold): one pass over the old posts instead of a map of millions.
+    let resolve = |wanted: foldhash::HashSet<&str>, known: &mut HashMap<String, u32>| {
+        if wanted.is_empty() {
+            return;
+        }
+        for (d, id) in p_doc.iter().zip(p_id.iter()) {
+            if let (Some(d), Some(id)) = (d, id) {
+                if wanted.contains(id) {
+                    known.insert(id.to_string(), d);
+                }
+            }
+        }
+    };
     let mut removed_ids: HashSet<&str> = HashSet::new();
     let mut end_ms: Option<i64> = None;
-    for i in 0..n {
-        let (Some(d), Some(id)) = (p_doc.get(i), p_id.get(i)) else {
+    for ((d, id), t) in p_doc.iter().zip(p_id.iter()).zip(p_time.iter()) {
+        let (Some(d), Some(id)) = (d, id) else {
             continue;
         };
-        old_ids.insert(id, d);
         if removed(d) {
             removed_ids.insert(id);
-        } else if let Some(t) = p_time.get(i) {
-            end_ms = end_ms.max(Some(t));
+        } else if t.is_some() {
+            end_ms = end_ms.max(t);
         }
     }
     for (_, d) in &drafts {
@@ -1154,27 +1196,46 @@ fn thread_update(
             end_ms = end_ms.max(Some(t));
         }
     }
+    // Old posts the new ones answer or list as replies.
+    let mut known: HashMap<String, u32> = HashMap::new();
+    resolve(
+        (drafts.iter())
+            .flat_map(|(_, d)| {
+                d.in_reply_to()
+                    .into_iter()
+                    .chain(d.replies().iter().map(String::as_str))
+            })
+            .collect(),
+        &mut known,
+    );
+    crate::timing::stage("threads: old ids mapped");
     // Posts whose conversation the change touches.
     let mut seeds: Vec<u32> = Vec::new();
-    for (i, l) in p_replies.amortized_iter().enumerate() {
-        let Some(d) = p_doc.get(i) else { continue };
-        let parent_new = p_parent.get(i).is_some_and(|p| fresh_ids.contains(p));
-        let lists_changed = l.is_some_and(|s| {
-            s.as_ref().str().is_ok_and(|ca| {
-                ca.iter()
-                    .flatten()
-                    .any(|r| fresh_ids.contains(r) || removed_ids.contains(r))
+    // The listed replies as one column of values and each post's range in it.
+    let offsets = p_replies.offsets()?;
+    let offsets = offsets.as_slice();
+    let listed = p_replies.get_inner();
+    let listed = listed.str()?.rechunk();
+    for (i, (d, parent)) in p_doc.iter().zip(p_parent.iter()).enumerate() {
+        let Some(d) = d else { continue };
+        let parent_new = parent.is_some_and(|p| fresh_ids.contains(p));
+        let lists_changed = || {
+            (offsets[i] as usize..offsets[i + 1] as usize).any(|k| {
+                listed
+                    .get(k)
+                    .is_some_and(|r| fresh_ids.contains(r) || removed_ids.contains(r))
             })
-        });
-        if removed(d) || parent_new || lists_changed {
+        };
+        if removed(d) || parent_new || lists_changed() {
             seeds.push(d);
         }
     }
     for (_, draft) in &drafts {
-        if let Some(&d) = draft.in_reply_to().and_then(|p| old_ids.get(p)) {
+        if let Some(&d) = draft.in_reply_to().and_then(|p| known.get(p)) {
             seeds.push(d);
         }
     }
+    crate::timing::stage("threads: seeds found");
     if !seeds.is_empty() {
         let roots = Table::Threads
             .scan(old_dir)?
@@ -1201,9 +1262,19 @@ fn thread_update(
         }
         affected.extend(seeds.iter().copied());
     }
+    crate::timing::stage("threads: affected conversations found");
     // The affected old posts, tagged again from their rows.
     let old_drafts = retag(cfg, docs_lf, &affected, lex)?;
+    // Old posts the recomputed ones list as replies: whether they are in the corpus.
+    resolve(
+        (old_drafts.iter())
+            .flat_map(|(_, d)| d.replies().iter().map(String::as_str))
+            .filter(|r| !known.contains_key(*r))
+            .collect(),
+        &mut known,
+    );
     let mut before: Vec<(u32, PostDraft)> = old_drafts.clone();
+    crate::timing::stage("threads: affected posts tagged again");
     before.sort_by_key(|(d, _)| *d);
     let mut after: Vec<(u32, PostDraft)> = old_drafts
         .into_iter()
@@ -1222,7 +1293,8 @@ fn thread_update(
         (store, docs)
     };
     let (old_store, _) = store_of(before);
-    let old_has = |id: &str| old_ids.contains_key(id);
+    // Asked only of the stores' listed replies, all of them resolved above.
+    let old_has = |id: &str| known.contains_key(id);
     let before_stats = tthreads::interactions_in(
         &old_store,
         &Corpus::Larger {
@@ -1233,8 +1305,7 @@ fn thread_update(
     )?;
     drop(old_store);
     let (store, docs) = store_of(after);
-    let new_has =
-        |id: &str| fresh_ids.contains(id) || old_ids.get(id).is_some_and(|&d| !removed(d));
+    let new_has = |id: &str| fresh_ids.contains(id) || known.get(id).is_some_and(|&d| !removed(d));
     let end = end_ms.and_then(chrono::DateTime::from_timestamp_millis);
     let mut interactions = Vec::new();
     let after_stats = {
