@@ -143,17 +143,7 @@ fn leftovers(t: &TestDir) -> Vec<String> {
 #[test]
 fn a_rebuild_killed_at_any_point_leaves_the_old_index_and_the_next_build_completes() {
     let t = TestDir::new();
-    let twcs = fixture("corpora/twcs_head1000.csv");
-    let o = t.run([
-        "bench-corpus",
-        "--from",
-        twcs.to_str().unwrap(),
-        "--scale",
-        "40",
-        "--out",
-        "big.csv",
-    ]);
-    assert_eq!(o.code, 0, "{o:?}");
+    bench_corpus(&t, 40, "big.csv");
     let started = Instant::now();
     let o = t.run(index_args());
     let full = started.elapsed();

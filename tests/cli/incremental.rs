@@ -419,17 +419,7 @@ fn issue_14_3_row_groups_no_change_reaches_are_copied_and_the_tables_stay_a_full
             .next()
             .unwrap(),
     );
-    let twcs = fixture("corpora/twcs_head1000.csv");
-    let o = t.run([
-        "bench-corpus",
-        "--from",
-        twcs.to_str().unwrap(),
-        "--scale",
-        "20",
-        "--out",
-        "big.csv",
-    ]);
-    assert_eq!(o.code, 0, "{o:?}");
+    bench_corpus(&t, 20, "big.csv");
     let mut parts = split_csv(&t.path().join("big.csv"), &[17_500, 1_700]);
     let mut rd = csv::Reader::from_reader(&parts[0][..]);
     let early = rd.records().nth(10).unwrap().unwrap()[0].to_string();
@@ -503,17 +493,7 @@ fn kill_update(t: &TestDir, after: Option<Duration>, appears: Option<&str>) -> b
 fn issue_14_1_an_update_killed_at_any_point_leaves_the_old_index_whole() {
     let t = TestDir::new();
     t.write("corpus.toml", MANIFEST);
-    let twcs = fixture("corpora/twcs_head1000.csv");
-    let o = t.run([
-        "bench-corpus",
-        "--from",
-        twcs.to_str().unwrap(),
-        "--scale",
-        "20",
-        "--out",
-        "big.csv",
-    ]);
-    assert_eq!(o.code, 0, "{o:?}");
+    bench_corpus(&t, 20, "big.csv");
     let parts = split_csv(&t.path().join("big.csv"), &[18_000]);
     t.write("days/1.csv", &parts[0]);
     t.write("blogs/a.txt", seed("000_fdbd4c938871ac11.txt"));

@@ -9,6 +9,22 @@ pub fn repo() -> PathBuf {
 }
 
 /// A fixture file or directory.
+/// Writes `out` in `t`: `scale` copies of the 1,000 fixture tweets with fresh ids
+/// (`replyscope bench-corpus`), for tests that need full row groups or long builds.
+pub fn bench_corpus(t: &TestDir, scale: u32, out: &str) {
+    let twcs = fixture("corpora/twcs_head1000.csv");
+    let o = t.run([
+        "bench-corpus",
+        "--from",
+        twcs.to_str().unwrap(),
+        "--scale",
+        &scale.to_string(),
+        "--out",
+        out,
+    ]);
+    assert_eq!(o.code, 0, "{o:?}");
+}
+
 pub fn fixture(rel: &str) -> PathBuf {
     repo().join("tests/fixtures").join(rel)
 }
