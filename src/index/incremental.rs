@@ -33,7 +33,7 @@
 //! A change it cannot apply exactly (an unchanged file whose documents' ids a new file read
 //! before it now has) is [`Error::NeedsFullBuild`]; the caller builds in full instead.
 
-use super::tables::{self, FrameWriter, InteractionRow, StoredGroup};
+use super::tables::{self, FrameWriter, InteractionRow};
 use super::threads::Row;
 use super::{IndexManifest, REJECTS};
 use crate::error::{Error, Result};
@@ -505,13 +505,11 @@ pub fn update(
         .map(|r| r.doc)
         .fold(first_read, u32::min);
     let copied = std::sync::atomic::AtomicUsize::new(0);
-    let prefix = |table: Table, end: u64, first_new: u32, touched: &[u32]| {
+    let prefix = |table: Table, end: u64, first_new: u32, touched| -> Result<Option<Prefix>> {
         if !identity {
-            return Ok(Vec::new());
+            return Ok(None);
         }
-        let groups = unchanged_prefix(old_dir, table, end, first_new, touched)?;
-        copied.fetch_add(groups.len(), std::sync::atomic::Ordering::Relaxed);
-        Ok::<_, Error>(groups)
+        Prefix::new(old_dir, table, end, first_new, touched, &copied).map(Some)
     };
     // The four tables are written at once: each is mostly one thread decoding and encoding.
     let documents = || {
@@ -595,7 +593,7 @@ pub fn update(
             &Table::Threads.path(tmp),
             match old_threads {
                 Some(_) => prefix(Table::Threads, old_rows, first_recomputed, &touched)?,
-                None => Vec::new(),
+                None => None,
             },
             old_threads,
             &mut |df| {
@@ -867,24 +865,28 @@ impl Pieces {
         self.writer.as_mut().expect("created").push(df)
     }
 
-    /// Starts the table with row groups of the old table (`old`: a scan of it) as stored;
-    /// returns the rows they hold.
-    fn copy(&mut self, groups: Vec<StoredGroup>, old: &LazyFrame) -> Result<u64> {
-        if groups.is_empty() {
+    /// Starts the table with the row groups of the old table (`old`: a scan of it) that
+    /// `prefix` keeps, as stored; returns the rows they hold.
+    fn copy(&mut self, prefix: Option<Prefix>, old: &LazyFrame) -> Result<u64> {
+        let Some(prefix) = prefix else {
             return Ok(0);
-        }
-        let writer = match &mut self.writer {
-            Some(w) => w,
-            None => self.writer.insert(FrameWriter::create(
-                &self.path,
-                &old.clone().slice(0, 0).collect()?,
-            )?),
         };
-        let mut rows = 0;
-        for g in groups {
-            rows += g.rows();
-            writer.copy(g)?;
-        }
+        let (path, writer) = (&self.path, &mut self.writer);
+        let (groups, rows) = tables::copy_full_groups(
+            &prefix.path,
+            |rows| prefix.keep(rows),
+            |group| {
+                let w = match writer {
+                    Some(w) => w,
+                    None => writer.insert(FrameWriter::create(
+                        path,
+                        &old.clone().slice(0, 0).collect()?,
+                    )?),
+                };
+                w.copy(group)
+            },
+        )?;
+        (prefix.copied).fetch_add(groups, std::sync::atomic::Ordering::Relaxed);
         Ok(rows)
     }
 
@@ -902,7 +904,7 @@ impl Pieces {
 /// written.
 fn merge(
     path: &Path,
-    prefix: Vec<StoredGroup>,
+    prefix: Option<Prefix>,
     mut old: Option<(LazyFrame, u64, u64)>,
     fix: &mut dyn FnMut(DataFrame) -> Result<DataFrame>,
     fresh: Option<LazyFrame>,
@@ -952,33 +954,56 @@ impl Chunks {
 }
 
 /// The leading row groups of an old table (its first `end` rows) that stay as they are in
-/// the merged one, as stored. A group stays when none of its documents is `touched` (their
-/// rows are recomputed) and every row new to the table sorts after it (`first_new`: the
-/// smallest number of a new or recomputed document); the caller checks that the numbering
-/// of old documents is unchanged. The merge would then write the same rows in the same
-/// fixed-size groups, so the copy has a full build's bytes.
-fn unchanged_prefix(
-    old_dir: &Path,
-    table: Table,
-    end: u64,
+/// the merged one, to be copied as stored. A group stays when none of its documents is
+/// `touched` (their rows are recomputed) and every row new to the table sorts after it
+/// (`first_new`: the smallest number of a new or recomputed document); the caller checks
+/// that the numbering of old documents is unchanged. The merge would then write the same
+/// rows in the same fixed-size groups, so the copy has a full build's bytes.
+struct Prefix<'a> {
+    path: PathBuf,
+    /// The old table's document numbers, its first `end` rows.
+    docs: Vec<u32>,
     first_new: u32,
-    touched: &[u32],
-) -> Result<Vec<StoredGroup>> {
-    let df = table
-        .scan(old_dir)?
-        .select([col(Table::DOC)])
-        .slice(0, end as IdxSize)
-        .collect()?;
-    let docs = df.column(Table::DOC)?.u32()?.rechunk();
-    let docs = docs.cont_slice()?;
-    tables::full_groups(&table.path(old_dir), |rows| {
-        if rows.end > docs.len() as u64 {
+    touched: &'a [u32],
+    /// Groups copied, over all tables.
+    copied: &'a std::sync::atomic::AtomicUsize,
+}
+
+impl<'a> Prefix<'a> {
+    fn new(
+        old_dir: &Path,
+        table: Table,
+        end: u64,
+        first_new: u32,
+        touched: &'a [u32],
+        copied: &'a std::sync::atomic::AtomicUsize,
+    ) -> Result<Prefix<'a>> {
+        let df = table
+            .scan(old_dir)?
+            .select([col(Table::DOC)])
+            .slice(0, end as IdxSize)
+            .collect()?;
+        let docs = df.column(Table::DOC)?.u32()?.rechunk();
+        Ok(Prefix {
+            path: table.path(old_dir),
+            docs: docs.cont_slice()?.to_vec(),
+            first_new,
+            touched,
+            copied,
+        })
+    }
+
+    fn keep(&self, rows: std::ops::Range<u64>) -> bool {
+        if rows.end > self.docs.len() as u64 {
             return false;
         }
-        let (first, last) = (docs[rows.start as usize], docs[rows.end as usize - 1]);
-        let t = touched.partition_point(|&t| t < first);
-        last < first_new && touched.get(t).is_none_or(|&t| t > last)
-    })
+        let (first, last) = (
+            self.docs[rows.start as usize],
+            self.docs[rows.end as usize - 1],
+        );
+        let t = self.touched.partition_point(|&t| t < first);
+        last < self.first_new && self.touched.get(t).is_none_or(|&t| t > last)
+    }
 }
 
 fn last_doc(df: &DataFrame) -> Result<u32> {

@@ -548,30 +548,23 @@ pub struct StoredGroup {
     columns: Vec<Vec<polars_parquet::parquet::page::CompressedPage>>,
 }
 
-impl StoredGroup {
-    /// Its number of rows.
-    pub fn rows(&self) -> u64 {
-        self.rows
-    }
-}
-
-/// The leading row groups of the table file at `path` that have the writer's full size and
-/// that `keep` accepts (given each group's row range), up to the first that does not: their
-/// compressed pages as stored, for [`FrameWriter::copy`]. A group with a list column over
-/// several data pages ends the run too: the writer needs each page's row count, which a
-/// nested column's page header does not give.
-pub fn full_groups(
+/// Hands `sink` the leading row groups of the table file at `path` that have the writer's
+/// full size and that `keep` accepts (given each group's row range), up to the first that
+/// does not: their compressed pages as stored, for [`FrameWriter::copy`], read one group at
+/// a time. A group with a list column over several data pages ends the run too: the writer
+/// needs each page's row count, which a nested column's page header does not give. Returns
+/// the groups and rows handed over.
+pub fn copy_full_groups(
     path: &Path,
     mut keep: impl FnMut(std::ops::Range<u64>) -> bool,
-) -> Result<Vec<StoredGroup>> {
+    mut sink: impl FnMut(StoredGroup) -> Result<()>,
+) -> Result<(usize, u64)> {
     use polars_parquet::parquet::page::CompressedPage;
-    use polars_parquet::parquet::read::{get_page_iterator, read_metadata};
-    let bytes = std::fs::read(path).map_err(Error::io(path, "cannot read"))?;
-    let buffer = polars_buffer::Buffer::from(bytes);
-    let meta =
-        read_metadata(&mut std::io::Cursor::new(buffer.as_ref())).map_err(PolarsError::from)?;
-    let mut out = Vec::new();
-    let mut start = 0u64;
+    use polars_parquet::parquet::read::{read_metadata, PageReader};
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = File::open(path).map_err(Error::io(path, "cannot read"))?;
+    let meta = read_metadata(&mut file).map_err(PolarsError::from)?;
+    let (mut groups, mut start) = (0, 0u64);
     'groups: for group in &meta.row_groups {
         let rows = group.num_rows() as u64;
         if rows != ROWS_PER_GROUP as u64 || !keep(start..start + rows) {
@@ -579,17 +572,16 @@ pub fn full_groups(
         }
         let mut columns = Vec::with_capacity(group.n_columns());
         for chunk in group.parquet_columns() {
+            let range = chunk.byte_range();
+            let mut bytes = vec![0u8; (range.end - range.start) as usize];
+            file.seek(SeekFrom::Start(range.start))
+                .and_then(|_| file.read_exact(&mut bytes))
+                .map_err(Error::io(path, "cannot read"))?;
+            let cursor = std::io::Cursor::new(polars_buffer::Buffer::from(bytes));
             let nested = chunk.descriptor().descriptor.max_rep_level > 0;
-            let reader = get_page_iterator(
-                chunk,
-                std::io::Cursor::new(buffer.clone()),
-                Vec::new(),
-                usize::MAX,
-            )
-            .map_err(PolarsError::from)?;
             let mut pages = Vec::new();
             let mut data_pages = 0;
-            for page in reader {
+            for page in PageReader::new(cursor, chunk, Vec::new(), usize::MAX) {
                 let mut page = page.map_err(PolarsError::from)?;
                 if let CompressedPage::Data(data) = &mut page {
                     data_pages += 1;
@@ -606,10 +598,11 @@ pub fn full_groups(
             }
             columns.push(pages);
         }
-        out.push(StoredGroup { rows, columns });
+        sink(StoredGroup { rows, columns })?;
+        groups += 1;
         start += rows;
     }
-    Ok(out)
+    Ok((groups, start))
 }
 
 #[cfg(test)]
@@ -650,19 +643,20 @@ mod tests {
 
         // The first two groups as stored, the rest written again.
         let mut seen = Vec::new();
-        let groups = full_groups(&whole, |rows| {
-            seen.push(rows.clone());
-            rows.end <= 2 * ROWS_PER_GROUP as u64
-        })
-        .unwrap();
-        let r = ROWS_PER_GROUP as u64;
-        assert_eq!(seen, vec![0..r, r..2 * r, 2 * r..3 * r]);
-        assert_eq!(groups.len(), 2);
         let copied = dir.path().join("copied.parquet");
         let mut w = FrameWriter::create(&copied, &df.clear()).unwrap();
-        for g in groups {
-            w.copy(g).unwrap();
-        }
+        let r = ROWS_PER_GROUP as u64;
+        let done = copy_full_groups(
+            &whole,
+            |rows| {
+                seen.push(rows.clone());
+                rows.end <= 2 * r
+            },
+            |g| w.copy(g),
+        )
+        .unwrap();
+        assert_eq!(done, (2, 2 * r));
+        assert_eq!(seen, vec![0..r, r..2 * r, 2 * r..3 * r]);
         let rest = 2 * ROWS_PER_GROUP;
         w.push(df.slice(rest as i64, n - rest)).unwrap();
         assert_eq!(w.finish().unwrap(), n as u64);
@@ -671,7 +665,6 @@ mod tests {
         // A copy after pushed rows would break the fixed group size: refused.
         let mut w = FrameWriter::create(&dir.path().join("bad.parquet"), &df.clear()).unwrap();
         w.push(df.slice(0, 10)).unwrap();
-        let g = full_groups(&whole, |_| true).unwrap().remove(0);
-        assert!(w.copy(g).is_err());
+        assert!(copy_full_groups(&whole, |_| true, |g| w.copy(g)).is_err());
     }
 }
