@@ -54,7 +54,7 @@ enum Line {
 /// with an error. Fails only when reading or writing fails (a closed pipe included).
 ///
 /// A reader thread hands lines over through a bounded queue; the lines waiting when the
-/// tagger is free (at most [`BATCH_LINES`], or [`BATCH_BYTES`] of text) are tagged together
+/// tagger is free (at most [`BATCH_LINES`], or `BATCH_BYTES` of text) are tagged together
 /// in parallel and answered at once. So a reader waiting for one answer gets it without
 /// sending more, and a fast writer cannot fill memory.
 pub fn run(

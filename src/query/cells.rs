@@ -5,8 +5,8 @@
 //! row key, column, document id, story id, counted); the report embeds a sample of them.
 //!
 //! The engine adds, to the one `group_by` that computes a query's numbers, an aggregation
-//! per cell column listing the numbers of the rows it counts ([`aggs`]), with the same
-//! predicates the metrics count with ([`Metric::cells`]); [`read`] turns them into items.
+//! per cell column listing the numbers of the rows it counts (`aggs`), with the same
+//! predicates the metrics count with ([`Metric::cells`]); `read` turns them into items.
 //! A test checks that every cell lists exactly as many rows as its number says.
 
 use super::metric::{Behind, Docs, Metric};

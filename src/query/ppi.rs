@@ -21,7 +21,7 @@
 //!
 //! The cells are the tagger's cells (a row counts where the tagger puts it, e.g. under the
 //! company it found); the correction is to the rate's label, not to the cell. [`Calibration`]
-//! loads the coded sample a query file names; [`columns`] and [`values`] are the two hooks
+//! loads the coded sample a query file names; [`columns`] and `values` are the two hooks
 //! the metric loop calls.
 
 use super::metric::Metric;

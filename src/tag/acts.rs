@@ -5,7 +5,7 @@
 //! noun for a company, a pronoun), nobody's ("nobody called back") or the customer's.
 //!
 //! Takes the text, its sentences and the company names found; returns the acts with their
-//! spans. It does not decide what the acts mean for an interaction: [`super::cues`] turns
+//! spans. It does not decide what the acts mean for an interaction: `super::cues` turns
 //! the company's answers into `responded` tags.
 
 use super::rules::LoadError;

@@ -7,7 +7,7 @@
 //!
 //! Takes a text and the spans the gazetteer already named; returns the discovered names,
 //! each with its span, its id (made from the name: `lord_and_taylor`) and the rule that
-//! confirmed it. Roles are decided by [`super::roles`] like any other name's.
+//! confirmed it. Roles are decided by `super::roles` like any other name's.
 
 use super::gazetteer::company_id;
 use super::pos::{Model, Upos};

@@ -3,7 +3,7 @@
 //! Every tag carries its evidence: the byte span in the text and the id of the rule that
 //! produced it. Companies come from the gazetteer ([`gazetteer`]), with a role decided by
 //! role cues around each name ([`rules`], `roles.toml`); channels and outcomes come from the
-//! rules in `channels.toml` and `outcomes.toml`. [`Tagger::tag`] is plain single-threaded
+//! rules in `channels.toml` and `outcomes.toml`. [`Lexicons::tag`] is plain single-threaded
 //! code; [`tag_all`] runs it over a batch with rayon. Nothing here reads or writes files
 //! except [`Lexicons::load`].
 //!

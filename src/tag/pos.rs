@@ -28,7 +28,7 @@
 //! Trained on the training split of Universal Dependencies English-EWT r2.16 (the English Web
 //! Treebank: weblogs, newsgroups, e-mail, Yahoo! Answers, reviews; 12,544 sentences, 204,577
 //! words), licensed CC BY-SA 4.0 (annotations © Stanford University; texts from LDC2012T13,
-//! https://github.com/UniversalDependencies/UD_English-EWT; NOTICE). The weights in `models/pos.bin` are
+//! <https://github.com/UniversalDependencies/UD_English-EWT>; NOTICE). The weights in `models/pos.bin` are
 //! derived from that data and carry its attribution and share-alike terms. The number of
 //! iterations, the pruning and the training options were chosen on the dev split; test was
 //! measured once at the end.
