@@ -924,8 +924,6 @@ fn execute(indexes: &[PathBuf], tables: &Tables, q: &Query) -> Result<Table> {
 const PPI_ID: &str = "__ppi_id";
 const PPI_DOC: &str = "__ppi_doc";
 
-/// The rows of one group as the PPI correction reads them: interaction id, document id and
-/// the fields its rates decide on, as text.
 /// A time bucket's length (for `truncate`, weeks starting on Monday as ISO weeks do) and
 /// how its first instant is written.
 fn bucket(name: &str) -> (&'static str, &'static str) {
@@ -937,6 +935,8 @@ fn bucket(name: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// The rows of one group as the PPI correction reads them: interaction id, document id and
+/// the fields its rates decide on, as text.
 fn ppi_frame(g: &Group, metrics: &[Metric]) -> Result<Frame> {
     let mut strings = HashMap::new();
     let ids = g.strings(PPI_ID)?;
