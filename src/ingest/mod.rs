@@ -170,7 +170,7 @@ pub fn read_corpus_after(
         sink,
         seen: HashMap::new(),
         files: Vec::new(),
-        pending: Vec::new(),
+        pending: Vec::with_capacity(SINK_BATCH),
     };
     let mut summary = Summary::default();
     for source in &manifest.sources {
@@ -300,7 +300,7 @@ pub fn read_file_as(
         sink,
         seen: HashMap::new(),
         files: Vec::new(),
-        pending: Vec::new(),
+        pending: Vec::with_capacity(SINK_BATCH),
     };
     let idx = state.start_file(shown);
     let (bytes, sha256, counts) = if source.spec.format.is_whole_file() {
@@ -458,7 +458,10 @@ const SINK_BATCH: usize = 4096;
 impl State<'_> {
     fn flush(&mut self) -> Result<()> {
         if !self.pending.is_empty() {
-            self.sink.documents(std::mem::take(&mut self.pending))?;
+            // A full batch's room at once: a document is a few hundred bytes, and growing
+            // the vector by doubling copied every batch again and again.
+            let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(SINK_BATCH));
+            self.sink.documents(batch)?;
         }
         Ok(())
     }

@@ -281,7 +281,13 @@ struct Scratch {
     bounds: Vec<usize>,
     /// (bucket, value) of the features of the last text.
     feats: Vec<(u32, f32)>,
+    /// The built-in model's summed weights of each word's character n-grams (at most
+    /// [`WORD_CACHE`] words; emptied when full).
+    words: foldhash::HashMap<Box<str>, [i64; 8]>,
 }
+
+/// Words whose character n-gram sums a thread keeps (about 100 bytes each).
+const WORD_CACHE: usize = 1 << 16;
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
@@ -564,9 +570,67 @@ impl Lexicon {
     }
 }
 
+/// Whether [`extract`] emits the character n-gram features too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Chars {
+    Emit,
+    /// Left to the caller, which adds them from per-word sums.
+    Skip,
+}
+
+/// Character n-grams are on in these options.
+fn has_char_grams(fo: &FeatureOptions) -> bool {
+    fo.char_min > 0 && fo.char_max >= fo.char_min && fo.char_weight > 0.0
+}
+
+/// How many character n-grams the words of a text have: the group is scaled to unit length.
+fn char_gram_count(fo: &FeatureOptions, toks: &[Tok], norm: &str) -> usize {
+    let (lo, hi) = (usize::from(fo.char_min), usize::from(fo.char_max));
+    let mut count = 0usize;
+    for t in toks.iter().filter(|t| t.kind == Kind::Word) {
+        let k = norm[t.start..t.end].chars().count() + 2;
+        for n in lo..=hi.min(k) {
+            count += k + 1 - n;
+        }
+    }
+    count
+}
+
+/// Calls `f` with the FNV-1a hash of every character n-gram of `word` padded with a space
+/// each side (`bounds` is scratch space).
+fn for_each_char_gram(
+    fo: &FeatureOptions,
+    word: &str,
+    bounds: &mut Vec<usize>,
+    mut f: impl FnMut(u64),
+) {
+    let (lo, hi) = (usize::from(fo.char_min), usize::from(fo.char_max));
+    bounds.clear();
+    bounds.extend(word.char_indices().map(|(b, _)| b));
+    bounds.push(word.len());
+    let k = bounds.len() - 1 + 2; // chars plus two pads
+    let unit = |u: usize| -> &[u8] {
+        if u == 0 || u == k - 1 {
+            b" "
+        } else {
+            &word.as_bytes()[bounds[u - 1]..bounds[u]]
+        }
+    };
+    for s in 0..k {
+        let mut h = FNV_OFFSET;
+        for e in s..k.min(s + hi) {
+            h = fnv_feed(h, unit(e));
+            if e + 1 - s >= lo {
+                f(h);
+            }
+        }
+    }
+}
+
 /// The one feature extractor, used by training and inference alike: fills `sc.feats` with
-/// (bucket, value) for every feature of `text` (a bucket may come more than once; values add).
-fn extract(fo: &FeatureOptions, lexicon: &Lexicon, text: &str, sc: &mut Scratch) {
+/// (bucket, value) for every feature of `text` (a bucket may come more than once; values add),
+/// the character n-grams only with [`Chars::Emit`].
+fn extract(fo: &FeatureOptions, lexicon: &Lexicon, text: &str, sc: &mut Scratch, chars: Chars) {
     let bits = u32::from(fo.bits.clamp(MIN_BITS, MAX_BITS));
     let bucket = |h: u64| (mix(h) >> (64 - bits)) as u32;
     sc.tokenize(text, fo.negation);
@@ -628,41 +692,16 @@ fn extract(fo: &FeatureOptions, lexicon: &Lexicon, text: &str, sc: &mut Scratch)
         }
     }
 
-    // character n-grams inside words
-    if fo.char_min > 0 && fo.char_max >= fo.char_min && fo.char_weight > 0.0 {
-        let (lo, hi) = (usize::from(fo.char_min), usize::from(fo.char_max));
-        // count first, to scale the group to unit length
-        let mut count = 0usize;
-        for t in toks.iter().filter(|t| t.kind == Kind::Word) {
-            let k = norm[t.start..t.end].chars().count() + 2;
-            for n in lo..=hi.min(k) {
-                count += k + 1 - n;
-            }
-        }
+    // character n-grams inside words (inference sums them per word instead, see
+    // `Model::add_char_grams`)
+    if chars == Chars::Emit && has_char_grams(fo) {
+        let count = char_gram_count(fo, toks, norm);
         if count > 0 {
             let v = fo.char_weight / (count as f32).sqrt();
             for t in toks.iter().filter(|t| t.kind == Kind::Word) {
-                let w = &norm[t.start..t.end];
-                sc.bounds.clear();
-                sc.bounds.extend(w.char_indices().map(|(b, _)| b));
-                sc.bounds.push(w.len());
-                let k = sc.bounds.len() - 1 + 2; // chars plus two pads
-                let unit = |u: usize| -> &[u8] {
-                    if u == 0 || u == k - 1 {
-                        b" "
-                    } else {
-                        &w.as_bytes()[sc.bounds[u - 1]..sc.bounds[u]]
-                    }
-                };
-                for s in 0..k {
-                    let mut h = FNV_OFFSET;
-                    for e in s..k.min(s + hi) {
-                        h = fnv_feed(h, unit(e));
-                        if e + 1 - s >= lo {
-                            emit(bucket(h ^ NS_CHAR), v);
-                        }
-                    }
-                }
+                for_each_char_gram(fo, &norm[t.start..t.end], &mut sc.bounds, |h| {
+                    emit(bucket(h ^ NS_CHAR), v)
+                });
             }
         }
     }
@@ -754,7 +793,7 @@ impl Model {
     /// Raw scores of `text`: three per head.
     fn scores(&self, text: &str) -> [f32; STRIDE] {
         let run = |sc: &mut Scratch| {
-            extract(&self.features, &self.lexicon, text, sc);
+            extract(&self.features, &self.lexicon, text, sc, Chars::Skip);
             let mut acc = [0f32; 8];
             for &(b, v) in &sc.feats {
                 if let Some(q) = self.weights.get(b as usize) {
@@ -763,6 +802,7 @@ impl Model {
                     }
                 }
             }
+            self.add_char_grams(sc, &mut acc);
             acc
         };
         let acc = SCRATCH.with(|cell| match cell.try_borrow_mut() {
@@ -774,6 +814,63 @@ impl Model {
             *x += acc[k] * self.scale[k / 3];
         }
         s
+    }
+
+    /// Adds the character n-gram group of the text tokenised in `sc` to `acc`. The group
+    /// scales every n-gram by the same value, so a word contributes that value times the sum
+    /// of its n-grams' quantised weights, an integer. The built-in model, which lives as long
+    /// as the process and so as long as any thread's cache, keeps those sums per word: most
+    /// words recur, and a word's 10 to 30 n-grams are each a cache miss in the weight table.
+    fn add_char_grams(&self, sc: &mut Scratch, acc: &mut [f32; 8]) {
+        let fo = &self.features;
+        if !has_char_grams(fo) {
+            return;
+        }
+        let count = char_gram_count(fo, &sc.toks, &sc.norm);
+        if count == 0 {
+            return;
+        }
+        let v = fo.char_weight / (count as f32).sqrt();
+        let bits = u32::from(fo.bits.clamp(MIN_BITS, MAX_BITS));
+        let cached = BUILTIN.get().is_some_and(|b| std::ptr::eq(b, self));
+        let Scratch {
+            toks,
+            norm,
+            bounds,
+            words,
+            ..
+        } = sc;
+        let sum_of = |word: &str, bounds: &mut Vec<usize>| {
+            let mut sum = [0i64; 8];
+            for_each_char_gram(fo, word, bounds, |h| {
+                let b = (mix(h ^ NS_CHAR) >> (64 - bits)) as usize;
+                if let Some(q) = self.weights.get(b) {
+                    for (a, &q) in sum.iter_mut().zip(&q.0) {
+                        *a += i64::from(q);
+                    }
+                }
+            });
+            sum
+        };
+        for t in toks.iter().filter(|t| t.kind == Kind::Word) {
+            let word = &norm[t.start..t.end];
+            let sum = match cached.then(|| words.get(word)).flatten() {
+                Some(sum) => *sum,
+                None => {
+                    let sum = sum_of(word, bounds);
+                    if cached {
+                        if words.len() >= WORD_CACHE {
+                            words.clear();
+                        }
+                        words.insert(word.into(), sum);
+                    }
+                    sum
+                }
+            };
+            for (a, &s) in acc.iter_mut().zip(&sum) {
+                *a += s as f32 * v;
+            }
+        }
     }
 
     /// Probabilities of (negative, neutral, positive) for `text`; they add up to 1.
@@ -1032,7 +1129,7 @@ pub fn train_weighted(
     // rows of (bucket, value), duplicates merged
     let mut rows: Vec<Vec<(u32, f32)>> = Vec::with_capacity(examples.len());
     for (text, _) in examples {
-        extract(&fo, &lexicon, text, &mut sc);
+        extract(&fo, &lexicon, text, &mut sc, Chars::Emit);
         let mut r = sc.feats.clone();
         r.sort_by_key(|e| e.0);
         let mut merged: Vec<(u32, f32)> = Vec::with_capacity(r.len());
@@ -1468,6 +1565,46 @@ mod tests {
             println!("{:>9} {:>5} {:>5} {:>5}", p.as_str(), r[0], r[1], r[2]);
         }
         assert!(acc >= HELDOUT_FLOOR, "held-out agreement {acc:.4}");
+    }
+
+    /// The scores as training defines them: every feature, character n-grams included, from
+    /// [`extract`], each weighted on its own.
+    fn scores_by_feature(m: &Model, text: &str) -> [f32; STRIDE] {
+        let mut sc = Scratch::default();
+        extract(&m.features, &m.lexicon, text, &mut sc, Chars::Emit);
+        let mut acc = [0f64; 8];
+        for &(b, v) in &sc.feats {
+            for (a, &q) in acc.iter_mut().zip(&m.weights[b as usize].0) {
+                *a += f64::from(q) * f64::from(v);
+            }
+        }
+        let mut s = m.bias;
+        for (k, x) in s.iter_mut().enumerate() {
+            *x += acc[k] as f32 * m.scale[k / 3];
+        }
+        s
+    }
+
+    #[test]
+    fn word_sums_give_the_scores_of_every_feature() {
+        let m = Model::builtin();
+        let copy = m.clone(); // not the built-in: no cache
+        let mut texts: Vec<String> = heldout().into_iter().map(|(t, _)| t).collect();
+        // Twice, the second time from the cache; and a text whose words fill and empty it.
+        texts.extend(texts.clone());
+        texts.push((0..WORD_CACHE + 10).map(|i| format!("w{i}x ")).collect());
+        for text in &texts {
+            let want = scores_by_feature(m, text);
+            for got in [m.scores(text), copy.scores(text)] {
+                for k in 0..STRIDE {
+                    let tol = 1e-4 * want[k].abs().max(1.0);
+                    assert!(
+                        (got[k] - want[k]).abs() <= tol,
+                        "{text:?}: {got:?} vs {want:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
