@@ -458,8 +458,7 @@ const SINK_BATCH: usize = 4096;
 impl State<'_> {
     fn flush(&mut self) -> Result<()> {
         if !self.pending.is_empty() {
-            // A full batch's room at once: a document is a few hundred bytes, and growing
-            // the vector by doubling copied every batch again and again.
+            // A full batch's room at once, not grown by doubling again for every batch.
             let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(SINK_BATCH));
             self.sink.documents(batch)?;
         }

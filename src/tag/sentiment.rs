@@ -570,6 +570,13 @@ impl Lexicon {
     }
 }
 
+/// The hash bucket of a feature's hash.
+#[inline]
+fn bucket_index(fo: &FeatureOptions, h: u64) -> u32 {
+    let bits = u32::from(fo.bits.clamp(MIN_BITS, MAX_BITS));
+    (mix(h) >> (64 - bits)) as u32
+}
+
 /// Whether [`extract`] emits the character n-gram features too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Chars {
@@ -631,8 +638,7 @@ fn for_each_char_gram(
 /// (bucket, value) for every feature of `text` (a bucket may come more than once; values add),
 /// the character n-grams only with [`Chars::Emit`].
 fn extract(fo: &FeatureOptions, lexicon: &Lexicon, text: &str, sc: &mut Scratch, chars: Chars) {
-    let bits = u32::from(fo.bits.clamp(MIN_BITS, MAX_BITS));
-    let bucket = |h: u64| (mix(h) >> (64 - bits)) as u32;
+    let bucket = |h: u64| bucket_index(fo, h);
     sc.tokenize(text, fo.negation);
     if fo.lex_weight > 0.0 {
         for t in sc.toks.iter_mut().filter(|t| t.kind == Kind::Word) {
@@ -831,7 +837,6 @@ impl Model {
             return;
         }
         let v = fo.char_weight / (count as f32).sqrt();
-        let bits = u32::from(fo.bits.clamp(MIN_BITS, MAX_BITS));
         let cached = BUILTIN.get().is_some_and(|b| std::ptr::eq(b, self));
         let Scratch {
             toks,
@@ -843,8 +848,7 @@ impl Model {
         let sum_of = |word: &str, bounds: &mut Vec<usize>| {
             let mut sum = [0i64; 8];
             for_each_char_gram(fo, word, bounds, |h| {
-                let b = (mix(h ^ NS_CHAR) >> (64 - bits)) as usize;
-                if let Some(q) = self.weights.get(b) {
+                if let Some(q) = self.weights.get(bucket_index(fo, h ^ NS_CHAR) as usize) {
                     for (a, &q) in sum.iter_mut().zip(&q.0) {
                         *a += i64::from(q);
                     }
