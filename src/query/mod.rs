@@ -195,6 +195,7 @@ pub fn run_all(
                 .expect("start a query thread");
         }
     });
+    crate::timing::stage("query: queries run");
     slots
         .into_iter()
         .map(|s| {
@@ -239,16 +240,36 @@ pub fn run_many(indexes: &[PathBuf], q: &Query) -> Result<Table> {
     execute(indexes, &Tables::load(indexes, &[q], false), q)
 }
 
-/// The tables of a batch, each read once with the columns its queries need; or why it
+/// The tables of a batch, each read once with the columns its queries need (by the first
+/// query that reads it, while other queries of the batch read other tables); or why it
 /// could not be read (every query of that table fails with the message).
 pub struct Tables {
-    frames: HashMap<Stored, std::result::Result<Loaded, String>>,
+    indexes: Vec<PathBuf>,
+    frames: HashMap<Stored, Pending<Loaded>>,
     /// Document numbers and ids (documents' `doc` and `id`), when a query needs them: a
     /// full-text search (tantivy answers with ids), `doc_id` in a filter or group key, or a
     /// calibration (coded records name documents by id).
-    ids: Option<std::result::Result<DataFrame, String>>,
+    ids: Option<Pending<DataFrame>>,
     /// Whether the queries list the rows behind their cells ([`cells`]).
     cells: bool,
+}
+
+/// A table to read: its columns, the rows to keep ([`common_filters`]), and once read, the
+/// frame or why it could not be read.
+struct Pending<T> {
+    cols: Vec<String>,
+    keep: Vec<(String, Vec<String>)>,
+    read: std::sync::OnceLock<std::result::Result<T, String>>,
+}
+
+impl<T> Pending<T> {
+    fn new(cols: Vec<String>, keep: Vec<(String, Vec<String>)>) -> Pending<T> {
+        Pending {
+            cols,
+            keep,
+            read: std::sync::OnceLock::new(),
+        }
+    }
 }
 
 /// A table as a batch read it.
@@ -323,8 +344,8 @@ fn needed_columns(q: &Query, cells: bool) -> Vec<String> {
 }
 
 impl Tables {
-    /// Reads every table the queries read, once, with the union of the columns they need;
-    /// with `cells`, also those that name the rows behind each cell.
+    /// Plans to read every table the queries read, once, with the union of the columns they
+    /// need; with `cells`, also those that name the rows behind each cell.
     pub fn load(indexes: &[PathBuf], queries: &[&Query], cells: bool) -> Tables {
         let mut wanted: BTreeMap<Stored, Vec<String>> = BTreeMap::new();
         for q in queries {
@@ -340,32 +361,39 @@ impl Tables {
             .map(|(t, cols)| {
                 let of_table: Vec<&Query> =
                     queries.iter().copied().filter(|q| q.table == t).collect();
-                let keep = common_filters(t, &of_table);
-                (
-                    t,
-                    load_all(indexes, t, &cols, &keep).map_err(|e| e.to_string()),
-                )
+                (t, Pending::new(cols, common_filters(t, &of_table)))
             })
             .collect();
         let ids = queries.iter().any(|q| needs_ids(q, cells)).then(|| {
-            load_all(
-                indexes,
-                Stored::Documents,
-                &[D::Doc.name().to_string(), D::Id.name().to_string()],
-                &[],
+            Pending::new(
+                vec![D::Doc.name().to_string(), D::Id.name().to_string()],
+                Vec::new(),
             )
-            .map(|l| l.df)
-            .map_err(|e| e.to_string())
         });
-        Tables { frames, ids, cells }
+        Tables {
+            indexes: indexes.to_vec(),
+            frames,
+            ids,
+            cells,
+        }
+    }
+
+    /// A table, read now if no query has read it yet (a query that needs a table another
+    /// one is reading waits for it).
+    fn read(&self, table: Stored) -> Result<&Loaded> {
+        let Some(p) = self.frames.get(&table) else {
+            return Err(Error::Usage("the table was not loaded".into()));
+        };
+        p.read
+            .get_or_init(|| {
+                load_all(&self.indexes, table, &p.cols, &p.keep).map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| Error::Usage(e.clone()))
     }
 
     fn frame(&self, q: &Query) -> Result<LazyFrame> {
-        let loaded = match self.frames.get(&q.table) {
-            Some(Ok(l)) => l,
-            Some(Err(e)) => return Err(Error::Usage(e.clone())),
-            None => return Err(Error::Usage("the table was not loaded".into())),
-        };
+        let loaded = self.read(q.table)?;
         for c in needed_columns(q, self.cells) {
             if !loaded.columns.contains(&c) {
                 return Err(Error::Usage(format!(
@@ -378,11 +406,17 @@ impl Tables {
     }
 
     fn ids(&self) -> Result<&DataFrame> {
-        match &self.ids {
-            Some(Ok(df)) => Ok(df),
-            Some(Err(e)) => Err(Error::Usage(e.clone())),
-            None => Err(Error::Usage("document ids were not loaded".into())),
-        }
+        let Some(p) = &self.ids else {
+            return Err(Error::Usage("document ids were not loaded".into()));
+        };
+        p.read
+            .get_or_init(|| {
+                load_all(&self.indexes, Stored::Documents, &p.cols, &p.keep)
+                    .map(|l| l.df)
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| Error::Usage(e.clone()))
     }
 }
 
