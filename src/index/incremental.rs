@@ -51,8 +51,8 @@ use std::path::{Path, PathBuf};
 const NONE: u32 = u32::MAX;
 /// Rows read from an old table at a time.
 const CHUNK: usize = 1 << 16;
-/// Rows per row group of every table (document numbers are rows of the documents table).
-const GROUP: usize = 16_384;
+/// Rows per row group of the documents table (document numbers are its rows).
+const GROUP: usize = Table::Documents.rows_per_group();
 
 /// Where a kept file's documents were and are: numbers `old..old + len` become
 /// `new..new + len`.
@@ -514,7 +514,8 @@ pub fn update(
     // The four tables are written at once: each is mostly one thread decoding and encoding.
     let documents = || {
         merge(
-            &Table::Documents.path(tmp),
+            Table::Documents,
+            tmp,
             prefix(Table::Documents, old_docs as u64, first_read, &[])?,
             Some((docs_lf.clone(), 0, old_docs as u64)),
             &mut |df| renum(df, &[D::Doc.name()], &no_extra),
@@ -524,7 +525,8 @@ pub fn update(
     };
     let mentions = || {
         merge(
-            &Table::Mentions.path(tmp),
+            Table::Mentions,
+            tmp,
             prefix(Table::Mentions, old.tables.tags, first_read, &[])?,
             Some((Table::Mentions.scan(old_dir)?, 0, old.tables.tags)),
             &mut |df| renum(df, &[Table::DOC], &no_extra),
@@ -533,7 +535,7 @@ pub fn update(
         )
     };
     let interactions = || -> Result<u64> {
-        let mut out = Pieces::new(&Table::Interactions.path(tmp));
+        let mut out = Pieces::new(Table::Interactions, tmp);
         let old_lf = Table::Interactions.scan(old_dir)?;
         let copied = out.copy(
             prefix(Table::Interactions, old_text, first_read, &[])?,
@@ -571,7 +573,8 @@ pub fn update(
             None => {
                 // No interaction at all: the table is still written, with its schema.
                 let empty = Table::Interactions.scan(old_dir)?.slice(0, 0).collect()?;
-                FrameWriter::create(&Table::Interactions.path(tmp), &empty)?.finish()
+                FrameWriter::create(&Table::Interactions.path(tmp), Table::Interactions, &empty)?
+                    .finish()
             }
         }
     };
@@ -590,7 +593,8 @@ pub fn update(
             .transpose()?
             .map(|lf| (lf, 0, old_rows));
         merge(
-            &Table::Threads.path(tmp),
+            Table::Threads,
+            tmp,
             match old_threads {
                 Some(_) => prefix(Table::Threads, old_rows, first_recomputed, &touched)?,
                 None => None,
@@ -846,21 +850,24 @@ fn censor(mut df: DataFrame, end_ms: Option<i64>) -> Result<DataFrame> {
 
 /// A table being written from pieces.
 struct Pieces {
+    table: Table,
     path: PathBuf,
     writer: Option<FrameWriter>,
 }
 
 impl Pieces {
-    fn new(path: &Path) -> Pieces {
+    /// `table` written in the directory `dir`.
+    fn new(table: Table, dir: &Path) -> Pieces {
         Pieces {
-            path: path.to_path_buf(),
+            table,
+            path: table.path(dir),
             writer: None,
         }
     }
 
     fn push(&mut self, df: DataFrame) -> Result<()> {
         if self.writer.is_none() {
-            self.writer = Some(FrameWriter::create(&self.path, &df.clear())?);
+            self.writer = Some(FrameWriter::create(&self.path, self.table, &df.clear())?);
         }
         self.writer.as_mut().expect("created").push(df)
     }
@@ -871,15 +878,17 @@ impl Pieces {
         let Some(prefix) = prefix else {
             return Ok(0);
         };
-        let (path, writer) = (&self.path, &mut self.writer);
+        let (table, path, writer) = (self.table, &self.path, &mut self.writer);
         let (groups, rows) = tables::copy_full_groups(
             &prefix.path,
+            table,
             |rows| prefix.keep(rows),
             |group| {
                 let w = match writer {
                     Some(w) => w,
                     None => writer.insert(FrameWriter::create(
                         path,
+                        table,
                         &old.clone().slice(0, 0).collect()?,
                     )?),
                 };
@@ -898,19 +907,20 @@ impl Pieces {
     }
 }
 
-/// Writes one table merged from old rows (`old`: a scan and a row range, each chunk passed
+/// Writes `table` in the directory `dir`, merged from old rows (`old`: a scan and a row range, each chunk passed
 /// through `fix`), new rows (`fresh`: a scan) and recomputed rows (`extra`), by document
 /// number, starting with `prefix` (the leading old rows, as stored). Returns the rows
 /// written.
 fn merge(
-    path: &Path,
+    table: Table,
+    dir: &Path,
     prefix: Option<Prefix>,
     mut old: Option<(LazyFrame, u64, u64)>,
     fix: &mut dyn FnMut(DataFrame) -> Result<DataFrame>,
     fresh: Option<LazyFrame>,
     extra: &[DataFrame],
 ) -> Result<u64> {
-    let mut out = Pieces::new(path);
+    let mut out = Pieces::new(table, dir);
     if let Some((lf, start, _)) = &mut old {
         *start += out.copy(prefix, lf)?;
     }
@@ -923,7 +933,7 @@ fn merge(
             (.., Some(df)) => df.clear(),
             _ => return Ok(0),
         };
-        out.writer = Some(FrameWriter::create(path, &empty)?);
+        out.writer = Some(FrameWriter::create(&out.path, table, &empty)?);
     }
     out.finish()
 }

@@ -3,30 +3,30 @@
 
 use crate::error::{Error, Result};
 use crate::model::{Document, Interaction, Tag};
-use crate::schema::{self, value, D, GIVEN_PREFIX, I, M};
+use crate::schema::{self, value, Table, D, GIVEN_PREFIX, I, M};
 use polars::prelude::*;
 use std::fs::File;
 use std::path::Path;
 
-/// Rows per row group written.
-const ROWS_PER_GROUP: usize = 16_384;
-
-/// Streams rows of type `T` into a Parquet file, one row group per `ROWS_PER_GROUP` rows.
-/// `frame` turns a batch of rows into a data frame with the table's fixed schema.
+/// Streams rows of type `T` into a table's Parquet file, one row group per
+/// [`Table::rows_per_group`] rows. `frame` turns a batch of rows into a data frame with the
+/// table's fixed schema.
 pub struct TableWriter<T> {
     writer: polars::io::parquet::write::BatchedWriter<File>,
     frame: FrameFn<T>,
     pending: Vec<T>,
+    group: usize,
     rows: u64,
 }
 
 type FrameFn<T> = Box<dyn Fn(u64, &[T]) -> Result<DataFrame> + Send>;
 
 impl<T> TableWriter<T> {
-    /// Creates the file with the schema of `frame(0, &[])`. `frame` gets the number of the
-    /// batch's first row and the batch.
+    /// Creates the file with the schema of `frame(0, &[])`, for `table`'s row groups.
+    /// `frame` gets the number of the batch's first row and the batch.
     pub fn create(
         path: &Path,
+        table: Table,
         frame: impl Fn(u64, &[T]) -> Result<DataFrame> + Send + 'static,
     ) -> Result<TableWriter<T>> {
         let file = File::create(path).map_err(Error::io(path, "cannot create"))?;
@@ -39,6 +39,7 @@ impl<T> TableWriter<T> {
             writer,
             frame: Box::new(frame),
             pending: Vec::new(),
+            group: table.rows_per_group(),
             rows: 0,
         })
     }
@@ -46,7 +47,7 @@ impl<T> TableWriter<T> {
     /// Adds one row; writes a row group when enough are pending.
     pub fn push(&mut self, row: T) -> Result<()> {
         self.pending.push(row);
-        if self.pending.len() >= ROWS_PER_GROUP {
+        if self.pending.len() >= self.group {
             self.flush()?;
         }
         Ok(())
@@ -74,11 +75,15 @@ impl<T> TableWriter<T> {
 /// The documents table; `given` are the given-label columns every row has (null when
 /// absent). A document's number ([`D::Doc`]) is its row.
 pub fn documents(path: &Path, given: Vec<String>) -> Result<TableWriter<(u32, Document)>> {
-    TableWriter::create(path, move |_, rows: &[(u32, Document)]| {
-        let numbers: Vec<u32> = rows.iter().map(|r| r.0).collect();
-        let docs: Vec<&Document> = rows.iter().map(|r| &r.1).collect();
-        frame(&numbers, &docs, &given)
-    })
+    TableWriter::create(
+        path,
+        Table::Documents,
+        move |_, rows: &[(u32, Document)]| {
+            let numbers: Vec<u32> = rows.iter().map(|r| r.0).collect();
+            let docs: Vec<&Document> = rows.iter().map(|r| &r.1).collect();
+            frame(&numbers, &docs, &given)
+        },
+    )
 }
 
 /// One row of the mentions table: a tag of a document.
@@ -147,7 +152,7 @@ fn time_col(name: &str, ms: Vec<Option<i64>>) -> Result<Column> {
 
 /// The mentions table: one row per tag, with its evidence span and rule.
 pub fn mentions(path: &Path) -> Result<TableWriter<MentionRow>> {
-    TableWriter::create(path, |_, rows: &[MentionRow]| {
+    TableWriter::create(path, Table::Mentions, |_, rows: &[MentionRow]| {
         let columns = M::ALL
             .iter()
             .map(|&c| -> Result<Column> {
@@ -189,7 +194,9 @@ pub fn mentions(path: &Path) -> Result<TableWriter<MentionRow>> {
 /// redirects are lists; the evidence is five parallel lists (field, document, start, end,
 /// rule).
 pub fn interactions(path: &Path) -> Result<TableWriter<InteractionRow>> {
-    TableWriter::create(path, |_, rows: &[InteractionRow]| interaction_frame(rows))
+    TableWriter::create(path, Table::Interactions, |_, rows: &[InteractionRow]| {
+        interaction_frame(rows)
+    })
 }
 
 /// A batch of interactions as a data frame with the table's schema.
@@ -355,12 +362,13 @@ fn frame(numbers: &[u32], docs: &[&Document], given: &[String]) -> Result<DataFr
 pub struct FrameWriter {
     writer: polars::io::parquet::write::BatchedWriter<File>,
     pending: Option<DataFrame>,
+    group: usize,
     rows: u64,
 }
 
 impl FrameWriter {
-    /// Creates the file with the schema of `empty`.
-    pub fn create(path: &Path, empty: &DataFrame) -> Result<FrameWriter> {
+    /// Creates the file of `table` with the schema of `empty`.
+    pub fn create(path: &Path, table: Table, empty: &DataFrame) -> Result<FrameWriter> {
         let file = File::create(path).map_err(Error::io(path, "cannot create"))?;
         let writer = ParquetWriter::new(file)
             .with_compression(ParquetCompression::Zstd(None))
@@ -369,6 +377,7 @@ impl FrameWriter {
         Ok(FrameWriter {
             writer,
             pending: None,
+            group: table.rows_per_group(),
             rows: 0,
         })
     }
@@ -385,9 +394,9 @@ impl FrameWriter {
             }
             None => df,
         };
-        while all.height() >= ROWS_PER_GROUP {
-            let group = all.slice(0, ROWS_PER_GROUP);
-            all = all.slice(ROWS_PER_GROUP as i64, all.height() - ROWS_PER_GROUP);
+        while all.height() >= self.group {
+            let group = all.slice(0, self.group);
+            all = all.slice(self.group as i64, all.height() - self.group);
             self.write(group)?;
         }
         self.pending = Some(all);
@@ -548,7 +557,7 @@ pub struct StoredGroup {
     columns: Vec<Vec<polars_parquet::parquet::page::CompressedPage>>,
 }
 
-/// Hands `sink` the leading row groups of the table file at `path` that have the writer's
+/// Hands `sink` the leading row groups of `table`'s file at `path` that have the writer's
 /// full size and that `keep` accepts (given each group's row range), up to the first that
 /// does not: their compressed pages as stored, for [`FrameWriter::copy`], read one group at
 /// a time. A group with a list column over several data pages ends the run too: the writer
@@ -556,6 +565,7 @@ pub struct StoredGroup {
 /// the groups and rows handed over.
 pub fn copy_full_groups(
     path: &Path,
+    table: Table,
     mut keep: impl FnMut(std::ops::Range<u64>) -> bool,
     mut sink: impl FnMut(StoredGroup) -> Result<()>,
 ) -> Result<(usize, u64)> {
@@ -567,7 +577,7 @@ pub fn copy_full_groups(
     let (mut groups, mut start) = (0, 0u64);
     'groups: for group in &meta.row_groups {
         let rows = group.num_rows() as u64;
-        if rows != ROWS_PER_GROUP as u64 || !keep(start..start + rows) {
+        if rows != table.rows_per_group() as u64 || !keep(start..start + rows) {
             break;
         }
         let mut columns = Vec::with_capacity(group.n_columns());
@@ -633,10 +643,13 @@ mod tests {
     #[test]
     fn row_groups_copied_as_stored_give_the_bytes_of_rows_written_again() {
         let dir = tempfile::tempdir().unwrap();
-        let n = ROWS_PER_GROUP * 3 + 1_000;
+        // A table whose groups are small enough for a test.
+        let table = Table::Documents;
+        let group = table.rows_per_group();
+        let n = group * 3 + 1_000;
         let df = frame(n);
         let whole = dir.path().join("whole.parquet");
-        let mut w = FrameWriter::create(&whole, &df.clear()).unwrap();
+        let mut w = FrameWriter::create(&whole, table, &df.clear()).unwrap();
         w.push(df.slice(0, 20_000)).unwrap();
         w.push(df.slice(20_000, n - 20_000)).unwrap();
         assert_eq!(w.finish().unwrap(), n as u64);
@@ -644,10 +657,11 @@ mod tests {
         // The first two groups as stored, the rest written again.
         let mut seen = Vec::new();
         let copied = dir.path().join("copied.parquet");
-        let mut w = FrameWriter::create(&copied, &df.clear()).unwrap();
-        let r = ROWS_PER_GROUP as u64;
+        let mut w = FrameWriter::create(&copied, table, &df.clear()).unwrap();
+        let r = group as u64;
         let done = copy_full_groups(
             &whole,
+            table,
             |rows| {
                 seen.push(rows.clone());
                 rows.end <= 2 * r
@@ -657,14 +671,15 @@ mod tests {
         .unwrap();
         assert_eq!(done, (2, 2 * r));
         assert_eq!(seen, vec![0..r, r..2 * r, 2 * r..3 * r]);
-        let rest = 2 * ROWS_PER_GROUP;
+        let rest = 2 * group;
         w.push(df.slice(rest as i64, n - rest)).unwrap();
         assert_eq!(w.finish().unwrap(), n as u64);
         assert!(std::fs::read(&whole).unwrap() == std::fs::read(&copied).unwrap());
 
         // A copy after pushed rows would break the fixed group size: refused.
-        let mut w = FrameWriter::create(&dir.path().join("bad.parquet"), &df.clear()).unwrap();
+        let bad = dir.path().join("bad.parquet");
+        let mut w = FrameWriter::create(&bad, table, &df.clear()).unwrap();
         w.push(df.slice(0, 10)).unwrap();
-        assert!(copy_full_groups(&whole, |_| true, |g| w.copy(g)).is_err());
+        assert!(copy_full_groups(&whole, table, |_| true, |g| w.copy(g)).is_err());
     }
 }

@@ -138,7 +138,9 @@ pub fn frame(rows: &[Row]) -> Result<DataFrame> {
 /// Writes `threads.parquet` in row groups; `docs` are the posts' document numbers.
 /// Returns the rows written.
 pub fn write(store: &ThreadStore, docs: &[u32], path: &Path) -> Result<u64> {
-    let mut w = TableWriter::create(path, |_, rows: &[Row]| frame(rows))?;
+    let mut w = TableWriter::create(path, crate::schema::Table::Threads, |_, rows: &[Row]| {
+        frame(rows)
+    })?;
     for row in rows(store, docs) {
         w.push(row)?;
     }
