@@ -907,10 +907,10 @@ impl Pieces {
     }
 }
 
-/// Writes `table` in the directory `dir`, merged from old rows (`old`: a scan and a row range, each chunk passed
-/// through `fix`), new rows (`fresh`: a scan) and recomputed rows (`extra`), by document
-/// number, starting with `prefix` (the leading old rows, as stored). Returns the rows
-/// written.
+/// Writes `table` in the directory `dir`, merged from old rows (`old`: a scan and a row
+/// range, each chunk passed through `fix`), new rows (`fresh`: a scan) and recomputed rows
+/// (`extra`), by document number, starting with `prefix` (the leading old rows, as stored).
+/// Returns the rows written.
 fn merge(
     table: Table,
     dir: &Path,
