@@ -147,11 +147,13 @@ pub struct Failure {
 /// ([`cells`]).
 ///
 /// The files are parsed first; the tables they read are then read once each, with the
-/// columns any of them needs ([`Tables::load`]), and every query runs over those shared
-/// frames. Each query runs whole on one of a few plain threads (as many as rayon's pool
-/// has), which take the next file when done. Not rayon tasks: a rayon worker that waits for
-/// polars (its own pool) runs other queued queries on top of its stack meanwhile, so a
-/// batch of a hundred files nested a hundred polars plans on one stack and overflowed it.
+/// columns any of them needs ([`Tables::load`]), by the first query that needs the table
+/// (while the other threads read other tables or run queries), and every query runs over
+/// those shared frames. Each query runs whole on one of a few plain threads (as many as
+/// rayon's pool has), which take the next file when done. Not rayon tasks: a rayon worker
+/// that waits for polars (its own pool) runs other queued queries on top of its stack
+/// meanwhile, so a batch of a hundred files nested a hundred polars plans on one stack and
+/// overflowed it.
 pub fn run_all(
     indexes: &[PathBuf],
     files: &[std::path::PathBuf],
@@ -270,6 +272,24 @@ impl<T> Pending<T> {
             read: std::sync::OnceLock::new(),
         }
     }
+
+    /// The table of `indexes`, read by `read` (given the columns and rows to keep) unless
+    /// it has been; a caller that comes while another reads it waits for that read.
+    fn get(
+        &self,
+        indexes: &[PathBuf],
+        table: Stored,
+        read: impl FnOnce(Loaded) -> T,
+    ) -> Result<&T> {
+        self.read
+            .get_or_init(|| {
+                load_all(indexes, table, &self.cols, &self.keep)
+                    .map(read)
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| Error::Usage(e.clone()))
+    }
 }
 
 /// A table as a batch read it.
@@ -378,22 +398,12 @@ impl Tables {
         }
     }
 
-    /// A table, read now if no query has read it yet (a query that needs a table another
-    /// one is reading waits for it).
-    fn read(&self, table: Stored) -> Result<&Loaded> {
-        let Some(p) = self.frames.get(&table) else {
+    /// The frame of a query's table, read now if no query has read it yet.
+    fn frame(&self, q: &Query) -> Result<LazyFrame> {
+        let Some(p) = self.frames.get(&q.table) else {
             return Err(Error::Usage("the table was not loaded".into()));
         };
-        p.read
-            .get_or_init(|| {
-                load_all(&self.indexes, table, &p.cols, &p.keep).map_err(|e| e.to_string())
-            })
-            .as_ref()
-            .map_err(|e| Error::Usage(e.clone()))
-    }
-
-    fn frame(&self, q: &Query) -> Result<LazyFrame> {
-        let loaded = self.read(q.table)?;
+        let loaded = p.get(&self.indexes, q.table, |l| l)?;
         for c in needed_columns(q, self.cells) {
             if !loaded.columns.contains(&c) {
                 return Err(Error::Usage(format!(
@@ -409,14 +419,7 @@ impl Tables {
         let Some(p) = &self.ids else {
             return Err(Error::Usage("document ids were not loaded".into()));
         };
-        p.read
-            .get_or_init(|| {
-                load_all(&self.indexes, Stored::Documents, &p.cols, &p.keep)
-                    .map(|l| l.df)
-                    .map_err(|e| e.to_string())
-            })
-            .as_ref()
-            .map_err(|e| Error::Usage(e.clone()))
+        p.get(&self.indexes, Stored::Documents, |l| l.df)
     }
 }
 
