@@ -284,19 +284,20 @@ impl Metric {
                 v
             }
             Metric::ChannelSwitchRate => vec![count(I::Switched.col(), "k")],
+            // Each row's path is written by [`switch_paths`] over the whole columns at once:
+            // built with polars' `list().join`, or aggregated as lists per group first, the
+            // paths took a quarter of the batch.
             Metric::SwitchPaths => {
-                let to = I::RedirectTo.col();
-                let path = when(to.clone().list().len().gt(lit(0)))
-                    .then(
-                        I::FirstChannel.col().fill_null(lit("?"))
-                            + lit(">")
-                            + to.list().join(lit(">"), true),
-                    )
-                    .otherwise(
-                        when(I::Channels.col().list().len().gt(lit(0)))
-                            .then(I::Channels.col().list().join(lit(">"), true))
-                            .otherwise(lit("?")),
-                    );
+                let path = map_multiple(
+                    |c: &mut [Column]| Ok(switch_paths(c)?.into_column()),
+                    [
+                        I::Switched.col(),
+                        I::FirstChannel.col(),
+                        I::RedirectTo.col(),
+                        I::Channels.col(),
+                    ],
+                    |_: &Schema, f: &[Field]| Ok(Field::new(f[0].name().clone(), DataType::String)),
+                );
                 vec![path
                     .filter(I::Switched.col().eq(lit(true)))
                     .alias(name("paths"))]
@@ -673,6 +674,85 @@ impl Group<'_> {
     }
 }
 
+/// The switch path of each row that switched (null for the others): the customer's first
+/// channel and the channels the company moved them to, `>` between them, when there is a
+/// redirect; else the channels of the story; `?` for what is missing.
+fn switch_paths(cols: &[Column]) -> PolarsResult<StringChunked> {
+    let [switched, first, to, channels] = cols else {
+        polars_bail!(ComputeError: "switch paths take four columns")
+    };
+    let first = first.cast(&DataType::String)?;
+    let (to, channels) = (Lists::new(to)?, Lists::new(channels)?);
+    let mut out = StringChunkedBuilder::new(PlSmallStr::EMPTY, first.len());
+    let mut path = String::new();
+    for (row, (switched, first)) in switched.bool()?.iter().zip(first.str()?.iter()).enumerate() {
+        if switched != Some(true) {
+            out.append_null();
+            continue;
+        }
+        path.clear();
+        if to.len(row) > 0 {
+            path.push_str(first.unwrap_or("?"));
+            path.push('>');
+            to.join(row, &mut path);
+        } else if channels.len(row) > 0 {
+            channels.join(row, &mut path);
+        } else {
+            path.push('?');
+        }
+        out.append_value(&path);
+    }
+    Ok(out.finish())
+}
+
+/// A column of lists of texts, read chunk by chunk without a series per row.
+struct Lists {
+    /// Each row's chunk and where its values start and end in that chunk's values; an
+    /// empty range for a null list.
+    rows: Vec<(usize, usize, usize)>,
+    values: Vec<StringChunked>,
+}
+
+impl Lists {
+    fn new(c: &Column) -> PolarsResult<Lists> {
+        let lists = c.list()?;
+        let mut rows = Vec::with_capacity(lists.len());
+        let mut values = Vec::new();
+        for (chunk, arr) in lists.downcast_iter().enumerate() {
+            let offsets = arr.offsets();
+            for row in 0..arr.len() {
+                let (a, b) = offsets.start_end(row);
+                let null = arr.validity().is_some_and(|v| !v.get_bit(row));
+                rows.push(if null { (chunk, 0, 0) } else { (chunk, a, b) });
+            }
+            let v = Series::try_from((PlSmallStr::EMPTY, arr.values().clone()))?
+                .cast(&DataType::String)?;
+            values.push(v.str()?.clone());
+        }
+        Ok(Lists { rows, values })
+    }
+
+    /// Values in the row's list (nulls in it included).
+    fn len(&self, row: usize) -> usize {
+        let (_, a, b) = self.rows[row];
+        b - a
+    }
+
+    /// Appends the row's values, `>` between them, nulls left out.
+    fn join(&self, row: usize, out: &mut String) {
+        let (chunk, a, b) = self.rows[row];
+        let values = &self.values[chunk];
+        let mut first = true;
+        for v in (a..b).filter_map(|i| values.get(i)) {
+            if !first {
+                out.push('>');
+            }
+            out.push_str(v);
+            first = false;
+        }
+    }
+}
+
 const NOTE_STORIES: &str = "stories: rows in the cell (interactions: one customer-company story each; a company only mentioned in passing is never an interaction).";
 const NOTE_RESPONSE: &str = "response_rate = answered / (answered + unanswered), Wilson 95% interval. unknown (the answer lies outside the corpus, or the text does not say) is counted apart and left out of the rate.";
 const NOTE_LATENCY: &str = "latency: exact time to first response (company's first reply time minus the opening post's time) among answered thread interactions; median and p90 by linear interpolation (type 7), in seconds.";
@@ -703,5 +783,75 @@ mod tests {
             Some(Metric::Share(ShareField::Moves))
         );
         assert_eq!(Metric::parse("share:company"), None);
+    }
+
+    /// Each case of a path, against the expressions the paths were first built with
+    /// (`first>to…` with a redirect, else the channels, `?` for what is missing, nulls in a
+    /// list left out), over a column of two chunks.
+    #[test]
+    fn switch_paths_read_each_row_as_the_list_expressions_did() {
+        let lists = |name: &str, rows: Vec<Option<Vec<Option<&str>>>>| -> Series {
+            let rows: Vec<Option<Series>> = rows
+                .into_iter()
+                .map(|r| r.map(|v| Series::new("".into(), v)))
+                .collect();
+            Series::new(name.into(), rows)
+        };
+        fn half<T>(v: Vec<T>, k: usize) -> Vec<T> {
+            v.into_iter().skip(k * 4).take(4).collect()
+        }
+        let frame = |k: usize| {
+            let cut = |v| half(v, k);
+            let cut_lists = |v| half(v, k);
+            df!(
+                "switched" => cut(vec![Some(true), Some(true), Some(true), Some(true), Some(true), Some(false), None, Some(true)]),
+                "first" => half(vec![Some("twitter"), None, Some("email"), None, Some("phone"), Some("x"), Some("y"), Some("twitter")], k),
+                "to" => lists("to", cut_lists(vec![
+                    Some(vec![Some("twitter_dm"), Some("phone")]), Some(vec![Some("email")]), Some(vec![]), None,
+                    Some(vec![None, Some("phone")]), Some(vec![Some("x")]), Some(vec![Some("y")]), Some(vec![None]),
+                ])),
+                "channels" => lists("channels", cut_lists(vec![
+                    None, None, Some(vec![Some("email"), Some("phone")]), None,
+                    None, None, None, None,
+                ])),
+            )
+            .unwrap()
+        };
+        let mut df = frame(0);
+        df.vstack_mut(&frame(1)).unwrap();
+        let got = switch_paths(df.columns()).unwrap();
+        let got: Vec<Option<&str>> = got.iter().collect();
+        let to = col("to");
+        let expressions = when(col("switched").eq(lit(true)))
+            .then(
+                when(to.clone().list().len().gt(lit(0)))
+                    .then(
+                        col("first").fill_null(lit("?"))
+                            + lit(">")
+                            + to.list().join(lit(">"), true),
+                    )
+                    .otherwise(
+                        when(col("channels").list().len().gt(lit(0)))
+                            .then(col("channels").list().join(lit(">"), true))
+                            .otherwise(lit("?")),
+                    ),
+            )
+            .otherwise(lit(NULL).cast(DataType::String));
+        let reference = df.clone().lazy().select([expressions]).collect().unwrap();
+        let reference: Vec<Option<&str>> = reference.columns()[0].str().unwrap().iter().collect();
+        assert_eq!(got, reference);
+        assert_eq!(
+            got,
+            [
+                Some("twitter>twitter_dm>phone"),
+                Some("?>email"),
+                Some("email>phone"),
+                Some("?"),
+                Some("phone>phone"),
+                None,
+                None,
+                Some("twitter>"),
+            ]
+        );
     }
 }
