@@ -801,19 +801,17 @@ mod tests {
             v.into_iter().skip(k * 4).take(4).collect()
         }
         let frame = |k: usize| {
-            let cut = |v| half(v, k);
-            let cut_lists = |v| half(v, k);
             df!(
-                "switched" => cut(vec![Some(true), Some(true), Some(true), Some(true), Some(true), Some(false), None, Some(true)]),
+                "switched" => half(vec![Some(true), Some(true), Some(true), Some(true), Some(true), Some(false), None, Some(true)], k),
                 "first" => half(vec![Some("twitter"), None, Some("email"), None, Some("phone"), Some("x"), Some("y"), Some("twitter")], k),
-                "to" => lists("to", cut_lists(vec![
+                "to" => lists("to", half(vec![
                     Some(vec![Some("twitter_dm"), Some("phone")]), Some(vec![Some("email")]), Some(vec![]), None,
                     Some(vec![None, Some("phone")]), Some(vec![Some("x")]), Some(vec![Some("y")]), Some(vec![None]),
-                ])),
-                "channels" => lists("channels", cut_lists(vec![
+                ], k)),
+                "channels" => lists("channels", half(vec![
                     None, None, Some(vec![Some("email"), Some("phone")]), None,
                     None, None, None, None,
-                ])),
+                ], k)),
             )
             .unwrap()
         };
