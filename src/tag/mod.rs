@@ -21,6 +21,7 @@ mod interactions;
 pub mod latency;
 pub(crate) mod names;
 pub mod pos;
+pub mod prefilter;
 mod roles;
 pub mod rules;
 pub mod sentiment;

@@ -5,6 +5,7 @@
 //! given with `--rules` replaces any of them file by file. Errors name the file, the line and
 //! what was expected: an unknown key, a bad pattern, a duplicate id, an unknown label.
 
+use super::prefilter::Prefilter;
 use foldhash::{HashMap, HashMapExt};
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
@@ -181,16 +182,16 @@ pub enum FileKind {
 pub struct RuleSet {
     /// set name -> rules in file order.
     pub by_set: HashMap<String, Vec<Rule>>,
-    /// Every rule of the file in one automaton: one pass over a text says which rules can
-    /// match, so the others are not run (most rules match nothing in a given tweet).
-    pub any: regex::RegexSet,
+    /// One literal pass over a text says which rules can match, so the others are not run
+    /// (most rules match nothing in a given tweet).
+    pub any: Prefilter,
 }
 
 impl Default for RuleSet {
     fn default() -> Self {
         RuleSet {
             by_set: HashMap::new(),
-            any: regex::RegexSet::empty(),
+            any: Prefilter::default(),
         }
     }
 }
@@ -242,7 +243,7 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
         ));
     }
     let mut out = RuleSet::default();
-    let mut patterns: Vec<String> = Vec::new();
+    let mut patterns: Vec<(String, bool)> = Vec::new();
     let mut seen: HashMap<String, Option<usize>> = HashMap::new();
     for spec in file.rules {
         let line = line_of(text, &format!("id = \"{}\"", spec.id));
@@ -357,11 +358,7 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
             }
         }
         let index = patterns.len();
-        patterns.push(format!(
-            "{}{}",
-            if spec.case_sensitive { "" } else { "(?i)" },
-            ascii_word_boundaries(&pattern)
-        ));
+        patterns.push((ascii_word_boundaries(&pattern), !spec.case_sensitive));
         out.by_set.entry(set).or_default().push(Rule {
             id: spec.id,
             label,
@@ -372,7 +369,7 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
             index,
         });
     }
-    out.any = regex_set(&patterns).map_err(|e| {
+    out.any = Prefilter::new(&patterns).map_err(|e| {
         LoadError::at(
             path,
             None,
@@ -380,15 +377,6 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
         )
     })?;
     Ok(out)
-}
-
-/// One automaton over many rule patterns (see [`RuleSet::any`]).
-fn regex_set(patterns: &[String]) -> Result<regex::RegexSet, String> {
-    regex::RegexSetBuilder::new(patterns)
-        .size_limit(1 << 26)
-        .dfa_size_limit(1 << 24)
-        .build()
-        .map_err(|e| e.to_string())
 }
 
 /// The top-level alternatives of a pattern: `a|b(c|d)|e` is `a`, `b(c|d)`, `e`. Escapes and
