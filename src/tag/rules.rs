@@ -457,6 +457,59 @@ mod tests {
         }
     }
 
+    /// The literal pass skips only rules that cannot match: on every line of the fixture
+    /// tweets, complaints and forum posts and every paragraph of the seed stories, each default rule that
+    /// matches was let through.
+    #[test]
+    fn the_literal_pass_never_skips_a_rule_that_matches() {
+        let mut texts: Vec<&str> = Vec::new();
+        for file in [
+            include_str!("../../tests/fixtures/corpora/twcs_head1000.csv"),
+            include_str!("../../tests/fixtures/corpora/cfpb_complaints.csv"),
+            include_str!("../../tests/fixtures/corpora/reddit_posts.csv"),
+            include_str!("../../tests/fixtures/corpora/airline_tweets.csv"),
+        ] {
+            texts.extend(file.lines());
+        }
+        for seed in [
+            include_str!("../../corpus/seeds/000_fdbd4c938871ac11.txt"),
+            include_str!("../../corpus/seeds/001_cf68434358fba99b.txt"),
+            include_str!("../../corpus/seeds/002_5df654dbd229bebf.txt"),
+            include_str!("../../corpus/seeds/003_fce58c3ab8835649.txt"),
+            include_str!("../../corpus/seeds/004_97d3d5276ba1948e.txt"),
+        ] {
+            texts.extend(seed.split("\n\n"));
+        }
+        let mut matched = 0;
+        for (name, text, kind) in [
+            (
+                "channels.toml",
+                include_str!("rules/channels.toml"),
+                FileKind::Channels,
+            ),
+            (
+                "outcomes.toml",
+                include_str!("rules/outcomes.toml"),
+                FileKind::Outcomes,
+            ),
+        ] {
+            let set = load(name, text, kind).unwrap();
+            for t in &texts {
+                let hits = set.any.hits(t);
+                for r in set.by_set.values().flatten() {
+                    if r.regex.is_match(t) {
+                        matched += 1;
+                        assert!(hits.matched(r.index), "{}: skipped on {t:?}", r.id);
+                    }
+                }
+            }
+        }
+        assert!(
+            matched > 500,
+            "the texts exercise the rules ({matched} matches)"
+        );
+    }
+
     #[test]
     fn errors_name_line_and_what_was_expected() {
         let bad = "version = 1\n[[rule]]\nid = \"a\"\nlabel = \"twitter\"\npattern = '(unclosed'\n";
