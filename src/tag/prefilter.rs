@@ -3,12 +3,12 @@
 //! For each rule pattern, [`factors`] reads the pattern's syntax tree (parsed exactly as the
 //! rule is compiled: the same flags, the same case-insensitivity) and finds strings every
 //! match contains at least one of: "sorry" or "apolog" for an apology rule, "call" or
-//! "phone" for a phone rule. All rules' strings go into one Aho-Corasick automaton, whose
-//! tables are small enough to stay in cache; a rule none of whose strings occur in a text
-//! cannot match it and is not run. A rule without such strings (it can match text made of
-//! any word) is always run. The pass only ever skips rules that cannot match, so the tags
-//! are those of running every rule; it replaced a `RegexSet` over the rules, whose lazy DFA
-//! was a fifth of tagging time, waiting on memory (BENCHMARKS.md).
+//! "phone" for a phone rule. All rules' strings go into one Aho-Corasick automaton; a rule
+//! none of whose strings occur in a text cannot match it and is not run. A rule without
+//! such strings (it can match text made of any word) is always run. The pass only ever
+//! skips rules that cannot match, so the tags are those of running every rule. It replaced
+//! a `RegexSet` over the rules, whose lazy DFA was a fifth of tagging time, waiting on
+//! memory; tagging tweets took about a quarter less time (BENCHMARKS.md).
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex_syntax::hir::{Class, Hir, HirKind};
@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 #[derive(Debug, Clone)]
 pub struct Prefilter {
     automaton: AhoCorasick,
-    /// For each string of the automaton, the rules that need it (or one of their others).
+    /// For each string of the automaton, the rules it is one of the strings of.
     rules_of: Vec<Vec<usize>>,
     /// Rules without strings: run on every text.
     always: Vec<usize>,
@@ -132,9 +132,10 @@ struct Info {
     factor: Option<BTreeSet<Vec<u8>>>,
 }
 
-/// Strings (ASCII-lowercased) every match of `hir` contains at least one of, or `None` when
-/// a match need contain none (for text that only matches ASCII-case-insensitively, the
-/// automaton is built so).
+/// Strings every match of `hir` contains at least one of, or `None` when a match need
+/// contain none. The strings are ASCII-lowercased (the automaton matches them without
+/// regard to ASCII case) and leave out the long s and the Kelvin sign, which
+/// [`Prefilter::hits`] looks for in the text instead.
 pub fn factors(hir: &Hir) -> Option<BTreeSet<Vec<u8>>> {
     best(info(hir)).map(|set| {
         // A string holding another of the set adds nothing ("dms" after "dm").

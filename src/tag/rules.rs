@@ -434,32 +434,35 @@ mod tests {
         assert_eq!(alternatives(""), vec![""]);
     }
 
+    /// The default rule files of each kind.
+    const DEFAULTS: [(&str, &str, FileKind); 3] = [
+        (
+            "channels.toml",
+            include_str!("rules/channels.toml"),
+            FileKind::Channels,
+        ),
+        (
+            "outcomes.toml",
+            include_str!("rules/outcomes.toml"),
+            FileKind::Outcomes,
+        ),
+        (
+            "roles.toml",
+            include_str!("rules/roles.toml"),
+            FileKind::Roles,
+        ),
+    ];
+
     #[test]
     fn defaults_compile() {
-        for (name, text, kind) in [
-            (
-                "channels.toml",
-                include_str!("rules/channels.toml"),
-                FileKind::Channels,
-            ),
-            (
-                "outcomes.toml",
-                include_str!("rules/outcomes.toml"),
-                FileKind::Outcomes,
-            ),
-            (
-                "roles.toml",
-                include_str!("rules/roles.toml"),
-                FileKind::Roles,
-            ),
-        ] {
+        for (name, text, kind) in DEFAULTS {
             load(name, text, kind).unwrap_or_else(|e| panic!("{e}"));
         }
     }
 
     /// The literal pass skips only rules that cannot match: on every line of the fixture
-    /// tweets, complaints and forum posts and every paragraph of the seed stories, each default rule that
-    /// matches was let through.
+    /// tweets, complaints and forum posts and every paragraph of the seed stories, each
+    /// default rule that matches was let through.
     #[test]
     fn the_literal_pass_never_skips_a_rule_that_matches() {
         let mut texts: Vec<&str> = Vec::new();
@@ -481,18 +484,7 @@ mod tests {
             texts.extend(seed.split("\n\n"));
         }
         let mut matched = 0;
-        for (name, text, kind) in [
-            (
-                "channels.toml",
-                include_str!("rules/channels.toml"),
-                FileKind::Channels,
-            ),
-            (
-                "outcomes.toml",
-                include_str!("rules/outcomes.toml"),
-                FileKind::Outcomes,
-            ),
-        ] {
+        for (name, text, kind) in DEFAULTS {
             let set = load(name, text, kind).unwrap();
             for t in &texts {
                 let hits = set.any.hits(t);
