@@ -1028,9 +1028,17 @@ fn print_eval(
                 } else {
                     String::new()
                 };
+                let without = if g.without_text > 0 {
+                    format!(
+                        "; {} documents without text left out (nothing in them can agree)",
+                        g.without_text
+                    )
+                } else {
+                    String::new()
+                };
                 writeln!(
                     out,
-                    "\ngiven {}: {} of {} documents agree ({:.2}%){unknown}",
+                    "\ngiven {}: {} of {} documents with text agree ({:.2}%){without}{unknown}",
                     g.label,
                     g.agree,
                     g.n,

@@ -451,6 +451,8 @@ pub fn doc_number(n: u64) -> Result<u32> {
 pub struct DocLabels {
     /// Document id.
     pub id: String,
+    /// Whether the document has any text (a complaint may come without its narrative).
+    pub has_text: bool,
     /// Given labels (label -> value).
     pub given: std::collections::BTreeMap<String, String>,
     /// Company and sentiment tags in text order.
@@ -472,6 +474,9 @@ pub struct LabelTag {
     pub role_rule: Option<String>,
 }
 
+/// The column [`read_labels`] computes: whether a document has text.
+const HAS_TEXT: &str = "has_text";
+
 /// Reads every document's given labels and its company and sentiment tags.
 pub fn read_labels(dir: &Path) -> Result<Vec<DocLabels>> {
     let docs = schema::Table::Documents.scan(dir)?;
@@ -482,7 +487,16 @@ pub fn read_labels(dir: &Path) -> Result<Vec<DocLabels>> {
         .map(|n| n.to_string())
         .filter(|n| n.starts_with(GIVEN_PREFIX))
         .collect();
-    let mut wanted = vec![D::Id.col()];
+    let mut wanted = vec![
+        D::Id.col(),
+        D::Text
+            .col()
+            .str()
+            .len_bytes()
+            .gt(lit(0u32))
+            .fill_null(lit(false))
+            .alias(HAS_TEXT),
+    ];
     wanted.extend(names.iter().map(|n| col(n.as_str())));
     let docs = docs.select(wanted).collect()?;
     let tags = schema::Table::Mentions
@@ -511,10 +525,13 @@ pub fn read_labels(dir: &Path) -> Result<Vec<DocLabels>> {
             .collect())
     };
     // A document's number is its row.
+    let has_text = docs.column(HAS_TEXT)?.bool()?.clone();
     let mut out: Vec<DocLabels> = str_col(&docs, D::Id.name())?
         .into_iter()
-        .map(|id| DocLabels {
+        .zip(has_text.iter())
+        .map(|(id, has_text)| DocLabels {
             id: id.unwrap_or_default(),
+            has_text: has_text.unwrap_or(false),
             ..DocLabels::default()
         })
         .collect();

@@ -576,8 +576,11 @@ pub fn read_gold(path: &std::path::Path) -> crate::Result<Vec<Gold>> {
 pub struct GivenAgreement {
     /// The given label: company or sentiment.
     pub label: String,
-    /// Documents with a given value.
+    /// Documents with a given value and some text (the tagger reads only text).
     pub n: u64,
+    /// Documents with a given value and no text, left out of `n`: nothing in them can
+    /// agree (a complaint filed without its narrative).
+    pub without_text: u64,
     /// Documents whose inferred value equals the given one.
     pub agree: u64,
     /// agree / n.
@@ -588,10 +591,10 @@ pub struct GivenAgreement {
     pub confusion: BTreeMap<String, u64>,
 }
 
-/// Compares inferred labels with given ones over an index: the first company a document's
-/// own words make party to it (the account a tweet addresses, the subject of a story; not
-/// the given label itself) against `given_company`, and the text's sentiment against
-/// `given_sentiment`, where the data set has them.
+/// Compares inferred labels with given ones over an index, among the documents with text:
+/// the first company a document's own words make party to it (the account a tweet
+/// addresses, the subject of a story; not the given label itself) against `given_company`,
+/// and the text's sentiment against `given_sentiment`, where the data set has them.
 pub fn given_agreement(lex: &Lexicons, docs: &[DocLabels]) -> Vec<GivenAgreement> {
     let mut out = Vec::new();
     for label in ["company", "sentiment"] {
@@ -603,6 +606,10 @@ pub fn given_agreement(lex: &Lexicons, docs: &[DocLabels]) -> Vec<GivenAgreement
             let Some(g) = d.given.get(label) else {
                 continue;
             };
+            if !d.has_text {
+                a.without_text += 1;
+                continue;
+            }
             a.n += 1;
             let (want, got) = if label == "company" {
                 let want = lex.gazetteer.resolve_name(g).unwrap_or_else(|| {

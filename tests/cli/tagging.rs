@@ -206,6 +206,50 @@ fn airline_tweets_address_the_airline_the_data_set_gives() {
         .any(|m| m.contains("\"given_company_raw\":\"Delta\"")));
 }
 
+/// A complaint filed without its narrative cannot agree with its given company: it is left
+/// out of the agreement rate and counted apart, not counted as a miss of the tagger.
+#[test]
+fn given_agreement_counts_only_documents_with_text() {
+    let t = TestDir::new();
+    let o = t.index_data("cfpb.toml", "corpora/cfpb_complaints.csv", "ix");
+    assert_eq!(o.code, 0, "{o:?}");
+    let mut r = csv::Reader::from_path(fixture("corpora/cfpb_complaints.csv")).unwrap();
+    let at = r
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "Consumer complaint narrative")
+        .unwrap();
+    let narratives: Vec<String> = r.records().map(|x| x.unwrap()[at].to_string()).collect();
+    let with_text = narratives.iter().filter(|t| !t.is_empty()).count() as u64;
+    assert_eq!(
+        (narratives.len(), with_text),
+        (126, 88),
+        "the fixture as copied"
+    );
+    let o = t.run(["eval", "--index", "ix", "--format", "json"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    let r: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let company = r["given"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["label"] == "company")
+        .unwrap();
+    assert_eq!(company["n"], with_text, "{company}");
+    assert_eq!(company["without_text"], 126 - with_text, "{company}");
+    let (agree, n) = (company["agree"].as_f64().unwrap(), with_text as f64);
+    assert_eq!(company["rate"].as_f64().unwrap(), agree / n, "{company}");
+    let o = t.run(["eval", "--index", "ix"]);
+    assert!(
+        o.stdout
+            .contains(&format!("of {with_text} documents with text agree"))
+            && o.stdout.contains("38 documents without text left out"),
+        "{}",
+        o.stdout
+    );
+}
+
 #[test]
 fn a_bad_rule_file_stops_the_run_with_file_line_and_reason() {
     let t = TestDir::new();
