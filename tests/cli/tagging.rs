@@ -188,13 +188,7 @@ fn airline_tweets_address_the_airline_the_data_set_gives() {
     );
     let o = t.run(["eval", "--index", "ix", "--format", "json"]);
     assert_eq!(o.code, 0, "{o:?}");
-    let r: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
-    let company = r["given"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["label"] == "company")
-        .unwrap();
+    let company = given(&o.stdout, "company");
     assert_eq!(company["n"], 202);
     assert!(company["rate"].as_f64().unwrap() >= 0.99, "{company}");
     // The data set's "Delta" label is kept as written beside the mapped value.
@@ -229,13 +223,7 @@ fn given_agreement_counts_only_documents_with_text() {
     );
     let o = t.run(["eval", "--index", "ix", "--format", "json"]);
     assert_eq!(o.code, 0, "{o:?}");
-    let r: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
-    let company = r["given"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["label"] == "company")
-        .unwrap();
+    let company = given(&o.stdout, "company");
     assert_eq!(company["n"], with_text, "{company}");
     assert_eq!(company["without_text"], 126 - with_text, "{company}");
     let (agree, n) = (company["agree"].as_f64().unwrap(), with_text as f64);
@@ -302,6 +290,18 @@ fn a_bad_rule_file_stops_the_run_with_file_line_and_reason() {
 }
 
 /// Texts of a CSV fixture's column.
+/// The agreement of one given label in `eval --format json`'s output.
+fn given(stdout: &str, label: &str) -> serde_json::Value {
+    let r: serde_json::Value = serde_json::from_str(stdout).unwrap();
+    r["given"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["label"] == label)
+        .unwrap()
+        .clone()
+}
+
 fn csv_texts(file: &str, column: &str) -> Vec<String> {
     let mut r = csv::Reader::from_path(fixture(file)).unwrap();
     let at = r
