@@ -335,16 +335,19 @@ impl Gazetteer {
         let mut at = 0;
         while at < bytes.len() {
             let b = bytes[at];
-            let can_start = self.starts[usize::from(b)]
-                && text.is_char_boundary(at)
-                && (!b.is_ascii_alphanumeric() || !is_word(text[..at].chars().next_back()));
-            let m = if can_start {
-                let input = Input::new(text).range(at..).anchored(Anchored::Yes);
-                self.automaton.find(input)
-            } else {
-                None
-            };
-            let Some(m) = m else {
+            if !self.starts[usize::from(b)] || !text.is_char_boundary(at) {
+                at += 1;
+                continue;
+            }
+            // The character before the name, for the checks below too: the search is
+            // anchored, so a match starts here.
+            let before = near_byte(text[..at].chars().next_back());
+            let inside_a_word = b.is_ascii_alphanumeric() && is_word(before);
+            let input = Input::new(text).range(at..).anchored(Anchored::Yes);
+            let Some(m) = (!inside_a_word)
+                .then(|| self.automaton.find(input))
+                .flatten()
+            else {
                 at += 1;
                 continue;
             };
@@ -356,33 +359,25 @@ impl Gazetteer {
                     continue;
                 }
             }
-            // The characters around the match, decoded: a curly quote or an emoji next to
-            // a name is a boundary, a letter such as "é" is not.
-            let char_byte = |c: Option<char>| {
-                c.map(|c| match c {
-                    c if c.is_ascii() => c as u8,
-                    c if c.is_alphanumeric() => b'a',
-                    _ => b' ',
-                })
-            };
-            let before = char_byte(text[..s].chars().next_back());
-            let after = char_byte(text[e..].chars().next());
-            let word = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+            let after = near_byte(text[e..].chars().next());
             let ok = match p.kind {
                 PatternKind::Alias => {
                     let first_is_word = bytes[s].is_ascii_alphanumeric();
                     let last_is_word = bytes[e - 1].is_ascii_alphanumeric();
-                    (!first_is_word || !word(before) && before != Some(b'@'))
-                        && (!last_is_word || !word(after))
+                    (!first_is_word || !is_word(before) && before != Some(b'@'))
+                        && (!last_is_word || !is_word(after))
                         && before != Some(b'.')
                         // "Google+" is a platform, not Google.
                         && after != Some(b'+')
                         && !(after == Some(b'.')
                             && bytes.get(e + 1).is_some_and(|b| b.is_ascii_alphabetic()))
                 }
-                PatternKind::Handle => !word(before) && !word(after),
+                PatternKind::Handle => !is_word(before) && !is_word(after),
                 PatternKind::Domain => {
-                    !(word(before) || before == Some(b'-') || word(after) || after == Some(b'-'))
+                    !(is_word(before)
+                        || before == Some(b'-')
+                        || is_word(after)
+                        || after == Some(b'-'))
                 }
             };
             if ok {
@@ -505,10 +500,20 @@ impl Gazetteer {
     }
 }
 
-/// Whether a character continues a word for the boundary checks of [`Gazetteer::find`]: an
-/// ASCII letter, digit or underscore, or a letter or digit outside ASCII ("é").
-fn is_word(c: Option<char>) -> bool {
-    c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii() && c.is_alphanumeric())
+/// A character next to a name, as the boundary checks of [`Gazetteer::find`] see it: an
+/// ASCII character as itself, any other letter or digit as `a`, anything else as a space (a
+/// curly quote or an emoji next to a name is a boundary, a letter such as "é" is not).
+fn near_byte(c: Option<char>) -> Option<u8> {
+    c.map(|c| match c {
+        c if c.is_ascii() => c as u8,
+        c if c.is_alphanumeric() => b'a',
+        _ => b' ',
+    })
+}
+
+/// Whether a character next to a name ([`near_byte`]) continues a word.
+fn is_word(b: Option<u8>) -> bool {
+    b.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// What a gazetteer file says, with the line of each entry (TOML or JSON lines).
