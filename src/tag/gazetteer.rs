@@ -287,14 +287,7 @@ impl Gazetteer {
             starts[usize::from(b.to_ascii_lowercase())] = true;
             starts[usize::from(b.to_ascii_uppercase())] = true;
         }
-        // Keys are unique: `owner` kept one pattern per lower-case text.
-        let mut keyed: Vec<(Vec<u8>, u64)> = texts
-            .iter()
-            .enumerate()
-            .map(|(k, t)| (t.to_ascii_lowercase().into_bytes(), k as u64))
-            .collect();
-        keyed.sort_unstable();
-        let names = Names::new(&keyed).map_err(|e| {
+        let names = Names::new(&texts).map_err(|e| {
             LoadError::at(
                 &files.last().map(|f| f.0.clone()).unwrap_or_default(),
                 None,
@@ -807,11 +800,18 @@ fn check_entry(e: &CompanyEntry) -> Result<(), String> {
 struct Names(std::sync::Arc<tantivy_fst::raw::Fst<Vec<u8>>>);
 
 impl Names {
-    /// From keys in byte order, each with its value.
-    fn new(keyed: &[(Vec<u8>, u64)]) -> Result<Names, String> {
+    /// Of `names`, each found as its position there; no two may be the same text in ASCII
+    /// lower case (`Gazetteer::load` keeps one pattern per lower-case text).
+    fn new(names: &[impl AsRef<str>]) -> Result<Names, String> {
+        let mut keyed: Vec<(Vec<u8>, u64)> = names
+            .iter()
+            .enumerate()
+            .map(|(k, t)| (t.as_ref().as_bytes().to_ascii_lowercase(), k as u64))
+            .collect();
+        keyed.sort_unstable();
         let mut b = tantivy_fst::raw::Builder::memory();
         for (key, value) in keyed {
-            b.insert(key, *value).map_err(|e| e.to_string())?;
+            b.insert(key, value).map_err(|e| e.to_string())?;
         }
         let bytes = b.into_inner().map_err(|e| e.to_string())?;
         let fst = tantivy_fst::raw::Fst::new(bytes).map_err(|e| e.to_string())?;
@@ -1018,13 +1018,7 @@ aliases = ["TransUnion"]
             "at",
             "zz top",
         ];
-        let mut keyed: Vec<(Vec<u8>, u64)> = keys
-            .iter()
-            .enumerate()
-            .map(|(k, t)| (t.as_bytes().to_ascii_lowercase(), k as u64))
-            .collect();
-        keyed.sort_unstable();
-        let names = Names::new(&keyed).unwrap();
+        let names = Names::new(&keys).unwrap();
         let texts = [
             "ABCD",
             "abcdef",
@@ -1042,11 +1036,12 @@ aliases = ["TransUnion"]
         ];
         for text in texts {
             let folded = text.as_bytes().to_ascii_lowercase();
-            let want = keyed
+            let want = keys
                 .iter()
-                .filter(|(k, _)| folded.starts_with(k))
-                .max_by_key(|(k, _)| k.len())
-                .map(|(k, v)| (k.len(), *v as usize));
+                .enumerate()
+                .filter(|(_, k)| folded.starts_with(&k.as_bytes().to_ascii_lowercase()))
+                .max_by_key(|(_, k)| k.len())
+                .map(|(i, k)| (k.len(), i));
             assert_eq!(names.longest(text.as_bytes()), want, "{text:?}");
         }
         assert_eq!(names.longest(b"ABCD"), Some((3, 1)));
