@@ -901,6 +901,18 @@ fn print_eval(
                     "",
                     &csv_num(g.rate),
                 ])?;
+                // The documents the `given` row's n leaves out: no text, nothing can agree.
+                w.write_record([
+                    "given_without_text",
+                    &g.label,
+                    &g.without_text.to_string(),
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ])?;
             }
             w.flush()?;
         }

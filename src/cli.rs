@@ -359,7 +359,8 @@ pub struct ReportArgs {
 pub enum EvalFormat {
     /// Aligned tables for reading.
     Table,
-    /// CSV: one row per label and per rule.
+    /// CSV: one row per label and per rule (and per given label, its agreement and the
+    /// documents without text it leaves out).
     Csv,
     /// One JSON document.
     Json,

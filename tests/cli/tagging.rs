@@ -228,6 +228,20 @@ fn given_agreement_counts_only_documents_with_text() {
     assert_eq!(company["without_text"], 126 - with_text, "{company}");
     let (agree, n) = (company["agree"].as_f64().unwrap(), with_text as f64);
     assert_eq!(company["rate"].as_f64().unwrap(), agree / n, "{company}");
+    let o = t.run(["eval", "--index", "ix", "--format", "csv"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(o.stdout.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    let row = |kind: &str| {
+        rows.iter()
+            .find(|r| &r[0] == kind && &r[1] == "company")
+            .unwrap_or_else(|| panic!("no {kind} row: {}", o.stdout))
+            .clone()
+    };
+    assert_eq!(row("given")[2], with_text.to_string());
+    assert_eq!(row("given_without_text")[2], (126 - with_text).to_string());
     let o = t.run(["eval", "--index", "ix"]);
     assert!(
         o.stdout
