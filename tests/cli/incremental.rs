@@ -455,6 +455,55 @@ fn issue_14_3_row_groups_no_change_reaches_are_copied_and_the_tables_stay_a_full
     }
 }
 
+#[test]
+fn issue_14_3_a_full_row_group_of_mentions_is_copied_as_stored() {
+    // 48,000 tweets make more than 131,072 rows of the mentions table (one row per tag), so
+    // its first row group is full; day 2's 2,000 tweets continue only day 1's last
+    // conversations, so every full row group of day 1's four tables is copied as stored,
+    // and the tables are still a full build's, byte for byte.
+    let t = TestDir::new();
+    t.write(
+        "corpus.toml",
+        MANIFEST
+            .split("[[source]]\nname = \"blogs\"")
+            .next()
+            .unwrap(),
+    );
+    bench_corpus(&t, 50, "big.csv");
+    let parts = split_csv(&t.path().join("big.csv"), &[48_000]);
+    t.write("days/0.csv", &parts[0]);
+    let o = index(&t, &[]);
+    assert_eq!(o.code, 0, "{o:?}");
+    let rows = |table: &str| {
+        use polars::prelude::*;
+        let f = std::fs::File::open(t.path().join("ix/tables").join(table)).unwrap();
+        ParquetReader::new(f).num_rows().unwrap()
+    };
+    let full_groups = |table: &str, per: usize| rows(table) / per;
+    let mentions = full_groups("mentions.parquet", 131_072);
+    assert!(mentions >= 1, "the test needs a full row group of mentions");
+    let expected = full_groups("documents.parquet", 16_384)
+        + full_groups("threads.parquet", 16_384)
+        + mentions
+        + full_groups("interactions.parquet", 131_072);
+    t.write("days/1.csv", &parts[1]);
+    let o = t
+        .command(["index", "--corpus", "corpus.toml", "--out", "ix"])
+        .env("REPLYSCOPE_TIMINGS", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("updated ix"), "{err}");
+    let copied = err
+        .lines()
+        .find_map(|l| l.split("tables merged (").nth(1))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|n| n.parse::<usize>().ok());
+    assert_eq!(copied, Some(expected), "{err}");
+    assert_same_as_full_build(&t, "day 2");
+}
+
 /// Starts `index` and kills it (SIGKILL) `after` the start, or when `appears` exists in its
 /// staging directory. Returns whether it was killed.
 fn kill_update(t: &TestDir, after: Option<Duration>, appears: Option<&str>) -> bool {
