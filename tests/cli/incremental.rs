@@ -405,6 +405,32 @@ fn issue_14_1_a_new_file_read_before_an_indexed_one_with_its_ids_builds_in_full(
     assert_same_as_full_build(&t, "after a file of duplicates");
 }
 
+/// The manifest without the blog source: reply-linked tweets only.
+fn tweets_only() -> &'static str {
+    MANIFEST
+        .split("[[source]]\nname = \"blogs\"")
+        .next()
+        .unwrap()
+}
+
+/// Runs `index` into `ix` with stage times, checks it succeeded, and returns its standard
+/// error and the row groups an update copied as stored (`None` for a full build).
+fn index_timed(t: &TestDir) -> (String, Option<usize>) {
+    let o = t
+        .command(["index", "--corpus", "corpus.toml", "--out", "ix"])
+        .env("REPLYSCOPE_TIMINGS", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let copied = err
+        .lines()
+        .find_map(|l| l.split("tables merged (").nth(1))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|n| n.parse::<usize>().ok());
+    (err, copied)
+}
+
 #[test]
 fn issue_14_3_row_groups_no_change_reaches_are_copied_and_the_tables_stay_a_full_builds() {
     // Large enough for full row groups (16,384 rows) in the documents and threads tables:
@@ -413,13 +439,7 @@ fn issue_14_3_row_groups_no_change_reaches_are_copied_and_the_tables_stay_a_full
     // tweet of day 1's first rows, so the first row group of the threads table is
     // recomputed, not copied.
     let t = TestDir::new();
-    t.write(
-        "corpus.toml",
-        MANIFEST
-            .split("[[source]]\nname = \"blogs\"")
-            .next()
-            .unwrap(),
-    );
+    t.write("corpus.toml", tweets_only());
     bench_corpus(&t, 20, "big.csv");
     let mut parts = split_csv(&t.path().join("big.csv"), &[17_500, 1_700]);
     let mut rd = csv::Reader::from_reader(&parts[0][..]);
@@ -434,21 +454,10 @@ fn issue_14_3_row_groups_no_change_reaches_are_copied_and_the_tables_stay_a_full
     // Copied: day 2 the documents' group and the threads'; day 3 the documents'.
     for (day, (part, least)) in parts.iter().zip([0, 2, 1]).enumerate() {
         t.write(&format!("days/{day}.csv"), part);
-        let o = t
-            .command(["index", "--corpus", "corpus.toml", "--out", "ix"])
-            .env("REPLYSCOPE_TIMINGS", "1")
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(0), "{err}");
+        let (err, copied) = index_timed(&t);
         if day > 0 {
             assert!(err.contains("updated ix"), "{err}");
             assert!(!err.contains(" 0 thread interactions"), "{err}");
-            let copied = err
-                .lines()
-                .find_map(|l| l.split("tables merged (").nth(1))
-                .and_then(|l| l.split(' ').next())
-                .and_then(|n| n.parse::<usize>().ok());
             assert!(copied.is_some_and(|n| n >= least), "{err}");
         }
         assert_same_as_full_build(&t, &format!("day {}", day + 1));
@@ -462,13 +471,7 @@ fn issue_14_3_a_full_row_group_of_mentions_is_copied_as_stored() {
     // conversations, so every full row group of day 1's four tables is copied as stored,
     // and the tables are still a full build's, byte for byte.
     let t = TestDir::new();
-    t.write(
-        "corpus.toml",
-        MANIFEST
-            .split("[[source]]\nname = \"blogs\"")
-            .next()
-            .unwrap(),
-    );
+    t.write("corpus.toml", tweets_only());
     bench_corpus(&t, 50, "big.csv");
     let parts = split_csv(&t.path().join("big.csv"), &[48_000]);
     t.write("days/0.csv", &parts[0]);
@@ -487,19 +490,8 @@ fn issue_14_3_a_full_row_group_of_mentions_is_copied_as_stored() {
         + mentions
         + full_groups("interactions.parquet", 131_072);
     t.write("days/1.csv", &parts[1]);
-    let o = t
-        .command(["index", "--corpus", "corpus.toml", "--out", "ix"])
-        .env("REPLYSCOPE_TIMINGS", "1")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(0), "{err}");
+    let (err, copied) = index_timed(&t);
     assert!(err.contains("updated ix"), "{err}");
-    let copied = err
-        .lines()
-        .find_map(|l| l.split("tables merged (").nth(1))
-        .and_then(|l| l.split(' ').next())
-        .and_then(|n| n.parse::<usize>().ok());
     assert_eq!(copied, Some(expected), "{err}");
     assert_same_as_full_build(&t, "day 2");
 }
