@@ -4,6 +4,7 @@
 //! the same corpus writes.
 
 use super::util::*;
+use replyscope::schema::Table;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -477,18 +478,17 @@ fn issue_14_3_a_full_row_group_of_mentions_is_copied_as_stored() {
     t.write("days/0.csv", &parts[0]);
     let o = index(&t, &[]);
     assert_eq!(o.code, 0, "{o:?}");
-    let rows = |table: &str| {
+    // Full row groups of a table of the index, by the sizes the build writes.
+    let full_groups = |table: Table| {
         use polars::prelude::*;
-        let f = std::fs::File::open(t.path().join("ix/tables").join(table)).unwrap();
-        ParquetReader::new(f).num_rows().unwrap()
+        let f = std::fs::File::open(table.path(&t.path().join("ix"))).unwrap();
+        ParquetReader::new(f).num_rows().unwrap() / table.rows_per_group()
     };
-    let full_groups = |table: &str, per: usize| rows(table) / per;
-    let mentions = full_groups("mentions.parquet", 131_072);
-    assert!(mentions >= 1, "the test needs a full row group of mentions");
-    let expected = full_groups("documents.parquet", 16_384)
-        + full_groups("threads.parquet", 16_384)
-        + mentions
-        + full_groups("interactions.parquet", 131_072);
+    assert!(
+        full_groups(Table::Mentions) >= 1,
+        "the test needs a full row group of mentions"
+    );
+    let expected: usize = Table::ALL.into_iter().map(full_groups).sum();
     t.write("days/1.csv", &parts[1]);
     let (err, copied) = index_timed(&t);
     assert!(err.contains("updated ix"), "{err}");
