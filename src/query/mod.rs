@@ -20,7 +20,7 @@ pub use metrics::Rate;
 use polars::prelude::*;
 use serde::Serialize;
 use spec::{GroupKey, Query};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 /// How a column's values read.
@@ -319,8 +319,10 @@ fn uses_doc_id(q: &Query) -> bool {
         || q.spec.calibration.is_some()
 }
 
-/// The stored columns of its table a query reads (and its cells, when listed).
-fn needed_columns(q: &Query, cells: bool) -> Vec<String> {
+/// The stored columns of its table a query reads (and its cells, when listed). A filter
+/// field whose filter the read already applied (`kept`, [`implied`]) is not among them
+/// unless the query reads the field otherwise.
+fn needed_columns(q: &Query, cells: bool, kept: &[(String, Vec<String>)]) -> Vec<String> {
     let mut cols: Vec<&str> = Vec::new();
     fn stored(f: &str) -> &str {
         if f == DOC_ID {
@@ -334,8 +336,10 @@ fn needed_columns(q: &Query, cells: bool) -> Vec<String> {
             GroupKey::Field(f) | GroupKey::Bucket(_, f) => cols.push(stored(f)),
         }
     }
-    for (f, _) in &q.filters {
-        cols.push(stored(f));
+    for (f, values) in &q.filters {
+        if !implied(kept, f, values) {
+            cols.push(stored(f));
+        }
     }
     if q.since.is_some() || q.until.is_some() {
         cols.extend(q.table.time_column());
@@ -368,21 +372,22 @@ impl Tables {
     /// Plans to read every table the queries read, once, with the union of the columns they
     /// need; with `cells`, also those that name the rows behind each cell.
     pub fn load(indexes: &[PathBuf], queries: &[&Query], cells: bool) -> Tables {
-        let mut wanted: BTreeMap<Stored, Vec<String>> = BTreeMap::new();
-        for q in queries {
-            let cols = wanted.entry(q.table).or_default();
-            for c in needed_columns(q, cells) {
-                if !cols.contains(&c) {
-                    cols.push(c);
-                }
-            }
-        }
-        let frames = wanted
+        let tables: BTreeSet<Stored> = queries.iter().map(|q| q.table).collect();
+        let frames = tables
             .into_iter()
-            .map(|(t, cols)| {
+            .map(|t| {
                 let of_table: Vec<&Query> =
                     queries.iter().copied().filter(|q| q.table == t).collect();
-                (t, Pending::new(cols, common_filters(t, &of_table)))
+                let keep = common_filters(t, &of_table);
+                let mut cols: Vec<String> = Vec::new();
+                for q in &of_table {
+                    for c in needed_columns(q, cells, &keep) {
+                        if !cols.contains(&c) {
+                            cols.push(c);
+                        }
+                    }
+                }
+                (t, Pending::new(cols, keep))
             })
             .collect();
         let ids = queries.iter().any(|q| needs_ids(q, cells)).then(|| {
@@ -405,7 +410,7 @@ impl Tables {
             return Err(Error::Usage("the table was not loaded".into()));
         };
         let loaded = p.get(&self.indexes, q.table, |l| l)?;
-        for c in needed_columns(q, self.cells) {
+        for c in needed_columns(q, self.cells, &[]) {
             if !loaded.columns.contains(&c) {
                 return Err(Error::Usage(format!(
                     "{}: has no column {c:?}; rebuild the index",
@@ -416,12 +421,24 @@ impl Tables {
         Ok(loaded.df.clone().lazy())
     }
 
+    /// The filters the read of a query's table applied to every row ([`common_filters`]).
+    fn kept(&self, q: &Query) -> &[(String, Vec<String>)] {
+        self.frames.get(&q.table).map_or(&[], |p| &p.keep)
+    }
+
     fn ids(&self) -> Result<&DataFrame> {
         let Some(p) = &self.ids else {
             return Err(Error::Usage("document ids were not loaded".into()));
         };
         p.get(&self.indexes, Stored::Documents, |l| l.df)
     }
+}
+
+/// Whether keeping the rows `kept` when reading a table already applied a query's filter
+/// on `field` to `values`: the rows kept have values of `field` that `values` all list.
+fn implied(kept: &[(String, Vec<String>)], field: &str, values: &[String]) -> bool {
+    kept.iter()
+        .any(|(f, k)| f == field && k.iter().all(|v| values.contains(v)))
 }
 
 /// Filters every query of a table has on the same text field, with the union of their
@@ -480,9 +497,16 @@ fn load_all(
         all.df.vstack_mut(&l.df)?;
         offset += crate::index::read_manifest(index)?.counts.documents;
     }
-    // Not rechunked: the queries read a chunk per row group as fast, and joining the chunks
-    // copied every text column of the table (12% of the batch's CPU time, 70 MB at 3M).
-    crate::timing::stage(&format!("query: {} read", table.rel()));
+    // One chunk per column, joined once here: polars' group_by joins the chunks of every
+    // column a query groups or aggregates (`rechunk_mut_par`), so a table left in its row
+    // groups' chunks was copied again by each query (a seventh of a batch's samples).
+    all.df.rechunk_mut_par();
+    crate::timing::stage(&format!(
+        "query: {} read ({} rows, {:.0} MiB)",
+        table.rel(),
+        all.df.height(),
+        all.df.estimated_size() as f64 / (1 << 20) as f64
+    ));
     Ok(all)
 }
 
@@ -725,7 +749,11 @@ fn execute(indexes: &[PathBuf], tables: &Tables, q: &Query) -> Result<Table> {
         );
     }
     for (field, values) in &q.filters {
-        lf = filter_values(lf, q.table, field, values);
+        // A filter the read applied (`set = "company"` of every mentions query) is not
+        // applied again, and its column was not read for it.
+        if !implied(tables.kept(q), field, values) {
+            lf = filter_values(lf, q.table, field, values);
+        }
     }
     let stamp = |s: &str| -> Result<Expr> {
         let t = crate::ingest::date::parse(s, None).map_err(Error::Usage)?;

@@ -304,11 +304,7 @@ fn a_closed_stderr_does_not_stop_the_run_half_way() {
 fn every_metric_alone_and_combined_counts_like_a_direct_count() {
     use polars::prelude::*;
     let t = TestDir::new();
-    assert!(
-        t.index_data("twcs.toml", "corpora/twcs_head1000.csv", "ix")
-            .code
-            <= 1
-    );
+    t.index_fixture_tweets();
     let metrics = [
         "stories",
         "response_rate",
@@ -426,6 +422,93 @@ fn every_metric_alone_and_combined_counts_like_a_direct_count() {
                     }
                 }
             }
+        }
+    }
+}
+
+/// A batch reads a table once, keeping only the rows some query of it can use: with every
+/// mentions query filtering `set`, only the union of their values. A query whose filter that
+/// read already applied does not apply it again (and the column is not read for it); one
+/// whose values are fewer than the union still filters. Each query's counts equal a direct
+/// count of the Parquet rows, in the batch and alone.
+#[test]
+fn a_batch_applies_each_filter_the_shared_read_did_not() {
+    let t = TestDir::new();
+    t.index_fixture_tweets();
+    let sets: [(&str, &[&str]); 4] = [
+        ("company", &["company"]),
+        ("company_again", &["company"]),
+        ("company_channel", &["company", "channel"]),
+        ("channel", &["channel"]),
+    ];
+    for (name, values) in sets {
+        let list: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
+        t.write(
+            &format!("qs/{name}.toml"),
+            format!(
+                "title = \"t\"\ntable = \"mentions\"\ngroup_by = [\"label\"]\n\
+                 metrics = [\"stories\"]\nmin_n = 1\n[filter]\nset = [{}]\n",
+                list.join(", ")
+            ),
+        );
+    }
+    let read = |dir: &str, name: &str| -> BTreeMap<String, u64> {
+        let j: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(t.path().join(format!("{dir}/{name}.json"))).unwrap(),
+        )
+        .unwrap();
+        j["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["label"].as_str().unwrap().to_string(),
+                    r["stories"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let df = table(&t.path().join("ix"), "mentions");
+    let (set, label) = (
+        df.column("set").unwrap().str().unwrap(),
+        df.column("label").unwrap().str().unwrap(),
+    );
+    let direct = |values: &[&str]| -> BTreeMap<String, u64> {
+        let mut out = BTreeMap::new();
+        for (s, l) in set.iter().zip(label.iter()) {
+            if s.is_some_and(|s| values.contains(&s)) {
+                *out.entry(l.unwrap_or("(none)").to_string()).or_default() += 1;
+            }
+        }
+        out
+    };
+    // Batches: three (the read keeps company and channel rows: the one-value queries must
+    // still filter), the two company queries (the read keeps company rows only), each alone.
+    let batches: [&[&str]; 5] = [
+        &["company", "company_channel", "channel"],
+        &["company", "company_again"],
+        &["company"],
+        &["company_channel"],
+        &["channel"],
+    ];
+    for (b, batch) in batches.iter().enumerate() {
+        let out = format!("out{b}");
+        let mut args = vec!["query".to_string(), "ix".into()];
+        args.extend(batch.iter().map(|f| format!("qs/{f}.toml")));
+        args.extend([
+            "--out".into(),
+            out.clone(),
+            "--format".into(),
+            "json".into(),
+        ]);
+        let o = t.run(&args);
+        assert_eq!(o.code, 0, "{o:?}");
+        for name in *batch {
+            let values = sets.iter().find(|(n, _)| n == name).unwrap().1;
+            let want = direct(values);
+            assert!(!want.is_empty(), "{name}: the fixture has such tags");
+            assert_eq!(read(&out, name), want, "batch {batch:?}: {name}");
         }
     }
 }

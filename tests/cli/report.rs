@@ -114,11 +114,7 @@ fn check_cells(out: &Path, name: &str) -> usize {
 #[test]
 fn cells_list_exactly_the_rows_each_number_counts() {
     let t = TestDir::new();
-    assert!(
-        t.index_data("twcs.toml", "corpora/twcs_head1000.csv", "ix")
-            .code
-            <= 1
-    );
+    t.index_fixture_tweets();
     let mut args = vec!["query".to_string(), "ix".into()];
     let queries: Vec<String> = std::fs::read_dir(repo().join("queries"))
         .unwrap()
@@ -621,11 +617,7 @@ fn report_works_in_headless_chromium() {
 #[test]
 fn unmasked_report_is_identical_at_any_thread_count() {
     let t = TestDir::new();
-    assert!(
-        t.index_data("twcs.toml", "corpora/twcs_head1000.csv", "ix")
-            .code
-            <= 1
-    );
+    t.index_fixture_tweets();
     let queries = repo().join("queries");
     let page = |threads: &str, out: &str| {
         let o = t.run([

@@ -171,6 +171,17 @@ impl TestDir {
         self.index_file(manifest, &fixture(data), out)
     }
 
+    /// Indexes the fixture tweets (`corpora/twcs_head1000.csv`, `corpus/twcs.toml`) into
+    /// `ix`, as the query, cells and report tests read them: exit code 0, or 1 when some
+    /// records were rejected.
+    pub fn index_fixture_tweets(&self) {
+        assert!(
+            self.index_data("twcs.toml", "corpora/twcs_head1000.csv", "ix")
+                .code
+                <= 1
+        );
+    }
+
     /// Indexes a ready manifest from corpus/ on any data file into `out`.
     pub fn index_file(&self, manifest: &str, data: &Path, out: &str) -> Output {
         let manifest = repo().join("corpus").join(manifest);
