@@ -303,9 +303,14 @@ impl Acts {
             return Some(Agent::Company(n.2.to_string()));
         }
         // "Aldous collection sent me", "the Comcast rep said": a noun right after a
-        // company's name is the company's.
+        // company's name is the company's; the customer's own words are not ("@sprintcare
+        // I have sent", "@united we called": a tweet addressed to the company).
         let before = text[..k].trim_end_matches(' ');
-        if let Some(n) = near.iter().rev().find(|n| n.1 == before.len() && n.1 < k) {
+        if let Some(n) = near
+            .iter()
+            .rev()
+            .find(|n| n.1 == before.len() && n.1 < k && !self.customer.contains(lower))
+        {
             return Some(Agent::Company(n.2.to_string()));
         }
         // A redacted name ("XXXX refuses to", "XXXX XXXX has not"): in a complaint, the
@@ -397,6 +402,20 @@ mod tests {
         assert!(a.iter().all(|x| x.1 == Agent::Nobody), "{a:?}");
         let t = "We emailed them twice.";
         assert!(acts(t, &[]).is_empty());
+        // The customer's words right after the handle a tweet is addressed to are the
+        // customer's, not a noun of the company's ("Aldous collection sent me").
+        let t = "@sprintcare I have sent several messages and no one is responding";
+        assert_eq!(
+            acts(t, &[(0, 11, "sprint")]),
+            vec![
+                ("sent".to_string(), Agent::Customer, false, false),
+                ("responding".to_string(), Agent::Nobody, false, false)
+            ]
+        );
+        let t = "@united we called back twice. Nobody is answering.";
+        let a = acts(t, &[(0, 7, "united")]);
+        assert_eq!(a[0].1, Agent::Customer, "{a:?}");
+        assert_eq!(a[1], ("answering".to_string(), Agent::Nobody, false, false));
         let t = "A spokesperson for FedEx said the package was found.";
         assert_eq!(
             acts(t, &[(19, 24, "fedex")])[0].1,
