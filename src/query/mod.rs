@@ -410,6 +410,8 @@ impl Tables {
             return Err(Error::Usage("the table was not loaded".into()));
         };
         let loaded = p.get(&self.indexes, q.table, |l| l)?;
+        // Every column the query names must be in the file, also a filter's that the read
+        // applied and so did not load (no `kept` here).
         for c in needed_columns(q, self.cells, &[]) {
             if !loaded.columns.contains(&c) {
                 return Err(Error::Usage(format!(
