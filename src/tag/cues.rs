@@ -81,6 +81,23 @@ impl Lexicons {
                 }
             }
         }
+        // An answer inside words that say it never came is no answer: "received any written
+        // reply" inside "I have not yet received any written reply".
+        let denied = Spans::new(
+            tags[first_outcome..]
+                .iter()
+                .filter(|t| t.set == TagSet::Responded && t.label == "no")
+                .map(|t| (t.start, t.end))
+                .collect(),
+        );
+        let mut k = 0;
+        tags.retain(|t| {
+            k += 1;
+            k <= first_outcome
+                || !(t.set == TagSet::Responded
+                    && t.label == "yes"
+                    && denied.contains(t.start, t.end))
+        });
         // Who did what: the company's answers, and answers denied ("they never replied").
         let names: Vec<(usize, usize, &str)> = tags[..first_outcome]
             .iter()

@@ -277,6 +277,56 @@ fn planned_asked_and_denied_channels_are_not_used() {
 }
 
 #[test]
+fn an_answer_that_never_came_is_no_answer_and_its_channel_unused() {
+    use Responded::{No, Unknown};
+    for (text, responded, channels) in [
+        (
+            "I emailed Comcast in May and I never received a response.",
+            No,
+            vec!["email"],
+        ),
+        (
+            "I called Comcast twice. I have not yet received any written reply.",
+            No,
+            vec!["phone"],
+        ),
+        (
+            "I called Comcast but can't get ahold of anyone.",
+            No,
+            vec!["phone"],
+        ),
+        // A letter that never came is no use of the mail; it does not say that nobody
+        // answered.
+        (
+            "I called Comcast but I never received a letter confirming the refund.",
+            Unknown,
+            vec!["phone"],
+        ),
+        (
+            "I disputed it with Comcast. I have never received any notification, via phone, \
+             text, email or mail.",
+            Unknown,
+            vec![],
+        ),
+    ] {
+        let t = tag_text("blog", None, text);
+        let i = &t.interactions[0];
+        assert_eq!(i.responded, responded, "{text}: {:?}", t.tags);
+        // Nothing was solved.
+        assert_eq!(i.resolution, "unresolved", "{text}");
+        assert_eq!(i.channels, channels, "{text}: {:?}", t.tags);
+    }
+    // A refusal and a plea that the calls stop: the problem remains.
+    for text in [
+        "Netcredit would not delete my personal information when I called.",
+        "I asked them to stop calling me at work, and they called again.",
+    ] {
+        let t = tag_text("complaint", None, text);
+        assert_eq!(t.interactions[0].resolution, "unresolved", "{text}");
+    }
+}
+
+#[test]
 fn third_party_channel_is_a_mention_and_names_next_to_quotes_match() {
     let t = tag_text(
         "blog",
