@@ -335,7 +335,13 @@ impl Acts {
         // "Comcast spokesman John Smith said": a name after a staff word.
         let is_name = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
         if is_name(&text[k..j]) {
-            let before: Vec<&str> = text[..k]
+            // Within the sentence: in "... cancelled her service. Maria Lopez said", the
+            // word before the name ends another sentence.
+            let head = &text[..k];
+            let head = head
+                .rfind(['.', '!', '?', ';', '\n'])
+                .map_or(head, |i| &head[i + 1..]);
+            let before: Vec<&str> = head
                 .split(|c: char| !(c.is_alphanumeric() || c == '\''))
                 .filter(|w| !w.is_empty())
                 .rev()
@@ -423,5 +429,8 @@ mod tests {
         );
         let t = "Comcast spokesman John Smith said sorry.";
         assert_eq!(acts(t, &[(0, 7, "comcast")])[0].1, Agent::Staff);
+        // The word before the name ends the sentence before: not "service Maria Lopez".
+        let t = "She cancelled her service. Maria Lopez said she was billed twice.";
+        assert!(acts(t, &[]).is_empty(), "{:?}", acts(t, &[]));
     }
 }
