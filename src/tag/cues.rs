@@ -41,6 +41,17 @@ impl Lexicons {
                 r.regex.is_match(&text[from..at])
             })
         };
+        // Sentences where a reporter asks the company for comment: its answer there is to
+        // the press ("did not respond to a request for comment", "declined to comment").
+        let press: Vec<(usize, usize)> = self
+            .roles
+            .get("press")
+            .iter()
+            .filter(|r| r.regex.is_match(text))
+            .flat_map(|r| r.regex.find_iter(text))
+            .map(|m| sentence_of(sentences, m.start()))
+            .collect();
+        let to_press = |at: usize| !press.is_empty() && press.contains(&sentence_of(sentences, at));
         let first_outcome = tags.len();
         // One literal pass each says which rules can match at all; only those are run.
         let outcome_hits = self.outcomes.any.hits(text);
@@ -65,7 +76,11 @@ impl Lexicons {
                             };
                             t.rule.push_str("+negated");
                         }
-                        TagSet::Responded | TagSet::Resolution if planned(m.start()) => continue,
+                        TagSet::Responded | TagSet::Resolution
+                            if planned(m.start()) || to_press(m.start()) =>
+                        {
+                            continue
+                        }
                         TagSet::Move if nobody_before(text, m.start()) => continue,
                         // "the reply never came": an answer word denied inside the match.
                         TagSet::Responded
@@ -105,7 +120,7 @@ impl Lexicons {
             .map(|t| (t.start, t.end, t.label.as_str()))
             .collect();
         let acts = self.acts.find(text, sentences, &names);
-        for a in &acts {
+        for a in acts.iter().filter(|a| !to_press(a.start)) {
             let label = match (&a.agent, a.negated, a.modal) {
                 (agent, false, false) if agent.is_company_side() => "yes",
                 // "they never replied", "nobody called back": only an answer denied is a

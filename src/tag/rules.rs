@@ -164,6 +164,7 @@ const CUES: &[&str] = &[
     "promise",
     "not_channel",
     "exchange",
+    "press",
 ];
 
 /// What kind of rule file is being read.

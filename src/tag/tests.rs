@@ -327,6 +327,30 @@ fn an_answer_that_never_came_is_no_answer_and_its_channel_unused() {
 }
 
 #[test]
+fn the_company_asked_for_comment_by_the_press_is_no_answer_to_the_customer() {
+    for text in [
+        "Maria Lopez said she called Comcast four times about the double bill. Comcast did \
+         not respond to a request for comment on Tuesday.",
+        "Maria Lopez said she called Comcast four times about the double bill. A Comcast \
+         spokesperson declined to comment.",
+    ] {
+        let t = tag_text("blog", None, text);
+        let i = &t.interactions[0];
+        assert_eq!(i.company, "comcast");
+        assert_eq!(i.responded, Responded::Unknown, "{text}: {:?}", t.tags);
+        assert_eq!(i.resolution, "unknown", "{text}: {:?}", t.tags);
+    }
+    // The customer's own "no reply" in another sentence still counts.
+    let t = tag_text(
+        "blog",
+        None,
+        "I called Comcast four times and nobody called me back. Comcast did not respond to \
+         a request for comment.",
+    );
+    assert_eq!(t.interactions[0].responded, Responded::No);
+}
+
+#[test]
 fn third_party_channel_is_a_mention_and_names_next_to_quotes_match() {
     let t = tag_text(
         "blog",
