@@ -342,6 +342,18 @@ impl Gazetteer {
             let (s, e) = (at, at + len);
             at = e;
             let p = &self.patterns[k];
+            // A name as a web address ("www.honda.com", "pepsi.com"): the company, however
+            // the name is cased there and however common a word it is.
+            if p.kind == PatternKind::Alias && web_address(bytes, s, e) {
+                out.push(Found {
+                    entry: p.entry,
+                    kind: PatternKind::Domain,
+                    start: s,
+                    end: e,
+                    weak: false,
+                });
+                continue;
+            }
             if let Some(exact) = &p.exact {
                 if &text[s..e] != exact {
                     continue;
@@ -496,6 +508,46 @@ fn near_byte(c: Option<char>) -> Option<u8> {
         c if c.is_ascii() => c as u8,
         c if c.is_alphanumeric() => b'a',
         _ => b' ',
+    })
+}
+
+/// Top-level domains a web address of a company ends with, longer ones first.
+const TLDS: &[&[u8]] = &[
+    b".co.uk", b".com.au", b".com", b".net", b".org", b".co", b".io", b".us", b".ca", b".uk",
+];
+
+/// Whether `bytes[s..e]` is the host name of a web address: "honda" in "www.honda.com",
+/// "https://pepsi.com/", "tesco.co.uk" (nothing but "www." before it, a common top-level
+/// domain after it), not in an email address ("help@honda.com") or a longer host
+/// ("cars.honda.com").
+fn web_address(bytes: &[u8], s: usize, e: usize) -> bool {
+    if s == e
+        || !bytes[s..e]
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+    {
+        return false;
+    }
+    let host = if s >= 4 && bytes[s - 4..s].eq_ignore_ascii_case(b"www.") {
+        s - 4
+    } else {
+        s
+    };
+    let in_host = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'@');
+    if host > 0 && in_host(bytes[host - 1]) {
+        return false;
+    }
+    let rest = &bytes[e..];
+    TLDS.iter().any(|t| {
+        rest.len() >= t.len()
+            && rest[..t.len()].eq_ignore_ascii_case(t)
+            && match rest.get(t.len()) {
+                None => true,
+                Some(b'.') => !rest
+                    .get(t.len() + 1)
+                    .is_some_and(|b| b.is_ascii_alphanumeric()),
+                Some(&b) => !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            }
     })
 }
 
@@ -944,6 +996,27 @@ case_sensitive = ["Delta"]
             vec!["delta:Delta", "general_motors:GM"]
         );
         assert!(ids(&g, "email me at x@wirefly.company or @Wirefly_fan").is_empty());
+    }
+
+    #[test]
+    fn a_name_as_a_web_address_is_the_company_in_any_case() {
+        let g = gaz(G);
+        let text = "Ads gave www.delta.com or chevy.com/deals, see https://www.Chevrolet.co.uk.";
+        assert_eq!(
+            ids(&g, text),
+            vec![
+                "delta:delta",
+                "general_motors:chevy",
+                "general_motors:Chevrolet"
+            ]
+        );
+        assert!(g.find(text).iter().all(|f| !f.weak));
+        // Not an email address, a longer host, another top-level domain or a file name.
+        assert!(ids(
+            &g,
+            "help@chevy.com, cars.chevy.com, chevy.computer, delta.com.pdf2"
+        )
+        .is_empty());
     }
 
     /// A name's letters inside a word ("E Tran" at the end of "issue" and the start of
