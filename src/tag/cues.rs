@@ -7,7 +7,7 @@ use super::latency::duration;
 use super::rules::Rule;
 use super::text::{
     first_person_before, floor, negated, nobody_before, opens_first_person, question, sentence_of,
-    Spans,
+    told_in_third_person, Spans,
 };
 use super::Lexicons;
 use crate::model::{Actor, Document, Shape, Tag, TagSet};
@@ -120,7 +120,27 @@ impl Lexicons {
             .map(|t| (t.start, t.end, t.label.as_str()))
             .collect();
         let acts = self.acts.find(text, sentences, &names);
-        for a in acts.iter().filter(|a| !to_press(a.start)) {
+        // In a report told in the third person, "she said", "he called back" and "a Denver
+        // woman says" are the customer's words and acts as often as the company's: there
+        // only subjects the text ties to the company count (a name, "the rep", "they").
+        let third_person = doc.shape == Shape::Long
+            && acts
+                .iter()
+                .any(|a| matches!(a.agent, Agent::Pronoun | Agent::Staff))
+            && told_in_third_person(text);
+        let customer_pronoun = |a: &super::acts::Act| {
+            matches!(a.agent, Agent::Pronoun | Agent::Staff) && {
+                let w = &text[a.start..a.verb_start];
+                let w = w.split_whitespace().next().unwrap_or("");
+                ["she", "he", "woman", "man", "lady", "guy", "person"]
+                    .iter()
+                    .any(|p| w.eq_ignore_ascii_case(p))
+            }
+        };
+        for a in acts
+            .iter()
+            .filter(|a| !to_press(a.start) && !(third_person && customer_pronoun(a)))
+        {
             let label = match (&a.agent, a.negated, a.modal) {
                 (agent, false, false) if agent.is_company_side() => "yes",
                 // "they never replied", "nobody called back": only an answer denied is a

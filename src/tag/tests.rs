@@ -351,6 +351,18 @@ fn the_company_asked_for_comment_by_the_press_is_no_answer_to_the_customer() {
 }
 
 #[test]
+fn in_a_report_told_in_the_third_person_she_is_the_customer() {
+    let report = "A Denver woman says Comcast billed her twice. Maria Lopez said she called \
+                  Comcast four times. \"Nobody ever followed up. I gave up,\" she said.";
+    let t = tag_text("blog", None, report);
+    assert_eq!(t.interactions[0].responded, Responded::No, "{:?}", t.tags);
+    // Told in the first person, "she" is the one who answered.
+    let story = "I called Comcast four times about the double bill. She said it was fixed.";
+    let t = tag_text("blog", None, story);
+    assert_eq!(t.interactions[0].responded, Responded::Yes, "{:?}", t.tags);
+}
+
+#[test]
 fn third_party_channel_is_a_mention_and_names_next_to_quotes_match() {
     let t = tag_text(
         "blog",

@@ -57,6 +57,22 @@ pub(crate) fn first_person_before(text: &str, start: usize) -> bool {
     }
 }
 
+/// Quotations, which may speak in the first person inside a report that does not.
+static QUOTED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r#""[^"\n]{0,500}"|“[^”]{0,500}”"#).expect("valid")
+});
+
+/// The first person: "I" (as a capital), "me", "my", "we", "our", "us".
+static FIRST_PERSON: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\bI\b|(?i:\b(?:me|my|mine|myself|we|our|ours|us)\b)").expect("valid")
+});
+
+/// A text told in the third person: no first-person word outside quotations (a news
+/// report: `Lopez said she called Comcast. "I was shocked," she said.`).
+pub(crate) fn told_in_third_person(text: &str) -> bool {
+    !FIRST_PERSON.is_match(&QUOTED.replace_all(text, " "))
+}
+
 /// A channel match that itself opens with the customer: "I called", "we emailed".
 pub(crate) fn opens_first_person(matched: &str) -> bool {
     matches!(
