@@ -139,7 +139,7 @@ impl Lexicons {
         };
         for a in acts
             .iter()
-            .filter(|a| !to_press(a.start) && !(third_person && customer_pronoun(a)))
+            .filter(|a| !(to_press(a.start) || third_person && customer_pronoun(a)))
         {
             let label = match (&a.agent, a.negated, a.modal) {
                 (agent, false, false) if agent.is_company_side() => "yes",
