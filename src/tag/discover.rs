@@ -178,10 +178,13 @@ impl Names {
             words.clear();
             words.extend(sent.iter().map(|t| t.as_str(text)));
             model.tag_into(&words, &mut tags);
+            // A line in capitals, or in title case (a headline, a menu, a list of related
+            // posts: "Marketwired Names Jim Delaney CEO"), capitalises every word.
             let upper = words
                 .iter()
                 .filter(|w| w.chars().any(char::is_alphabetic))
-                .all(|w| !w.chars().any(char::is_lowercase));
+                .all(|w| !w.chars().any(char::is_lowercase))
+                || title_case(&words);
             let mut i = 0;
             while i < sent.len() {
                 let w = words[i];
@@ -652,6 +655,28 @@ fn starts_with(words: &[String], phrase: &[String]) -> bool {
     words.len() >= phrase.len() && words[..phrase.len()] == *phrase
 }
 
+/// Words a title leaves in lower case ("Lessons Learned from the Best Airlines").
+const TITLE_SMALL: &[&str] = &[
+    "a", "an", "the", "and", "or", "nor", "but", "of", "to", "in", "on", "at", "for", "by", "with",
+    "from", "as", "vs", "via", "per", "is",
+];
+
+/// A line in title case: at least four words, every one of them capitalised but the small
+/// words a title leaves in lower case.
+fn title_case(words: &[&str]) -> bool {
+    let mut n = 0;
+    for w in words.iter().filter(|w| w.chars().any(char::is_alphabetic)) {
+        if !w.chars().next().is_some_and(char::is_uppercase) {
+            if !TITLE_SMALL.contains(&w.to_lowercase().as_str()) {
+                return false;
+            }
+        } else {
+            n += 1;
+        }
+    }
+    n >= 4
+}
+
 /// "wirefly.com", "www.kleargear.com", "shop.example.co.uk": a web domain (not an e-mail).
 fn is_domain(w: &str) -> bool {
     if !w.contains('.') {
@@ -770,8 +795,21 @@ mod tests {
             "Then Mark Evans points out how social media can affect a company.",
             "CAPITAL ONE BANK IS FALSELY REPORTING MY ACCOUNTS.",
             "I went to the World Economic Forum.",
+            // A headline in title case capitalises every word, a name or not.
+            "Related posts:\n\nMarketwired Names Jim Delaney CEO\n",
         ] {
             assert!(found(text).is_empty(), "{text}: {:?}", found(text));
         }
+        assert!(title_case(&[
+            "Lessons", "Learned", "from", "the", "Best", "Airlines"
+        ]));
+        assert!(!title_case(&[
+            "Lessons",
+            "learned",
+            "from",
+            "women",
+            "entrepreneurs"
+        ]));
+        assert!(!title_case(&["I", "called", "Potentia", "Energy"]));
     }
 }
