@@ -22,6 +22,9 @@ struct ActsFile {
     nobody: Vec<String>,
     staff: Vec<String>,
     customer: Vec<String>,
+    /// Absent from rule files written before it: none.
+    #[serde(default)]
+    reported: Vec<String>,
     skip: Vec<String>,
     negators: Vec<String>,
     modals: Vec<String>,
@@ -96,6 +99,7 @@ pub struct Acts {
     nobody: HashSet<String>,
     staff: HashSet<String>,
     customer: HashSet<String>,
+    reported: HashSet<String>,
     skip: HashSet<String>,
     negators: HashSet<String>,
     modals: HashSet<String>,
@@ -159,6 +163,7 @@ impl Acts {
             nobody: set(&f.nobody),
             staff: set(&f.staff),
             customer: set(&f.customer),
+            reported: set(&f.reported),
             skip: set(&f.skip),
             negators: set(&f.negators),
             modals: set(&f.modals),
@@ -241,6 +246,16 @@ impl Acts {
             }
         }
         out
+    }
+
+    /// Whether an act's subject is a pronoun or people word that a report told in the third
+    /// person uses for the customer as often as for the company (`reported` in acts.toml:
+    /// "she said", "a Denver woman says"), not a name.
+    pub fn reported_subject(&self, text: &str, a: &Act) -> bool {
+        matches!(a.agent, Agent::Pronoun | Agent::Staff) && {
+            let w = text[a.start..a.verb_start].split_whitespace().next();
+            w.is_some_and(|w| self.reported.contains(&w.to_lowercase()))
+        }
     }
 
     /// Whether the name ending at `end` is the subject of a company act: a verb of an act

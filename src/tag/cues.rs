@@ -47,7 +47,6 @@ impl Lexicons {
             .roles
             .get("press")
             .iter()
-            .filter(|r| r.regex.is_match(text))
             .flat_map(|r| r.regex.find_iter(text))
             .map(|m| sentence_of(sentences, m.start()))
             .collect();
@@ -123,23 +122,12 @@ impl Lexicons {
         // In a report told in the third person, "she said", "he called back" and "a Denver
         // woman says" are the customer's words and acts as often as the company's: there
         // only subjects the text ties to the company count (a name, "the rep", "they").
-        let third_person = doc.shape == Shape::Long
-            && acts
-                .iter()
-                .any(|a| matches!(a.agent, Agent::Pronoun | Agent::Staff))
-            && told_in_third_person(text);
-        let customer_pronoun = |a: &super::acts::Act| {
-            matches!(a.agent, Agent::Pronoun | Agent::Staff) && {
-                let w = &text[a.start..a.verb_start];
-                let w = w.split_whitespace().next().unwrap_or("");
-                ["she", "he", "woman", "man", "lady", "guy", "person"]
-                    .iter()
-                    .any(|p| w.eq_ignore_ascii_case(p))
-            }
-        };
+        let reported = |a: &super::acts::Act| self.acts.reported_subject(text, a);
+        let third_person =
+            doc.shape == Shape::Long && acts.iter().any(reported) && told_in_third_person(text);
         for a in acts
             .iter()
-            .filter(|a| !(to_press(a.start) || third_person && customer_pronoun(a)))
+            .filter(|a| !(to_press(a.start) || third_person && reported(a)))
         {
             let label = match (&a.agent, a.negated, a.modal) {
                 (agent, false, false) if agent.is_company_side() => "yes",

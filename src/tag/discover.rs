@@ -667,7 +667,7 @@ fn title_case(words: &[&str]) -> bool {
     let mut n = 0;
     for w in words.iter().filter(|w| w.chars().any(char::is_alphabetic)) {
         if !w.chars().next().is_some_and(char::is_uppercase) {
-            if !TITLE_SMALL.contains(&w.to_lowercase().as_str()) {
+            if !TITLE_SMALL.iter().any(|s| s.eq_ignore_ascii_case(w)) {
                 return false;
             }
         } else {
