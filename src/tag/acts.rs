@@ -8,8 +8,8 @@
 //! spans. It does not decide what the acts mean for an interaction: `super::cues` turns
 //! the company's answers into `responded` tags.
 
+use super::prefilter::WordMatch;
 use super::rules::LoadError;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use foldhash::HashSet;
 use serde::Deserialize;
 
@@ -103,10 +103,12 @@ pub struct Acts {
     skip: HashSet<String>,
     negators: HashSet<String>,
     modals: HashSet<String>,
-    /// Act id of each verb pattern.
+    /// Act id of each verb.
     verb_act: Vec<usize>,
     ids: Vec<String>,
-    verbs: AhoCorasick,
+    /// The verbs, lower case; the tagger's one literal pass finds them
+    /// ([`super::prefilter::Prefilter`]).
+    verbs: Vec<String>,
 }
 
 impl Acts {
@@ -153,11 +155,6 @@ impl Acts {
                 verb_act.push(i);
             }
         }
-        let verbs = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&patterns)
-            .map_err(|e| LoadError::at(path, None, format!("verbs do not compile: {e}")))?;
         Ok(Acts {
             pronouns: set(&f.pronouns),
             nobody: set(&f.nobody),
@@ -169,23 +166,31 @@ impl Acts {
             modals: set(&f.modals),
             verb_act,
             ids,
-            verbs,
+            verbs: patterns,
         })
     }
 
-    /// Every act in `text`. `sentences` are the text's sentence spans; `names` the spans of
-    /// the companies found, with their ids, sorted by start.
+    /// The verbs, lower case, in the order [`WordMatch::word`] counts them.
+    pub fn verbs(&self) -> &[String] {
+        &self.verbs
+    }
+
+    /// Every act in `text`. `verbs` are where the verbs occur in it (the literal pass's
+    /// [`super::prefilter::Hits::words`] of a prefilter given [`Acts::verbs`]);
+    /// `sentences` are the text's sentence spans; `names` the spans of the companies
+    /// found, with their ids, sorted by start.
     pub fn find(
         &self,
         text: &str,
+        verbs: &[WordMatch],
         sentences: &[(usize, usize)],
         names: &[(usize, usize, &str)],
     ) -> Vec<Act> {
         let bytes = text.as_bytes();
         let word_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'\'' || b >= 0x80;
         let mut out = Vec::new();
-        for m in self.verbs.find_iter(text) {
-            let (vs, ve) = (m.start(), m.end());
+        for m in verbs {
+            let (vs, ve) = (m.start, m.end);
             // Whole words only.
             if vs > 0 && bytes[vs - 1].is_ascii_alphanumeric()
                 || ve < bytes.len() && bytes[ve].is_ascii_alphanumeric()
@@ -193,7 +198,7 @@ impl Acts {
                 continue;
             }
             let (ss, _) = super::text::sentence_of(sentences, vs);
-            let id = &self.ids[self.verb_act[m.pattern().as_usize()]];
+            let id = &self.ids[self.verb_act[m.word]];
             // Walk back over the words before the verb, within the clause.
             let mut negated = false;
             let mut modal = false;
@@ -272,12 +277,23 @@ impl Acts {
                 at += 1;
             }
             let rest = &text[at..super::text::floor(text, (at + 40).min(text.len()))];
-            if let Some(m) = self.verbs.find(rest) {
-                let ends_word = rest[m.end()..]
+            // The longest verb the words start with, as a leftmost-longest search finds it.
+            let longest = self
+                .verbs
+                .iter()
+                .filter(|v| {
+                    rest.as_bytes()
+                        .get(..v.len())
+                        .is_some_and(|b| b.eq_ignore_ascii_case(v.as_bytes()))
+                })
+                .map(String::len)
+                .max();
+            if let Some(len) = longest {
+                let ends_word = rest[len..]
                     .chars()
                     .next()
                     .is_none_or(|c| !c.is_alphanumeric());
-                if m.start() == 0 && ends_word {
+                if ends_word {
                     return true;
                 }
             }
@@ -381,7 +397,8 @@ mod tests {
     fn acts(text: &str, names: &[(usize, usize, &str)]) -> Vec<(String, Agent, bool, bool)> {
         let lex = Acts::load("acts.toml", include_str!("rules/acts.toml")).unwrap();
         let s = super::super::text::sentences(text);
-        lex.find(text, &s, names)
+        let pass = super::super::prefilter::Prefilter::new(&[], lex.verbs()).unwrap();
+        lex.find(text, pass.hits(text).words(), &s, names)
             .into_iter()
             .map(|a| {
                 (

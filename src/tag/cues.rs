@@ -9,7 +9,7 @@ use super::text::{
     first_person_before, floor, negated, nobody_before, opens_first_person, question, sentence_of,
     told_in_third_person, Spans,
 };
-use super::Lexicons;
+use super::{Lexicons, CHANNELS, OUTCOMES};
 use crate::model::{Actor, Document, Shape, Tag, TagSet};
 use foldhash::{HashMap, HashMapExt};
 
@@ -52,11 +52,11 @@ impl Lexicons {
             .collect();
         let to_press = |at: usize| !press.is_empty() && press.contains(&sentence_of(sentences, at));
         let first_outcome = tags.len();
-        // One literal pass each says which rules can match at all; only those are run.
-        let outcome_hits = self.outcomes.any.hits(text);
-        let channel_hits = self.channels.any.hits(text);
-        let outcome_hit = |r: &Rule| outcome_hits.matched(r.index);
-        let channel_hit = |r: &Rule| channel_hits.matched(r.index);
+        // One literal pass says which rules can match at all (only those are run) and
+        // where the act verbs are.
+        let pass = self.literals.hits(text);
+        let outcome_hit = |r: &Rule| pass.matched(OUTCOMES, r.index);
+        let channel_hit = |r: &Rule| pass.matched(CHANNELS, r.index);
         for (set, kind) in [
             ("responded", TagSet::Responded),
             ("move", TagSet::Move),
@@ -118,7 +118,7 @@ impl Lexicons {
             .filter(|t| t.set == TagSet::Company && t.end > t.start)
             .map(|t| (t.start, t.end, t.label.as_str()))
             .collect();
-        let acts = self.acts.find(text, sentences, &names);
+        let acts = self.acts.find(text, pass.words(), sentences, &names);
         // In a report told in the third person, "she said", "he called back" and "a Denver
         // woman says" are the customer's words and acts as often as the company's: there
         // only subjects the text ties to the company count (a name, "the rep", "they").

@@ -52,6 +52,11 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("names.toml", include_str!("rules/names.toml")),
 ];
 
+/// The position of channels.toml's rules in [`Lexicons`]' literal pass.
+const CHANNELS: usize = 0;
+/// The position of outcomes.toml's rules in [`Lexicons`]' literal pass.
+const OUTCOMES: usize = 1;
+
 /// Everything the tagger needs, loaded, checked and compiled once.
 #[derive(Debug, Clone)]
 pub struct Lexicons {
@@ -62,6 +67,9 @@ pub struct Lexicons {
     roles: RuleSet,
     acts: acts::Acts,
     names: discover::Names,
+    /// The one literal pass over a text: which channel and outcome rules can match it
+    /// ([`CHANNELS`], [`OUTCOMES`]) and where the act verbs are.
+    literals: prefilter::Prefilter,
     /// (file, sha256) of every rule file used, for the index manifest.
     pub files: Vec<(String, String)>,
 }
@@ -116,6 +124,15 @@ impl Lexicons {
         let roles = rules::load(&texts[3].0, &texts[3].1, FileKind::Roles)?;
         let acts = acts::Acts::load(&texts[4].0, &texts[4].1)?;
         let names = discover::Names::load(&texts[5].0, &texts[5].1)?;
+        let literals =
+            prefilter::Prefilter::new(&[&channels.patterns, &outcomes.patterns], acts.verbs())
+                .map_err(|e| {
+                    LoadError::at(
+                        &format!("{} and {} and {}", texts[1].0, texts[2].0, texts[4].0),
+                        None,
+                        format!("the rules' strings and the verbs do not compile together: {e}"),
+                    )
+                })?;
         let files = texts
             .iter()
             .map(|(p, t)| (p.clone(), crate::ingest::hex(&Sha256::digest(t.as_bytes()))))
@@ -127,6 +144,7 @@ impl Lexicons {
             roles,
             acts,
             names,
+            literals,
             files,
         })
     }

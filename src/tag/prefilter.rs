@@ -1,76 +1,126 @@
-//! One literal pass over a text says which rules of a file can match it.
+//! One literal pass over a text says which rules can match it and where the act verbs are.
 //!
 //! For each rule pattern, [`factors`] reads the pattern's syntax tree (parsed exactly as the
 //! rule is compiled: the same flags, the same case-insensitivity) and finds strings every
 //! match contains at least one of: "sorry" or "apolog" for an apology rule, "call" or
-//! "phone" for a phone rule. All rules' strings go into one Aho-Corasick automaton; a rule
-//! none of whose strings occur in a text cannot match it and is not run. A rule without
-//! such strings (it can match text made of any word) is always run. The pass only ever
-//! skips rules that cannot match, so the tags are those of running every rule. It replaced
-//! a `RegexSet` over the rules, whose lazy DFA was a fifth of tagging time, waiting on
-//! memory; tagging tweets took about a quarter less time (BENCHMARKS.md).
+//! "phone" for a phone rule. The strings of every rule of every file given, and the act
+//! verbs, go into one Aho-Corasick automaton, searched once per text. A rule none of whose
+//! strings occur in a text cannot match it and is not run; a rule without such strings (it
+//! can match text made of any word) is always run. The pass only ever skips rules that
+//! cannot match, so the tags are those of running every rule. It replaced a `RegexSet` over
+//! the rules, whose lazy DFA was a fifth of tagging time, waiting on memory; and then one
+//! pass per rule file and one more for the verbs (BENCHMARKS.md).
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex_syntax::hir::{Class, Hir, HirKind};
 use std::collections::BTreeSet;
 
-/// Which rules of a file can match a text, by position in the file.
+/// Which rules of some rule files can match a text, by file and position in the file, and
+/// where a list of words occurs in it.
 #[derive(Debug, Clone)]
 pub struct Prefilter {
     automaton: AhoCorasick,
-    /// For each string of the automaton, the rules it is one of the strings of.
-    rules_of: Vec<Vec<usize>>,
+    /// For each string of the automaton, the rules (file, position) it is one of the
+    /// strings of.
+    rules_of: Vec<Vec<(usize, usize)>>,
+    /// For each string of the automaton, the first word of the word list it is, if any.
+    word_of: Vec<Option<usize>>,
     /// Rules without strings: run on every text.
-    always: Vec<usize>,
-    rules: usize,
+    always: Vec<(usize, usize)>,
+    /// Where each file's rules start in a flat list of all rules, and (last) how many.
+    offsets: Vec<usize>,
 }
 
-/// The rules that can match one text.
+/// What one pass found in one text.
 #[derive(Debug, Clone)]
-pub struct Hits(Vec<bool>);
+pub struct Hits<'a> {
+    hit: Vec<bool>,
+    offsets: &'a [usize],
+    words: Vec<WordMatch>,
+}
 
-impl Hits {
-    /// Whether rule `i` can match.
-    pub fn matched(&self, i: usize) -> bool {
-        self.0.get(i).copied().unwrap_or(false)
+/// A word of the list found in a text: where, and which word (its position in the list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WordMatch {
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset after the last byte.
+    pub end: usize,
+    /// Position of the word in the list given to [`Prefilter::new`].
+    pub word: usize,
+}
+
+impl Hits<'_> {
+    /// Whether rule `i` of file `file` can match.
+    pub fn matched(&self, file: usize, i: usize) -> bool {
+        self.offsets
+            .get(file)
+            .and_then(|o| self.hit.get(o + i))
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// The words found, leftmost first and longest of those starting at one place, none
+    /// overlapping the one before (an Aho-Corasick leftmost-longest search; a word between
+    /// others of the list, as in "called" and "call", is found once), in any case of ASCII.
+    pub fn words(&self) -> &[WordMatch] {
+        &self.words
     }
 }
 
 impl Default for Prefilter {
     fn default() -> Self {
-        Prefilter::new(&[]).expect("no patterns")
+        Prefilter::new(&[], &[]).expect("no patterns")
     }
 }
 
 impl Prefilter {
-    /// The prefilter of `patterns` (each as the regex crate compiles it, with whether it is
-    /// case-insensitive), rule `i` being `patterns[i]`.
-    pub fn new(patterns: &[(String, bool)]) -> Result<Prefilter, String> {
+    /// The prefilter of the rule files `files` (each rule as the regex crate compiles its
+    /// pattern, with whether it is case-insensitive; rule `i` of file `f` being
+    /// `files[f][i]`) and of the list `words` (found as written, in any case of ASCII).
+    pub fn new(files: &[&[(String, bool)]], words: &[String]) -> Result<Prefilter, String> {
         let mut strings: Vec<Vec<u8>> = Vec::new();
-        let mut rules_of: Vec<Vec<usize>> = Vec::new();
+        let mut rules_of: Vec<Vec<(usize, usize)>> = Vec::new();
+        let mut word_of: Vec<Option<usize>> = Vec::new();
         let mut at: std::collections::HashMap<Vec<u8>, usize> = Default::default();
+        // The position of a string in the automaton, added when new.
+        let mut string = |s: Vec<u8>, rules_of: &mut Vec<_>, word_of: &mut Vec<_>| -> usize {
+            *at.entry(s.clone()).or_insert_with(|| {
+                strings.push(s);
+                rules_of.push(Vec::new());
+                word_of.push(None);
+                rules_of.len() - 1
+            })
+        };
         let mut always = Vec::new();
-        for (i, (pattern, insensitive)) in patterns.iter().enumerate() {
-            let hir = regex_syntax::ParserBuilder::new()
-                .case_insensitive(*insensitive)
-                .build()
-                .parse(pattern)
-                .map_err(|e| e.to_string())?;
-            match factors(&hir) {
-                None => always.push(i),
-                Some(set) => {
-                    for s in set {
-                        let k = *at.entry(s.clone()).or_insert_with(|| {
-                            strings.push(s);
-                            rules_of.push(Vec::new());
-                            rules_of.len() - 1
-                        });
-                        if !rules_of[k].contains(&i) {
-                            rules_of[k].push(i);
+        let mut offsets = vec![0];
+        for (f, patterns) in files.iter().enumerate() {
+            offsets.push(offsets[f] + patterns.len());
+            for (i, (pattern, insensitive)) in patterns.iter().enumerate() {
+                let hir = regex_syntax::ParserBuilder::new()
+                    .case_insensitive(*insensitive)
+                    .build()
+                    .parse(pattern)
+                    .map_err(|e| e.to_string())?;
+                match factors(&hir) {
+                    None => always.push((f, i)),
+                    Some(set) => {
+                        for s in set {
+                            let k = string(s, &mut rules_of, &mut word_of);
+                            if !rules_of[k].contains(&(f, i)) {
+                                rules_of[k].push((f, i));
+                            }
                         }
                     }
                 }
             }
+        }
+        for (w, word) in words.iter().enumerate() {
+            if word.is_empty() {
+                return Err(format!("word {w} is empty"));
+            }
+            let k = string(word.as_bytes().to_vec(), &mut rules_of, &mut word_of);
+            word_of[k].get_or_insert(w);
         }
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
@@ -80,37 +130,71 @@ impl Prefilter {
         Ok(Prefilter {
             automaton,
             rules_of,
+            word_of,
             always,
-            rules: patterns.len(),
+            offsets,
         })
     }
 
-    /// The rules that can match `text`.
-    pub fn hits(&self, text: &str) -> Hits {
+    /// What the pass finds in `text`.
+    pub fn hits(&self, text: &str) -> Hits<'_> {
+        let rules = *self.offsets.last().unwrap_or(&0);
         // One memchr-driven search per letter: `contains(FOLDS)` decoded every character.
-        if FOLDS.iter().any(|&c| text.contains(c)) {
-            return Hits(vec![true; self.rules]);
+        let folds = FOLDS.iter().any(|&c| text.contains(c));
+        let mut hit = vec![folds; rules];
+        let mut left = 0;
+        if !folds {
+            for &(f, i) in &self.always {
+                hit[self.offsets[f] + i] = true;
+            }
+            left = rules - self.always.len();
         }
-        let mut hit = vec![false; self.rules];
-        for &i in &self.always {
-            hit[i] = true;
-        }
-        let mut left = self.rules - self.always.len();
-        if left > 0 {
+        let words_wanted = self.word_of.iter().any(Option::is_some);
+        let mut words = Vec::new();
+        if left > 0 || words_wanted {
             for m in self.automaton.find_overlapping_iter(text) {
-                for &i in &self.rules_of[m.pattern().as_usize()] {
-                    if !hit[i] {
-                        hit[i] = true;
+                let k = m.pattern().as_usize();
+                if let Some(word) = self.word_of[k] {
+                    words.push(WordMatch {
+                        start: m.start(),
+                        end: m.end(),
+                        word,
+                    });
+                }
+                for &(f, i) in &self.rules_of[k] {
+                    let h = &mut hit[self.offsets[f] + i];
+                    if !*h {
+                        *h = true;
                         left -= 1;
                     }
                 }
-                if left == 0 {
+                if left == 0 && !words_wanted {
                     break;
                 }
             }
         }
-        Hits(hit)
+        Hits {
+            hit,
+            offsets: &self.offsets,
+            words: leftmost_longest(words),
+        }
     }
+}
+
+/// Of all matches of a list's words, those a leftmost-longest search reports: from the
+/// left, at each place the longest (of equal ones, the first in the list), then on from its
+/// end.
+fn leftmost_longest(mut all: Vec<WordMatch>) -> Vec<WordMatch> {
+    all.sort_unstable_by_key(|m| (m.start, std::cmp::Reverse(m.end), m.word));
+    let mut end = 0;
+    all.retain(|m| {
+        let keep = m.start >= end;
+        if keep {
+            end = m.end;
+        }
+        keep
+    });
+    all
 }
 
 /// The most strings an exact set or a factor set may hold; longer cross products are cut
@@ -350,27 +434,21 @@ mod tests {
 
     #[test]
     fn a_rule_is_skipped_only_when_it_cannot_match() {
-        let patterns = [
-            r"(?-u:\b)(?:please\s+)?call\s+us(?-u:\b)",
-            r"(?-u:\b)ask(?-u:\b)",
-            r"\w+",
+        // Two files, the second sharing a rule of the first: each rule has its own hit.
+        let files: [&[&str]; 2] = [
+            &[
+                r"(?-u:\b)(?:please\s+)?call\s+us(?-u:\b)",
+                r"(?-u:\b)ask(?-u:\b)",
+                r"\w+",
+            ],
+            &[r"(?-u:\b)today(?-u:\b)", r"(?-u:\b)ask(?-u:\b)"],
         ];
-        let p = Prefilter::new(
-            &patterns
-                .iter()
-                .map(|s| (s.to_string(), true))
-                .collect::<Vec<_>>(),
-        )
-        .unwrap();
-        let res: Vec<regex::Regex> = patterns
+        let compiled: Vec<Vec<(String, bool)>> = files
             .iter()
-            .map(|s| {
-                regex::RegexBuilder::new(s)
-                    .case_insensitive(true)
-                    .build()
-                    .unwrap()
-            })
+            .map(|f| f.iter().map(|s| (s.to_string(), true)).collect())
             .collect();
+        let slices: Vec<&[(String, bool)]> = compiled.iter().map(Vec::as_slice).collect();
+        let p = Prefilter::new(&slices, &[]).unwrap();
         for text in [
             "Please CALL us today",
             "nothing here",
@@ -379,14 +457,66 @@ mod tests {
             "",
         ] {
             let hits = p.hits(text);
-            for (i, re) in res.iter().enumerate() {
-                if re.is_match(text) {
-                    assert!(hits.matched(i), "{text:?}: rule {i} skipped");
+            for (f, patterns) in files.iter().enumerate() {
+                for (i, pattern) in patterns.iter().enumerate() {
+                    let re = regex::RegexBuilder::new(pattern)
+                        .case_insensitive(true)
+                        .build()
+                        .unwrap();
+                    if re.is_match(text) {
+                        assert!(hits.matched(f, i), "{text:?}: rule {i} of file {f} skipped");
+                    }
                 }
             }
-            assert!(hits.matched(2), "a rule without strings always runs");
+            assert!(hits.matched(0, 2), "a rule without strings always runs");
         }
-        assert!(!p.hits("nothing here").matched(0));
-        assert!(!p.hits("nothing here").matched(1));
+        let none = p.hits("nothing here");
+        assert!(!none.matched(0, 0) && !none.matched(0, 1));
+        assert!(!none.matched(1, 0) && !none.matched(1, 1));
+        let some = p.hits("ask me TODAY");
+        assert!(some.matched(1, 0) && some.matched(1, 1) && some.matched(0, 1));
+        assert!(!some.matched(0, 0));
+        assert!(!some.matched(2, 0), "no third file");
+    }
+
+    #[test]
+    fn words_are_found_as_a_leftmost_longest_search_finds_them() {
+        let words: Vec<String> = [
+            "call",
+            "called",
+            "call back",
+            "back",
+            "replied",
+            "ed",
+            "call",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // A rule file whose strings overlap the words: "all" inside "call".
+        let rules = vec![(r"(?-u:\b)all(?-u:\b)".to_string(), true)];
+        let p = Prefilter::new(&[&rules], &words).unwrap();
+        let reference = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&words)
+            .unwrap();
+        for text in [
+            "They CALLED back and called back, then replied; call back; recall",
+            "callback call call back back",
+            "nothing",
+            "\u{17F}he called", // the long s runs every rule, and the words are still found
+            "",
+        ] {
+            let want: Vec<WordMatch> = reference
+                .find_iter(text)
+                .map(|m| WordMatch {
+                    start: m.start(),
+                    end: m.end(),
+                    word: m.pattern().as_usize(),
+                })
+                .collect();
+            assert_eq!(p.hits(text).words(), want.as_slice(), "{text:?}");
+        }
     }
 }
