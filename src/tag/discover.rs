@@ -160,9 +160,10 @@ impl Names {
             let sent = &toks[r.clone()];
             // Only sentences with a capitalised word past the first, a handle or a domain
             // are read for names; and of those, only ones with a handle, a domain or a
-            // capitalised word that is not a common word can hold one (a run of common words
-            // alone is never a name, see `common` below). Most sentences need no
-            // part-of-speech tagging at all.
+            // capitalised word that is not a common word, outside the names already known,
+            // can hold one (a run of common words alone is never a name, see `common`
+            // below, and a run or a handle that overlaps a known name is never one). Most
+            // sentences need no part-of-speech tagging at all.
             let promising = sent.iter().enumerate().any(|(i, t)| {
                 let w = t.as_str(text);
                 (i > 0 && w.chars().next().is_some_and(char::is_uppercase))
@@ -170,7 +171,8 @@ impl Names {
                     || is_domain(w)
             }) && sent.iter().any(|t| {
                 let w = t.as_str(text);
-                w.starts_with('@') || is_domain(w) || self.could_name(w)
+                (w.starts_with('@') || is_domain(w) || self.could_name(w))
+                    && !known_spans.overlaps(t.start, t.end)
             });
             if !promising {
                 continue;
