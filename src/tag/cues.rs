@@ -4,12 +4,13 @@
 
 use super::acts::Agent;
 use super::latency::duration;
+use super::prefilter::Hits;
 use super::rules::Rule;
 use super::text::{
     first_person_before, floor, negated, nobody_before, opens_first_person, question, sentence_of,
     told_in_third_person, Spans,
 };
-use super::{Lexicons, CHANNELS, OUTCOMES};
+use super::{Lexicons, CHANNELS, OUTCOMES, ROLES};
 use crate::model::{Actor, Document, Shape, Tag, TagSet};
 use foldhash::{HashMap, HashMapExt};
 
@@ -29,14 +30,18 @@ impl Lexicons {
         doc: &Document,
         company_post: bool,
         sentences: &[(usize, usize)],
+        pass: &Hits,
         tags: &mut Vec<Tag>,
     ) {
         let text = doc.text.as_str();
         // "should I call", "plan on submitting the letter", "I don't have any DMs": the words
         // right before a tag say it did not happen.
+        let outcome_hit = |r: &Rule| pass.matched(OUTCOMES, r.index);
+        let channel_hit = |r: &Rule| pass.matched(CHANNELS, r.index);
+        let role_hit = |r: &&Rule| pass.matched(ROLES, r.index);
         let planned = |at: usize| -> bool {
             let (ss, _) = sentence_of(sentences, at);
-            self.roles.get("plan").iter().any(|r| {
+            self.roles.get("plan").iter().filter(role_hit).any(|r| {
                 let from = floor(text, at.saturating_sub(r.window).max(ss));
                 r.regex.is_match(&text[from..at])
             })
@@ -47,16 +52,12 @@ impl Lexicons {
             .roles
             .get("press")
             .iter()
+            .filter(role_hit)
             .flat_map(|r| r.regex.find_iter(text))
             .map(|m| sentence_of(sentences, m.start()))
             .collect();
         let to_press = |at: usize| !press.is_empty() && press.contains(&sentence_of(sentences, at));
         let first_outcome = tags.len();
-        // One literal pass says which rules can match at all (only those are run) and
-        // where the act verbs are.
-        let pass = self.literals.hits(text);
-        let outcome_hit = |r: &Rule| pass.matched(OUTCOMES, r.index);
-        let channel_hit = |r: &Rule| pass.matched(CHANNELS, r.index);
         for (set, kind) in [
             ("responded", TagSet::Responded),
             ("move", TagSet::Move),
@@ -182,6 +183,7 @@ impl Lexicons {
             self.roles
                 .get("not_channel")
                 .iter()
+                .filter(role_hit)
                 .flat_map(|r| r.regex.find_iter(text).map(|m| (m.start(), m.end())))
                 .collect()
         } else {
@@ -229,7 +231,7 @@ impl Lexicons {
                 } else {
                     let (ss, se) = sentence;
                     let company_acts = *by_company.entry(sentence).or_insert_with(|| {
-                        self.roles.get("actor").iter().any(|x| {
+                        self.roles.get("actor").iter().filter(role_hit).any(|x| {
                             // is_match first: most sentences have no cue, and finding
                             // where one starts costs a reverse search.
                             x.regex.is_match(&text[ss..se])
@@ -279,9 +281,10 @@ impl Lexicons {
                     self.roles
                         .get("reply")
                         .iter()
+                        .filter(role_hit)
                         .any(|x| x.regex.is_match(&text[ss..se]))
                 });
-                let promised = self.roles.get("promise").iter().any(|x| {
+                let promised = self.roles.get("promise").iter().filter(role_hit).any(|x| {
                     let from = floor(text, m.start().saturating_sub(x.window).max(ss));
                     x.regex.is_match(&text[from..m.start()])
                 });

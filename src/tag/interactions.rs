@@ -1,9 +1,10 @@
 //! Interactions from text: one per company party to the story, with its channels, answer,
 //! stated latency, moves, resolution and sentiment read within the company's window.
 
+use super::prefilter::Hits;
 use super::roles::possessive;
 use super::text::sentence_of;
-use super::Lexicons;
+use super::{Lexicons, ROLES};
 use crate::model::{
     Actor, Document, Evidence, Found, Interaction, Responded, Role, Shape, Tag, TagSet,
 };
@@ -366,10 +367,22 @@ fn sentiment_label(pos: u32, neg: u32) -> &'static str {
 impl Lexicons {
     /// What the whole text tells about an exchange: whether there is one at all, and
     /// whether the customer started it.
-    pub(crate) fn story(&self, doc: &Document, tags: &[Tag], company_post: bool) -> Story {
+    /// `pass` is the text's literal pass: a role rule it rules out is not run.
+    pub(crate) fn story(
+        &self,
+        doc: &Document,
+        tags: &[Tag],
+        company_post: bool,
+        pass: &Hits,
+    ) -> Story {
         let text = doc.text.as_str();
         let short = doc.shape != Shape::Long;
-        let cue = |c: &str| self.roles.get(c).iter().any(|r| r.regex.is_match(text));
+        let cue = |c: &str| {
+            self.roles
+                .get(c)
+                .iter()
+                .any(|r| pass.matched(ROLES, r.index) && r.regex.is_match(text))
+        };
         // A customer's tweet to an account we cannot name ("Hey @116016 ...").
         let unknown_handle = short
             && HANDLE.find_iter(text).any(|m| {

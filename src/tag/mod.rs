@@ -56,6 +56,8 @@ pub const DEFAULTS: &[(&str, &str)] = &[
 const CHANNELS: usize = 0;
 /// The position of outcomes.toml's rules in [`Lexicons`]' literal pass.
 const OUTCOMES: usize = 1;
+/// The position of roles.toml's rules in [`Lexicons`]' literal pass.
+const ROLES: usize = 2;
 
 /// Everything the tagger needs, loaded, checked and compiled once.
 #[derive(Debug, Clone)]
@@ -67,8 +69,9 @@ pub struct Lexicons {
     roles: RuleSet,
     acts: acts::Acts,
     names: discover::Names,
-    /// The one literal pass over a text: which channel and outcome rules can match it
-    /// ([`CHANNELS`], [`OUTCOMES`]) and where the act verbs are.
+    /// The one literal pass over a text: which channel, outcome and role rules can match it
+    /// ([`CHANNELS`], [`OUTCOMES`], [`ROLES`]; a role rule run on a window of the text can
+    /// match there only if it can match the text) and where the act verbs are.
     literals: prefilter::Prefilter,
     /// (file, sha256) of every rule file used, for the index manifest.
     pub files: Vec<(String, String)>,
@@ -124,15 +127,20 @@ impl Lexicons {
         let roles = rules::load(&texts[3].0, &texts[3].1, FileKind::Roles)?;
         let acts = acts::Acts::load(&texts[4].0, &texts[4].1)?;
         let names = discover::Names::load(&texts[5].0, &texts[5].1)?;
-        let literals =
-            prefilter::Prefilter::new(&[&channels.patterns, &outcomes.patterns], acts.verbs())
-                .map_err(|e| {
-                    LoadError::at(
-                        &format!("{} and {} and {}", texts[1].0, texts[2].0, texts[4].0),
-                        None,
-                        format!("the rules' strings and the verbs do not compile together: {e}"),
-                    )
-                })?;
+        let literals = prefilter::Prefilter::new(
+            &[&channels.patterns, &outcomes.patterns, &roles.patterns],
+            acts.verbs(),
+        )
+        .map_err(|e| {
+            LoadError::at(
+                &format!(
+                    "{}, {}, {} and {}",
+                    texts[1].0, texts[2].0, texts[3].0, texts[4].0
+                ),
+                None,
+                format!("the rules' strings and the verbs do not compile together: {e}"),
+            )
+        })?;
         let files = texts
             .iter()
             .map(|(p, t)| (p.clone(), crate::ingest::hex(&Sha256::digest(t.as_bytes()))))
@@ -182,8 +190,10 @@ impl Lexicons {
         // Who wrote it, looked up once: every stage asks.
         let author = self.company_author(&doc);
         let company_post = doc.thread.inbound == Some(false) || author.is_some();
-        let given = self.company_tags(&doc, author, &sentences, &mut tags);
-        self.rule_tags(&doc, company_post, &sentences, &mut tags);
+        // One literal pass says which rules can match and where the act verbs are.
+        let pass = self.literals.hits(text);
+        let given = self.company_tags(&doc, author, &sentences, &pass, &mut tags);
+        self.rule_tags(&doc, company_post, &sentences, &pass, &mut tags);
         tags.extend(sentiment::tags(
             &doc.text,
             &sentences,
@@ -196,7 +206,7 @@ impl Lexicons {
         let interactions = if threaded {
             Vec::new()
         } else {
-            let story = self.story(&doc, &tags, company_post);
+            let story = self.story(&doc, &tags, company_post, &pass);
             if story.involved && doc.shape == crate::model::Shape::Long {
                 roles::promote_salient(&mut tags);
             }

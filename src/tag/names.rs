@@ -2,6 +2,7 @@
 //! of a company's own post), each with the role decided by [`super::roles`].
 
 use super::gazetteer::PatternKind;
+use super::prefilter::Hits;
 use super::roles::{possessive, quoted_reply, NO_CUE};
 use super::text::{sentence_of, Spans};
 use super::Lexicons;
@@ -77,6 +78,7 @@ impl Lexicons {
         doc: &Document,
         author: Option<(String, bool)>,
         sentences: &[(usize, usize)],
+        pass: &Hits,
         tags: &mut Vec<Tag>,
     ) -> Option<String> {
         let text = doc.text.as_str();
@@ -156,7 +158,7 @@ impl Lexicons {
                 } else if channel_spans.overlaps(f.start, f.end) {
                     (Role::Mention, "role.mention.channel".to_string())
                 } else {
-                    self.role(text, s, f.start, f.end, &spans, &mut sentence_cues)
+                    self.role(text, s, (f.start, f.end), &spans, pass, &mut sentence_cues)
                 };
             let mut t = Tag::new(
                 TagSet::Company,
@@ -187,7 +189,7 @@ impl Lexicons {
                 (Role::Addressee, "role.addressee.handle".to_string())
             } else {
                 let s = sentence_of(sentences, a);
-                self.role(text, s, a, b, &spans, &mut sentence_cues)
+                self.role(text, s, (a, b), &spans, pass, &mut sentence_cues)
             };
             let mut t = Tag::new(
                 TagSet::Company,
@@ -250,7 +252,7 @@ impl Lexicons {
                 let (role, role_rule) = if d.dealt {
                     (Role::Subject, "role.subject.dealt".to_string())
                 } else {
-                    self.role(text, s, d.start, d.end, &spans, &mut sentence_cues)
+                    self.role(text, s, (d.start, d.end), &spans, pass, &mut sentence_cues)
                 };
                 let mut t = Tag::new(
                     TagSet::Company,

@@ -1,9 +1,10 @@
 //! Roles: whether a company named in a text is party to its service story (subject) or
 //! named in passing (mention), from the cues of `roles.toml` around each name.
 
+use super::prefilter::Hits;
 use super::rules::{Position, Rule};
 use super::text::{floor, Spans};
-use super::Lexicons;
+use super::{Lexicons, ROLES};
 use crate::model::{Role, Tag, TagSet};
 use foldhash::HashMap;
 
@@ -24,18 +25,19 @@ pub(crate) fn possessive(text: &str, end: usize) -> bool {
 }
 
 impl Lexicons {
-    /// Subject or mention, from the cues around one occurrence. A list or product cue makes
-    /// a mention whatever else the sentence says; a staff cue or a service verb in the
-    /// sentence makes a subject; otherwise a mention. `sentence_cues` remembers, per sentence
-    /// and rule, whether a sentence-wide cue fires, so a long sentence naming many companies
-    /// is scanned once per rule, not once per name.
+    /// Subject or mention, from the cues around one occurrence (`start..end`, in the
+    /// sentence `ss..se`). A list or product cue makes a mention whatever else the sentence
+    /// says; a staff cue or a service verb in the sentence makes a subject; otherwise a
+    /// mention. `sentence_cues` remembers, per sentence and rule, whether a sentence-wide cue
+    /// fires, so a long sentence naming many companies is scanned once per rule, not once per
+    /// name. `pass` is the text's literal pass: a rule it rules out is not run.
     pub(crate) fn role(
         &self,
         text: &str,
         (ss, se): (usize, usize),
-        start: usize,
-        end: usize,
+        (start, end): (usize, usize),
         names: &Spans,
+        pass: &Hits,
         sentence_cues: &mut HashMap<(usize, usize, usize), bool>,
     ) -> (Role, String) {
         // A cue counts only outside every company name ("Tweet" in "Tweet Beep" is a name).
@@ -48,6 +50,10 @@ impl Lexicons {
             })
         };
         let mut fires = |r: &Rule| -> bool {
+            // A rule that cannot match the text cannot match a part of it.
+            if !pass.matched(ROLES, r.index) {
+                return false;
+            }
             let before = floor(text, start.saturating_sub(r.window).max(ss));
             let after = floor(text, (end + r.window).min(se)).max(end);
             match r.position {
