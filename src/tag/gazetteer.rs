@@ -849,7 +849,13 @@ fn check_entry(e: &CompanyEntry) -> Result<(), String> {
 /// anchored question, but it builds failure transitions, used only by unanchored searches:
 /// a third of the tagger's start-up.
 #[derive(Clone)]
-struct Names(std::sync::Arc<tantivy_fst::raw::Fst<Vec<u8>>>);
+struct Names {
+    fst: std::sync::Arc<tantivy_fst::raw::Fst<Vec<u8>>>,
+    /// The root's transition on each byte (its target and output), looked up once here:
+    /// every word start of a text begins a walk there, and the root, with a transition per
+    /// letter and digit, is the largest node to decode.
+    first: std::sync::Arc<[Option<(tantivy_fst::raw::CompiledAddr, u64)>; 256]>,
+}
 
 impl Names {
     /// Of `names`, each found as its position there; no two may be the same text in ASCII
@@ -867,16 +873,27 @@ impl Names {
         }
         let bytes = b.into_inner().map_err(|e| e.to_string())?;
         let fst = tantivy_fst::raw::Fst::new(bytes).map_err(|e| e.to_string())?;
-        Ok(Names(std::sync::Arc::new(fst)))
+        let mut first = [None; 256];
+        for t in fst.root().transitions() {
+            first[usize::from(t.inp)] = Some((t.addr, t.out.value()));
+        }
+        Ok(Names {
+            fst: std::sync::Arc::new(fst),
+            first: std::sync::Arc::new(first),
+        })
     }
 
     /// The longest key `text` starts with (ASCII case folded), as its length and value.
     fn longest(&self, text: &[u8]) -> Option<(usize, usize)> {
-        let fst = &self.0;
-        let mut node = fst.root();
-        let mut out = tantivy_fst::raw::Output::zero();
-        let mut best = None;
-        for (k, b) in text.iter().enumerate() {
+        let (&b0, rest) = text.split_first()?;
+        let (addr, out0) = self.first[usize::from(b0.to_ascii_lowercase())]?;
+        let fst = &self.fst;
+        let mut node = fst.node(addr);
+        let mut out = tantivy_fst::raw::Output::new(out0);
+        let mut best = node
+            .is_final()
+            .then(|| (1, out.cat(node.final_output()).value() as usize));
+        for (k, b) in rest.iter().enumerate() {
             let Some(i) = node.find_input(b.to_ascii_lowercase()) else {
                 break;
             };
@@ -884,7 +901,7 @@ impl Names {
             out = out.cat(t.out);
             node = fst.node(t.addr);
             if node.is_final() {
-                best = Some((k + 1, out.cat(node.final_output()).value() as usize));
+                best = Some((k + 2, out.cat(node.final_output()).value() as usize));
             }
         }
         best
@@ -893,7 +910,7 @@ impl Names {
 
 impl std::fmt::Debug for Names {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Names({} keys)", self.0.len())
+        write!(f, "Names({} keys)", self.fst.len())
     }
 }
 
