@@ -34,11 +34,13 @@ impl Lexicons {
         tags: &mut Vec<Tag>,
     ) {
         let text = doc.text.as_str();
-        // "should I call", "plan on submitting the letter", "I don't have any DMs": the words
-        // right before a tag say it did not happen.
+        // Only rules the text's literal pass leaves in are run (a role rule ruled out for the
+        // text cannot match a window of it either).
         let outcome_hit = |r: &Rule| pass.matched(OUTCOMES, r.index);
         let channel_hit = |r: &Rule| pass.matched(CHANNELS, r.index);
         let role_hit = |r: &&Rule| pass.matched(ROLES, r.index);
+        // "should I call", "plan on submitting the letter", "I don't have any DMs": the words
+        // right before a tag say it did not happen.
         let planned = |at: usize| -> bool {
             let (ss, _) = sentence_of(sentences, at);
             self.roles.get("plan").iter().filter(role_hit).any(|r| {
