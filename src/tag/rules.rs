@@ -92,7 +92,7 @@ pub struct Rule {
     pub window: usize,
     /// The pattern.
     pub regex: Regex,
-    /// Its position in the file's [`RuleSet::any`].
+    /// Its position in the file (in [`RuleSet::patterns`] and the literal pass).
     pub index: usize,
 }
 
