@@ -509,3 +509,107 @@ fn a_long_text_of_distinct_company_names_is_tagged_in_linear_time() {
     assert_eq!(companies.len(), 5000);
     eprintln!("5,000 companies tagged in {:?}", start.elapsed());
 }
+
+/// The literal pass only skips rules that cannot match: the tagger running every rule on
+/// every text gives the same tags and interactions, on texts of each open data set (tweets
+/// with their authors, complaint narratives, forum posts, the seed stories).
+#[test]
+fn the_literal_pass_changes_no_tag() {
+    let lex = Lexicons::defaults();
+    let mut every = lex.clone();
+    // An empty pattern has no string a match must contain: every rule is always run.
+    let none = |n: usize| vec![(String::new(), false); n];
+    let (c, o, r) = (
+        none(lex.channels.patterns.len()),
+        none(lex.outcomes.patterns.len()),
+        none(lex.roles.patterns.len()),
+    );
+    every.literals = prefilter::Prefilter::new(&[&c, &o, &r], lex.acts.verbs()).unwrap();
+    let column =
+        |csv_text: &str, name: &str, author: Option<&str>| -> Vec<(String, Option<String>)> {
+            let mut rd = csv::Reader::from_reader(csv_text.as_bytes());
+            let header = rd.headers().unwrap().clone();
+            let at = |n: &str| header.iter().position(|h| h == n).unwrap();
+            let (t, a) = (at(name), author.map(at));
+            rd.records()
+                .map(|r| {
+                    let r = r.unwrap();
+                    (r[t].to_string(), a.map(|a| r[a].to_string()))
+                })
+                .collect()
+        };
+    let mut docs: Vec<(Shape, Option<String>, String)> = Vec::new();
+    for (text, author) in column(
+        include_str!("../../tests/fixtures/corpora/twcs_head1000.csv"),
+        "text",
+        Some("author_id"),
+    ) {
+        docs.push((Shape::Short, author, text));
+    }
+    for (file, name, shape) in [
+        (
+            include_str!("../../tests/fixtures/corpora/airline_tweets.csv"),
+            "text",
+            Shape::Short,
+        ),
+        (
+            include_str!("../../tests/fixtures/corpora/comcast_complaints.csv"),
+            "Customer Complaint",
+            Shape::Short,
+        ),
+        (
+            include_str!("../../tests/fixtures/corpora/cfpb_complaints.csv"),
+            "Consumer complaint narrative",
+            Shape::Long,
+        ),
+        (
+            include_str!("../../tests/fixtures/corpora/reddit_posts.csv"),
+            "post_text",
+            Shape::Long,
+        ),
+    ] {
+        for (text, _) in column(file, name, None) {
+            docs.push((shape, None, text));
+        }
+    }
+    for seed in [
+        include_str!("../../corpus/seeds/000_fdbd4c938871ac11.txt"),
+        include_str!("../../corpus/seeds/001_cf68434358fba99b.txt"),
+        include_str!("../../corpus/seeds/002_5df654dbd229bebf.txt"),
+        include_str!("../../corpus/seeds/003_fce58c3ab8835649.txt"),
+        include_str!("../../corpus/seeds/004_97d3d5276ba1948e.txt"),
+    ] {
+        docs.push((Shape::Long, None, seed.to_string()));
+    }
+    let (mut skipped, mut tags) = (0usize, 0usize);
+    for (shape, author, text) in docs {
+        let doc = Document {
+            id: "t:1".into(),
+            kind: if shape == Shape::Short {
+                "tweet"
+            } else {
+                "post"
+            }
+            .into(),
+            shape,
+            channel: (shape == Shape::Short).then(|| "twitter".to_string()),
+            author,
+            text,
+            ..Document::default()
+        };
+        let pass = lex.literals.hits(&doc.text);
+        skipped += (0..lex.outcomes.patterns.len())
+            .filter(|&i| !pass.matched(OUTCOMES, i))
+            .count();
+        let (a, b) = (lex.tag_as_text(doc.clone()), every.tag_as_text(doc));
+        tags += a.tags.len();
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap(),
+            "{:?}",
+            a.doc.text
+        );
+    }
+    assert!(skipped > 10_000, "the pass skips rules ({skipped} skipped)");
+    assert!(tags > 5_000, "the texts are tagged ({tags} tags)");
+}
