@@ -470,13 +470,7 @@ mod tests {
         ] {
             texts.extend(file.lines());
         }
-        for seed in [
-            include_str!("../../corpus/seeds/000_fdbd4c938871ac11.txt"),
-            include_str!("../../corpus/seeds/001_cf68434358fba99b.txt"),
-            include_str!("../../corpus/seeds/002_5df654dbd229bebf.txt"),
-            include_str!("../../corpus/seeds/003_fce58c3ab8835649.txt"),
-            include_str!("../../corpus/seeds/004_97d3d5276ba1948e.txt"),
-        ] {
+        for seed in crate::tag::tests::SEEDS {
             texts.extend(seed.split("\n\n"));
         }
         let mut matched = 0;

@@ -25,6 +25,15 @@ fn sentences_skip_abbreviations() {
     );
 }
 
+/// The five seed stories of the example corpus.
+pub(super) const SEEDS: [&str; 5] = [
+    include_str!("../../corpus/seeds/000_fdbd4c938871ac11.txt"),
+    include_str!("../../corpus/seeds/001_cf68434358fba99b.txt"),
+    include_str!("../../corpus/seeds/002_5df654dbd229bebf.txt"),
+    include_str!("../../corpus/seeds/003_fce58c3ab8835649.txt"),
+    include_str!("../../corpus/seeds/004_97d3d5276ba1948e.txt"),
+];
+
 fn tag_text(kind: &str, author: Option<&str>, text: &str) -> TaggedDoc {
     // The shape and channel a manifest declares for such texts.
     let (shape, channel) = match kind {
@@ -572,13 +581,7 @@ fn the_literal_pass_changes_no_tag() {
             docs.push((shape, None, text));
         }
     }
-    for seed in [
-        include_str!("../../corpus/seeds/000_fdbd4c938871ac11.txt"),
-        include_str!("../../corpus/seeds/001_cf68434358fba99b.txt"),
-        include_str!("../../corpus/seeds/002_5df654dbd229bebf.txt"),
-        include_str!("../../corpus/seeds/003_fce58c3ab8835649.txt"),
-        include_str!("../../corpus/seeds/004_97d3d5276ba1948e.txt"),
-    ] {
+    for seed in SEEDS {
         docs.push((Shape::Long, None, seed.to_string()));
     }
     let (mut skipped, mut tags) = (0usize, 0usize);
