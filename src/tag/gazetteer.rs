@@ -121,8 +121,6 @@ pub struct Gazetteer {
     root: Vec<usize>,
     /// Every name, handle and domain, ASCII-lowercased, with its pattern's position.
     names: Names,
-    /// Bytes some name starts with (either case of a letter).
-    starts: [bool; 256],
     patterns: Vec<Pattern>,
     handles: HashMap<String, usize>,
     /// Squashed names (see `load`), for support handles.
@@ -282,11 +280,6 @@ impl Gazetteer {
                 }
             }
         }
-        let mut starts = [false; 256];
-        for b in texts.iter().filter_map(|t| t.bytes().next()) {
-            starts[usize::from(b.to_ascii_lowercase())] = true;
-            starts[usize::from(b.to_ascii_uppercase())] = true;
-        }
         let names = Names::new(&texts).map_err(|e| {
             LoadError::at(
                 &files.last().map(|f| f.0.clone()).unwrap_or_default(),
@@ -303,7 +296,6 @@ impl Gazetteer {
             entries,
             root,
             names,
-            starts,
             patterns,
             handles,
             stems,
@@ -324,7 +316,7 @@ impl Gazetteer {
         let mut at = 0;
         while at < bytes.len() {
             let b = bytes[at];
-            if !self.starts[usize::from(b)] || !text.is_char_boundary(at) {
+            if !self.names.can_start(b) || !text.is_char_boundary(at) {
                 at += 1;
                 continue;
             }
@@ -881,6 +873,11 @@ impl Names {
             fst: std::sync::Arc::new(fst),
             first: std::sync::Arc::new(first),
         })
+    }
+
+    /// Whether some key starts with `b` (either case of a letter).
+    fn can_start(&self, b: u8) -> bool {
+        self.first[usize::from(b.to_ascii_lowercase())].is_some()
     }
 
     /// The longest key `text` starts with (ASCII case folded), as its length and value.

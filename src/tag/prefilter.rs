@@ -25,6 +25,8 @@ pub struct Prefilter {
     rules_of: Vec<Vec<(usize, usize)>>,
     /// For each string of the automaton, the first word of the word list it is, if any.
     word_of: Vec<Option<usize>>,
+    /// Whether the word list has any word (the pass then reads the whole text).
+    has_words: bool,
     /// Rules without strings: run on every text.
     always: Vec<(usize, usize)>,
     /// Where each file's rules start in a flat list of all rules, and (last) how many.
@@ -131,6 +133,7 @@ impl Prefilter {
             automaton,
             rules_of,
             word_of,
+            has_words: !words.is_empty(),
             always,
             offsets,
         })
@@ -149,9 +152,8 @@ impl Prefilter {
             }
             left = rules - self.always.len();
         }
-        let words_wanted = self.word_of.iter().any(Option::is_some);
         let mut words = Vec::new();
-        if left > 0 || words_wanted {
+        if left > 0 || self.has_words {
             for m in self.automaton.find_overlapping_iter(text) {
                 let k = m.pattern().as_usize();
                 if let Some(word) = self.word_of[k] {
@@ -168,7 +170,7 @@ impl Prefilter {
                         left -= 1;
                     }
                 }
-                if left == 0 && !words_wanted {
+                if left == 0 && !self.has_words {
                     break;
                 }
             }
