@@ -736,18 +736,18 @@ fn print_tagged(
                 None => format!("{} (unquantified)", t.label),
             },
             TagSet::Move if t.target.is_some() => {
-                format!("{} -> {}", t.label, t.target.as_deref().unwrap_or(""))
+                format!("{} -> {}", t.label, t.target.unwrap_or(""))
             }
-            _ => t.label.clone(),
+            _ => t.label.to_string(),
         };
         let surface = if t.start == t.end {
             "(whole document)".to_string()
         } else {
             format!("{:?}", &doc.text[t.start..t.end])
         };
-        let rule = match &t.role_rule {
+        let rule = match t.role_rule {
             Some(r) => format!("{} + {r}", t.rule),
-            None => t.rule.clone(),
+            None => t.rule.to_string(),
         };
         writeln!(
             out,

@@ -37,6 +37,7 @@ pub mod explain;
 pub mod files;
 pub mod index;
 pub mod ingest;
+pub mod intern;
 pub mod mask;
 pub mod model;
 pub mod pipeline;

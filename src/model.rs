@@ -217,8 +217,8 @@ impl Actor {
 pub struct Tag {
     /// Label set.
     pub set: TagSet,
-    /// The label: company id, channel, yes/no, move, ...
-    pub label: String,
+    /// The label: company id, channel, yes/no, move, ... (interned: [`crate::intern`]).
+    pub label: &'static str,
     /// For companies: the role.
     pub role: Option<Role>,
     /// For channels: who used it.
@@ -226,38 +226,38 @@ pub struct Tag {
     /// For latency: seconds (None when the bound is unquantified); for redirects: none.
     pub seconds: Option<f64>,
     /// For redirect moves: the target channel.
-    pub target: Option<String>,
+    pub target: Option<&'static str>,
     /// Byte offset of the evidence in the document text.
     pub start: usize,
     /// Byte offset just past the evidence.
     pub end: usize,
     /// The rule that produced the tag (a role rule id for companies is in `role_rule`).
-    pub rule: String,
+    pub rule: &'static str,
     /// For companies: the rule that decided the role.
-    pub role_rule: Option<String>,
+    pub role_rule: Option<&'static str>,
     /// For companies: how the name was found.
     pub found: Option<Found>,
 }
 
 impl Tag {
-    /// A tag with only its set, label, span and rule.
+    /// A tag with only its set, label, span and rule (both interned or literals).
     pub fn new(
         set: TagSet,
-        label: impl Into<String>,
+        label: &'static str,
         start: usize,
         end: usize,
-        rule: impl Into<String>,
+        rule: &'static str,
     ) -> Tag {
         Tag {
             set,
-            label: label.into(),
+            label,
             role: None,
             actor: None,
             seconds: None,
             target: None,
             start,
             end,
-            rule: rule.into(),
+            rule,
             role_rule: None,
             found: None,
         }

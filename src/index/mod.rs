@@ -1037,15 +1037,13 @@ fn tantivy_doc(f: &schema::Fields, doc: &Document, tags: &[crate::model::Tag]) -
     let parties: std::collections::BTreeSet<&str> = tags
         .iter()
         .filter(|x| x.set == TagSet::Company && x.role.is_some_and(crate::model::Role::is_party))
-        .map(|x| x.label.as_str())
+        .map(|x| x.label)
         .collect();
     for tag in tags {
         let (field, value) = match tag.set {
-            TagSet::Company if parties.contains(tag.label.as_str()) => {
-                (f.company, tag.label.clone())
-            }
-            TagSet::Company => (f.mention, tag.label.clone()),
-            TagSet::Channel => (f.channel, tag.label.clone()),
+            TagSet::Company if parties.contains(tag.label) => (f.company, tag.label.to_string()),
+            TagSet::Company => (f.mention, tag.label.to_string()),
+            TagSet::Channel => (f.channel, tag.label.to_string()),
             TagSet::Latency => continue,
             set => (f.outcome, format!("{}:{}", set.as_str(), tag.label)),
         };

@@ -163,14 +163,14 @@ pub fn mentions(path: &Path) -> Result<TableWriter<MentionRow>> {
                     }
                     M::Source => text_col(name, rows, |r| Some(&r.source)),
                     M::Set => text_col(name, rows, |r| Some(r.tag.set.as_str())),
-                    M::Label => text_col(name, rows, |r| Some(&r.tag.label)),
+                    M::Label => text_col(name, rows, |r| Some(r.tag.label)),
                     M::Role => text_col(name, rows, |r| r.tag.role.map(|x| x.as_str())),
                     M::Actor => text_col(name, rows, |r| r.tag.actor.map(|x| x.as_str())),
                     M::Seconds => Column::new(
                         name.into(),
                         rows.iter().map(|r| r.tag.seconds).collect::<Vec<_>>(),
                     ),
-                    M::Target => text_col(name, rows, |r| r.tag.target.as_deref()),
+                    M::Target => text_col(name, rows, |r| r.tag.target),
                     M::Start => Column::new(
                         name.into(),
                         rows.iter().map(|r| r.tag.start as u64).collect::<Vec<_>>(),
@@ -180,8 +180,8 @@ pub fn mentions(path: &Path) -> Result<TableWriter<MentionRow>> {
                         rows.iter().map(|r| r.tag.end as u64).collect::<Vec<_>>(),
                     ),
                     M::Surface => text_col(name, rows, |r| Some(&r.surface)),
-                    M::Rule => text_col(name, rows, |r| Some(&r.tag.rule)),
-                    M::RoleRule => text_col(name, rows, |r| r.tag.role_rule.as_deref()),
+                    M::Rule => text_col(name, rows, |r| Some(r.tag.rule)),
+                    M::RoleRule => text_col(name, rows, |r| r.tag.role_rule),
                     M::Found => text_col(name, rows, |r| r.tag.found.map(|f| f.as_str())),
                 })
             })

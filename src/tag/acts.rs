@@ -10,6 +10,7 @@
 
 use super::prefilter::WordMatch;
 use super::rules::LoadError;
+use crate::intern::intern;
 use foldhash::HashSet;
 use serde::Deserialize;
 
@@ -44,7 +45,7 @@ struct ActSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Agent {
     /// A company the text names (its id).
-    Company(String),
+    Company(&'static str),
     /// The company's people or a generic company noun ("the rep", "the airline").
     Staff,
     /// A pronoun ("they", "he", "someone").
@@ -63,12 +64,18 @@ impl Agent {
 
     /// Name for rule ids.
     pub fn as_str(&self) -> &'static str {
+        Agent::NAMES[self.index()]
+    }
+
+    const NAMES: [&'static str; 5] = ["company", "staff", "pronoun", "nobody", "customer"];
+
+    fn index(&self) -> usize {
         match self {
-            Agent::Company(_) => "company",
-            Agent::Staff => "staff",
-            Agent::Pronoun => "pronoun",
-            Agent::Nobody => "nobody",
-            Agent::Customer => "customer",
+            Agent::Company(_) => 0,
+            Agent::Staff => 1,
+            Agent::Pronoun => 2,
+            Agent::Nobody => 3,
+            Agent::Customer => 4,
         }
     }
 }
@@ -77,7 +84,10 @@ impl Agent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Act {
     /// The act's rule id (`act.reply`, ...).
-    pub id: String,
+    pub id: &'static str,
+    /// The rule ids a tag of it cites, as said and as denied: `act.reply.staff` and
+    /// `act.reply.staff.denied`.
+    pub rules: [&'static str; 2],
     /// Where the subject starts.
     pub start: usize,
     /// Where the verb starts.
@@ -105,7 +115,9 @@ pub struct Acts {
     modals: HashSet<String>,
     /// Act id of each verb.
     verb_act: Vec<usize>,
-    ids: Vec<String>,
+    ids: Vec<&'static str>,
+    /// Each act's [`Act::rules`] for each agent ([`Agent::index`]).
+    rules: Vec<[[&'static str; 2]; 5]>,
     /// The verbs, lower case; the tagger's one literal pass finds them
     /// ([`super::prefilter::Prefilter`]).
     verbs: Vec<String>,
@@ -135,14 +147,14 @@ impl Acts {
                     format!("act {:?}: unknown kind {:?} (known: answer)", a.id, a.kind),
                 ));
             }
-            if ids.contains(&a.id) {
+            if ids.contains(&a.id.as_str()) {
                 return Err(LoadError::at(
                     path,
                     super::rules::line_of_nth(text, &format!("id = \"{}\"", a.id), 2),
                     format!("duplicate act id {:?}", a.id),
                 ));
             }
-            ids.push(a.id.clone());
+            ids.push(intern(&a.id));
             for v in &a.verbs {
                 if v.trim().is_empty() {
                     return Err(LoadError::at(
@@ -155,6 +167,17 @@ impl Acts {
                 verb_act.push(i);
             }
         }
+        let rules = ids
+            .iter()
+            .map(|id| {
+                Agent::NAMES.map(|agent| {
+                    [
+                        intern(&format!("{id}.{agent}")),
+                        intern(&format!("{id}.{agent}.denied")),
+                    ]
+                })
+            })
+            .collect();
         Ok(Acts {
             pronouns: set(&f.pronouns),
             nobody: set(&f.nobody),
@@ -166,6 +189,7 @@ impl Acts {
             modals: set(&f.modals),
             verb_act,
             ids,
+            rules,
             verbs: patterns,
         })
     }
@@ -184,7 +208,7 @@ impl Acts {
         text: &str,
         verbs: &[WordMatch],
         sentences: &[(usize, usize)],
-        names: &[(usize, usize, &str)],
+        names: &[(usize, usize, &'static str)],
     ) -> Vec<Act> {
         let bytes = text.as_bytes();
         let word_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'\'' || b >= 0x80;
@@ -198,7 +222,7 @@ impl Acts {
                 continue;
             }
             let (ss, _) = super::text::sentence_of(sentences, vs);
-            let id = &self.ids[self.verb_act[m.word]];
+            let act = self.verb_act[m.word];
             // Walk back over the words before the verb, within the clause.
             let mut negated = false;
             let mut modal = false;
@@ -240,7 +264,8 @@ impl Acts {
             }
             if let Some((start, agent)) = found {
                 out.push(Act {
-                    id: id.clone(),
+                    id: self.ids[act],
+                    rules: self.rules[act][agent.index()],
                     start,
                     verb_start: vs,
                     end: ve,
@@ -323,7 +348,7 @@ impl Acts {
         k: usize,
         j: usize,
         lower: &str,
-        names: &[(usize, usize, &str)],
+        names: &[(usize, usize, &'static str)],
     ) -> Option<Agent> {
         // A company name ending here ("Comcast", "Bank of America", "@Delta"). Names are
         // sorted by start and barely overlap: the few that start before the word are the
@@ -331,7 +356,7 @@ impl Acts {
         let i = names.partition_point(|n| n.0 < j);
         let near = &names[i.saturating_sub(4)..i];
         if let Some(n) = near.iter().rev().find(|n| n.1 >= j && n.0 <= k || n.1 == j) {
-            return Some(Agent::Company(n.2.to_string()));
+            return Some(Agent::Company(n.2));
         }
         // "Aldous collection sent me", "the Comcast rep said": a noun right after a
         // company's name is the company's; the customer's own words are not ("@sprintcare
@@ -342,7 +367,7 @@ impl Acts {
             .rev()
             .find(|n| n.1 == before.len() && n.1 < k && !self.customer.contains(lower))
         {
-            return Some(Agent::Company(n.2.to_string()));
+            return Some(Agent::Company(n.2));
         }
         // A redacted name ("XXXX refuses to", "XXXX XXXX has not"): in a complaint, the
         // company whose name was taken out.
@@ -394,7 +419,10 @@ impl Acts {
 mod tests {
     use super::*;
 
-    fn acts(text: &str, names: &[(usize, usize, &str)]) -> Vec<(String, Agent, bool, bool)> {
+    fn acts(
+        text: &str,
+        names: &[(usize, usize, &'static str)],
+    ) -> Vec<(String, Agent, bool, bool)> {
         let lex = Acts::load("acts.toml", include_str!("rules/acts.toml")).unwrap();
         let s = super::super::text::sentences(text);
         let pass = super::super::prefilter::Prefilter::new(&[], lex.verbs()).unwrap();
@@ -423,7 +451,7 @@ mod tests {
             acts(t, &[(0, 15, "british_airways")]),
             vec![(
                 "responded".to_string(),
-                Agent::Company("british_airways".into()),
+                Agent::Company("british_airways"),
                 false,
                 false
             )]
@@ -455,10 +483,7 @@ mod tests {
         assert_eq!(a[0].1, Agent::Customer, "{a:?}");
         assert_eq!(a[1], ("answering".to_string(), Agent::Nobody, false, false));
         let t = "A spokesperson for FedEx said the package was found.";
-        assert_eq!(
-            acts(t, &[(19, 24, "fedex")])[0].1,
-            Agent::Company("fedex".into())
-        );
+        assert_eq!(acts(t, &[(19, 24, "fedex")])[0].1, Agent::Company("fedex"));
         let t = "Comcast spokesman John Smith said sorry.";
         assert_eq!(acts(t, &[(0, 7, "comcast")])[0].1, Agent::Staff);
         // The word before the name ends the sentence before: not "service Maria Lopez".

@@ -11,8 +11,10 @@ use super::text::{
     told_in_third_person, Spans,
 };
 use super::{Lexicons, CHANNELS, OUTCOMES, ROLES};
+use crate::intern::intern;
 use crate::model::{Actor, Document, Shape, Tag, TagSet};
 use foldhash::{HashMap, HashMapExt};
+use std::sync::OnceLock;
 
 /// A negation inside an answer phrase ("the reply never came"). Refusals ("not honored",
 /// "would not remove") are answers, so "not" is not one.
@@ -72,11 +74,11 @@ impl Lexicons {
                     match kind {
                         TagSet::Sentiment if negated(text, m.start()) => {
                             t.label = if t.label == "positive" {
-                                "negative".into()
+                                "negative"
                             } else {
-                                "positive".into()
+                                "positive"
                             };
-                            t.rule.push_str("+negated");
+                            t.rule = r.negated;
                         }
                         TagSet::Responded | TagSet::Resolution
                             if planned(m.start()) || to_press(m.start()) =>
@@ -119,7 +121,7 @@ impl Lexicons {
         let names: Vec<(usize, usize, &str)> = tags[..first_outcome]
             .iter()
             .filter(|t| t.set == TagSet::Company && t.end > t.start)
-            .map(|t| (t.start, t.end, t.label.as_str()))
+            .map(|t| (t.start, t.end, t.label))
             .collect();
         let acts = self.acts.find(text, pass.words(), sentences, &names);
         // In a report told in the third person, "she said", "he called back" and "a Denver
@@ -140,12 +142,7 @@ impl Lexicons {
                 (Agent::Nobody, _, false) if a.id == "act.reply" => "no",
                 _ => continue,
             };
-            let rule = format!(
-                "{}.{}{}",
-                a.id,
-                a.agent.as_str(),
-                if label == "no" { ".denied" } else { "" }
-            );
+            let rule = a.rules[usize::from(label == "no")];
             tags.push(Tag::new(TagSet::Responded, label, a.start, a.end, rule));
         }
         let company_acts = Spans::new(
@@ -166,13 +163,8 @@ impl Lexicons {
         if let Some(channel) = &doc.channel {
             // The post itself is a use of its channel (a tweet of public Twitter), by
             // whoever wrote it.
-            let mut t = Tag::new(
-                TagSet::Channel,
-                channel.clone(),
-                0,
-                0,
-                format!("channel.{channel}.document_itself"),
-            );
+            let (label, rule) = document_itself(channel);
+            let mut t = Tag::new(TagSet::Channel, label, 0, 0, rule);
             t.actor = Some(if company_post {
                 Actor::Company
             } else {
@@ -321,9 +313,27 @@ impl Lexicons {
     }
 }
 
+/// The label and rule of the tag a post's own channel gives it (`channel.twitter.document_itself`),
+/// interned once per channel label (the manifest allows only those).
+fn document_itself(channel: &str) -> (&'static str, &'static str) {
+    static KNOWN: OnceLock<Vec<(&'static str, &'static str)>> = OnceLock::new();
+    let rule = |c: &str| intern(&format!("channel.{c}.document_itself"));
+    KNOWN
+        .get_or_init(|| {
+            super::rules::CHANNELS
+                .iter()
+                .map(|&c| (c, rule(c)))
+                .collect()
+        })
+        .iter()
+        .find(|(c, _)| *c == channel)
+        .copied()
+        .unwrap_or_else(|| (intern(channel), rule(channel)))
+}
+
 fn tag(set: TagSet, r: &Rule, start: usize, end: usize, actor: Option<Actor>) -> Tag {
-    let mut t = Tag::new(set, r.label.clone(), start, end, r.id.clone());
+    let mut t = Tag::new(set, r.label, start, end, r.id);
     t.actor = actor;
-    t.target = r.target.clone();
+    t.target = r.target;
     t
 }

@@ -287,12 +287,12 @@ pub fn infer(t: &TaggedDoc) -> Inferred {
     let mut inf = Inferred::default();
     for tag in t.tags.iter().filter(|x| x.set == TagSet::Company) {
         if tag.role.is_some_and(Role::is_party) {
-            inf.company.insert(tag.label.clone());
+            inf.company.insert(tag.label.to_string());
         }
     }
     for tag in t.tags.iter().filter(|x| x.set == TagSet::Company) {
-        if !inf.company.contains(&tag.label) {
-            inf.mention.insert(tag.label.clone());
+        if !inf.company.contains(tag.label) {
+            inf.mention.insert(tag.label.to_string());
         }
     }
     let first: Option<&Interaction> = t.interactions.first();
@@ -361,7 +361,7 @@ pub fn evaluate(lex: &Lexicons, gold: &[Gold]) -> Report {
         let mut gold_company = norm(&g.companies.subject);
         // A company the data set gives is party to the story (what the complaint is
         // against), whether or not the text names it.
-        gold_company.extend(t.given_company.clone());
+        gold_company.extend(t.given_company.map(str::to_string));
         let gold_mention: BTreeSet<String> = norm(&g.companies.mention)
             .difference(&gold_company)
             .cloned()
@@ -497,16 +497,16 @@ fn score_rules(
 ) {
     let mut fired: BTreeSet<&str> = BTreeSet::new();
     for (k, tag) in t.tags.iter().enumerate() {
-        let rule = tag.rule.split(':').next().unwrap_or(&tag.rule).to_string();
+        let rule = tag.rule.split(':').next().unwrap_or(tag.rule).to_string();
         let correct = match tag.set {
             TagSet::Company => match tag.role {
-                Some(role) if role.is_party() => gold_company.contains(&tag.label),
-                _ => gold_mention.contains(&tag.label) || gold_company.contains(&tag.label),
+                Some(role) if role.is_party() => gold_company.contains(tag.label),
+                _ => gold_mention.contains(tag.label) || gold_company.contains(tag.label),
             },
-            TagSet::Channel => gold_channels.contains(&tag.label),
-            TagSet::Move => gold_moves.contains(&tag.label),
-            TagSet::Responded => g.responded.as_deref() == Some(tag.label.as_str()),
-            TagSet::Resolution => g.resolution.as_deref() == Some(tag.label.as_str()),
+            TagSet::Channel => gold_channels.contains(tag.label),
+            TagSet::Move => gold_moves.contains(tag.label),
+            TagSet::Responded => g.responded.as_deref() == Some(tag.label),
+            TagSet::Resolution => g.resolution.as_deref() == Some(tag.label),
             TagSet::Sentiment => g
                 .sentiment
                 .as_deref()
@@ -544,7 +544,7 @@ fn score_rules(
         s.correct += u64::from(correct);
         s.overlaps += overlaps;
         s.conflicts += conflicts;
-        if fired.insert(tag.rule.as_str()) {
+        if fired.insert(tag.rule) {
             s.docs += 1;
         }
     }

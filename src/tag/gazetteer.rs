@@ -7,6 +7,7 @@
 //! short name that is also a word ("Delta", "GM") does not fire on the word.
 
 use super::rules::{line_of, line_of_nth, LoadError};
+use crate::intern::intern;
 use foldhash::{HashMap, HashMapExt};
 use serde::Deserialize;
 
@@ -89,6 +90,15 @@ impl PatternKind {
             PatternKind::Domain => "company.domain",
         }
     }
+
+    /// The rule followed by a colon, the prefix of a tag's rule id (`company.alias:delta`).
+    pub fn rule_prefix(self) -> &'static str {
+        match self {
+            PatternKind::Alias => "company.alias:",
+            PatternKind::Handle => "company.handle:",
+            PatternKind::Domain => "company.domain:",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -118,6 +128,8 @@ pub struct Found {
 #[derive(Debug, Clone)]
 pub struct Gazetteer {
     entries: Vec<CompanyEntry>,
+    /// Each entry's id, interned ([`crate::intern`]): tags carry them.
+    ids: Vec<&'static str>,
     root: Vec<usize>,
     /// Every name, handle and domain, ASCII-lowercased, with its pattern's position.
     names: Names,
@@ -293,6 +305,7 @@ impl Gazetteer {
             .map(|(i, e)| (e.id.clone(), i))
             .collect();
         Ok(Gazetteer {
+            ids: entries.iter().map(|e| intern(&e.id)).collect(),
             entries,
             root,
             names,
@@ -413,25 +426,26 @@ impl Gazetteer {
     /// The company behind an account handle: a known one (its root id, `true`), or, for a
     /// support account of a company the list lacks ("XboxSupport", "hulu_support"), an id
     /// made from the company part (`false`). None for other handles.
-    pub fn handle_company(&self, handle: &str) -> Option<(String, bool)> {
+    pub fn handle_company(&self, handle: &str) -> Option<(&'static str, bool)> {
         if let Some(e) = self.by_handle(handle) {
-            return Some((self.root_id(e).to_string(), true));
+            return Some((self.root_id(e), true));
         }
         let h = handle.trim_start_matches('@').to_ascii_lowercase();
         let (stem, support) = support_stem(&h).filter(|(_, support)| *support)?;
         debug_assert!(support);
         let id = company_id(&stem);
-        (!id.is_empty() && id.chars().any(|c| c.is_ascii_alphabetic())).then_some((id, false))
+        (!id.is_empty() && id.chars().any(|c| c.is_ascii_alphabetic()))
+            .then(|| (intern(&id), false))
     }
 
     /// The canonical id an entry rolls up to.
-    pub fn root_id(&self, entry: usize) -> &str {
-        &self.entries[self.root[entry]].id
+    pub fn root_id(&self, entry: usize) -> &'static str {
+        self.ids[self.root[entry]]
     }
 
     /// The entry's own id.
-    pub fn id(&self, entry: usize) -> &str {
-        &self.entries[entry].id
+    pub fn id(&self, entry: usize) -> &'static str {
+        self.ids[entry]
     }
 
     /// The display name of a company id, if known.

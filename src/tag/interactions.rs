@@ -135,16 +135,16 @@ fn parties(tags: &[Tag], given: Option<&str>) -> Vec<Party> {
         .filter(|t| t.set == TagSet::Company && t.role.is_some_and(Role::is_party))
     {
         let given = t.found == Some(Found::Given);
-        match at.get(t.label.as_str()) {
+        match at.get(t.label) {
             Some(&k) => {
                 let p = &mut out[k];
                 p.count += 1;
                 p.first = p.first.min(t.start);
             }
             None => {
-                at.insert(&t.label, out.len());
+                at.insert(t.label, out.len());
                 out.push(Party {
-                    company: t.label.clone(),
+                    company: t.label.to_string(),
                     first: t.start,
                     count: 1,
                     basis: if given { Basis::Given } else { Basis::Text },
@@ -185,7 +185,7 @@ fn summarise(
             doc: doc.id.clone(),
             start: t.start,
             end: t.end,
-            rule: t.rule.clone(),
+            rule: t.rule.to_string(),
         });
     };
     for t in window.iter().filter(|t| {
@@ -196,16 +196,16 @@ fn summarise(
     let mut channels: Vec<String> = Vec::new();
     let (mut first_channel, mut response_channel) = (None, None);
     for t in window.iter().filter(|t| t.set == TagSet::Channel) {
-        if !channels.contains(&t.label) {
-            channels.push(t.label.clone());
+        if !channels.iter().any(|c| c == t.label) {
+            channels.push(t.label.to_string());
             note("channel", t);
         }
         match t.actor {
             Some(Actor::Customer) if first_channel.is_none() => {
-                first_channel = Some(t.label.clone())
+                first_channel = Some(t.label.to_string())
             }
             Some(Actor::Company) if response_channel.is_none() => {
-                response_channel = Some(t.label.clone())
+                response_channel = Some(t.label.to_string())
             }
             _ => {}
         }
@@ -249,12 +249,12 @@ fn summarise(
     let mut moves: Vec<String> = Vec::new();
     let mut redirect_to: Vec<String> = Vec::new();
     for t in window.iter().filter(|t| t.set == TagSet::Move) {
-        if !moves.contains(&t.label) {
-            moves.push(t.label.clone());
+        if !moves.iter().any(|m| m == t.label) {
+            moves.push(t.label.to_string());
         }
-        if let Some(target) = &t.target {
-            if !redirect_to.contains(target) {
-                redirect_to.push(target.clone());
+        if let Some(target) = t.target {
+            if !redirect_to.iter().any(|r| r == target) {
+                redirect_to.push(target.to_string());
             }
         }
         note("move", t);
@@ -263,7 +263,7 @@ fn summarise(
     let resolution = match window.iter().rev().find(|t| t.set == TagSet::Resolution) {
         Some(t) => {
             note("resolution", t);
-            t.label.clone()
+            t.label.to_string()
         }
         // A customer still waiting for any answer has nothing solved.
         None if responded == Responded::No => "unresolved".into(),
@@ -303,7 +303,7 @@ fn summarise(
         response_channel,
         responded,
         latency_seconds: latency.and_then(|t| t.seconds),
-        latency_kind: latency.map(|t| t.label.clone()),
+        latency_kind: latency.map(|t| t.label.to_string()),
         moves,
         redirect_to,
         switched,
@@ -343,7 +343,7 @@ pub fn sentiment_of_labels<'a>(labels: impl Iterator<Item = &'a str>) -> &'stati
 fn sentiment_counts<'a>(tags: impl Iterator<Item = &'a Tag>) -> (u32, u32) {
     let (mut pos, mut neg) = (0, 0);
     for t in tags.filter(|t| t.set == TagSet::Sentiment) {
-        match t.label.as_str() {
+        match t.label {
             "positive" => pos += 1,
             "negative" => neg += 1,
             _ => {}

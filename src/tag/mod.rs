@@ -88,7 +88,7 @@ pub struct TaggedDoc {
     pub interactions: Vec<Interaction>,
     /// The id of the company the data set gives, as the tagger resolved it (the text's own
     /// name for it when the text names it).
-    pub given_company: Option<String>,
+    pub given_company: Option<&'static str>,
 }
 
 impl Lexicons {
@@ -159,7 +159,7 @@ impl Lexicons {
 
     /// The company whose account wrote a post, if any: `(id, known)` for a handle the
     /// gazetteer gives (known) or a support account of a company it lacks ("XboxSupport").
-    pub fn company_author(&self, doc: &Document) -> Option<(String, bool)> {
+    pub fn company_author(&self, doc: &Document) -> Option<(&'static str, bool)> {
         doc.author
             .as_deref()
             .and_then(|a| self.gazetteer.handle_company(a))
@@ -210,7 +210,7 @@ impl Lexicons {
             if story.involved && doc.shape == crate::model::Shape::Long {
                 roles::promote_salient(&mut tags);
             }
-            text_interactions(&doc, &tags, &sentences, story, given.as_deref())
+            text_interactions(&doc, &tags, &sentences, story, given)
         };
         TaggedDoc {
             doc,

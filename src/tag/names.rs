@@ -6,6 +6,7 @@ use super::prefilter::Hits;
 use super::roles::{possessive, quoted_reply, NO_CUE};
 use super::text::{sentence_of, Spans};
 use super::Lexicons;
+use crate::intern::{intern, join};
 use crate::model::{Document, Found, Role, Shape, Tag, TagSet};
 use foldhash::{HashMap, HashMapExt};
 
@@ -23,21 +24,21 @@ static HANDLE: std::sync::LazyLock<regex::Regex> =
 /// per name.
 struct LongForms {
     /// Distinct ids, sorted, for "the ids that extend this one".
-    ids: Vec<String>,
+    ids: Vec<&'static str>,
     /// Initials (lower case) of multi-word names -> the first id with them.
-    initials: HashMap<String, String>,
+    initials: HashMap<String, &'static str>,
 }
 
 impl LongForms {
-    fn new(names: &[(String, String)]) -> LongForms {
-        let mut ids: Vec<String> = names.iter().map(|(id, _)| id.clone()).collect();
+    fn new(names: &[(&'static str, String)]) -> LongForms {
+        let mut ids: Vec<&'static str> = names.iter().map(|(id, _)| *id).collect();
         ids.sort();
         ids.dedup();
         let mut by_initials = HashMap::new();
         for (id, name) in names {
             let i = initials(name).to_lowercase();
             if !i.is_empty() {
-                by_initials.entry(i).or_insert_with(|| id.clone());
+                by_initials.entry(i).or_insert(*id);
             }
         }
         LongForms {
@@ -47,13 +48,13 @@ impl LongForms {
     }
 
     /// The company `id` is a short form of, if any.
-    fn of(&self, id: &str) -> Option<String> {
+    fn of(&self, id: &str) -> Option<&'static str> {
         let prefix = format!("{id}_");
-        let from = self.ids.partition_point(|l| l.as_str() < prefix.as_str());
+        let from = self.ids.partition_point(|l| *l < prefix.as_str());
         if let Some(long) = self.ids.get(from).filter(|l| l.starts_with(&prefix)) {
-            return Some(long.clone());
+            return Some(long);
         }
-        self.initials.get(id).filter(|other| *other != id).cloned()
+        self.initials.get(id).filter(|other| **other != id).copied()
     }
 }
 
@@ -76,28 +77,28 @@ impl Lexicons {
     pub(crate) fn company_tags(
         &self,
         doc: &Document,
-        author: Option<(String, bool)>,
+        author: Option<(&'static str, bool)>,
         sentences: &[(usize, usize)],
         pass: &Hits,
         tags: &mut Vec<Tag>,
-    ) -> Option<String> {
+    ) -> Option<&'static str> {
         let text = doc.text.as_str();
         let short = doc.shape != Shape::Long;
         // A company's own post (`author`, from [`Lexicons::company_author`]): it is the
         // account that answers (a support account of a company the list lacks is that
         // company, discovered).
-        if let Some((id, known)) = &author {
-            let mut t = Tag::new(TagSet::Company, id.clone(), 0, 0, "company.author_handle");
+        if let Some((id, known)) = author {
+            let mut t = Tag::new(TagSet::Company, id, 0, 0, "company.author_handle");
             t.role = Some(Role::Responder);
-            t.role_rule = Some("role.responder.author".into());
-            t.found = Some(if *known {
+            t.role_rule = Some("role.responder.author");
+            t.found = Some(if known {
                 Found::Author
             } else {
                 Found::Discovered
             });
             tags.push(t);
         }
-        let author_company_id = author.as_ref().map(|(id, _)| id.clone());
+        let author_company_id = author.map(|(id, _)| id);
         // Names that a channel rule reads as a channel (the Better Business Bureau, a review
         // site): a third party used as a channel is named in passing, not the provider.
         let is_agent = |_: usize, b: usize| self.acts.is_subject(text, b);
@@ -128,7 +129,7 @@ impl Lexicons {
             self.channels
                 .get("channel")
                 .iter()
-                .filter(|r| NAMED_CHANNELS.contains(&r.label.as_str()))
+                .filter(|r| NAMED_CHANNELS.contains(&r.label))
                 .flat_map(|r| r.regex.find_iter(text).map(|m| (m.start(), m.end())))
                 .collect()
         };
@@ -138,34 +139,33 @@ impl Lexicons {
         let first_tag = tags.len();
         for f in found {
             let s = sentence_of(sentences, f.start);
-            let (role, role_rule) =
-                if author_company_id.as_deref() == Some(self.gazetteer.root_id(f.entry)) {
-                    (Role::Responder, "role.responder.author".to_string())
-                } else if author.is_some() && f.kind != PatternKind::Handle {
-                    // Other companies a company's reply names are named in passing ("your
-                    // Microsoft account" in an XboxSupport reply).
-                    (Role::Mention, "role.mention.company_post".to_string())
-                } else if short && f.kind == PatternKind::Handle && author.is_none() {
-                    if quoted_reply(text, f.start, f.end) {
-                        // “@USAirways: ...” quotes the company's reply.
-                        (Role::Responder, "role.responder.quoted".to_string())
-                    } else if possessive(text, f.end) {
-                        // "@JetBlue's CEO ...": about the company, not to it.
-                        (Role::Mention, "role.mention.possessive_handle".to_string())
-                    } else {
-                        (Role::Addressee, "role.addressee.handle".to_string())
-                    }
-                } else if channel_spans.overlaps(f.start, f.end) {
-                    (Role::Mention, "role.mention.channel".to_string())
+            let (role, role_rule) = if author_company_id == Some(self.gazetteer.root_id(f.entry)) {
+                (Role::Responder, "role.responder.author")
+            } else if author.is_some() && f.kind != PatternKind::Handle {
+                // Other companies a company's reply names are named in passing ("your
+                // Microsoft account" in an XboxSupport reply).
+                (Role::Mention, "role.mention.company_post")
+            } else if short && f.kind == PatternKind::Handle && author.is_none() {
+                if quoted_reply(text, f.start, f.end) {
+                    // “@USAirways: ...” quotes the company's reply.
+                    (Role::Responder, "role.responder.quoted")
+                } else if possessive(text, f.end) {
+                    // "@JetBlue's CEO ...": about the company, not to it.
+                    (Role::Mention, "role.mention.possessive_handle")
                 } else {
-                    self.role(text, s, (f.start, f.end), &spans, pass, &mut sentence_cues)
-                };
+                    (Role::Addressee, "role.addressee.handle")
+                }
+            } else if channel_spans.overlaps(f.start, f.end) {
+                (Role::Mention, "role.mention.channel")
+            } else {
+                self.role(text, s, (f.start, f.end), &spans, pass, &mut sentence_cues)
+            };
             let mut t = Tag::new(
                 TagSet::Company,
                 self.gazetteer.root_id(f.entry),
                 f.start,
                 f.end,
-                format!("{}:{}", f.kind.rule(), self.gazetteer.id(f.entry)),
+                join(f.kind.rule_prefix(), self.gazetteer.id(f.entry)),
             );
             t.role = Some(role);
             t.role_rule = Some(role_rule);
@@ -183,20 +183,20 @@ impl Lexicons {
             let Some((id, known)) = self.gazetteer.handle_company(m.as_str()) else {
                 continue;
             };
-            let (role, role_rule) = if author_company_id.as_deref() == Some(id.as_str()) {
-                (Role::Responder, "role.responder.author".to_string())
+            let (role, role_rule) = if author_company_id == Some(id) {
+                (Role::Responder, "role.responder.author")
             } else if short && author.is_none() && !possessive(text, b) {
-                (Role::Addressee, "role.addressee.handle".to_string())
+                (Role::Addressee, "role.addressee.handle")
             } else {
                 let s = sentence_of(sentences, a);
                 self.role(text, s, (a, b), &spans, pass, &mut sentence_cues)
             };
             let mut t = Tag::new(
                 TagSet::Company,
-                id.clone(),
+                id,
                 a,
                 b,
-                format!("company.handle.support:{id}"),
+                join("company.handle.support:", id),
             );
             t.role = Some(role);
             t.role_rule = Some(role_rule);
@@ -221,23 +221,21 @@ impl Lexicons {
             let discovered = self.names.discover(text, &known, &soft, &is_agent);
             // A short form of a company named in full ("PSA" and "PSA Airlines") or its
             // initials ("UA" for "United Airlines") is that company.
-            let full: Vec<(String, String)> = tags[first_tag..]
+            let full: Vec<(&'static str, String)> = tags[first_tag..]
                 .iter()
                 .filter(|t| t.end > t.start)
-                .map(|t| (t.label.clone(), text[t.start..t.end].to_string()))
+                .map(|t| (t.label, text[t.start..t.end].to_string()))
                 .chain(
                     discovered
                         .iter()
-                        .map(|d| (d.id.clone(), text[d.start..d.end].to_string())),
+                        .map(|d| (intern(&d.id), text[d.start..d.end].to_string())),
                 )
                 .collect::<std::collections::BTreeSet<_>>()
                 .into_iter()
                 .collect();
             let long_forms = LongForms::new(&full);
-            for mut d in discovered {
-                if let Some(id) = long_forms.of(&d.id) {
-                    d.id = id;
-                }
+            for d in discovered {
+                let mut id = long_forms.of(&d.id).unwrap_or_else(|| intern(&d.id));
                 // A possessive written without its apostrophe ("Experians customer
                 // service") is the listed company.
                 let surface = &text[d.start..d.end];
@@ -246,21 +244,16 @@ impl Lexicons {
                     .filter(|stem| stem.len() >= 3 && !stem.ends_with('s'))
                     .and_then(|stem| self.gazetteer.lookup_name(stem));
                 if let Some(e) = known {
-                    d.id = self.gazetteer.root_id(e).to_string();
+                    id = self.gazetteer.root_id(e);
                 }
                 let s = sentence_of(sentences, d.start);
                 let (role, role_rule) = if d.dealt {
-                    (Role::Subject, "role.subject.dealt".to_string())
+                    (Role::Subject, "role.subject.dealt")
                 } else {
                     self.role(text, s, (d.start, d.end), &spans, pass, &mut sentence_cues)
                 };
-                let mut t = Tag::new(
-                    TagSet::Company,
-                    d.id.clone(),
-                    d.start,
-                    d.end,
-                    format!("{}:{}", d.rule, d.id),
-                );
+                let rule = join(join(d.rule, ":"), id);
+                let mut t = Tag::new(TagSet::Company, id, d.start, d.end, rule);
                 t.role = Some(role);
                 t.role_rule = Some(role_rule);
                 t.found = Some(if known.is_some() {
@@ -273,10 +266,10 @@ impl Lexicons {
         }
         // A support account of a company the list lacks, named by its initials or a short
         // form ("@GMCustomerSvc" beside "General Motors") is that company.
-        let full: Vec<(String, String)> = tags[first_tag..]
+        let full: Vec<(&'static str, String)> = tags[first_tag..]
             .iter()
             .filter(|t| t.end > t.start && t.found != Some(Found::Discovered))
-            .map(|t| (t.label.clone(), text[t.start..t.end].to_string()))
+            .map(|t| (t.label, text[t.start..t.end].to_string()))
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
@@ -285,7 +278,7 @@ impl Lexicons {
             .iter_mut()
             .filter(|t| t.found == Some(Found::Discovered))
         {
-            if let Some(id) = long_forms.of(&t.label) {
+            if let Some(id) = long_forms.of(t.label) {
                 t.label = id;
             }
         }
@@ -293,11 +286,11 @@ impl Lexicons {
         // after "Frontier Airlines", "Hartz" after "Hartz Mountain".
         // The longest name of each first word: a text naming a company a thousand times
         // holds a few distinct names, looked up by their first word.
-        let mut by_first: HashMap<&str, Vec<(&str, &str)>> = HashMap::new();
-        let mut names: Vec<(&str, &str)> = tags[first_tag..]
+        let mut by_first: HashMap<&str, Vec<(&str, &'static str)>> = HashMap::new();
+        let mut names: Vec<(&str, &'static str)> = tags[first_tag..]
             .iter()
             .filter(|t| t.end > t.start)
-            .map(|t| (&text[t.start..t.end], t.label.as_str()))
+            .map(|t| (&text[t.start..t.end], t.label))
             .collect();
         names.sort_unstable();
         names.dedup();
@@ -306,7 +299,7 @@ impl Lexicons {
                 by_first.entry(first).or_default().push((name, label));
             }
         }
-        let relabel: Vec<Option<String>> = tags[first_tag..]
+        let relabel: Vec<Option<&'static str>> = tags[first_tag..]
             .iter()
             .map(|t| {
                 if t.end <= t.start {
@@ -324,7 +317,7 @@ impl Lexicons {
                             && name[surface.len()..].starts_with(' ')
                     })
                     .max_by_key(|(name, label)| (name.len(), *label))
-                    .map(|(_, label)| label.to_string())
+                    .map(|(_, label)| *label)
             })
             .collect();
         for (t, label) in tags[first_tag..].iter_mut().zip(relabel) {
@@ -343,14 +336,14 @@ impl Lexicons {
         {
             let first = tags[first_tag..]
                 .iter()
-                .find(|t| t.role_rule.as_deref() == Some(NO_CUE))
-                .map(|t| t.label.clone());
+                .find(|t| t.role_rule == Some(NO_CUE))
+                .map(|t| t.label);
             if let Some(company) = first {
                 let rule = "role.subject.short_post_default";
                 for t in tags[first_tag..].iter_mut().filter(|t| t.label == company) {
-                    if t.role_rule.as_deref() == Some(NO_CUE) {
+                    if t.role_rule == Some(NO_CUE) {
                         t.role = Some(Role::Subject);
-                        t.role_rule = Some(rule.into());
+                        t.role_rule = Some(rule);
                     }
                 }
             }
@@ -366,9 +359,9 @@ impl Lexicons {
             if !tags[first_tag..].iter().any(|t| t.label == given) {
                 if let Some(t) = tags[first_tag..]
                     .iter()
-                    .find(|t| t.set == TagSet::Company && same(&t.label))
+                    .find(|t| t.set == TagSet::Company && same(t.label))
                 {
-                    given = t.label.clone();
+                    given = t.label;
                 }
             }
             let mut named = false;
@@ -376,13 +369,13 @@ impl Lexicons {
                 named = true;
                 if t.role == Some(Role::Mention) {
                     t.role = Some(Role::Subject);
-                    t.role_rule = Some(GIVEN_ROLE.into());
+                    t.role_rule = Some(GIVEN_ROLE);
                 }
             }
             if !named {
-                let mut t = Tag::new(TagSet::Company, given.clone(), 0, 0, "company.given");
+                let mut t = Tag::new(TagSet::Company, given, 0, 0, "company.given");
                 t.role = Some(Role::Subject);
-                t.role_rule = Some(GIVEN_ROLE.into());
+                t.role_rule = Some(GIVEN_ROLE);
                 t.found = Some(Found::Given);
                 tags.push(t);
             }
@@ -393,7 +386,7 @@ impl Lexicons {
 
     /// The id of the company the document's source gives, if any: the gazetteer's when it
     /// knows the name ("EQUIFAX, INC." is `equifax`), else one made from the name.
-    pub(crate) fn given_company(&self, doc: &Document) -> Option<String> {
+    pub(crate) fn given_company(&self, doc: &Document) -> Option<&'static str> {
         let name = doc.given.get("company")?.trim();
         if name.is_empty() {
             return None;
@@ -401,5 +394,6 @@ impl Lexicons {
         self.gazetteer
             .resolve_name(name)
             .or_else(|| Some(super::gazetteer::formal_name_id(name)).filter(|id| !id.is_empty()))
+            .map(|id| intern(&id))
     }
 }

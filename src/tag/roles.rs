@@ -39,7 +39,7 @@ impl Lexicons {
         names: &Spans,
         pass: &Hits,
         sentence_cues: &mut HashMap<(usize, usize, usize), bool>,
-    ) -> (Role, String) {
+    ) -> (Role, &'static str) {
         // A cue counts only outside every company name ("Tweet" in "Tweet Beep" is a name).
         // A cue counts unless it lies inside a company name ("Tweet" in "Tweet Beep"); a cue
         // that spans a name ("sent @Wirefly a", "AT&T LG VU phone") counts.
@@ -67,15 +67,15 @@ impl Lexicons {
         };
         for cue in ["list", "product", "place"] {
             if let Some(r) = self.roles.get(cue).iter().find(|r| fires(r)) {
-                return (Role::Mention, r.id.clone());
+                return (Role::Mention, r.id);
             }
         }
         for cue in ["staff", "service"] {
             if let Some(r) = self.roles.get(cue).iter().find(|r| fires(r)) {
-                return (Role::Subject, r.id.clone());
+                return (Role::Subject, r.id);
             }
         }
-        (Role::Mention, NO_CUE.into())
+        (Role::Mention, NO_CUE)
     }
 }
 
@@ -95,11 +95,11 @@ pub(crate) fn promote_salient(tags: &mut [Tag]) {
     let mut counts: Vec<(&str, usize, usize)> = Vec::new(); // (company, count, first)
     for t in tags
         .iter()
-        .filter(|t| company(t) && t.role_rule.as_deref() == Some(NO_CUE))
+        .filter(|t| company(t) && t.role_rule == Some(NO_CUE))
     {
         match counts.iter_mut().find(|c| c.0 == t.label) {
             Some(c) => c.1 += 1,
-            None => counts.push((&t.label, 1, t.start)),
+            None => counts.push((t.label, 1, t.start)),
         }
     }
     // Named more than once, or the only company the text names: a company named once among
@@ -108,14 +108,14 @@ pub(crate) fn promote_salient(tags: &mut [Tag]) {
         .iter()
         .max_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)))
         .filter(|c| c.1 >= 2 || counts.len() == 1)
-        .map(|c| c.0.to_string())
+        .map(|c| c.0)
     else {
         return;
     };
     for t in tags.iter_mut().filter(|t| company(t) && t.label == best) {
-        if t.role_rule.as_deref() == Some(NO_CUE) {
+        if t.role_rule == Some(NO_CUE) {
             t.role = Some(Role::Subject);
-            t.role_rule = Some("role.subject.salient".into());
+            t.role_rule = Some("role.subject.salient");
         }
     }
 }

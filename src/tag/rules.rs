@@ -5,6 +5,7 @@
 //! given with `--rules` replaces any of them file by file. Errors name the file, the line and
 //! what was expected: an unknown key, a bad pattern, a duplicate id, an unknown label.
 
+use crate::intern::intern;
 use foldhash::{HashMap, HashMapExt};
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
@@ -80,12 +81,14 @@ struct RuleSpec {
 /// A compiled rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
-    /// Rule id, cited as evidence.
-    pub id: String,
+    /// Rule id, cited as evidence (interned, as the label and target: [`crate::intern`]).
+    pub id: &'static str,
+    /// The id a negated match cites: `id+negated`.
+    pub negated: &'static str,
     /// What it means: label (channels, outcomes), kind (latency) or cue (roles).
-    pub label: String,
+    pub label: &'static str,
     /// Redirect target channel.
-    pub target: Option<String>,
+    pub target: Option<&'static str>,
     /// Where a role cue must be.
     pub position: Position,
     /// Bytes around the name a before/after cue may span.
@@ -362,9 +365,10 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
         let index = patterns.len();
         patterns.push((ascii_word_boundaries(&pattern), !spec.case_sensitive));
         out.by_set.entry(set).or_default().push(Rule {
-            id: spec.id,
-            label,
-            target: spec.target,
+            id: intern(&spec.id),
+            negated: intern(&format!("{}+negated", spec.id)),
+            label: intern(&label),
+            target: spec.target.as_deref().map(intern),
             position,
             window: spec.window.unwrap_or(80),
             regex,

@@ -513,7 +513,7 @@ fn a_long_text_of_distinct_company_names_is_tagged_in_linear_time() {
         .tags
         .iter()
         .filter(|x| x.set == TagSet::Company)
-        .map(|x| x.label.as_str())
+        .map(|x| x.label)
         .collect();
     assert_eq!(companies.len(), 5000);
     eprintln!("5,000 companies tagged in {:?}", start.elapsed());

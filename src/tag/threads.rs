@@ -27,7 +27,7 @@ pub struct PostDraft {
     kind: String,
     author: Option<String>,
     /// The author's company, when the author is a company account.
-    company: Option<String>,
+    company: Option<&'static str>,
     /// The gazetteer knows that account (not only a support account's company part).
     company_known: bool,
     inbound: Option<bool>,
@@ -35,9 +35,16 @@ pub struct PostDraft {
     in_reply_to: Option<String>,
     conversation_id: Option<String>,
     replies: Vec<String>,
-    addressee: Option<(String, usize, usize, String)>,
-    moves: Vec<(String, Option<String>, usize, usize, String)>,
-    resolution: Option<(String, usize, usize, String)>,
+    /// Label, span and rule (interned: [`crate::intern`]), as the tags have them.
+    addressee: Option<(&'static str, usize, usize, &'static str)>,
+    moves: Vec<(
+        &'static str,
+        Option<&'static str>,
+        usize,
+        usize,
+        &'static str,
+    )>,
+    resolution: Option<(&'static str, usize, usize, &'static str)>,
     sentiment: (u32, u32),
 }
 
@@ -55,18 +62,10 @@ impl PostDraft {
         for tag in tags {
             match tag.set {
                 TagSet::Company if addressee.is_none() && tag.role == Some(Role::Addressee) => {
-                    addressee = Some((tag.label.clone(), tag.start, tag.end, tag.rule.clone()));
+                    addressee = Some((tag.label, tag.start, tag.end, tag.rule));
                 }
-                TagSet::Move => moves.push((
-                    tag.label.clone(),
-                    tag.target.clone(),
-                    tag.start,
-                    tag.end,
-                    tag.rule.clone(),
-                )),
-                TagSet::Resolution => {
-                    resolution = Some((tag.label.clone(), tag.start, tag.end, tag.rule.clone()))
-                }
+                TagSet::Move => moves.push((tag.label, tag.target, tag.start, tag.end, tag.rule)),
+                TagSet::Resolution => resolution = Some((tag.label, tag.start, tag.end, tag.rule)),
                 TagSet::Sentiment if tag.label == "positive" => sentiment.0 += 1,
                 TagSet::Sentiment if tag.label == "negative" => sentiment.1 += 1,
                 _ => {}
@@ -156,17 +155,17 @@ pub struct Cue {
 impl PostDraft {
     /// The cues as [`PostCues`], decided the way [`ThreadStore`] decides them.
     pub fn cues(&self) -> PostCues {
-        let cue = |(label, start, end, rule): &(String, usize, usize, String)| Cue {
-            label: label.clone(),
+        let cue = |&(label, start, end, rule): &(&str, usize, usize, &str)| Cue {
+            label: label.to_string(),
             target: None,
-            start: *start,
-            end: *end,
-            rule: rule.clone(),
+            start,
+            end,
+            rule: rule.to_string(),
         };
         PostCues {
             company: self
                 .company
-                .clone()
+                .map(str::to_string)
                 .or_else(|| self.author.as_ref().map(|a| a.to_ascii_lowercase())),
             company_known: self.company_known,
             company_post: match self.inbound {
@@ -178,12 +177,12 @@ impl PostDraft {
                 .moves
                 .iter()
                 .take(u16::MAX as usize)
-                .map(|(label, target, start, end, rule)| Cue {
-                    label: label.clone(),
-                    target: target.clone(),
-                    start: *start,
-                    end: *end,
-                    rule: rule.clone(),
+                .map(|&(label, target, start, end, rule)| Cue {
+                    label: label.to_string(),
+                    target: target.map(str::to_string),
+                    start,
+                    end,
+                    rule: rule.to_string(),
                 })
                 .collect(),
             resolution: self.resolution.as_ref().map(cue),
@@ -300,7 +299,7 @@ impl ThreadStore {
         for (l, t, s, e, r) in d.moves.iter().take(u16::MAX as usize) {
             let m = [
                 self.sym(l),
-                t.as_deref().map_or(NONE, |t| self.sym(t)),
+                t.map_or(NONE, |t| self.sym(t)),
                 span(*s),
                 span(*e),
                 self.sym(r),
