@@ -6,6 +6,7 @@
 //! what was expected: an unknown key, a bad pattern, a duplicate id, an unknown label.
 
 use crate::intern::intern;
+use crate::model::Shape;
 use foldhash::{HashMap, HashMapExt};
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
@@ -76,6 +77,8 @@ struct RuleSpec {
     position: Option<String>,
     #[serde(default)]
     window: Option<usize>,
+    #[serde(default)]
+    shape: Option<String>,
 }
 
 /// A compiled rule.
@@ -93,6 +96,8 @@ pub struct Rule {
     pub position: Position,
     /// Bytes around the name a before/after cue may span.
     pub window: usize,
+    /// The only shape of text the rule reads (`shape = "long"`), if it reads one only.
+    pub shape: Option<Shape>,
     /// The pattern.
     pub regex: Regex,
     /// Its position in the file (in [`RuleSet::patterns`] and the literal pass).
@@ -347,6 +352,22 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
                 )))
             }
         };
+        let shape = match spec.shape.as_deref() {
+            None => None,
+            Some("long") => Some(Shape::Long),
+            Some("short") => Some(Shape::Short),
+            Some("thread") => Some(Shape::Thread),
+            Some(s) => {
+                return Err(err(format!(
+                    "unknown shape {s:?} (known: long, short, thread)"
+                )))
+            }
+        };
+        if shape.is_some() && kind == FileKind::Roles {
+            return Err(err(
+                "`shape` is for channel and outcome rules (a role rule reads every text)".into(),
+            ));
+        }
         let pattern = expand(&spec.pattern);
         let regex = RegexBuilder::new(&ascii_word_boundaries(&pattern))
             .case_insensitive(!spec.case_sensitive)
@@ -371,6 +392,7 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
             target: spec.target.as_deref().map(intern),
             position,
             window: spec.window.unwrap_or(80),
+            shape,
             regex,
             index,
         });
@@ -521,6 +543,23 @@ mod tests {
             .to_string();
         assert!(
             e.contains("unknown channel \"twiter\" (known: twitter, twitter_dm"),
+            "{e}"
+        );
+        let shape = "version = 1\n[[rule]]\nid = \"a\"\nlabel = \"phone\"\npattern = 'x'\nshape = \"tweet\"\n";
+        let e = load("c.toml", shape, FileKind::Channels)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "c.toml: line 3: rule \"a\": unknown shape \"tweet\" (known: long, short, thread)"
+        );
+        let role =
+            "version = 1\n[[rule]]\nid = \"a\"\ncue = \"staff\"\npattern = 'x'\nshape = \"long\"\n";
+        let e = load("r.toml", role, FileKind::Roles)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`shape` is for channel and outcome rules"),
             "{e}"
         );
         let dup = "version = 1\n[[rule]]\nid = \"a\"\nlabel = \"phone\"\npattern = 'x'\n[[rule]]\nid = \"a\"\nlabel = \"phone\"\npattern = 'y'\n";

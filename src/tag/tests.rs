@@ -616,3 +616,25 @@ fn the_literal_pass_changes_no_tag() {
     assert!(skipped > 10_000, "the pass skips rules ({skipped} skipped)");
     assert!(tags > 5_000, "the texts are tagged ({tags} tags)");
 }
+
+/// A rule for long texts reads no tweet: a plea for help ends a complaint whose problem is
+/// still open, and opens a tweet's exchange.
+#[test]
+fn a_long_text_rule_reads_no_tweet() {
+    let plea = |t: &TaggedDoc| {
+        t.tags
+            .iter()
+            .any(|x| x.set == TagSet::Resolution && x.rule == "resolution.unresolved.plea")
+    };
+    let text = "I called Navient three times about the payment they misapplied. \
+                Please help me with this matter.";
+    let complaint = tag_text("complaint", None, text);
+    assert!(plea(&complaint), "{:?}", complaint.tags);
+    assert_eq!(
+        complaint.interactions[0].resolution, "unresolved",
+        "{:?}",
+        complaint.interactions
+    );
+    let tweet = tag_text("tweet", None, &format!("@Navient {text}"));
+    assert!(!plea(&tweet), "{:?}", tweet.tags);
+}
