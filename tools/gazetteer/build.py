@@ -556,6 +556,12 @@ CURATED = [
      "domains": ["experian.com", "experian.co.uk"], "category": "credit_bureau", "countries": ["us", "gb"]},
     {"name": "TransUnion", "aliases": ["TransUnion", "Trans Union"], "handles": ["TransUnion"],
      "domains": ["transunion.com"], "category": "credit_bureau", "countries": ["us", "ca", "in"]},
+    # The short names customers write for two card issuers and banks, which the lists lack
+    # ("my Amex", "BofA"), and their support accounts.
+    {"name": "American Express", "aliases": ["American Express", "Amex"], "handles": ["AskAmex"],
+     "domains": ["americanexpress.com"], "category": "card_issuer", "countries": ["us"]},
+    {"name": "Bank of America", "aliases": ["Bank of America", "BofA"], "handles": ["BofA_Help"],
+     "domains": ["bankofamerica.com"], "category": "bank", "countries": ["us"]},
 ]
 
 # Category of a few well-known entries that no source states well (keyed by output id).
