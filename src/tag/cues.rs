@@ -38,11 +38,18 @@ impl Lexicons {
         let text = doc.text.as_str();
         // Only rules the text's literal pass leaves in are run (a role rule ruled out for the
         // text cannot match a window of it either).
-        // A rule for one shape of text ("long": narratives) reads no other.
-        let outcome_hit =
-            |r: &Rule| pass.matched(OUTCOMES, r.index) && r.shape.is_none_or(|s| s == doc.shape);
-        let channel_hit =
-            |r: &Rule| pass.matched(CHANNELS, r.index) && r.shape.is_none_or(|s| s == doc.shape);
+        // A rule for one shape of text ("long": narratives) reads no other; a rule for one
+        // side's posts ("company": a company's replies) reads no other side's.
+        let author = if company_post {
+            Actor::Company
+        } else {
+            Actor::Customer
+        };
+        let reads = |r: &Rule| {
+            r.shape.is_none_or(|s| s == doc.shape) && r.written_by.is_none_or(|w| w == author)
+        };
+        let outcome_hit = |r: &Rule| pass.matched(OUTCOMES, r.index) && reads(r);
+        let channel_hit = |r: &Rule| pass.matched(CHANNELS, r.index) && reads(r);
         let role_hit = |r: &&Rule| pass.matched(ROLES, r.index);
         // "should I call", "plan on submitting the letter", "I don't have any DMs": the words
         // right before a tag say it did not happen.

@@ -6,7 +6,7 @@
 //! what was expected: an unknown key, a bad pattern, a duplicate id, an unknown label.
 
 use crate::intern::intern;
-use crate::model::Shape;
+use crate::model::{Actor, Shape};
 use foldhash::{HashMap, HashMapExt};
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
@@ -79,6 +79,8 @@ struct RuleSpec {
     window: Option<usize>,
     #[serde(default)]
     shape: Option<String>,
+    #[serde(default)]
+    written_by: Option<String>,
 }
 
 /// A compiled rule.
@@ -98,6 +100,8 @@ pub struct Rule {
     pub window: usize,
     /// The only shape of text the rule reads (`shape = "long"`), if it reads one only.
     pub shape: Option<Shape>,
+    /// Whose posts only the rule reads (`written_by = "company"`), if only one side's.
+    pub written_by: Option<Actor>,
     /// The pattern.
     pub regex: Regex,
     /// Its position in the file (in [`RuleSet::patterns`] and the literal pass).
@@ -363,9 +367,19 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
                 )))
             }
         };
-        if shape.is_some() && kind == FileKind::Roles {
+        let written_by = match spec.written_by.as_deref() {
+            None => None,
+            Some("company") => Some(Actor::Company),
+            Some("customer") => Some(Actor::Customer),
+            Some(s) => {
+                return Err(err(format!(
+                    "unknown written_by {s:?} (known: company, customer)"
+                )))
+            }
+        };
+        if (shape.is_some() || written_by.is_some()) && kind == FileKind::Roles {
             return Err(err(
-                "`shape` is for channel and outcome rules (a role rule reads every text)".into(),
+                "`shape` and `written_by` are for channel and outcome rules (a role rule reads every text)".into(),
             ));
         }
         let pattern = expand(&spec.pattern);
@@ -393,6 +407,7 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
             position,
             window: spec.window.unwrap_or(80),
             shape,
+            written_by,
             regex,
             index,
         });
@@ -521,65 +536,53 @@ mod tests {
 
     #[test]
     fn errors_name_line_and_what_was_expected() {
-        let bad = "version = 1\n[[rule]]\nid = \"a\"\nlabel = \"twitter\"\npattern = '(unclosed'\n";
-        let e = load("c.toml", bad, FileKind::Channels)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.starts_with("c.toml: line 3: rule \"a\": bad pattern: regex parse error:"),
-            "{e}"
-        );
-        let typo = "version = 1\n[[rule]]\nid = \"a\"\nlabel = \"twitter\"\npatern = 'x'\n";
-        let e = load("c.toml", typo, FileKind::Channels)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.starts_with("c.toml: line 5: unknown field `patern`, expected one of"),
-            "{e}"
-        );
-        let label = "version = 1\n[[rule]]\nid = \"a\"\nlabel = \"twiter\"\npattern = 'x'\n";
-        let e = load("c.toml", label, FileKind::Channels)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("unknown channel \"twiter\" (known: twitter, twitter_dm"),
-            "{e}"
-        );
-        let shape = "version = 1\n[[rule]]\nid = \"a\"\nlabel = \"phone\"\npattern = 'x'\nshape = \"tweet\"\n";
-        let e = load("c.toml", shape, FileKind::Channels)
-            .unwrap_err()
-            .to_string();
-        assert_eq!(
-            e,
-            "c.toml: line 3: rule \"a\": unknown shape \"tweet\" (known: long, short, thread)"
-        );
-        let role =
-            "version = 1\n[[rule]]\nid = \"a\"\ncue = \"staff\"\npattern = 'x'\nshape = \"long\"\n";
-        let e = load("r.toml", role, FileKind::Roles)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("`shape` is for channel and outcome rules"),
-            "{e}"
-        );
-        let dup = "version = 1\n[[rule]]\nid = \"a\"\nlabel = \"phone\"\npattern = 'x'\n[[rule]]\nid = \"a\"\nlabel = \"phone\"\npattern = 'y'\n";
-        let e = load("c.toml", dup, FileKind::Channels)
-            .unwrap_err()
-            .to_string();
-        assert_eq!(
-            e,
-            "c.toml: line 7: duplicate rule id \"a\" (first at line 3)"
-        );
-        let set =
-            "version = 1\n[[rule]]\nid = \"a\"\nset = \"mood\"\nlabel = \"x\"\npattern = 'x'\n";
-        let e = load("o.toml", set, FileKind::Outcomes)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains(
-                "unknown set \"mood\" (known: responded, move, resolution, sentiment, latency)"
+        // Each bad file and the start of the message it must get (all of it, with a line).
+        let rule = "version = 1\n[[rule]]\nid = \"a\"\n";
+        let cases = [
+            (
+                FileKind::Channels,
+                format!("{rule}label = \"twitter\"\npattern = '(unclosed'\n"),
+                "line 3: rule \"a\": bad pattern: regex parse error:",
             ),
-            "{e}"
-        );
+            (
+                FileKind::Channels,
+                format!("{rule}label = \"twitter\"\npatern = 'x'\n"),
+                "line 5: unknown field `patern`, expected one of",
+            ),
+            (
+                FileKind::Channels,
+                format!("{rule}label = \"twiter\"\npattern = 'x'\n"),
+                "line 3: rule \"a\": unknown channel \"twiter\" (known: twitter, twitter_dm",
+            ),
+            (
+                FileKind::Channels,
+                format!("{rule}label = \"phone\"\npattern = 'x'\nshape = \"tweet\"\n"),
+                "line 3: rule \"a\": unknown shape \"tweet\" (known: long, short, thread)",
+            ),
+            (
+                FileKind::Channels,
+                format!("{rule}label = \"phone\"\npattern = 'x'\nwritten_by = \"bot\"\n"),
+                "line 3: rule \"a\": unknown written_by \"bot\" (known: company, customer)",
+            ),
+            (
+                FileKind::Roles,
+                format!("{rule}cue = \"staff\"\npattern = 'x'\nshape = \"long\"\n"),
+                "line 3: rule \"a\": `shape` and `written_by` are for channel and outcome rules",
+            ),
+            (
+                FileKind::Channels,
+                format!("{rule}label = \"phone\"\npattern = 'x'\n[[rule]]\nid = \"a\"\nlabel = \"phone\"\npattern = 'y'\n"),
+                "line 7: duplicate rule id \"a\" (first at line 3)",
+            ),
+            (
+                FileKind::Outcomes,
+                format!("{rule}set = \"mood\"\nlabel = \"x\"\npattern = 'x'\n"),
+                "line 3: rule \"a\": unknown set \"mood\" (known: responded, move, resolution, sentiment, latency)",
+            ),
+        ];
+        for (kind, text, expected) in cases {
+            let e = load("f.toml", &text, kind).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("f.toml: {expected}")), "{e}");
+        }
     }
 }

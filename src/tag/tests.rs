@@ -617,15 +617,16 @@ fn the_literal_pass_changes_no_tag() {
     assert!(tags > 5_000, "the texts are tagged ({tags} tags)");
 }
 
+/// Whether rule `rule` of set `set` tagged the text.
+fn fired(t: &TaggedDoc, set: TagSet, rule: &str) -> bool {
+    t.tags.iter().any(|x| x.set == set && x.rule == rule)
+}
+
 /// A rule for long texts reads no tweet: a plea for help ends a complaint whose problem is
 /// still open, and opens a tweet's exchange.
 #[test]
 fn a_long_text_rule_reads_no_tweet() {
-    let plea = |t: &TaggedDoc| {
-        t.tags
-            .iter()
-            .any(|x| x.set == TagSet::Resolution && x.rule == "resolution.unresolved.plea")
-    };
+    let plea = |t: &TaggedDoc| fired(t, TagSet::Resolution, "resolution.unresolved.plea");
     let text = "I called Navient three times about the payment they misapplied. \
                 Please help me with this matter.";
     let complaint = tag_text("complaint", None, text);
@@ -637,4 +638,23 @@ fn a_long_text_rule_reads_no_tweet() {
     );
     let tweet = tag_text("tweet", None, &format!("@Navient {text}"));
     assert!(!plea(&tweet), "{:?}", tweet.tags);
+}
+
+/// A rule for a company's posts reads no customer's: a company's reply that thanks the
+/// customer is a thanks move, a customer's "thanks" is none.
+#[test]
+fn a_company_rule_reads_no_customer_post() {
+    let thanks = |t: &TaggedDoc| fired(t, TagSet::Move, "move.thanks.company_reply");
+    let reply = tag_text(
+        "tweet",
+        Some("AppleSupport"),
+        "@115749 The update should fix that battery drain. Thanks",
+    );
+    assert!(thanks(&reply), "{:?}", reply.tags);
+    let customer = tag_text(
+        "tweet",
+        Some("115749"),
+        "@AppleSupport The update did not fix the battery drain. Thanks",
+    );
+    assert!(!thanks(&customer), "{:?}", customer.tags);
 }
