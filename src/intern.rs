@@ -3,9 +3,9 @@
 //! is stored once for the life of the process and a tag holds a `&'static str` to it, so
 //! making, copying and dropping a tag allocates nothing.
 //!
-//! The rules and the gazetteer intern their strings when they are loaded; the tagger interns
-//! only the ids of companies it discovers in a text, and the ids the tables read back. The
-//! table only grows: by one entry per distinct text, never per use.
+//! The rules, the acts and the gazetteer intern their strings when they are loaded; as it
+//! tags, the tagger interns only the ids of companies it discovers in a text or that a data
+//! set gives. The table only grows: by one entry per distinct text, never per use.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};

@@ -82,16 +82,8 @@ impl PatternKind {
         }
     }
 
-    /// Rule id of a match of this kind.
-    pub fn rule(self) -> &'static str {
-        match self {
-            PatternKind::Alias => "company.alias",
-            PatternKind::Handle => "company.handle",
-            PatternKind::Domain => "company.domain",
-        }
-    }
-
-    /// The rule followed by a colon, the prefix of a tag's rule id (`company.alias:delta`).
+    /// The rule of a match of this kind, with the colon that the company's id follows in
+    /// the tag's rule id (`company.alias:delta`).
     pub fn rule_prefix(self) -> &'static str {
         match self {
             PatternKind::Alias => "company.alias:",
