@@ -78,9 +78,9 @@ struct RuleSpec {
     #[serde(default)]
     window: Option<usize>,
     #[serde(default)]
-    shape: Option<String>,
+    shape: Option<Shape>,
     #[serde(default)]
-    written_by: Option<String>,
+    written_by: Option<Actor>,
 }
 
 /// A compiled rule.
@@ -356,27 +356,7 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
                 )))
             }
         };
-        let shape = match spec.shape.as_deref() {
-            None => None,
-            Some("long") => Some(Shape::Long),
-            Some("short") => Some(Shape::Short),
-            Some("thread") => Some(Shape::Thread),
-            Some(s) => {
-                return Err(err(format!(
-                    "unknown shape {s:?} (known: long, short, thread)"
-                )))
-            }
-        };
-        let written_by = match spec.written_by.as_deref() {
-            None => None,
-            Some("company") => Some(Actor::Company),
-            Some("customer") => Some(Actor::Customer),
-            Some(s) => {
-                return Err(err(format!(
-                    "unknown written_by {s:?} (known: company, customer)"
-                )))
-            }
-        };
+        let (shape, written_by) = (spec.shape, spec.written_by);
         if (shape.is_some() || written_by.is_some()) && kind == FileKind::Roles {
             return Err(err(
                 "`shape` and `written_by` are for channel and outcome rules (a role rule reads every text)".into(),
@@ -557,12 +537,12 @@ mod tests {
             (
                 FileKind::Channels,
                 format!("{rule}label = \"phone\"\npattern = 'x'\nshape = \"tweet\"\n"),
-                "line 3: rule \"a\": unknown shape \"tweet\" (known: long, short, thread)",
+                "line 6: unknown variant `tweet`, expected one of `thread`, `short`, `long`",
             ),
             (
                 FileKind::Channels,
                 format!("{rule}label = \"phone\"\npattern = 'x'\nwritten_by = \"bot\"\n"),
-                "line 3: rule \"a\": unknown written_by \"bot\" (known: company, customer)",
+                "line 6: unknown variant `bot`, expected `customer` or `company`",
             ),
             (
                 FileKind::Roles,
