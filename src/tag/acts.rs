@@ -62,20 +62,20 @@ impl Agent {
         matches!(self, Agent::Company(_) | Agent::Staff | Agent::Pronoun)
     }
 
-    /// Name for rule ids.
-    pub fn as_str(&self) -> &'static str {
-        Agent::NAMES[self.index()]
-    }
-
-    const NAMES: [&'static str; 5] = ["company", "staff", "pronoun", "nobody", "customer"];
-
-    fn index(&self) -> usize {
-        match self {
-            Agent::Company(_) => 0,
-            Agent::Staff => 1,
-            Agent::Pronoun => 2,
-            Agent::Nobody => 3,
-            Agent::Customer => 4,
+    /// What a tag's rule id adds to the act's id for this agent: `.staff` (the act said),
+    /// `.staff.denied` (the act denied), so `act.reply.staff.denied`.
+    pub fn rule_suffix(&self, denied: bool) -> &'static str {
+        match (self, denied) {
+            (Agent::Company(_), false) => ".company",
+            (Agent::Company(_), true) => ".company.denied",
+            (Agent::Staff, false) => ".staff",
+            (Agent::Staff, true) => ".staff.denied",
+            (Agent::Pronoun, false) => ".pronoun",
+            (Agent::Pronoun, true) => ".pronoun.denied",
+            (Agent::Nobody, false) => ".nobody",
+            (Agent::Nobody, true) => ".nobody.denied",
+            (Agent::Customer, false) => ".customer",
+            (Agent::Customer, true) => ".customer.denied",
         }
     }
 }
@@ -85,9 +85,6 @@ impl Agent {
 pub struct Act {
     /// The act's rule id (`act.reply`, ...).
     pub id: &'static str,
-    /// The rule ids a tag of it cites, as said and as denied: `act.reply.staff` and
-    /// `act.reply.staff.denied`.
-    pub rules: [&'static str; 2],
     /// Where the subject starts.
     pub start: usize,
     /// Where the verb starts.
@@ -116,8 +113,6 @@ pub struct Acts {
     /// Act id of each verb.
     verb_act: Vec<usize>,
     ids: Vec<&'static str>,
-    /// Each act's [`Act::rules`] for each agent ([`Agent::index`]).
-    rules: Vec<[[&'static str; 2]; 5]>,
     /// The verbs, lower case; the tagger's one literal pass finds them
     /// ([`super::prefilter::Prefilter`]).
     verbs: Vec<String>,
@@ -167,17 +162,6 @@ impl Acts {
                 verb_act.push(i);
             }
         }
-        let rules = ids
-            .iter()
-            .map(|id| {
-                Agent::NAMES.map(|agent| {
-                    [
-                        intern(&format!("{id}.{agent}")),
-                        intern(&format!("{id}.{agent}.denied")),
-                    ]
-                })
-            })
-            .collect();
         Ok(Acts {
             pronouns: set(&f.pronouns),
             nobody: set(&f.nobody),
@@ -189,7 +173,6 @@ impl Acts {
             modals: set(&f.modals),
             verb_act,
             ids,
-            rules,
             verbs: patterns,
         })
     }
@@ -265,7 +248,6 @@ impl Acts {
             if let Some((start, agent)) = found {
                 out.push(Act {
                     id: self.ids[act],
-                    rules: self.rules[act][agent.index()],
                     start,
                     verb_start: vs,
                     end: ve,

@@ -11,7 +11,7 @@ use super::text::{
     told_in_third_person, Spans,
 };
 use super::{Lexicons, CHANNELS, OUTCOMES, ROLES};
-use crate::intern::intern;
+use crate::intern::{intern, join};
 use crate::model::{Actor, Document, Shape, Tag, TagSet};
 use foldhash::{HashMap, HashMapExt};
 use std::sync::OnceLock;
@@ -88,7 +88,7 @@ impl Lexicons {
                             } else {
                                 "positive"
                             };
-                            t.rule = r.negated;
+                            t.rule = join(r.id, "+negated");
                         }
                         TagSet::Responded | TagSet::Resolution
                             if planned(m.start()) || to_press(m.start()) =>
@@ -152,7 +152,7 @@ impl Lexicons {
                 (Agent::Nobody, _, false) if a.id == "act.reply" => "no",
                 _ => continue,
             };
-            let rule = a.rules[usize::from(label == "no")];
+            let rule = join(a.id, a.agent.rule_suffix(label == "no"));
             tags.push(Tag::new(TagSet::Responded, label, a.start, a.end, rule));
         }
         let company_acts = Spans::new(

@@ -88,8 +88,6 @@ struct RuleSpec {
 pub struct Rule {
     /// Rule id, cited as evidence (interned, as the label and target: [`crate::intern`]).
     pub id: &'static str,
-    /// The id a negated match cites: `id+negated`.
-    pub negated: &'static str,
     /// What it means: label (channels, outcomes), kind (latency) or cue (roles).
     pub label: &'static str,
     /// Redirect target channel.
@@ -381,7 +379,6 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
         patterns.push((ascii_word_boundaries(&pattern), !spec.case_sensitive));
         out.by_set.entry(set).or_default().push(Rule {
             id: intern(&spec.id),
-            negated: intern(&format!("{}+negated", spec.id)),
             label: intern(&label),
             target: spec.target.as_deref().map(intern),
             position,
