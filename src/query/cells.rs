@@ -263,6 +263,9 @@ pub(super) fn read(
 /// The cells as a table: row (from 0, the row's position in NAME.csv), row_key (the group
 /// values joined by " / ", "all" without groups), column, doc_id, story (interaction id,
 /// empty for the other tables) and counted, sorted by row, column, document and story.
+///
+/// Each text is made once (a row's key, a column's name, an item's ids) and the records
+/// gather them by position: a table of millions of records copies no string.
 pub fn frame(
     cells: &Cells,
     rows: &[Row],
@@ -282,29 +285,43 @@ pub fn frame(
             r as u32
         };
     }
-    let mut recs: Vec<(u32, usize, u32, bool)> = Vec::new();
-    for c in &cells.cells {
-        for &(i, counted) in &c.items {
-            recs.push((c.row as u32, c.column, rank[i as usize], counted));
+    // Cells come in (row, column) order; the records of one (row, column) sort by rank.
+    let n: usize = cells.cells.iter().map(|c| c.items.len()).sum();
+    let (mut row, mut column) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut item, mut counted) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut ranked: Vec<(u32, bool)> = Vec::new();
+    for run in cells
+        .cells
+        .chunk_by(|a, b| (a.row, a.column) == (b.row, b.column))
+    {
+        ranked.clear();
+        let listed = run.iter().flat_map(|c| &c.items);
+        ranked.extend(listed.map(|&(i, k)| (rank[i as usize], k)));
+        ranked.sort_unstable();
+        for &(r, k) in &ranked {
+            row.push(run[0].row as u32);
+            column.push(run[0].column as IdxSize);
+            item.push(order[r as usize] as IdxSize);
+            counted.push(k);
         }
     }
-    recs.sort_unstable();
-    let item = |r: &(u32, usize, u32, bool)| &cells.items[order[r.2 as usize] as usize];
+    let gather = |name: &str, values: Series, at: Vec<IdxSize>| -> PolarsResult<Column> {
+        let at = IdxCa::from_vec("".into(), at);
+        Ok(values.take(&at)?.with_name(name.into()).into())
+    };
     let labels: Vec<String> = rows.iter().map(|r| super::row_label(r, keys)).collect();
-    let row: Vec<u32> = recs.iter().map(|r| r.0).collect();
-    let row_key: Vec<&str> = recs.iter().map(|r| labels[r.0 as usize].as_str()).collect();
-    let column: Vec<&str> = recs.iter().map(|r| columns[r.1].name.as_str()).collect();
-    let doc: Vec<&str> = recs.iter().map(|r| item(r).doc_id.as_str()).collect();
-    let story: Vec<Option<&str>> = recs.iter().map(|r| item(r).story.as_deref()).collect();
-    let counted: Vec<bool> = recs.iter().map(|r| r.3).collect();
+    let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+    let doc: Vec<&str> = cells.items.iter().map(|i| i.doc_id.as_str()).collect();
+    let story: Vec<Option<&str>> = cells.items.iter().map(|i| i.story.as_deref()).collect();
+    let row_key = gather("row_key", Series::new("".into(), labels), row.clone())?;
     DataFrame::new(
-        recs.len(),
+        n,
         vec![
             Column::new("row".into(), row),
-            Column::new("row_key".into(), row_key),
-            Column::new("column".into(), column),
-            Column::new("doc_id".into(), doc),
-            Column::new("story".into(), story),
+            row_key,
+            gather("column", Series::new("".into(), names), column)?,
+            gather("doc_id", Series::new("".into(), doc), item.clone())?,
+            gather("story", Series::new("".into(), story), item)?,
             Column::new("counted".into(), counted),
         ],
     )
