@@ -1138,36 +1138,51 @@ fn query(
     formats.sort();
     formats.dedup();
     let results = crate::query::run_all(indexes, files, with_cells);
-    let mut failed = Vec::new();
-    let mut tables = Vec::new();
     // Output name -> the query file that wrote it: two files of one name would overwrite
     // each other's tables.
     let mut names: std::collections::BTreeMap<String, String> = Default::default();
-    for r in results {
-        let r = r.and_then(|t| match names.get(&t.name) {
-            Some(first) => Err(crate::query::Failure {
-                message: format!(
-                    "{}: name {:?} is also the name of {first}; the two would overwrite each \
-                     other's tables (give one another `name`)",
-                    t.query_path, t.name
-                ),
-                path: t.query_path.clone(),
-            }),
-            None => {
-                names.insert(t.name.clone(), t.query_path.clone());
-                Ok(t)
-            }
-        });
-        // A table that cannot be written fails its query, not the batch.
-        let r = r.and_then(
-            |t| match crate::report::write_table(out, &t, &provenance, &formats) {
-                Ok(written) => Ok((t, written)),
-                Err(e) => Err(crate::query::Failure {
-                    message: format!("{}: {e}", t.query_path),
-                    path: t.query_path,
+    let results: Vec<_> = results
+        .into_iter()
+        .map(|r| {
+            r.and_then(|t| match names.get(&t.name) {
+                Some(first) => Err(crate::query::Failure {
+                    message: format!(
+                        "{}: name {:?} is also the name of {first}; the two would overwrite \
+                         each other's tables (give one another `name`)",
+                        t.query_path, t.name
+                    ),
+                    path: t.query_path.clone(),
                 }),
-            },
-        );
+                None => {
+                    names.insert(t.name.clone(), t.query_path.clone());
+                    Ok(t)
+                }
+            })
+        })
+        .collect();
+    // Tables of distinct names write distinct files: they are written in parallel (a cells
+    // file of millions of rows takes a core for a second), and reported in query order. A
+    // table that cannot be written fails its query, not the batch.
+    let results: Vec<_> = {
+        use rayon::prelude::*;
+        results
+            .into_par_iter()
+            .map(|r| {
+                r.and_then(
+                    |t| match crate::report::write_table(out, &t, &provenance, &formats) {
+                        Ok(written) => Ok((t, written)),
+                        Err(e) => Err(crate::query::Failure {
+                            message: format!("{}: {e}", t.query_path),
+                            path: t.query_path,
+                        }),
+                    },
+                )
+            })
+            .collect()
+    };
+    let mut failed = Vec::new();
+    let mut tables = Vec::new();
+    for r in results {
         match r {
             Ok((t, written)) => {
                 let below = t.rows.iter().filter(|r| r.below_min_n).count();
