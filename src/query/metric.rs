@@ -8,7 +8,7 @@ use super::{Curve, Kind, Value};
 use crate::error::Result;
 use crate::schema::{value, Table, I, M};
 use polars::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A field a `share:FIELD` metric counts the values of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -674,6 +674,30 @@ impl Group<'_> {
     }
 }
 
+/// The distinct values in a column of lists of text (nulls left out), sorted: walked in
+/// place, where exploding the lists and taking their unique values took a third of a query
+/// with three list shares.
+pub fn list_values(c: &Column) -> PolarsResult<BTreeSet<String>> {
+    let mut seen = BTreeSet::new();
+    for arr in c.list()?.downcast_iter() {
+        let values =
+            Series::try_from((PlSmallStr::EMPTY, arr.values().clone()))?.cast(&DataType::String)?;
+        let values = values.str()?;
+        for row in 0..arr.len() {
+            if arr.validity().is_some_and(|valid| !valid.get_bit(row)) {
+                continue;
+            }
+            let (a, b) = arr.offsets().start_end(row);
+            for v in (a..b).filter_map(|i| values.get(i)) {
+                if !seen.contains(v) {
+                    seen.insert(v.to_string());
+                }
+            }
+        }
+    }
+    Ok(seen)
+}
+
 /// The switch path of each row that switched (null for the others): the customer's first
 /// channel and the channels the company moved them to, `>` between them, when there is a
 /// redirect; else the channels of the story; `?` for what is missing.
@@ -783,6 +807,63 @@ mod tests {
             Some(Metric::Share(ShareField::Moves))
         );
         assert_eq!(Metric::parse("share:company"), None);
+    }
+
+    /// The distinct values of a list column, walked in place, are those of its exploded
+    /// lists: null lists, empty lists and null values left out, over two chunks and a
+    /// slice (whose offsets do not start at 0 and whose arrays hold values outside it).
+    #[test]
+    fn list_values_are_those_of_the_exploded_lists() {
+        let lists = |rows: Vec<Option<Vec<Option<&str>>>>| -> Series {
+            let rows: Vec<Option<Series>> = rows
+                .into_iter()
+                .map(|r| r.map(|v| Series::new("".into(), v)))
+                .collect();
+            Series::new("l".into(), rows)
+        };
+        let mut s = lists(vec![
+            Some(vec![Some("zeta"), Some("phone")]),
+            None,
+            Some(vec![]),
+            Some(vec![None, Some("email")]),
+        ]);
+        s.append(&lists(vec![
+            Some(vec![Some("email")]),
+            Some(vec![Some("a long value here")]),
+            Some(vec![Some("last")]),
+        ]))
+        .unwrap();
+        let exploded = |s: &Series| -> Vec<String> {
+            let mut v: Vec<String> = s
+                .explode(ExplodeOptions {
+                    empty_as_null: true,
+                    keep_nulls: true,
+                })
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .flatten()
+                .map(str::to_string)
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        for s in [s.clone(), s.slice(1, 5), s.slice(4, 1)] {
+            let got: Vec<String> = list_values(&s.clone().into_column())
+                .unwrap()
+                .into_iter()
+                .collect();
+            assert_eq!(got, exploded(&s), "{s:?}");
+        }
+        assert_eq!(
+            list_values(&s.slice(1, 5).into_column())
+                .unwrap()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            ["a long value here", "email"]
+        );
     }
 
     /// Each case of a path, against the expressions the paths were first built with

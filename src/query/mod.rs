@@ -695,11 +695,12 @@ fn filter_values(lf: LazyFrame, table: Stored, field: &str, values: &[String]) -
 /// The distinct values of a share field among the rows of `lf`, sorted.
 fn share_values(lf: &LazyFrame, f: ShareField) -> Result<Vec<String>> {
     let c = lf.clone().select([f.column().col()]);
-    let c = if f.is_list() {
-        crate::schema::explode(c, f.name())
-    } else {
-        c
-    };
+    if f.is_list() {
+        let df = c.collect()?;
+        return Ok(metric::list_values(df.column(f.name())?)?
+            .into_iter()
+            .collect());
+    }
     let df = c
         .drop_nulls(None)
         .unique(None, UniqueKeepStrategy::Any)
