@@ -78,22 +78,19 @@ pub fn render(
     for (ti, t) in tables.iter().enumerate() {
         let Some(cells) = &t.cells else { continue };
         for c in &cells.cells {
-            let mut keyed: Vec<(u64, &Item, bool)> = c
+            let mut keyed: Vec<(u64, u32, bool)> = c
                 .items
                 .iter()
-                .map(|&(i, counted)| {
-                    let item = &cells.items[i as usize];
-                    (sample_key(opts.seed, item), item, counted)
-                })
+                .map(|&(i, counted)| (sample_key(opts.seed, cells.key(i)), i, counted))
                 .collect();
-            keyed.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
-            keyed.dedup_by(|a, b| a.1 == b.1);
+            keyed.sort_by(|a, b| (a.0.cmp(&b.0)).then_with(|| cells.key(a.1).cmp(&cells.key(b.1))));
+            keyed.dedup_by(|a, b| cells.key(a.1) == cells.key(b.1));
             let total = keyed.len();
             keyed.truncate(opts.per_cell);
             not_embedded += (total - keyed.len()) as u64;
             let chosen: Vec<(Item, bool)> = keyed
                 .into_iter()
-                .map(|(_, item, counted)| (item.clone(), counted))
+                .map(|(_, i, counted)| (cells.item(i), counted))
                 .collect();
             wanted.extend(chosen.iter().map(|(i, _)| i.clone()));
             picks.push((ti, c.row, c.column, total, chosen));
@@ -176,15 +173,8 @@ pub fn csp() -> String {
 }
 
 /// The sample key of a story: the first 8 bytes of SHA-256("{seed}:{doc}:{story}").
-fn sample_key(seed: u64, item: &Item) -> u64 {
-    let h = Sha256::digest(
-        format!(
-            "{seed}:{}:{}",
-            item.doc_id,
-            item.story.as_deref().unwrap_or("")
-        )
-        .as_bytes(),
-    );
+fn sample_key(seed: u64, (doc, story): (&str, Option<&str>)) -> u64 {
+    let h = Sha256::digest(format!("{seed}:{doc}:{}", story.unwrap_or("")).as_bytes());
     u64::from_be_bytes(h[..8].try_into().expect("8 bytes"))
 }
 
