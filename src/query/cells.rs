@@ -306,8 +306,23 @@ pub fn frame(
 ) -> PolarsResult<DataFrame> {
     // Items ranked once by (document, story): the records then sort on integers.
     let ids: Vec<(&str, Option<&str>)> = (0..cells.len() as u32).map(|i| cells.key(i)).collect();
+    // The first 16 bytes of the document id, zero-padded, as a number: ordered as the ids
+    // are, so most comparisons are of two integers and only ids that share them compare
+    // as text (ranking 2.7 million mentions by text alone took 0.75 s).
+    let prefix: Vec<u128> = ids
+        .iter()
+        .map(|(doc, _)| {
+            let mut b = [0u8; 16];
+            let n = doc.len().min(16);
+            b[..n].copy_from_slice(&doc.as_bytes()[..n]);
+            u128::from_be_bytes(b)
+        })
+        .collect();
     let mut order: Vec<u32> = (0..cells.len() as u32).collect();
-    order.sort_unstable_by_key(|&i| ids[i as usize]);
+    order.sort_unstable_by(|&a, &b| {
+        let (a, b) = (a as usize, b as usize);
+        (prefix[a].cmp(&prefix[b])).then_with(|| ids[a].cmp(&ids[b]))
+    });
     // Equal items (tags of one document) share a rank, so the order stays deterministic.
     let mut rank = vec![0u32; order.len()];
     for (r, &i) in order.iter().enumerate() {
@@ -367,4 +382,73 @@ pub(super) fn key_of(r: &Row, keys: usize) -> Vec<String> {
             _ => String::new(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::Kind;
+
+    /// The records of a cell are in the order of their document ids as text, then their
+    /// stories, whatever the order the items were made in: ids longer than the 16 bytes
+    /// ranked as numbers, ids that are prefixes of others, equal ids of several items.
+    #[test]
+    fn records_are_in_text_order_of_document_then_story() {
+        let docs = [
+            "twcs:10",
+            "twcs:9",
+            "abcdefghijklmnopq2",
+            "abcdefghijklmnopq1",
+            "abcdefghijklmnop",
+            "abcdefghijklmnopq1",
+            "b",
+            "",
+            "twcs:10",
+        ];
+        let stories = [
+            Some("s2"),
+            None,
+            None,
+            None,
+            None,
+            Some("x"),
+            None,
+            None,
+            Some("s1"),
+        ];
+        let cells = Cells {
+            docs: StringChunked::new("".into(), docs),
+            stories: StringChunked::new("".into(), stories),
+            cells: vec![Cell {
+                row: 0,
+                column: 0,
+                items: (0..docs.len() as u32)
+                    .rev()
+                    .map(|i| (i, i % 2 == 0))
+                    .collect(),
+            }],
+        };
+        let rows = [Row {
+            values: vec![Value::Count(docs.len() as u64)],
+            n: docs.len() as u64,
+            below_min_n: false,
+        }];
+        let columns = [ColumnDef {
+            name: "stories".into(),
+            kind: Kind::Count,
+        }];
+        let df = frame(&cells, &rows, 0, &columns).unwrap();
+        let got: Vec<(Option<&str>, Option<&str>)> = df
+            .column("doc_id")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .zip(df.column("story").unwrap().str().unwrap().iter())
+            .collect();
+        let mut want: Vec<(Option<&str>, Option<&str>)> =
+            docs.iter().map(|d| Some(*d)).zip(stories).collect();
+        want.sort();
+        assert_eq!(got, want);
+    }
 }
