@@ -292,18 +292,17 @@ pub(super) fn read(
     Ok(out)
 }
 
-/// The cells as a table: row (from 0, the row's position in NAME.csv), row_key (the group
-/// values joined by " / ", "all" without groups), column, doc_id, story (interaction id,
-/// empty for the other tables) and counted, sorted by row, column, document and story.
-///
-/// Each text is made once (a row's key, a column's name, an item's ids) and the records
-/// gather them by position: a table of millions of records copies no string.
-pub fn frame(
-    cells: &Cells,
-    rows: &[Row],
-    keys: usize,
-    columns: &[ColumnDef],
-) -> PolarsResult<DataFrame> {
+/// The records of the cells table, in its order: each one's table row, column (position in
+/// the table's columns), item and numerator mark.
+struct Records {
+    row: Vec<u32>,
+    column: Vec<u32>,
+    item: Vec<IdxSize>,
+    counted: Vec<bool>,
+}
+
+/// The records sorted by row, column, document and story.
+fn records(cells: &Cells) -> Records {
     // Items ranked once by (document, story): the records then sort on integers.
     let ids: Vec<(&str, Option<&str>)> = (0..cells.len() as u32).map(|i| cells.key(i)).collect();
     // The first 16 bytes of the document id, zero-padded, as a number: ordered as the ids
@@ -335,8 +334,12 @@ pub fn frame(
     }
     // Cells come in (row, column) order; the records of one (row, column) sort by rank.
     let n: usize = cells.cells.iter().map(|c| c.items.len()).sum();
-    let (mut row, mut column) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    let (mut item, mut counted) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut r = Records {
+        row: Vec::with_capacity(n),
+        column: Vec::with_capacity(n),
+        item: Vec::with_capacity(n),
+        counted: Vec::with_capacity(n),
+    };
     let mut ranked: Vec<(u32, bool)> = Vec::new();
     for run in cells
         .cells
@@ -346,31 +349,129 @@ pub fn frame(
         let listed = run.iter().flat_map(|c| &c.items);
         ranked.extend(listed.map(|&(i, k)| (rank[i as usize], k)));
         ranked.sort_unstable();
-        for &(r, k) in &ranked {
-            row.push(run[0].row as u32);
-            column.push(run[0].column as IdxSize);
-            item.push(order[r as usize] as IdxSize);
-            counted.push(k);
+        for &(rank, k) in &ranked {
+            r.row.push(run[0].row as u32);
+            r.column.push(run[0].column as u32);
+            r.item.push(order[rank as usize] as IdxSize);
+            r.counted.push(k);
         }
     }
-    let gather = |name: &str, values: Series, at: Vec<IdxSize>| -> PolarsResult<Column> {
-        let at = IdxCa::from_vec("".into(), at);
-        Ok(values.take(&at)?.with_name(name.into()).into())
+    r
+}
+
+/// Rows of one row group of `NAME.cells.parquet` (polars' default).
+const ROW_GROUP: usize = 512 * 512;
+
+/// `NAME.cells.parquet`, zstd-compressed: row (from 0, the row's position in NAME.csv),
+/// row_key (the group values joined by " / ", "all" without groups), column, doc_id, story
+/// (interaction id, empty for the other tables) and counted, sorted by row, column,
+/// document and story. Each text is made once (a row's key, a column's name, an item's
+/// ids) and the records refer to it by position. `row_key` and `column`
+/// are written as dictionaries of the table's row keys and column names that the records
+/// index by position; written from text columns, the writer hashed every record's texts to
+/// find their dictionaries (a fifth of a batch with cells). `doc_id` and `story`, mostly
+/// distinct, are plain. Readers see text columns (the file's Arrow schema says so).
+pub fn parquet(cells: &Cells, rows: &[Row], keys: usize, columns: &[ColumnDef]) -> Result<Vec<u8>> {
+    use polars_arrow::array::{
+        Array, BooleanArray, DictionaryArray, PrimitiveArray, Utf8ViewArray,
     };
+    use polars_arrow::datatypes::{ArrowDataType, ArrowSchema, Field, IntegerType};
+    use polars_arrow::record_batch::RecordBatchT;
+    use polars_parquet::write::{
+        row_group_iter, schema_to_metadata_key, CompressionOptions, Encoding, FileWriter,
+        StatisticsOptions, Version, WriteOptions,
+    };
+    let r = records(cells);
+    let n = r.row.len();
+    let text = |name: &str| Field::new(name.into(), ArrowDataType::Utf8View, true);
+    let dictionary = ArrowDataType::Dictionary(
+        IntegerType::UInt32,
+        Box::new(ArrowDataType::Utf8View),
+        false,
+    );
+    // What readers see, and what is written.
+    let fields = [
+        Field::new("row".into(), ArrowDataType::UInt32, true),
+        text("row_key"),
+        text("column"),
+        text("doc_id"),
+        text("story"),
+        Field::new("counted".into(), ArrowDataType::Boolean, true),
+    ];
+    let seen: ArrowSchema = fields
+        .iter()
+        .cloned()
+        .map(|f| (f.name.clone(), f))
+        .collect();
+    let written: ArrowSchema = fields
+        .into_iter()
+        .map(|mut f| {
+            if f.name == "row_key" || f.name == "column" {
+                f.dtype = dictionary.clone();
+            }
+            (f.name.clone(), f)
+        })
+        .collect();
     let labels: Vec<String> = rows.iter().map(|r| super::row_label(r, keys)).collect();
     let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
-    let row_key = gather("row_key", Series::new("".into(), labels), row.clone())?;
-    DataFrame::new(
-        n,
-        vec![
-            Column::new("row".into(), row),
-            row_key,
-            gather("column", Series::new("".into(), names), column)?,
-            gather("doc_id", cells.docs.clone().into_series(), item.clone())?,
-            gather("story", cells.stories.clone().into_series(), item)?,
-            Column::new("counted".into(), counted),
-        ],
-    )
+    let coded = |keys: Vec<u32>, values: Utf8ViewArray| -> Result<Box<dyn Array>> {
+        let keys = PrimitiveArray::from_vec(keys);
+        Ok(DictionaryArray::try_new(dictionary.clone(), keys, values.boxed())?.boxed())
+    };
+    let ids = |c: &StringChunked| -> Result<Box<dyn Array>> {
+        let at = IdxCa::from_vec("".into(), r.item.clone());
+        let c = c.take(&at)?.rechunk().into_owned();
+        let array = match c.downcast_iter().next() {
+            Some(a) => a.clone().boxed(),
+            None => Utf8ViewArray::new_empty(ArrowDataType::Utf8View).boxed(),
+        };
+        Ok(array)
+    };
+    let arrays: Vec<Box<dyn Array>> = vec![
+        PrimitiveArray::from_vec(r.row.clone()).boxed(),
+        coded(r.row, Utf8ViewArray::from_slice_values(&labels))?,
+        coded(r.column, Utf8ViewArray::from_slice_values(&names))?,
+        ids(&cells.docs)?,
+        ids(&cells.stories)?,
+        BooleanArray::from_slice(&r.counted).boxed(),
+    ];
+    let options = WriteOptions {
+        statistics: StatisticsOptions::default(),
+        version: Version::V1,
+        compression: CompressionOptions::Zstd(None),
+        data_page_size: None,
+    };
+    // The row number is dictionary-encoded as polars writes integers; the dictionaries as
+    // they are; the ids plain.
+    let encodings: Vec<Vec<Encoding>> = [
+        Encoding::RleDictionary,
+        Encoding::RleDictionary,
+        Encoding::RleDictionary,
+        Encoding::Plain,
+        Encoding::Plain,
+        Encoding::Plain,
+    ]
+    .into_iter()
+    .map(|e| vec![e])
+    .collect();
+    let written = std::sync::Arc::new(written);
+    let mut bytes = Vec::new();
+    let mut file = FileWriter::try_new(&mut bytes, (*written).clone(), options)?;
+    let parquet_schema = file.parquet_schema().fields().to_vec();
+    for start in (0..n.max(1)).step_by(ROW_GROUP) {
+        let len = ROW_GROUP.min(n - start);
+        let group: Vec<Box<dyn Array>> = arrays.iter().map(|a| a.sliced(start, len)).collect();
+        let batch = RecordBatchT::try_new(len, written.clone(), group)?;
+        let columns = row_group_iter(
+            batch,
+            encodings.clone().into(),
+            parquet_schema.clone(),
+            options,
+        );
+        file.write(len as u64, columns)?;
+    }
+    file.end(Some(vec![schema_to_metadata_key(&seen)]))?;
+    Ok(bytes)
 }
 
 /// The group key texts of a finished row (what [`read`] matches groups by).
@@ -391,7 +492,8 @@ mod tests {
 
     /// The records of a cell are in the order of their document ids as text, then their
     /// stories, whatever the order the items were made in: ids longer than the 16 bytes
-    /// ranked as numbers, ids that are prefixes of others, equal ids of several items.
+    /// ranked as numbers, ids that are prefixes of others, equal ids of several items. The
+    /// file reads back with text columns.
     #[test]
     fn records_are_in_text_order_of_document_then_story() {
         let docs = [
@@ -437,14 +539,24 @@ mod tests {
             name: "stories".into(),
             kind: Kind::Count,
         }];
-        let df = frame(&cells, &rows, 0, &columns).unwrap();
-        let got: Vec<(Option<&str>, Option<&str>)> = df
-            .column("doc_id")
-            .unwrap()
-            .str()
-            .unwrap()
+        let bytes = parquet(&cells, &rows, 0, &columns).unwrap();
+        let df = ParquetReader::new(std::io::Cursor::new(bytes))
+            .finish()
+            .unwrap();
+        let text = |c: &str| -> Vec<Option<String>> {
+            let c = df.column(c).unwrap().str().unwrap().clone();
+            c.iter().map(|v| v.map(str::to_string)).collect()
+        };
+        assert_eq!(text("row_key"), vec![Some("all".to_string()); docs.len()]);
+        assert_eq!(
+            text("column"),
+            vec![Some("stories".to_string()); docs.len()]
+        );
+        let (doc, story) = (text("doc_id"), text("story"));
+        let got: Vec<(Option<&str>, Option<&str>)> = doc
             .iter()
-            .zip(df.column("story").unwrap().str().unwrap().iter())
+            .map(|d| d.as_deref())
+            .zip(story.iter().map(|s| s.as_deref()))
             .collect();
         let mut want: Vec<(Option<&str>, Option<&str>)> =
             docs.iter().map(|d| Some(*d)).zip(stories).collect();

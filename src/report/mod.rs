@@ -301,15 +301,8 @@ pub fn write_report(
 /// `NAME.cells.parquet`: one row per (table row, column, document) a count, rate or share
 /// counts ([`crate::query::cells`]).
 pub fn cells_parquet(t: &Table, cells: &crate::query::cells::Cells) -> Result<Vec<u8>> {
-    use polars::prelude::{ParquetCompression, ParquetWriter};
     let keys = t.columns.iter().take_while(|c| c.kind == Kind::Key).count();
-    let mut df = crate::query::cells::frame(cells, &t.rows, keys, &t.columns)?;
-    let mut bytes = Vec::new();
-    ParquetWriter::new(&mut bytes)
-        .with_compression(ParquetCompression::Zstd(None))
-        .set_parallel(false)
-        .finish(&mut df)?;
-    Ok(bytes)
+    crate::query::cells::parquet(cells, &t.rows, keys, &t.columns)
 }
 
 /// A duration for reading: seconds, minutes, hours or days with one decimal.
