@@ -418,9 +418,9 @@ pub fn parquet(cells: &Cells, rows: &[Row], keys: usize, columns: &[ColumnDef]) 
         let keys = PrimitiveArray::from_vec(keys);
         Ok(DictionaryArray::try_new(dictionary.clone(), keys, values.boxed())?.boxed())
     };
+    let items = IdxCa::from_vec("".into(), r.item);
     let ids = |c: &StringChunked| -> Result<Box<dyn Array>> {
-        let at = IdxCa::from_vec("".into(), r.item.clone());
-        let c = c.take(&at)?.rechunk().into_owned();
+        let c = c.take(&items)?.rechunk().into_owned();
         let array = match c.downcast_iter().next() {
             Some(a) => a.clone().boxed(),
             None => Utf8ViewArray::new_empty(ArrowDataType::Utf8View).boxed(),
@@ -458,6 +458,7 @@ pub fn parquet(cells: &Cells, rows: &[Row], keys: usize, columns: &[ColumnDef]) 
     let mut bytes = Vec::new();
     let mut file = FileWriter::try_new(&mut bytes, (*written).clone(), options)?;
     let parquet_schema = file.parquet_schema().fields().to_vec();
+    // Row groups of ROW_GROUP records; one, empty, for a table without records.
     for start in (0..n.max(1)).step_by(ROW_GROUP) {
         let len = ROW_GROUP.min(n - start);
         let group: Vec<Box<dyn Array>> = arrays.iter().map(|a| a.sliced(start, len)).collect();
