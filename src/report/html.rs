@@ -15,7 +15,7 @@
 use super::{human, human_seconds, Provenance};
 use crate::error::Result;
 use crate::mask::Masker;
-use crate::query::cells::Item;
+use crate::query::cells::{Cells, Item};
 use crate::query::{Kind, Table, Value};
 use crate::schema::{Table as Stored, D, I, M};
 use polars::prelude::*;
@@ -69,32 +69,28 @@ pub fn render(
     opts: &Options,
     manifest: &Json,
 ) -> Result<(String, Stats)> {
-    // 1. The sample of each cell.
+    // 1. The sample of each cell, the tables' in parallel.
+    let sampled: Vec<(Vec<Pick>, u64)> = {
+        use rayon::prelude::*;
+        let tables: Vec<(usize, &Table)> = tables.iter().enumerate().collect();
+        tables
+            .into_par_iter()
+            .map(|(ti, t)| {
+                t.cells
+                    .as_ref()
+                    .map_or_else(Default::default, |c| sample(ti, c, opts))
+            })
+            .collect()
+    };
     let mut wanted: BTreeSet<Item> = BTreeSet::new();
-    // (table, row, column, stories behind the cell, the sample with its numerator marks)
-    type Pick = (usize, usize, usize, usize, Vec<(Item, bool)>);
     let mut picks: Vec<Pick> = Vec::new();
     let mut not_embedded = 0u64;
-    for (ti, t) in tables.iter().enumerate() {
-        let Some(cells) = &t.cells else { continue };
-        for c in &cells.cells {
-            let mut keyed: Vec<(u64, u32, bool)> = c
-                .items
-                .iter()
-                .map(|&(i, counted)| (sample_key(opts.seed, cells.key(i)), i, counted))
-                .collect();
-            keyed.sort_by(|a, b| (a.0.cmp(&b.0)).then_with(|| cells.key(a.1).cmp(&cells.key(b.1))));
-            keyed.dedup_by(|a, b| cells.key(a.1) == cells.key(b.1));
-            let total = keyed.len();
-            keyed.truncate(opts.per_cell);
-            not_embedded += (total - keyed.len()) as u64;
-            let chosen: Vec<(Item, bool)> = keyed
-                .into_iter()
-                .map(|(_, i, counted)| (cells.item(i), counted))
-                .collect();
+    for (p, more) in sampled {
+        for (_, _, _, _, chosen) in &p {
             wanted.extend(chosen.iter().map(|(i, _)| i.clone()));
-            picks.push((ti, c.row, c.column, total, chosen));
         }
+        picks.extend(p);
+        not_embedded += more;
     }
     // 2. The stories, read from the index and masked.
     let stories = load_stories(index, &wanted, masker, &p.index)?;
@@ -170,6 +166,41 @@ pub fn csp() -> String {
         crate::validity::page::csp_hash(SCRIPT),
         crate::validity::page::csp_hash(STYLE)
     )
+}
+
+/// One cell's sample: (table, row, column, stories behind the cell, the sample with its
+/// numerator marks).
+type Pick = (usize, usize, usize, usize, Vec<(Item, bool)>);
+
+/// The sample of each cell of table `ti`, and how many stories its cells hold beyond it.
+/// Each row's sample key is computed once for the table (a row is counted by several cells);
+/// a cell's rows sort by key, then ids, then their place in the cell (the first of equal
+/// rows is kept, as a stable sort would).
+fn sample(ti: usize, cells: &Cells, opts: &Options) -> (Vec<Pick>, u64) {
+    let ids: Vec<(&str, Option<&str>)> = (0..cells.len() as u32).map(|i| cells.key(i)).collect();
+    let keys: Vec<u64> = ids.iter().map(|&id| sample_key(opts.seed, id)).collect();
+    let (mut picks, mut not_embedded) = (Vec::new(), 0u64);
+    let mut keyed: Vec<(u32, u32, bool)> = Vec::new();
+    for c in &cells.cells {
+        keyed.clear();
+        keyed.extend(
+            (c.items.iter().enumerate()).map(|(at, &(i, counted))| (i, at as u32, counted)),
+        );
+        keyed.sort_unstable_by(|a, b| {
+            let (x, y) = (a.0 as usize, b.0 as usize);
+            (keys[x].cmp(&keys[y]))
+                .then_with(|| ids[x].cmp(&ids[y]))
+                .then(a.1.cmp(&b.1))
+        });
+        keyed.dedup_by(|a, b| ids[a.0 as usize] == ids[b.0 as usize]);
+        let total = keyed.len();
+        let chosen: Vec<(Item, bool)> = (keyed.iter().take(opts.per_cell))
+            .map(|&(i, _, counted)| (cells.item(i), counted))
+            .collect();
+        not_embedded += (total - chosen.len()) as u64;
+        picks.push((ti, c.row, c.column, total, chosen));
+    }
+    (picks, not_embedded)
 }
 
 /// The sample key of a story: the first 8 bytes of SHA-256("{seed}:{doc}:{story}").
