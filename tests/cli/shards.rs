@@ -50,6 +50,47 @@ fn three_shards_give_what_one_index_gives() {
         assert_same_table("3 shards", &one, &three);
     }
 
+    // The rows behind every number: the cells files of the three shards queried together
+    // are those of the one index, byte for byte (each shard numbers its documents from 0;
+    // the files name them by id, in the order of their ids).
+    let query = |dirs: &[&std::path::Path], out: &str| {
+        let mut args: Vec<std::ffi::OsString> = vec!["query".into()];
+        args.extend(dirs.iter().map(|d| d.as_os_str().to_owned()));
+        args.extend(sql_query_files().into_iter().map(|f| f.into_os_string()));
+        args.extend(["--out", out, "--format", "csv"].map(Into::into));
+        let o = t.run(&args);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        t.path().join(out)
+    };
+    let one = query(&[&ix], "cells_one");
+    let three = query(&[&shards[0], &shards[1], &shards[2]], "cells_three");
+    let mut compared = 0;
+    for f in sql_query_files() {
+        let name = |f: &std::path::Path| -> String {
+            let text = std::fs::read_to_string(f).unwrap();
+            let q = replyscope::query::spec::parse(&f.display().to_string(), &text).unwrap();
+            format!("{}.cells.parquet", q.name)
+        };
+        let file = name(&f);
+        let a = std::fs::read(one.join(&file)).unwrap();
+        assert!(
+            a == std::fs::read(three.join(&file)).unwrap(),
+            "{file}: 3 shards differ"
+        );
+        compared += 1;
+    }
+    assert!(compared >= 10, "{compared} cells files compared");
+    // ... and they list rows: 1,981 for the response rates by company.
+    let rows = |dir: &std::path::Path| {
+        let f = std::fs::File::open(dir.join("response_by_company.cells.parquet")).unwrap();
+        use polars::prelude::SerReader;
+        polars::prelude::ParquetReader::new(f)
+            .finish()
+            .unwrap()
+            .height()
+    };
+    assert!(rows(&three) > 1000, "{} rows", rows(&three));
+
     // Searches: the same hits in the same order with the same scores (BM25 over the
     // statistics of all shards together).
     for (query, limit) in [
