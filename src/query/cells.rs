@@ -71,6 +71,11 @@ impl Cells {
         (self.docs.get(i).unwrap_or_default(), self.stories.get(i))
     }
 
+    /// Every item's ids ([`Cells::key`]), by item number.
+    pub fn keys(&self) -> Vec<(&str, Option<&str>)> {
+        (0..self.len() as u32).map(|i| self.key(i)).collect()
+    }
+
     /// Item `i`.
     pub fn item(&self, i: u32) -> Item {
         let (doc, story) = self.key(i);
@@ -193,18 +198,18 @@ pub(super) fn read(
     }
     let docs = filtered.column(D::Doc.name())?.u32()?;
     let mut out = Cells::default();
-    // Each item's row of `ids` and of `filtered` (for its story); gathered at the end.
+    // Each item's row of `ids` and of `filtered` (its story, for the interactions table);
+    // gathered at the end.
     let (mut item_doc, mut item_story): (Vec<Option<IdxSize>>, Vec<Option<IdxSize>>) =
         Default::default();
     // The item of each filtered row and of each document, once made (NONE before).
     let mut by_row = vec![NONE; filtered.height()];
     let mut by_doc = vec![NONE; id_row.len()];
-    let story_of = matches!(table, Stored::Interactions);
     let mut item = |doc: u32, row: Option<usize>| -> u32 {
         let i = item_doc.len() as u32;
         let at = id_row.get(doc as usize).filter(|&&r| r != NONE);
         item_doc.push(at.map(|&r| r as IdxSize));
-        item_story.push(row.filter(|_| story_of).map(|r| r as IdxSize));
+        item_story.push(row.map(|r| r as IdxSize));
         i
     };
     let list = |name: &str, r: usize| -> Result<Option<Series>> {
@@ -304,7 +309,7 @@ struct Records {
 /// The records sorted by row, column, document and story.
 fn records(cells: &Cells) -> Records {
     // Items ranked once by (document, story): the records then sort on integers.
-    let ids: Vec<(&str, Option<&str>)> = (0..cells.len() as u32).map(|i| cells.key(i)).collect();
+    let ids = cells.keys();
     // The first 16 bytes of the document id, zero-padded, as a number: ordered as the ids
     // are, so most comparisons are of two integers and only ids that share them compare
     // as text (ranking 2.7 million mentions by text alone took 0.75 s).
@@ -366,10 +371,9 @@ const ROW_GROUP: usize = 512 * 512;
 /// row_key (the group values joined by " / ", "all" without groups), column, doc_id, story
 /// (interaction id, empty for the other tables) and counted, sorted by row, column,
 /// document and story. Each text is made once (a row's key, a column's name, an item's
-/// ids) and the records refer to it by position. `row_key` and `column`
-/// are written as dictionaries of the table's row keys and column names that the records
-/// index by position; written from text columns, the writer hashed every record's texts to
-/// find their dictionaries (a fifth of a batch with cells). `doc_id` and `story`, mostly
+/// ids) and the records refer to it by position: `row_key` and `column` are written as
+/// dictionaries of the table's row keys and column names (written from text columns, the
+/// writer hashed every record's texts to find them: a fifth of a batch with cells). `doc_id` and `story`, mostly
 /// distinct, are plain. Readers see text columns (the file's Arrow schema says so).
 pub fn parquet(cells: &Cells, rows: &[Row], keys: usize, columns: &[ColumnDef]) -> Result<Vec<u8>> {
     use polars_arrow::array::{
@@ -383,35 +387,42 @@ pub fn parquet(cells: &Cells, rows: &[Row], keys: usize, columns: &[ColumnDef]) 
     };
     let r = records(cells);
     let n = r.row.len();
-    let text = |name: &str| Field::new(name.into(), ArrowDataType::Utf8View, true);
     let dictionary = ArrowDataType::Dictionary(
         IntegerType::UInt32,
         Box::new(ArrowDataType::Utf8View),
         false,
     );
-    // What readers see, and what is written.
-    let fields = [
-        Field::new("row".into(), ArrowDataType::UInt32, true),
-        text("row_key"),
-        text("column"),
-        text("doc_id"),
-        text("story"),
-        Field::new("counted".into(), ArrowDataType::Boolean, true),
+    // Each column: its name, the type readers see, the type written and its encoding. The
+    // row number is dictionary-encoded as polars writes integers; the dictionaries as they
+    // are; the ids plain.
+    let text = ArrowDataType::Utf8View;
+    let layout = [
+        ("row", ArrowDataType::UInt32, None, Encoding::RleDictionary),
+        (
+            "row_key",
+            text.clone(),
+            Some(&dictionary),
+            Encoding::RleDictionary,
+        ),
+        (
+            "column",
+            text.clone(),
+            Some(&dictionary),
+            Encoding::RleDictionary,
+        ),
+        ("doc_id", text.clone(), None, Encoding::Plain),
+        ("story", text, None, Encoding::Plain),
+        ("counted", ArrowDataType::Boolean, None, Encoding::Plain),
     ];
-    let seen: ArrowSchema = fields
-        .iter()
-        .cloned()
-        .map(|f| (f.name.clone(), f))
-        .collect();
-    let written: ArrowSchema = fields
-        .into_iter()
-        .map(|mut f| {
-            if f.name == "row_key" || f.name == "column" {
-                f.dtype = dictionary.clone();
-            }
-            (f.name.clone(), f)
-        })
-        .collect();
+    let schema = |written: bool| -> ArrowSchema {
+        (layout.iter())
+            .map(|(name, seen, as_written, _)| {
+                let dtype = as_written.filter(|_| written).unwrap_or(seen).clone();
+                ((*name).into(), Field::new((*name).into(), dtype, true))
+            })
+            .collect()
+    };
+    let encodings: Vec<Vec<Encoding>> = layout.iter().map(|c| vec![c.3]).collect();
     let labels: Vec<String> = rows.iter().map(|r| super::row_label(r, keys)).collect();
     let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
     let coded = |keys: Vec<u32>, values: Utf8ViewArray| -> Result<Box<dyn Array>> {
@@ -441,20 +452,7 @@ pub fn parquet(cells: &Cells, rows: &[Row], keys: usize, columns: &[ColumnDef]) 
         compression: CompressionOptions::Zstd(None),
         data_page_size: None,
     };
-    // The row number is dictionary-encoded as polars writes integers; the dictionaries as
-    // they are; the ids plain.
-    let encodings: Vec<Vec<Encoding>> = [
-        Encoding::RleDictionary,
-        Encoding::RleDictionary,
-        Encoding::RleDictionary,
-        Encoding::Plain,
-        Encoding::Plain,
-        Encoding::Plain,
-    ]
-    .into_iter()
-    .map(|e| vec![e])
-    .collect();
-    let written = std::sync::Arc::new(written);
+    let written = std::sync::Arc::new(schema(true));
     let mut bytes = Vec::new();
     let mut file = FileWriter::try_new(&mut bytes, (*written).clone(), options)?;
     let parquet_schema = file.parquet_schema().fields().to_vec();
@@ -471,7 +469,7 @@ pub fn parquet(cells: &Cells, rows: &[Row], keys: usize, columns: &[ColumnDef]) 
         );
         file.write(len as u64, columns)?;
     }
-    file.end(Some(vec![schema_to_metadata_key(&seen)]))?;
+    file.end(Some(vec![schema_to_metadata_key(&schema(false))]))?;
     Ok(bytes)
 }
 

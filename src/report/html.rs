@@ -177,7 +177,7 @@ type Pick = (usize, usize, usize, usize, Vec<(Item, bool)>);
 /// a cell's rows sort by key, then ids, then their place in the cell (the first of equal
 /// rows is kept, as a stable sort would).
 fn sample(ti: usize, cells: &Cells, opts: &Options) -> (Vec<Pick>, u64) {
-    let ids: Vec<(&str, Option<&str>)> = (0..cells.len() as u32).map(|i| cells.key(i)).collect();
+    let ids = cells.keys();
     let keys: Vec<u64> = ids.iter().map(|&id| sample_key(opts.seed, id)).collect();
     let (mut picks, mut not_embedded) = (Vec::new(), 0u64);
     let mut keyed: Vec<(u32, u32, bool)> = Vec::new();
