@@ -264,7 +264,7 @@ fn answer(lex: &Lexicons, n: u64, line: Line, max: u64) -> (String, bool) {
         Err((id, e)) => return (error_line(n, id.as_deref(), &e), false),
     };
     let tagged = lex.tag(doc);
-    let post = PostDraft::from_tagged(lex, &tagged.doc, &tagged.tags).cues();
+    let post = PostDraft::from_tagged(tagged.author, &tagged.doc, &tagged.tags).cues();
     let text = tagged.doc.text.as_str();
     let a = Answer {
         line: n,

@@ -1423,7 +1423,10 @@ fn retag(
         .filter(|(_, doc)| threaded.contains(&doc.source))
         .map(|(d, doc)| {
             let tagged = lex.tag(doc);
-            (d, PostDraft::from_tagged(lex, &tagged.doc, &tagged.tags))
+            (
+                d,
+                PostDraft::from_tagged(tagged.author, &tagged.doc, &tagged.tags),
+            )
         })
         .collect())
 }

@@ -449,12 +449,13 @@ impl Sink for Builder {
                     doc,
                     tags,
                     interactions,
+                    author,
                     ..
                 } = lex.tag(doc);
                 let tdoc = tantivy_doc(&fields, &doc, &tags);
                 let post = threaded
                     .contains(&doc.source)
-                    .then(|| tag::threads::PostDraft::from_tagged(lex, &doc, &tags));
+                    .then(|| tag::threads::PostDraft::from_tagged(author, &doc, &tags));
                 let rows: Vec<(crate::model::Tag, String)> = tags
                     .into_iter()
                     .map(|tag| {

@@ -395,16 +395,22 @@ impl Gazetteer {
     /// "AskPlayStation", "sprintcare", "Ask_Spectrum", "KFC_UKI_Help").
     pub fn by_handle(&self, handle: &str) -> Option<usize> {
         let h = handle.trim_start_matches('@').to_ascii_lowercase();
-        if let Some(&i) = self.handles.get(&h) {
+        self.entry_of_handle(&h, support_stem(&h).as_ref())
+    }
+
+    /// [`Gazetteer::by_handle`] of a handle `h` already in lower case without '@', given its
+    /// [`support_stem`].
+    fn entry_of_handle(&self, h: &str, stemmed: Option<&(String, bool)>) -> Option<usize> {
+        if let Some(&i) = self.handles.get(h) {
             return Some(i);
         }
         // A handle that spells a company's name ("VirginAmerica"), or that name with a
         // support or regional affix ("AppleSupport", "AmazonUK").
-        let squashed: String = h.chars().filter(|c| *c != '_').collect();
-        if let Some(&i) = self.stems.get(squashed.as_str()) {
+        let squashed = squash(h);
+        if let Some(&i) = self.stems.get(squashed.as_ref()) {
             return Some(i);
         }
-        let (stem, support) = support_stem(&h)?;
+        let (stem, support) = stemmed?;
         self.stems
             .get(stem.as_str())
             .or_else(|| {
@@ -419,11 +425,12 @@ impl Gazetteer {
     /// support account of a company the list lacks ("XboxSupport", "hulu_support"), an id
     /// made from the company part (`false`). None for other handles.
     pub fn handle_company(&self, handle: &str) -> Option<(&'static str, bool)> {
-        if let Some(e) = self.by_handle(handle) {
+        let h = handle.trim_start_matches('@').to_ascii_lowercase();
+        let stemmed = support_stem(&h);
+        if let Some(e) = self.entry_of_handle(&h, stemmed.as_ref()) {
             return Some((self.root_id(e), true));
         }
-        let h = handle.trim_start_matches('@').to_ascii_lowercase();
-        let (stem, support) = support_stem(&h).filter(|(_, support)| *support)?;
+        let (stem, support) = stemmed.filter(|(_, support)| *support)?;
         debug_assert!(support);
         let id = company_id(&stem);
         (!id.is_empty() && id.chars().any(|c| c.is_ascii_alphabetic()))
@@ -618,12 +625,14 @@ fn support_stem(handle: &str) -> Option<(String, bool)> {
         "team", "tweets", "official", "online", "global", "uki", "uk", "usa", "us", "cs", "hq",
         "app", "enq", "desk",
     ];
-    let mut h: String = handle.chars().filter(|c| *c != '_').collect();
-    let original = h.clone();
+    // Stripped in place: most handles (a customer's, a company's own name) have no affix
+    // and no stem, and are answered without a copy.
+    let original = squash(handle);
+    let mut h: &str = &original;
     let mut strong = false;
     for p in SUPPORT_PREFIXES.iter().chain(OTHER_PREFIXES) {
         if h.len() > p.len() + 2 && h.starts_with(p) {
-            h = h[p.len()..].to_string();
+            h = &h[p.len()..];
             strong |= SUPPORT_PREFIXES.contains(p);
             break;
         }
@@ -637,12 +646,22 @@ fn support_stem(handle: &str) -> Option<(String, bool)> {
         {
             Some(s) => {
                 strong |= SUPPORT.contains(s);
-                h.truncate(h.len() - s.len());
+                h = &h[..h.len() - s.len()];
             }
             None => break,
         }
     }
-    (h != original && h.len() >= 2).then_some((h, strong))
+    (h != original && h.len() >= 2).then(|| (h.to_string(), strong))
+}
+
+/// A handle without its underscores ("Ask_Spectrum" -> "AskSpectrum"), copied only when it
+/// has one.
+fn squash(handle: &str) -> std::borrow::Cow<'_, str> {
+    if handle.contains('_') {
+        std::borrow::Cow::Owned(handle.chars().filter(|c| *c != '_').collect())
+    } else {
+        std::borrow::Cow::Borrowed(handle)
+    }
 }
 
 /// A stable company id made from a name: ASCII snake case, "&" read as "and", apostrophes

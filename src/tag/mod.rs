@@ -89,6 +89,10 @@ pub struct TaggedDoc {
     /// The id of the company the data set gives, as the tagger resolved it (the text's own
     /// name for it when the text names it).
     pub given_company: Option<&'static str>,
+    /// The company whose account wrote it ([`Lexicons::company_author`]), looked up once
+    /// for the tagger and the thread stage.
+    #[serde(skip)]
+    pub author: Option<(&'static str, bool)>,
 }
 
 impl Lexicons {
@@ -217,6 +221,7 @@ impl Lexicons {
             tags,
             interactions,
             given_company: given,
+            author,
         }
     }
 }

@@ -12,7 +12,6 @@
 //!   exact. A negative or missing delay is left empty with the reason in `problem`.
 //! - An unanswered conversation is censored at the corpus's last timestamp.
 
-use super::Lexicons;
 use crate::model::{Document, Evidence, Interaction, Responded, Role, Tag, TagSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -50,8 +49,13 @@ pub struct PostDraft {
 
 impl PostDraft {
     /// Keeps what the thread stage needs of a tagged post.
-    pub fn from_tagged(lex: &Lexicons, d: &Document, tags: &[Tag]) -> PostDraft {
-        let (company, company_known) = match lex.company_author(d) {
+    /// `author` is the post's [`super::Lexicons::company_author`] (as [`super::TaggedDoc`] has it).
+    pub fn from_tagged(
+        author: Option<(&'static str, bool)>,
+        d: &Document,
+        tags: &[Tag],
+    ) -> PostDraft {
+        let (company, company_known) = match author {
             Some((id, known)) => (Some(id), known),
             None => (None, false),
         };
