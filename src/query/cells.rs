@@ -196,7 +196,14 @@ pub(super) fn read(
             id_row[n as usize] = row as u32;
         }
     }
-    let docs = filtered.column(D::Doc.name())?.u32()?;
+    // The filtered rows' document numbers, read once into a slice: looked up through the
+    // column (`ChunkedArray::get`, a chunk search per call) they were 4% of a batch's CPU.
+    let docs: Vec<u32> = filtered
+        .column(D::Doc.name())?
+        .u32()?
+        .iter()
+        .map(Option::unwrap_or_default)
+        .collect();
     let mut out = Cells::default();
     // Each item's row of `ids` and of `filtered` (its story, for the interactions table);
     // gathered at the end.
@@ -239,7 +246,7 @@ pub(super) fn read(
                         };
                         if *slot == NONE {
                             let at = at.unwrap_or_default() as usize;
-                            *slot = item(docs.get(at).unwrap_or_default(), Some(at));
+                            *slot = item(docs.get(at).copied().unwrap_or_default(), Some(at));
                         }
                         let i = *slot;
                         items.push((i, counted.unwrap_or(false)));
