@@ -479,11 +479,12 @@ impl Sink for Builder {
                     }
                 }
             }
+            let source = crate::intern::intern(&doc.source);
             for (tag, surface) in rows {
                 self.tags += 1;
                 self.mentions.push(tables::MentionRow {
                     doc: number,
-                    source: doc.source.clone(),
+                    source,
                     tag,
                     surface,
                 })?;
@@ -1034,6 +1035,8 @@ fn tantivy_doc(f: &schema::Fields, doc: &Document, tags: &[crate::model::Tag]) -
     if let Some(u) = &doc.url {
         d.add_text(f.url, u);
     }
+    // Each (field, label set, label) once, in the order the tags first give it; the text
+    // is made only then (two copies per tag before).
     let mut seen = std::collections::BTreeSet::new();
     let parties: std::collections::BTreeSet<&str> = tags
         .iter()
@@ -1041,15 +1044,19 @@ fn tantivy_doc(f: &schema::Fields, doc: &Document, tags: &[crate::model::Tag]) -
         .map(|x| x.label)
         .collect();
     for tag in tags {
-        let (field, value) = match tag.set {
-            TagSet::Company if parties.contains(tag.label) => (f.company, tag.label.to_string()),
-            TagSet::Company => (f.mention, tag.label.to_string()),
-            TagSet::Channel => (f.channel, tag.label.to_string()),
+        let field = match tag.set {
+            TagSet::Company if parties.contains(tag.label) => f.company,
+            TagSet::Company => f.mention,
+            TagSet::Channel => f.channel,
             TagSet::Latency => continue,
-            set => (f.outcome, format!("{}:{}", set.as_str(), tag.label)),
+            _ => f.outcome,
         };
-        if seen.insert((field, value.clone())) {
-            d.add_text(field, value);
+        if !seen.insert((field, tag.set, tag.label)) {
+            continue;
+        }
+        match tag.set {
+            TagSet::Company | TagSet::Channel => d.add_text(field, tag.label),
+            set => d.add_text(field, format!("{}:{}", set.as_str(), tag.label)),
         }
     }
     d

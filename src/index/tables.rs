@@ -90,8 +90,9 @@ pub fn documents(path: &Path, given: Vec<String>) -> Result<TableWriter<(u32, Do
 pub struct MentionRow {
     /// Document number.
     pub doc: u32,
-    /// Source name.
-    pub source: String,
+    /// Source name (one of the manifest's, interned once per document: a copy per tag
+    /// was an allocation per row).
+    pub source: &'static str,
     /// The tag.
     pub tag: Tag,
     /// The words the span covers.
@@ -161,7 +162,7 @@ pub fn mentions(path: &Path) -> Result<TableWriter<MentionRow>> {
                     M::Doc => {
                         Column::new(name.into(), rows.iter().map(|r| r.doc).collect::<Vec<_>>())
                     }
-                    M::Source => text_col(name, rows, |r| Some(&r.source)),
+                    M::Source => text_col(name, rows, |r| Some(r.source)),
                     M::Set => text_col(name, rows, |r| Some(r.tag.set.as_str())),
                     M::Label => text_col(name, rows, |r| Some(r.tag.label)),
                     M::Role => text_col(name, rows, |r| r.tag.role.map(|x| x.as_str())),
