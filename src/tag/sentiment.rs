@@ -324,6 +324,9 @@ const EMO_POS: &[&str] = &[
 const EMO_NEG: &[&str] = &[
     ":-(", ":(", ":'(", ":-/", ":/", ":[", "=(", ":\\", ":-\\", ">:(",
 ];
+/// The characters an emoticon of [`EMO_POS`] or [`EMO_NEG`] starts with: other punctuation
+/// is not compared with every emoticon.
+const EMO_FIRST: &[char] = &[':', ';', '=', '<', '(', '^', '>'];
 
 fn is_emoji(c: char) -> bool {
     matches!(c as u32, 0x1F000..=0x1F3FA | 0x1F400..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF)
@@ -408,7 +411,7 @@ impl Scratch {
                 }
             }
             // emoticons
-            if !prev_alnum && !c.is_alphanumeric() {
+            if !prev_alnum && EMO_FIRST.contains(&c) {
                 let mut hit = None;
                 for (list, name) in [(EMO_POS, "_emopos_"), (EMO_NEG, "_emoneg_")] {
                     for pat in list {
@@ -444,7 +447,7 @@ impl Scratch {
                         if !c.is_numeric() {
                             all_digits = false;
                         }
-                        for lc in c.to_lowercase() {
+                        let mut push = |lc: char| {
                             if Some(lc) == last {
                                 run += 1;
                             } else {
@@ -456,6 +459,12 @@ impl Scratch {
                             } else {
                                 elongated = true;
                             }
+                        };
+                        // ASCII, most letters, lowers to one ASCII letter: no iterator.
+                        if c.is_ascii() {
+                            push(c.to_ascii_lowercase());
+                        } else {
+                            c.to_lowercase().for_each(push);
                         }
                         i += 1;
                     } else if is_apostrophe(c)
@@ -1745,6 +1754,15 @@ mod tests {
         let _ = train(&[], &opts).probs("anything");
         let one = [("fine".to_string(), Polarity::Neutral)];
         assert_eq!(train(&one, &opts).classify("fine"), Polarity::Neutral);
+    }
+
+    #[test]
+    fn every_emoticon_starts_with_a_listed_character() {
+        for e in EMO_POS.iter().chain(EMO_NEG) {
+            let first = e.chars().next().unwrap();
+            assert!(EMO_FIRST.contains(&first), "{e:?}");
+            assert!(!first.is_alphanumeric(), "{e:?}");
+        }
     }
 
     #[test]
