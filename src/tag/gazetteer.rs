@@ -395,21 +395,22 @@ impl Gazetteer {
     /// "AskPlayStation", "sprintcare", "Ask_Spectrum", "KFC_UKI_Help").
     pub fn by_handle(&self, handle: &str) -> Option<usize> {
         let h = handle.trim_start_matches('@').to_ascii_lowercase();
-        self.entry_of_handle(&h, support_stem(&h).as_ref())
+        self.handles
+            .get(&h)
+            .copied()
+            .or_else(|| self.by_name(&h))
+            .or_else(|| self.by_support(support_stem(&h).as_ref()))
     }
 
-    /// [`Gazetteer::by_handle`] of a handle `h` already in lower case without '@', given its
-    /// [`support_stem`].
-    fn entry_of_handle(&self, h: &str, stemmed: Option<&(String, bool)>) -> Option<usize> {
-        if let Some(&i) = self.handles.get(h) {
-            return Some(i);
-        }
-        // A handle that spells a company's name ("VirginAmerica"), or that name with a
-        // support or regional affix ("AppleSupport", "AmazonUK").
-        let squashed = squash(h);
-        if let Some(&i) = self.stems.get(squashed.as_ref()) {
-            return Some(i);
-        }
+    /// A handle (in lower case, without '@') that spells a company's name
+    /// ("VirginAmerica").
+    fn by_name(&self, h: &str) -> Option<usize> {
+        self.stems.get(squash(h).as_ref()).copied()
+    }
+
+    /// A handle that is a company's name with a support or regional affix ("AppleSupport",
+    /// "AmazonUK"), from its [`support_stem`].
+    fn by_support(&self, stemmed: Option<&(String, bool)>) -> Option<usize> {
         let (stem, support) = stemmed?;
         self.stems
             .get(stem.as_str())
@@ -426,8 +427,11 @@ impl Gazetteer {
     /// made from the company part (`false`). None for other handles.
     pub fn handle_company(&self, handle: &str) -> Option<(&'static str, bool)> {
         let h = handle.trim_start_matches('@').to_ascii_lowercase();
+        if let Some(e) = self.handles.get(&h).copied().or_else(|| self.by_name(&h)) {
+            return Some((self.root_id(e), true));
+        }
         let stemmed = support_stem(&h);
-        if let Some(e) = self.entry_of_handle(&h, stemmed.as_ref()) {
+        if let Some(e) = self.by_support(stemmed.as_ref()) {
             return Some((self.root_id(e), true));
         }
         let (stem, support) = stemmed.filter(|(_, support)| *support)?;
