@@ -394,12 +394,18 @@ impl Gazetteer {
     /// gives, or a company's name with a support prefix or suffix ("AppleSupport",
     /// "AskPlayStation", "sprintcare", "Ask_Spectrum", "KFC_UKI_Help").
     pub fn by_handle(&self, handle: &str) -> Option<usize> {
+        self.lookup_handle(handle).ok()
+    }
+
+    /// [`Gazetteer::by_handle`], or on a miss the handle's [`support_stem`] (made only
+    /// when the handle is neither listed nor a name).
+    fn lookup_handle(&self, handle: &str) -> Result<usize, Option<(String, bool)>> {
         let h = handle.trim_start_matches('@').to_ascii_lowercase();
-        self.handles
-            .get(&h)
-            .copied()
-            .or_else(|| self.by_name(&h))
-            .or_else(|| self.by_support(support_stem(&h).as_ref()))
+        if let Some(i) = self.handles.get(&h).copied().or_else(|| self.by_name(&h)) {
+            return Ok(i);
+        }
+        let stemmed = support_stem(&h);
+        self.by_support(stemmed.as_ref()).ok_or(stemmed)
     }
 
     /// A handle (in lower case, without '@') that spells a company's name
@@ -426,14 +432,10 @@ impl Gazetteer {
     /// support account of a company the list lacks ("XboxSupport", "hulu_support"), an id
     /// made from the company part (`false`). None for other handles.
     pub fn handle_company(&self, handle: &str) -> Option<(&'static str, bool)> {
-        let h = handle.trim_start_matches('@').to_ascii_lowercase();
-        if let Some(e) = self.handles.get(&h).copied().or_else(|| self.by_name(&h)) {
-            return Some((self.root_id(e), true));
-        }
-        let stemmed = support_stem(&h);
-        if let Some(e) = self.by_support(stemmed.as_ref()) {
-            return Some((self.root_id(e), true));
-        }
+        let stemmed = match self.lookup_handle(handle) {
+            Ok(e) => return Some((self.root_id(e), true)),
+            Err(stemmed) => stemmed,
+        };
         let (stem, support) = stemmed.filter(|(_, support)| *support)?;
         debug_assert!(support);
         let id = company_id(&stem);
