@@ -5,7 +5,7 @@
 use super::acts::Agent;
 use super::latency::duration;
 use super::prefilter::Hits;
-use super::rules::Rule;
+use super::rules::{Group, Rule};
 use super::text::{
     first_person_before, floor, negated, nobody_before, opens_first_person, question, sentence_of,
     told_in_third_person, Spans,
@@ -55,7 +55,7 @@ impl Lexicons {
         // right before a tag say it did not happen.
         let planned = |at: usize| -> bool {
             let (ss, _) = sentence_of(sentences, at);
-            self.roles.get("plan").iter().filter(role_hit).any(|r| {
+            self.roles.get(Group::Plan).iter().filter(role_hit).any(|r| {
                 let from = floor(text, at.saturating_sub(r.window).max(ss));
                 r.regex.is_match(&text[from..at])
             })
@@ -64,7 +64,7 @@ impl Lexicons {
         // the press ("did not respond to a request for comment", "declined to comment").
         let press: Vec<(usize, usize)> = self
             .roles
-            .get("press")
+            .get(Group::Press)
             .iter()
             .filter(role_hit)
             .flat_map(|r| r.regex.find_iter(text))
@@ -73,10 +73,10 @@ impl Lexicons {
         let to_press = |at: usize| !press.is_empty() && press.contains(&sentence_of(sentences, at));
         let first_outcome = tags.len();
         for (set, kind) in [
-            ("responded", TagSet::Responded),
-            ("move", TagSet::Move),
-            ("resolution", TagSet::Resolution),
-            ("sentiment", TagSet::Sentiment),
+            (Group::Responded, TagSet::Responded),
+            (Group::Move, TagSet::Move),
+            (Group::Resolution, TagSet::Resolution),
+            (Group::Sentiment, TagSet::Sentiment),
         ] {
             for r in self.outcomes.get(set).iter().filter(|r| outcome_hit(r)) {
                 for m in r.regex.find_iter(text) {
@@ -182,10 +182,10 @@ impl Lexicons {
             });
             tags.push(t);
         }
-        let any_channel = self.channels.get("channel").iter().any(channel_hit);
+        let any_channel = self.channels.get(Group::Channel).iter().any(channel_hit);
         let vetoes = Spans::new(if any_channel {
             self.roles
-                .get("not_channel")
+                .get(Group::NotChannel)
                 .iter()
                 .filter(role_hit)
                 .flat_map(|r| r.regex.find_iter(text).map(|m| (m.start(), m.end())))
@@ -201,7 +201,7 @@ impl Lexicons {
         let mut with_reply: HashMap<(usize, usize), bool> = HashMap::new();
         for r in self
             .channels
-            .get("channel")
+            .get(Group::Channel)
             .iter()
             .filter(|r| channel_hit(r))
         {
@@ -235,7 +235,7 @@ impl Lexicons {
                 } else {
                     let (ss, se) = sentence;
                     let company_acts = *by_company.entry(sentence).or_insert_with(|| {
-                        self.roles.get("actor").iter().filter(role_hit).any(|x| {
+                        self.roles.get(Group::Actor).iter().filter(role_hit).any(|x| {
                             // is_match first: most sentences have no cue, and finding
                             // where one starts costs a reverse search.
                             x.regex.is_match(&text[ss..se])
@@ -256,7 +256,7 @@ impl Lexicons {
         let first_latency = tags.len();
         for r in self
             .outcomes
-            .get("latency")
+            .get(Group::Latency)
             .iter()
             .filter(|r| outcome_hit(r))
         {
@@ -283,12 +283,12 @@ impl Lexicons {
                 // ("would call me back within 48 hours").
                 let replied = *with_reply.entry((ss, se)).or_insert_with(|| {
                     self.roles
-                        .get("reply")
+                        .get(Group::Reply)
                         .iter()
                         .filter(role_hit)
                         .any(|x| x.regex.is_match(&text[ss..se]))
                 });
-                let promised = self.roles.get("promise").iter().filter(role_hit).any(|x| {
+                let promised = self.roles.get(Group::Promise).iter().filter(role_hit).any(|x| {
                     let from = floor(text, m.start().saturating_sub(x.window).max(ss));
                     x.regex.is_match(&text[from..m.start()])
                 });

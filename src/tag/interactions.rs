@@ -3,6 +3,7 @@
 
 use super::prefilter::Hits;
 use super::roles::possessive;
+use super::rules::Group;
 use super::text::sentence_of;
 use super::{Lexicons, ROLES};
 use crate::model::{
@@ -377,7 +378,7 @@ impl Lexicons {
     ) -> Story {
         let text = doc.text.as_str();
         let short = doc.shape != Shape::Long;
-        let cue = |c: &str| {
+        let cue = |c: Group| {
             self.roles
                 .get(c)
                 .iter()
@@ -397,11 +398,11 @@ impl Lexicons {
             TagSet::Responded | TagSet::Move | TagSet::Latency => true,
             _ => false,
         });
-        let contact = cue("contact");
+        let contact = cue(Group::Contact);
         Story {
             exchange: told
                 || contact
-                || cue("exchange")
+                || cue(Group::Exchange)
                 || company_post
                 || (short && (addressed || unknown_handle)),
             contacted: contact || (short && !company_post && (addressed || unknown_handle)),

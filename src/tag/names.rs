@@ -3,6 +3,7 @@
 
 use super::gazetteer::PatternKind;
 use super::prefilter::Hits;
+use super::rules::Group;
 use super::roles::{possessive, quoted_reply, NO_CUE};
 use super::text::{sentence_of, Spans};
 use super::Lexicons;
@@ -127,7 +128,7 @@ impl Lexicons {
             Vec::new()
         } else {
             self.channels
-                .get("channel")
+                .get(Group::Channel)
                 .iter()
                 .filter(|r| NAMED_CHANNELS.contains(&r.label))
                 .flat_map(|r| r.regex.find_iter(text).map(|m| (m.start(), m.end())))

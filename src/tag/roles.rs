@@ -2,7 +2,7 @@
 //! named in passing (mention), from the cues of `roles.toml` around each name.
 
 use super::prefilter::Hits;
-use super::rules::{Position, Rule};
+use super::rules::{Group, Position, Rule};
 use super::text::{floor, Spans};
 use super::{Lexicons, ROLES};
 use crate::model::{Role, Tag, TagSet};
@@ -65,12 +65,12 @@ impl Lexicons {
                 Position::Near => in_range(r, before, start) || in_range(r, end, after),
             }
         };
-        for cue in ["list", "product", "place"] {
+        for cue in [Group::List, Group::Product, Group::Place] {
             if let Some(r) = self.roles.get(cue).iter().find(|r| fires(r)) {
                 return (Role::Mention, r.id);
             }
         }
-        for cue in ["staff", "service"] {
+        for cue in [Group::Staff, Group::Service] {
             if let Some(r) = self.roles.get(cue).iter().find(|r| fires(r)) {
                 return (Role::Subject, r.id);
             }

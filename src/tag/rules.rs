@@ -176,6 +176,105 @@ const CUES: &[&str] = &[
     "press",
 ];
 
+/// The group a rule belongs to: the channel rules, an outcome set or a role cue. The
+/// tagger asks for the rules of a group ([`RuleSet::get`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// channels.toml: every rule.
+    Channel,
+    /// outcomes.toml, `set = "responded"`.
+    Responded,
+    /// outcomes.toml, `set = "move"`.
+    Move,
+    /// outcomes.toml, `set = "resolution"`.
+    Resolution,
+    /// outcomes.toml, `set = "sentiment"`.
+    Sentiment,
+    /// outcomes.toml, `set = "latency"`.
+    Latency,
+    /// roles.toml, `cue = "service"`.
+    Service,
+    /// roles.toml, `cue = "staff"`.
+    Staff,
+    /// roles.toml, `cue = "list"`.
+    List,
+    /// roles.toml, `cue = "product"`.
+    Product,
+    /// roles.toml, `cue = "place"`.
+    Place,
+    /// roles.toml, `cue = "actor"`.
+    Actor,
+    /// roles.toml, `cue = "contact"`.
+    Contact,
+    /// roles.toml, `cue = "reply"`.
+    Reply,
+    /// roles.toml, `cue = "plan"`.
+    Plan,
+    /// roles.toml, `cue = "promise"`.
+    Promise,
+    /// roles.toml, `cue = "not_channel"`.
+    NotChannel,
+    /// roles.toml, `cue = "exchange"`.
+    Exchange,
+    /// roles.toml, `cue = "press"`.
+    Press,
+}
+
+impl Group {
+    /// Every group, in the order of their numbers.
+    pub const ALL: [Group; 19] = [
+        Group::Channel,
+        Group::Responded,
+        Group::Move,
+        Group::Resolution,
+        Group::Sentiment,
+        Group::Latency,
+        Group::Service,
+        Group::Staff,
+        Group::List,
+        Group::Product,
+        Group::Place,
+        Group::Actor,
+        Group::Contact,
+        Group::Reply,
+        Group::Plan,
+        Group::Promise,
+        Group::NotChannel,
+        Group::Exchange,
+        Group::Press,
+    ];
+
+    /// The name a rule file gives it (a set or a cue; "channel" for channel rules).
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Channel => "channel",
+            Group::Responded => "responded",
+            Group::Move => "move",
+            Group::Resolution => "resolution",
+            Group::Sentiment => "sentiment",
+            Group::Latency => "latency",
+            Group::Service => "service",
+            Group::Staff => "staff",
+            Group::List => "list",
+            Group::Product => "product",
+            Group::Place => "place",
+            Group::Actor => "actor",
+            Group::Contact => "contact",
+            Group::Reply => "reply",
+            Group::Plan => "plan",
+            Group::Promise => "promise",
+            Group::NotChannel => "not_channel",
+            Group::Exchange => "exchange",
+            Group::Press => "press",
+        }
+    }
+
+    /// The group of a set or cue name.
+    fn named(name: &str) -> Option<Group> {
+        Group::ALL.into_iter().find(|g| g.name() == name)
+    }
+}
+
 /// What kind of rule file is being read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
@@ -190,8 +289,8 @@ pub enum FileKind {
 /// Compiled rules of one file, grouped by set ("channel" for channels, the cue for roles).
 #[derive(Debug, Clone)]
 pub struct RuleSet {
-    /// set name -> rules in file order.
-    pub by_set: HashMap<String, Vec<Rule>>,
+    /// The rules of each group (by [`Group`] number), in file order.
+    groups: Vec<Vec<Rule>>,
     /// Each rule's pattern as compiled (rule `Rule::index`), with whether it is
     /// case-insensitive: the tagger's one literal pass ([`super::prefilter::Prefilter`]) reads them to say
     /// which rules can match a text, so the others are not run (most rules match nothing
@@ -202,16 +301,21 @@ pub struct RuleSet {
 impl Default for RuleSet {
     fn default() -> Self {
         RuleSet {
-            by_set: HashMap::new(),
+            groups: Group::ALL.iter().map(|_| Vec::new()).collect(),
             patterns: Vec::new(),
         }
     }
 }
 
 impl RuleSet {
-    /// The rules of one set (empty when none).
-    pub fn get(&self, set: &str) -> &[Rule] {
-        self.by_set.get(set).map(Vec::as_slice).unwrap_or(&[])
+    /// The rules of one group (empty when none).
+    pub fn get(&self, group: Group) -> &[Rule] {
+        &self.groups[group as usize]
+    }
+
+    /// Every rule, group by group.
+    pub fn all(&self) -> impl Iterator<Item = &Rule> {
+        self.groups.iter().flatten()
     }
 }
 
@@ -377,7 +481,8 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
         }
         let index = patterns.len();
         patterns.push((ascii_word_boundaries(&pattern), !spec.case_sensitive));
-        out.by_set.entry(set).or_default().push(Rule {
+        let group = Group::named(&set).expect("sets and cues are checked above");
+        out.groups[group as usize].push(Rule {
             id: intern(&spec.id),
             label: intern(&label),
             target: spec.target.as_deref().map(intern),
@@ -497,7 +602,7 @@ mod tests {
             let any = crate::tag::prefilter::Prefilter::new(&[&set.patterns], &[]).unwrap();
             for t in &texts {
                 let hits = any.hits(t);
-                for r in set.by_set.values().flatten() {
+                for r in set.all() {
                     if r.regex.is_match(t) {
                         matched += 1;
                         assert!(hits.matched(0, r.index), "{}: skipped on {t:?}", r.id);
