@@ -73,7 +73,11 @@ static FORMATS: LazyLock<Formats> = LazyLock::new(|| {
     let read = |formats: &[&'static str]| -> Vec<Vec<Item<'static>>> {
         formats
             .iter()
-            .map(|f| StrftimeItems::new(f).parse().expect("a valid built-in format"))
+            .map(|f| {
+                StrftimeItems::new(f)
+                    .parse()
+                    .expect("a valid built-in format")
+            })
             .collect()
     };
     Formats {

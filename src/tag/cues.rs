@@ -55,10 +55,14 @@ impl Lexicons {
         // right before a tag say it did not happen.
         let planned = |at: usize| -> bool {
             let (ss, _) = sentence_of(sentences, at);
-            self.roles.get(Group::Plan).iter().filter(role_hit).any(|r| {
-                let from = floor(text, at.saturating_sub(r.window).max(ss));
-                r.regex.is_match(&text[from..at])
-            })
+            self.roles
+                .get(Group::Plan)
+                .iter()
+                .filter(role_hit)
+                .any(|r| {
+                    let from = floor(text, at.saturating_sub(r.window).max(ss));
+                    r.regex.is_match(&text[from..at])
+                })
         };
         // Sentences where a reporter asks the company for comment: its answer there is to
         // the press ("did not respond to a request for comment", "declined to comment").
@@ -235,14 +239,18 @@ impl Lexicons {
                 } else {
                     let (ss, se) = sentence;
                     let company_acts = *by_company.entry(sentence).or_insert_with(|| {
-                        self.roles.get(Group::Actor).iter().filter(role_hit).any(|x| {
-                            // is_match first: most sentences have no cue, and finding
-                            // where one starts costs a reverse search.
-                            x.regex.is_match(&text[ss..se])
-                                && x.regex
-                                    .find_iter(&text[ss..se])
-                                    .any(|m| !nobody_before(text, ss + m.start()))
-                        })
+                        self.roles
+                            .get(Group::Actor)
+                            .iter()
+                            .filter(role_hit)
+                            .any(|x| {
+                                // is_match first: most sentences have no cue, and finding
+                                // where one starts costs a reverse search.
+                                x.regex.is_match(&text[ss..se])
+                                    && x.regex
+                                        .find_iter(&text[ss..se])
+                                        .any(|m| !nobody_before(text, ss + m.start()))
+                            })
                     });
                     if company_acts {
                         Actor::Company
@@ -288,10 +296,15 @@ impl Lexicons {
                         .filter(role_hit)
                         .any(|x| x.regex.is_match(&text[ss..se]))
                 });
-                let promised = self.roles.get(Group::Promise).iter().filter(role_hit).any(|x| {
-                    let from = floor(text, m.start().saturating_sub(x.window).max(ss));
-                    x.regex.is_match(&text[from..m.start()])
-                });
+                let promised = self
+                    .roles
+                    .get(Group::Promise)
+                    .iter()
+                    .filter(role_hit)
+                    .any(|x| {
+                        let from = floor(text, m.start().saturating_sub(x.window).max(ss));
+                        x.regex.is_match(&text[from..m.start()])
+                    });
                 if !replied || promised {
                     continue;
                 }

@@ -3,8 +3,8 @@
 
 use super::gazetteer::PatternKind;
 use super::prefilter::Hits;
-use super::rules::Group;
 use super::roles::{possessive, quoted_reply, NO_CUE};
+use super::rules::Group;
 use super::text::{sentence_of, Spans};
 use super::Lexicons;
 use crate::intern::{intern, join};
