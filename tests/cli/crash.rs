@@ -154,12 +154,15 @@ fn a_rebuild_killed_at_any_point_leaves_the_old_index_and_the_next_build_complet
     let tables = stable_bytes(&ix);
     eprintln!("uninterrupted build: {full:.1?}");
 
+    // Points in time as parts of the uninterrupted build's time, so they fall inside the
+    // build on a fast machine and a slow one alike (fixed delays fell after a fast build's
+    // end): from the start-up to the last tables.
     let points = [
-        KillAt::After(Duration::from_millis(20)),
-        KillAt::After(Duration::from_millis(100)),
-        KillAt::After(Duration::from_millis(300)),
-        KillAt::After(Duration::from_millis(800)),
+        KillAt::After(full / 50),
+        KillAt::After(full / 10),
+        KillAt::After(full / 4),
         KillAt::After(full / 2),
+        KillAt::After(full * 3 / 4),
         // Ingest is over: the tables are being finished.
         KillAt::Appears("tables/threads.parquet"),
         // The build is complete and about to be swapped in.
