@@ -6,7 +6,7 @@ use super::prefilter::Hits;
 use super::roles::{possessive, quoted_reply, NO_CUE};
 use super::rules::Group;
 use super::text::{sentence_of, Spans};
-use super::Lexicons;
+use super::{Lexicons, CHANNELS};
 use crate::intern::{intern, join};
 use crate::model::{Document, Found, Role, Shape, Tag, TagSet};
 use foldhash::{HashMap, HashMapExt};
@@ -130,7 +130,8 @@ impl Lexicons {
             self.channels
                 .get(Group::Channel)
                 .iter()
-                .filter(|r| NAMED_CHANNELS.contains(&r.label))
+                // Only rules the literal pass leaves in can match.
+                .filter(|r| NAMED_CHANNELS.contains(&r.label) && pass.matched(CHANNELS, r.index))
                 .flat_map(|r| r.regex.find_iter(text).map(|m| (m.start(), m.end())))
                 .collect()
         };
