@@ -1231,11 +1231,6 @@ aliases = ["TransUnion"]
         assert_eq!(names.longest("\u{c9}T\u{c9}!".as_bytes()), Some((5, 6)));
         assert_eq!(names.longest(b"a"), None);
     }
-}
-
-#[cfg(test)]
-mod word_filter_tests {
-    use super::*;
 
     /// The built-in gazetteer, and the same with a word filter that lets every word through
     /// (the search as it was before the filter).
