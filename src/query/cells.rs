@@ -381,7 +381,8 @@ const ROW_GROUP: usize = 512 * 512;
 /// ids) and the records refer to it by position: `row_key` and `column` are written as
 /// dictionaries of the table's row keys and column names (written from text columns, the
 /// writer hashed every record's texts to find them: a fifth of a batch with cells).
-/// `doc_id` and `story`, mostly distinct, are plain. Readers see text columns (the file's Arrow schema says so).
+/// `doc_id` and `story`, mostly distinct, are plain. Readers see text columns (the file's
+/// Arrow schema says so).
 pub fn parquet(cells: &Cells, rows: &[Row], keys: usize, columns: &[ColumnDef]) -> Result<Vec<u8>> {
     use polars_arrow::array::{
         Array, BooleanArray, DictionaryArray, PrimitiveArray, Utf8ViewArray,

@@ -139,10 +139,10 @@ pub const CHANNELS: &[&str] = &[
 ];
 
 /// Outcome sets and their labels.
-const OUTCOMES: &[(&str, &[&str])] = &[
-    ("responded", &["yes", "no"]),
+const OUTCOMES: &[(Group, &[&str])] = &[
+    (Group::Responded, &["yes", "no"]),
     (
-        "move",
+        Group::Move,
         &[
             "apology",
             "asks_details",
@@ -152,28 +152,12 @@ const OUTCOMES: &[(&str, &[&str])] = &[
             "thanks",
         ],
     ),
-    ("resolution", &["resolved", "unresolved"]),
-    ("sentiment", &["positive", "negative"]),
+    (Group::Resolution, &["resolved", "unresolved"]),
+    (Group::Sentiment, &["positive", "negative"]),
     (
-        "latency",
+        Group::Latency,
         &["at_most", "at_least", "approximate", "bounded"],
     ),
-];
-
-const CUES: &[&str] = &[
-    "service",
-    "staff",
-    "list",
-    "product",
-    "place",
-    "actor",
-    "contact",
-    "reply",
-    "plan",
-    "promise",
-    "not_channel",
-    "exchange",
-    "press",
 ];
 
 /// The group a rule belongs to: the channel rules, an outcome set or a role cue. The
@@ -269,9 +253,34 @@ impl Group {
         }
     }
 
-    /// The group of a set or cue name.
-    fn named(name: &str) -> Option<Group> {
-        Group::ALL.into_iter().find(|g| g.name() == name)
+    /// The rule file whose rules it groups.
+    fn file(self) -> FileKind {
+        match self {
+            Group::Channel => FileKind::Channels,
+            Group::Responded
+            | Group::Move
+            | Group::Resolution
+            | Group::Sentiment
+            | Group::Latency => FileKind::Outcomes,
+            _ => FileKind::Roles,
+        }
+    }
+
+    /// The group of a set or cue name of rule file `file`.
+    fn named(file: FileKind, name: &str) -> Option<Group> {
+        Group::ALL
+            .into_iter()
+            .find(|g| g.file() == file && g.name() == name)
+    }
+
+    /// The names of the groups of rule file `file`, for messages.
+    fn names(file: FileKind) -> String {
+        let names: Vec<&str> = Group::ALL
+            .into_iter()
+            .filter(|g| g.file() == file)
+            .map(Group::name)
+            .collect();
+        names.join(", ")
     }
 }
 
@@ -375,7 +384,7 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
             ));
         }
         seen.insert(spec.id.clone(), line);
-        let (set, label) = match kind {
+        let (group, label) = match kind {
             FileKind::Channels => {
                 let label = spec
                     .label
@@ -387,21 +396,23 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
                         CHANNELS.join(", ")
                     )));
                 }
-                ("channel".to_string(), label)
+                (Group::Channel, label)
             }
             FileKind::Outcomes => {
+                let known = || Group::names(FileKind::Outcomes);
                 let set = spec
                     .set
-                    .clone()
-                    .ok_or_else(|| err(format!("needs a set (one of: {})", names(OUTCOMES))))?;
+                    .as_deref()
+                    .ok_or_else(|| err(format!("needs a set (one of: {})", known())))?;
+                let group = Group::named(FileKind::Outcomes, set)
+                    .ok_or_else(|| err(format!("unknown set {set:?} (known: {})", known())))?;
                 let labels = OUTCOMES
                     .iter()
-                    .find(|(s, _)| *s == set)
+                    .find(|(g, _)| *g == group)
                     .map(|(_, l)| *l)
-                    .ok_or_else(|| {
-                        err(format!("unknown set {set:?} (known: {})", names(OUTCOMES)))
-                    })?;
-                let label = if set == "latency" {
+                    .expect("every outcome set has its labels");
+                let latency = group == Group::Latency;
+                let label = if latency {
                     spec.kind.clone()
                 } else {
                     spec.label.clone()
@@ -409,7 +420,7 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
                 let label = label.ok_or_else(|| {
                     err(format!(
                         "needs a {} (one of: {})",
-                        if set == "latency" { "kind" } else { "label" },
+                        if latency { "kind" } else { "label" },
                         labels.join(", ")
                     ))
                 })?;
@@ -431,20 +442,17 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
                         )));
                     }
                 }
-                (set, label)
+                (group, label)
             }
             FileKind::Roles => {
+                let known = || Group::names(FileKind::Roles);
                 let cue = spec
                     .cue
                     .clone()
-                    .ok_or_else(|| err(format!("needs a cue (one of: {})", CUES.join(", "))))?;
-                if !CUES.contains(&cue.as_str()) {
-                    return Err(err(format!(
-                        "unknown cue {cue:?} (known: {})",
-                        CUES.join(", ")
-                    )));
-                }
-                (cue.clone(), cue)
+                    .ok_or_else(|| err(format!("needs a cue (one of: {})", known())))?;
+                let group = Group::named(FileKind::Roles, &cue)
+                    .ok_or_else(|| err(format!("unknown cue {cue:?} (known: {})", known())))?;
+                (group, cue)
             }
         };
         let position = match spec.position.as_deref() {
@@ -470,7 +478,7 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
             .size_limit(1 << 22)
             .build()
             .map_err(|e| err(format!("bad pattern: {}", one_line(&e.to_string()))))?;
-        if kind == FileKind::Outcomes && set == "latency" && label != "bounded" {
+        if group == Group::Latency && label != "bounded" {
             let groups: Vec<_> = regex.capture_names().flatten().collect();
             if !groups.contains(&"d") && !groups.contains(&"unit") {
                 return Err(err(
@@ -481,7 +489,6 @@ pub fn load(path: &str, text: &str, kind: FileKind) -> Result<RuleSet, LoadError
         }
         let index = patterns.len();
         patterns.push((ascii_word_boundaries(&pattern), !spec.case_sensitive));
-        let group = Group::named(&set).expect("sets and cues are checked above");
         out.groups[group as usize].push(Rule {
             id: intern(&spec.id),
             label: intern(&label),
@@ -530,10 +537,6 @@ pub fn line_of_nth(text: &str, needle: &str, n: usize) -> Option<usize> {
     text.match_indices(needle)
         .nth(n - 1)
         .map(|(i, _)| text[..i].matches('\n').count() + 1)
-}
-
-fn names(sets: &[(&str, &[&str])]) -> String {
-    sets.iter().map(|(s, _)| *s).collect::<Vec<_>>().join(", ")
 }
 
 fn one_line(s: &str) -> String {
