@@ -415,11 +415,26 @@ impl Gazetteer {
     /// [`Gazetteer::by_handle`], or on a miss the handle's [`support_stem`] (made only
     /// when the handle is neither listed nor a name).
     fn lookup_handle(&self, handle: &str) -> Result<usize, Option<(String, bool)>> {
-        let h = handle.trim_start_matches('@').to_ascii_lowercase();
-        if let Some(i) = self.handles.get(&h).copied().or_else(|| self.by_name(&h)) {
+        let handle = handle.trim_start_matches('@');
+        // In lower case on the stack: a tweet has a handle or two, looked up more than once.
+        let mut buf = [0u8; 64];
+        let copied;
+        let h: &str = match buf.get_mut(..handle.len()) {
+            Some(b) => {
+                b.copy_from_slice(handle.as_bytes());
+                b.make_ascii_lowercase();
+                // ASCII case changes keep UTF-8 valid.
+                std::str::from_utf8(b).unwrap_or(handle)
+            }
+            None => {
+                copied = handle.to_ascii_lowercase();
+                &copied
+            }
+        };
+        if let Some(i) = self.handles.get(h).copied().or_else(|| self.by_name(h)) {
             return Ok(i);
         }
-        let stemmed = support_stem(&h);
+        let stemmed = support_stem(h);
         self.by_support(stemmed.as_ref()).ok_or(stemmed)
     }
 
