@@ -213,9 +213,23 @@ pub struct CorpusInfo {
 /// (in parallel), indexes it with its labels, and appends to the tables.
 pub struct Builder {
     dir: PathBuf,
-    writer: IndexWriter,
     fields: schema::Fields,
     lexicons: Arc<Lexicons>,
+    /// Sources whose documents carry reply links; only they go into the threads table.
+    threaded: Vec<String>,
+    rejects: BufWriter<File>,
+    /// The shard this build keeps, with what the first pass learnt of the whole corpus.
+    shard: Option<(shard::Shard, Arc<shard::Plan>)>,
+    /// Documents and rejects kept (all of them, unless this is a shard).
+    kept: ingest::Counts,
+    /// The last batch tagged, handed to the writers while the next one is tagged.
+    pending: Option<Vec<Prepared>>,
+    out: Out,
+}
+
+/// The writers of a build and what they have been handed.
+struct Out {
+    writer: IndexWriter,
     documents: tables::TableWriter<(u32, Document)>,
     mentions: tables::TableWriter<tables::MentionRow>,
     interactions: tables::TableWriter<tables::InteractionRow>,
@@ -224,18 +238,21 @@ pub struct Builder {
     thread_docs: Vec<u32>,
     /// Documents written so far: the next document's number.
     docs: u64,
-    /// Sources whose documents carry reply links; only they go into the threads table.
-    threaded: Vec<String>,
-    rejects: BufWriter<File>,
     tags: u64,
     /// In an incremental build: the files it keeps, and the fresh reply-linked posts with
     /// their numbers (the thread stage runs over them and the index's own posts).
     update: Option<(incremental::KeptLog, Vec<(u32, tag::threads::PostDraft)>)>,
-    /// The shard this build keeps, with what the first pass learnt of the whole corpus.
-    shard: Option<(shard::Shard, Arc<shard::Plan>)>,
-    /// Documents and rejects kept (all of them, unless this is a shard).
-    kept: ingest::Counts,
 }
+
+/// A document tagged, with its index entry, its post for the thread stage (reply-linked
+/// sources) and its tags with their surface text and interactions, for the writers.
+type Prepared = (
+    Document,
+    tantivy::TantivyDocument,
+    Option<tag::threads::PostDraft>,
+    Vec<(crate::model::Tag, String)>,
+    Vec<crate::model::Interaction>,
+);
 
 /// What a [`Builder`] builds.
 enum Part {
@@ -331,21 +348,24 @@ impl Builder {
             File::create(&rejects_path).map_err(Error::io(&rejects_path, "cannot create"))?;
         Ok(Builder {
             dir: dir.to_path_buf(),
-            writer,
             fields,
             lexicons,
-            documents: tables::documents(&Table::Documents.path(tables_dir), given_labels)?,
-            mentions: tables::mentions(&Table::Mentions.path(tables_dir))?,
-            interactions: tables::interactions(&Table::Interactions.path(tables_dir))?,
-            threads: tag::threads::ThreadStore::default(),
-            thread_docs: Vec::new(),
-            docs: 0,
             threaded,
             rejects: BufWriter::new(rejects),
-            tags: 0,
-            update,
             shard,
             kept: ingest::Counts::default(),
+            pending: None,
+            out: Out {
+                writer,
+                documents: tables::documents(&Table::Documents.path(tables_dir), given_labels)?,
+                mentions: tables::mentions(&Table::Mentions.path(tables_dir))?,
+                interactions: tables::interactions(&Table::Interactions.path(tables_dir))?,
+                threads: tag::threads::ThreadStore::default(),
+                thread_docs: Vec::new(),
+                docs: 0,
+                tags: 0,
+                update,
+            },
         })
     }
 
@@ -353,20 +373,21 @@ impl Builder {
     /// the thread stage to the incremental build: returns the fresh reply-linked posts with
     /// their numbers and the kept files' places.
     pub fn finish_update(mut self) -> Result<incremental::Fresh> {
-        self.writer.commit()?;
-        self.writer.wait_merging_threads()?;
+        self.flush()?;
+        self.out.writer.commit()?;
+        self.out.writer.wait_merging_threads()?;
         let rejects_path = self.dir.join(REJECTS);
         self.rejects
             .flush()
             .map_err(Error::io(&rejects_path, "cannot write"))?;
-        self.documents.finish()?;
-        let tags = self.mentions.finish()?;
-        let interactions = self.interactions.finish()?;
-        let (kept, drafts) = self.update.take().expect("an update builder");
+        self.out.documents.finish()?;
+        let tags = self.out.mentions.finish()?;
+        let interactions = self.out.interactions.finish()?;
+        let (kept, drafts) = self.out.update.take().expect("an update builder");
         Ok(incremental::Fresh {
             drafts,
             ranges: kept.ranges,
-            docs: self.docs,
+            docs: self.out.docs,
             tags,
             interactions,
         })
@@ -375,25 +396,43 @@ impl Builder {
     /// Commits the search index, builds the thread interactions and writes the tables;
     /// returns their counts and the documents and rejects kept.
     pub fn finish(mut self) -> Result<(TableCounts, ingest::Counts)> {
-        self.writer.commit()?;
-        self.writer.wait_merging_threads()?;
+        self.flush()?;
         let rejects_path = self.dir.join(REJECTS);
         self.rejects
             .flush()
             .map_err(Error::io(&rejects_path, "cannot write"))?;
-        // Finish the tables ingest filled first, so their buffers are gone before the thread
-        // stage builds its indexes.
-        self.documents.finish()?;
-        let interactions_table = &mut self.interactions;
+        // The search index commits (its threads write their last segments) while the tables
+        // ingest filled are finished; both free their buffers before the thread stage builds
+        // its indexes, which would otherwise add to the peak.
+        let Out {
+            mut writer,
+            documents,
+            mentions,
+            ..
+        } = self.out;
+        let (committed, finished) = rayon::join(
+            move || -> Result<()> {
+                writer.commit()?;
+                writer.wait_merging_threads()?;
+                Ok(())
+            },
+            move || -> Result<u64> {
+                documents.finish()?;
+                mentions.finish()
+            },
+        );
+        committed?;
+        let tags = finished?;
+        let interactions_table = &mut self.out.interactions;
         let corpus = self.shard.as_ref().map(|(_, plan)| &plan.view);
-        let stats = if self.threads.is_empty() {
-            tag::threads::interactions(&self.threads, corpus, &mut |_| Ok(()))?
+        let stats = if self.out.threads.is_empty() {
+            tag::threads::interactions(&self.out.threads, corpus, &mut |_| Ok(()))?
         } else {
             // Thread interactions name their posts by id: their numbers come from the store.
-            let (_, index) = self.threads.parents();
-            let thread_docs = &self.thread_docs;
+            let (_, index) = self.out.threads.parents();
+            let thread_docs = &self.out.thread_docs;
             let number = |id: &str| index.get(id).map(|&i| thread_docs[i as usize]);
-            tag::threads::interactions(&self.threads, corpus, &mut |i| {
+            tag::threads::interactions(&self.out.threads, corpus, &mut |i| {
                 let doc = number(&i.doc_id).ok_or_else(|| Error::Index {
                     path: self.dir.clone(),
                     message: format!(
@@ -408,18 +447,17 @@ impl Builder {
                 })
             })?
         };
-        let thread_posts = if self.threads.is_empty() {
+        let thread_posts = if self.out.threads.is_empty() {
             0
         } else {
             threads::write(
-                &self.threads,
-                &self.thread_docs,
+                &self.out.threads,
+                &self.out.thread_docs,
                 &Table::Threads.path(&self.dir),
             )?
         };
-        drop(self.threads);
-        let tags = self.mentions.finish()?;
-        let interactions = self.interactions.finish()?;
+        drop(self.out.threads);
+        let interactions = self.out.interactions.finish()?;
         Ok((
             TableCounts {
                 tags,
@@ -432,41 +470,38 @@ impl Builder {
     }
 }
 
-impl Sink for Builder {
-    fn documents(&mut self, mut docs: Vec<Document>) -> Result<()> {
-        if let Some((shard, plan)) = &self.shard {
-            docs.retain(|d| shard.owns(plan.key(d)));
-        }
-        self.kept.records += docs.len() as u64;
-        self.kept.documents += docs.len() as u64;
-        // Tagging and turning each document into its index entry and table rows run in
-        // parallel; only handing them to the writers is sequential (and keeps input order).
-        let (lex, fields, threaded) = (&self.lexicons, self.fields, &self.threaded);
-        let prepared: Vec<_> = docs
-            .into_par_iter()
-            .map(|doc| {
-                let TaggedDoc {
-                    doc,
-                    tags,
-                    interactions,
-                    author,
-                    ..
-                } = lex.tag(doc);
-                let tdoc = tantivy_doc(&fields, &doc, &tags);
-                let post = threaded
-                    .contains(&doc.source)
-                    .then(|| tag::threads::PostDraft::from_tagged(author, &doc, &tags));
-                let rows: Vec<(crate::model::Tag, String)> = tags
-                    .into_iter()
-                    .map(|tag| {
-                        let surface = doc.text.get(tag.start..tag.end).unwrap_or("").to_string();
-                        (tag, surface)
-                    })
-                    .collect();
-                (doc, tdoc, post, rows, interactions)
-            })
-            .collect();
-        for (doc, tdoc, post, rows, interactions) in prepared {
+/// Tags a document and makes its index entry and table rows.
+fn prepare(
+    lex: &Lexicons,
+    fields: &schema::Fields,
+    threaded: &[String],
+    doc: Document,
+) -> Prepared {
+    let TaggedDoc {
+        doc,
+        tags,
+        interactions,
+        author,
+        ..
+    } = lex.tag(doc);
+    let tdoc = tantivy_doc(fields, &doc, &tags);
+    let post = threaded
+        .contains(&doc.source)
+        .then(|| tag::threads::PostDraft::from_tagged(author, &doc, &tags));
+    let rows: Vec<(crate::model::Tag, String)> = tags
+        .into_iter()
+        .map(|tag| {
+            let surface = doc.text.get(tag.start..tag.end).unwrap_or("").to_string();
+            (tag, surface)
+        })
+        .collect();
+    (doc, tdoc, post, rows, interactions)
+}
+
+impl Out {
+    /// Numbers a batch of prepared documents and hands them to the writers, in order.
+    fn hand_off(&mut self, batch: Vec<Prepared>) -> Result<()> {
+        for (doc, tdoc, post, rows, interactions) in batch {
             let number = tables::doc_number(self.docs)?;
             self.docs += 1;
             self.writer.add_document(tdoc)?;
@@ -506,6 +541,43 @@ impl Sink for Builder {
         }
         Ok(())
     }
+}
+
+impl Builder {
+    /// Hands the batch still pending to the writers: before anything reads what they were
+    /// handed (the count of documents, the tables, the index).
+    fn flush(&mut self) -> Result<()> {
+        match self.pending.take() {
+            Some(batch) => self.out.hand_off(batch),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Sink for Builder {
+    fn documents(&mut self, mut docs: Vec<Document>) -> Result<()> {
+        if let Some((shard, plan)) = &self.shard {
+            docs.retain(|d| shard.owns(plan.key(d)));
+        }
+        self.kept.records += docs.len() as u64;
+        self.kept.documents += docs.len() as u64;
+        // Tagging and turning each document into its index entry and table rows run in
+        // parallel; handing them to the writers is sequential (and keeps input order), so the
+        // last batch is handed over while this one is tagged.
+        let (lex, fields, threaded) = (&self.lexicons, self.fields, &self.threaded);
+        let (pending, out) = (self.pending.take(), &mut self.out);
+        let (prepared, handed) = rayon::join(
+            || {
+                docs.into_par_iter()
+                    .map(|doc| prepare(lex, &fields, threaded, doc))
+                    .collect::<Vec<_>>()
+            },
+            || pending.map_or(Ok(()), |batch| out.hand_off(batch)),
+        );
+        handed?;
+        self.pending = Some(prepared);
+        Ok(())
+    }
 
     fn reject(&mut self, reject: &Reject) -> Result<()> {
         if let Some((shard, _)) = &self.shard {
@@ -521,7 +593,12 @@ impl Sink for Builder {
     }
 
     fn kept(&mut self, file: &ingest::FileSummary) -> Result<()> {
-        let Some((log, _)) = &mut self.update else {
+        if self.out.update.is_none() {
+            return Ok(());
+        }
+        // The kept file's documents are numbered after those read before it.
+        self.flush()?;
+        let Some((log, _)) = &mut self.out.update else {
             return Ok(());
         };
         let path = self.dir.join(REJECTS);
@@ -531,10 +608,10 @@ impl Sink for Builder {
         }
         log.ranges.push(incremental::Range {
             old: old_start,
-            new: self.docs,
+            new: self.out.docs,
             len: file.counts.documents,
         });
-        self.docs += file.counts.documents;
+        self.out.docs += file.counts.documents;
         Ok(())
     }
 }
