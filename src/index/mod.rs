@@ -408,6 +408,9 @@ impl Builder {
             mut writer,
             documents,
             mentions,
+            mut interactions,
+            threads,
+            thread_docs,
             ..
         } = self.out;
         let (committed, finished) = rayon::join(
@@ -423,41 +426,43 @@ impl Builder {
         );
         committed?;
         let tags = finished?;
-        let interactions_table = &mut self.out.interactions;
-        let corpus = self.shard.as_ref().map(|(_, plan)| &plan.view);
-        let stats = if self.out.threads.is_empty() {
-            tag::threads::interactions(&self.out.threads, corpus, &mut |_| Ok(()))?
-        } else {
-            // Thread interactions name their posts by id: their numbers come from the store.
-            let (_, index) = self.out.threads.parents();
-            let thread_docs = &self.out.thread_docs;
-            let number = |id: &str| index.get(id).map(|&i| thread_docs[i as usize]);
-            tag::threads::interactions(&self.out.threads, corpus, &mut |i| {
-                let doc = number(&i.doc_id).ok_or_else(|| Error::Index {
-                    path: self.dir.clone(),
-                    message: format!(
-                        "thread interaction {:?}: its post is not in the corpus",
-                        i.id
-                    ),
-                })?;
-                interactions_table.push(tables::InteractionRow {
-                    doc,
-                    evidence_docs: i.evidence.iter().map(|e| number(&e.doc)).collect(),
-                    interaction: i,
-                })
-            })?
-        };
-        let thread_posts = if self.out.threads.is_empty() {
-            0
-        } else {
-            threads::write(
-                &self.out.threads,
-                &self.out.thread_docs,
-                &Table::Threads.path(&self.dir),
-            )?
-        };
-        drop(self.out.threads);
-        let interactions = self.out.interactions.finish()?;
+        // The thread stage, and beside it the threads table (both read the store only).
+        let (dir, corpus) = (&self.dir, self.shard.as_ref().map(|(_, plan)| &plan.view));
+        let (staged, written) = rayon::join(
+            || -> Result<(tag::threads::ThreadStats, u64)> {
+                let stats = if threads.is_empty() {
+                    tag::threads::interactions(&threads, corpus, &mut |_| Ok(()))?
+                } else {
+                    // Thread interactions name their posts by id: their numbers come from
+                    // the store.
+                    let (_, index) = threads.parents();
+                    let number = |id: &str| index.get(id).map(|&i| thread_docs[i as usize]);
+                    tag::threads::interactions(&threads, corpus, &mut |i| {
+                        let doc = number(&i.doc_id).ok_or_else(|| Error::Index {
+                            path: dir.clone(),
+                            message: format!(
+                                "thread interaction {:?}: its post is not in the corpus",
+                                i.id
+                            ),
+                        })?;
+                        interactions.push(tables::InteractionRow {
+                            doc,
+                            evidence_docs: i.evidence.iter().map(|e| number(&e.doc)).collect(),
+                            interaction: i,
+                        })
+                    })?
+                };
+                Ok((stats, interactions.finish()?))
+            },
+            || -> Result<u64> {
+                if threads.is_empty() {
+                    return Ok(0);
+                }
+                threads::write(&threads, &thread_docs, &Table::Threads.path(dir))
+            },
+        );
+        let (stats, interactions) = staged?;
+        let thread_posts = written?;
         Ok((
             TableCounts {
                 tags,
