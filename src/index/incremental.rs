@@ -1336,7 +1336,7 @@ fn thread_update(
             end: None,
             has: &old_has,
         },
-        &mut |_| Ok(()),
+        &mut |_, _| Ok(()),
     )?;
     drop(old_store);
     let (store, docs) = store_of(after);
@@ -1344,23 +1344,26 @@ fn thread_update(
     let end = end_ms.and_then(chrono::DateTime::from_timestamp_millis);
     let mut interactions = Vec::new();
     let after_stats = {
-        let (_, index) = store.parents();
-        let number = |id: &str| index.get(id).map(|&i| docs[i as usize]);
-        tthreads::interactions_in(&store, &Corpus::Larger { end, has: &new_has }, &mut |i| {
-            let doc = number(&i.doc_id).ok_or_else(|| Error::Index {
-                path: old_dir.to_path_buf(),
-                message: format!(
-                    "thread interaction {:?}: its post is not in the corpus",
-                    i.id
-                ),
-            })?;
-            interactions.push(InteractionRow {
-                doc,
-                evidence_docs: i.evidence.iter().map(|e| number(&e.doc)).collect(),
-                interaction: i,
-            });
-            Ok(())
-        })?
+        tthreads::interactions_in(
+            &store,
+            &Corpus::Larger { end, has: &new_has },
+            &mut |i, index| {
+                let number = |id: &str| index.get(id).map(|&i| docs[i as usize]);
+                let doc = number(&i.doc_id).ok_or_else(|| Error::Index {
+                    path: old_dir.to_path_buf(),
+                    message: format!(
+                        "thread interaction {:?}: its post is not in the corpus",
+                        i.id
+                    ),
+                })?;
+                interactions.push(InteractionRow {
+                    doc,
+                    evidence_docs: i.evidence.iter().map(|e| number(&e.doc)).collect(),
+                    interaction: i,
+                });
+                Ok(())
+            },
+        )?
     };
     let rows: Vec<Row> = super::threads::rows(&store, &docs).collect();
     let o = old.tables.threads;

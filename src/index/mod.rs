@@ -431,13 +431,12 @@ impl Builder {
         let (staged, written) = rayon::join(
             || -> Result<(tag::threads::ThreadStats, u64)> {
                 let stats = if threads.is_empty() {
-                    tag::threads::interactions(&threads, corpus, &mut |_| Ok(()))?
+                    tag::threads::interactions(&threads, corpus, &mut |_, _| Ok(()))?
                 } else {
                     // Thread interactions name their posts by id: their numbers come from
-                    // the store.
-                    let (_, index) = threads.parents();
-                    let number = |id: &str| index.get(id).map(|&i| thread_docs[i as usize]);
-                    tag::threads::interactions(&threads, corpus, &mut |i| {
+                    // their positions in the store.
+                    tag::threads::interactions(&threads, corpus, &mut |i, index| {
+                        let number = |id: &str| index.get(id).map(|&i| thread_docs[i as usize]);
                         let doc = number(&i.doc_id).ok_or_else(|| Error::Index {
                             path: dir.clone(),
                             message: format!(

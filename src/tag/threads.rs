@@ -242,6 +242,9 @@ struct Post {
 /// wastes at most one chunk.
 const CHUNK: usize = 1 << 16;
 
+/// The position in a [`ThreadStore`] of each post id ([`ThreadStore::parents`]).
+pub type Positions<'a> = HashMap<&'a str, u32>;
+
 /// Every reply-linked post of the corpus, kept compactly until ingest ends.
 #[derive(Debug, Default)]
 pub struct ThreadStore {
@@ -368,8 +371,8 @@ impl ThreadStore {
 
     /// The in-corpus parent of each post (NONE when it replies to nothing, to a post outside
     /// the corpus, or to itself), and the index of every id.
-    pub fn parents(&self) -> (Vec<u32>, HashMap<&str, u32>) {
-        let ids: HashMap<&str, u32> = (0..self.len).map(|i| (self.id(i), i as u32)).collect();
+    pub fn parents(&self) -> (Vec<u32>, Positions<'_>) {
+        let ids: Positions = (0..self.len).map(|i| (self.id(i), i as u32)).collect();
         let parents = (0..self.len)
             .map(|i| match self.parent_id(i).and_then(|r| ids.get(r)) {
                 Some(&q) if q as usize != i => q,
@@ -464,7 +467,7 @@ pub struct CorpusView {
 pub fn interactions(
     store: &ThreadStore,
     corpus: Option<&CorpusView>,
-    emit: &mut dyn FnMut(Interaction) -> crate::Result<()>,
+    emit: &mut dyn FnMut(Interaction, &Positions) -> crate::Result<()>,
 ) -> crate::Result<ThreadStats> {
     match corpus {
         None => interactions_in(store, &Corpus::Store, emit),
@@ -499,7 +502,7 @@ pub enum Corpus<'a> {
 pub fn interactions_in(
     store: &ThreadStore,
     corpus: &Corpus<'_>,
-    emit: &mut dyn FnMut(Interaction) -> crate::Result<()>,
+    emit: &mut dyn FnMut(Interaction, &Positions) -> crate::Result<()>,
 ) -> crate::Result<ThreadStats> {
     let n = store.len();
     let mut stats = ThreadStats {
@@ -599,9 +602,12 @@ pub fn interactions_in(
                 }
             },
         };
-        let listed_outside = std::iter::once(i)
-            .chain(below.iter().copied())
-            .any(|k| store.replies(k).any(|r| !in_corpus(r)));
+        // Asked only without a company reply: a look-up per listed reply of the thread.
+        let listed_outside = || {
+            std::iter::once(i)
+                .chain(below.iter().copied())
+                .any(|k| store.replies(k).any(|r| !in_corpus(r)))
+        };
         let responded = match first_reply {
             Some(r) => {
                 ev.push(Evidence {
@@ -613,7 +619,7 @@ pub fn interactions_in(
                 });
                 Responded::Yes
             }
-            None if listed_outside => {
+            None if listed_outside() => {
                 ev.push(Evidence {
                     field: "responded".into(),
                     doc: store.id(i).to_string(),
@@ -730,33 +736,36 @@ pub fn interactions_in(
             _ => None,
         };
         stats.interactions += 1;
-        emit(Interaction {
-            id: format!("{}#{company}", store.id(i)),
-            doc_id: store.id(i).to_string(),
-            source: store.name(p.source).to_string(),
-            kind: store.name(p.kind).to_string(),
-            basis: "thread".into(),
-            company,
-            company_basis: "thread".into(),
-            discovered: first_reply.is_some_and(|r| !store.post(r).known_company),
-            channels: vec!["twitter".into()],
-            first_channel: Some("twitter".into()),
-            response_channel: first_reply.map(|_| "twitter".into()),
-            responded,
-            latency_seconds: latency,
-            latency_kind: latency.map(|_| "exact".into()),
-            switched: !redirect_to.is_empty(),
-            moves,
-            redirect_to,
-            resolution,
-            sentiment: sentiment.into(),
-            opened_at,
-            responded_at,
-            censor_seconds,
-            posts: 1 + below.len() as u32,
-            problem,
-            evidence: ev,
-        })?;
+        emit(
+            Interaction {
+                id: format!("{}#{company}", store.id(i)),
+                doc_id: store.id(i).to_string(),
+                source: store.name(p.source).to_string(),
+                kind: store.name(p.kind).to_string(),
+                basis: "thread".into(),
+                company,
+                company_basis: "thread".into(),
+                discovered: first_reply.is_some_and(|r| !store.post(r).known_company),
+                channels: vec!["twitter".into()],
+                first_channel: Some("twitter".into()),
+                response_channel: first_reply.map(|_| "twitter".into()),
+                responded,
+                latency_seconds: latency,
+                latency_kind: latency.map(|_| "exact".into()),
+                switched: !redirect_to.is_empty(),
+                moves,
+                redirect_to,
+                resolution,
+                sentiment: sentiment.into(),
+                opened_at,
+                responded_at,
+                censor_seconds,
+                posts: 1 + below.len() as u32,
+                problem,
+                evidence: ev,
+            },
+            &index,
+        )?;
     }
     Ok(stats)
 }
