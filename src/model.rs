@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// One text in the corpus: a blog post, a tweet, a complaint, a forum post.
@@ -327,15 +328,16 @@ impl Responded {
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Evidence {
     /// The interaction field it supports: company, channel, responded, latency, move, ...
-    pub field: String,
+    pub field: Cow<'static, str>,
     /// The document the span is in.
     pub doc: String,
     /// Byte span in that document's text.
     pub start: usize,
     /// End of the span.
     pub end: usize,
-    /// Rule id, or a structural rule such as `thread.reply_link`.
-    pub rule: String,
+    /// Rule id, or a structural rule such as `thread.reply_link` (the tagger's and the
+    /// structural ones are static: no copy per piece of evidence).
+    pub rule: Cow<'static, str>,
 }
 
 /// One customer-company story: the unit of analysis.

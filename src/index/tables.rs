@@ -270,7 +270,7 @@ pub fn interaction_frame(rows: &[InteractionRow]) -> Result<DataFrame> {
                     ),
                     I::Problem => text_col(name, rows, |r| it(r).problem.as_deref()),
                     I::EvidenceField => str_lists(name, rows, |r| {
-                        it(r).evidence.iter().map(|e| e.field.as_str())
+                        it(r).evidence.iter().map(|e| e.field.as_ref())
                     }),
                     I::EvidenceDoc => {
                         num_lists::<UInt32Type, _>(name, DataType::UInt32, rows, |r| {
@@ -292,7 +292,7 @@ pub fn interaction_frame(rows: &[InteractionRow]) -> Result<DataFrame> {
                         })
                     }
                     I::EvidenceRule => str_lists(name, rows, |r| {
-                        it(r).evidence.iter().map(|e| e.rule.as_str())
+                        it(r).evidence.iter().map(|e| e.rule.as_ref())
                     }),
                 })
             })

@@ -180,13 +180,13 @@ fn summarise(
 ) -> Interaction {
     let company_post = story.company_post;
     let mut ev = Vec::new();
-    let mut note = |field: &str, t: &Tag| {
+    let mut note = |field: &'static str, t: &Tag| {
         ev.push(Evidence {
             field: field.into(),
             doc: doc.id.clone(),
             start: t.start,
             end: t.end,
-            rule: t.rule.to_string(),
+            rule: t.rule.into(),
         });
     };
     for t in window.iter().filter(|t| {

@@ -592,7 +592,7 @@ pub fn interactions_in(
                         doc: store.id(i).to_string(),
                         start: s as usize,
                         end: e as usize,
-                        rule: store.name(rule).to_string(),
+                        rule: store.name(rule).to_string().into(),
                     });
                     store.name(c).to_string()
                 }
@@ -688,7 +688,7 @@ pub fn interactions_in(
                             doc: store.id(c).to_string(),
                             start: s as usize,
                             end: e as usize,
-                            rule: store.name(rule).to_string(),
+                            rule: store.name(rule).to_string().into(),
                         });
                     }
                     if target != NONE {
@@ -715,7 +715,7 @@ pub fn interactions_in(
                     doc: doc.to_string(),
                     start: s as usize,
                     end: e as usize,
-                    rule: store.name(rule).to_string(),
+                    rule: store.name(rule).to_string().into(),
                 });
                 store.name(label).to_string()
             }
