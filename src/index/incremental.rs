@@ -1348,19 +1348,7 @@ fn thread_update(
             &store,
             &Corpus::Larger { end, has: &new_has },
             &mut |i, index| {
-                let number = |id: &str| index.get(id).map(|&i| docs[i as usize]);
-                let doc = number(&i.doc_id).ok_or_else(|| Error::Index {
-                    path: old_dir.to_path_buf(),
-                    message: format!(
-                        "thread interaction {:?}: its post is not in the corpus",
-                        i.id
-                    ),
-                })?;
-                interactions.push(InteractionRow {
-                    doc,
-                    evidence_docs: i.evidence.iter().map(|e| number(&e.doc)).collect(),
-                    interaction: i,
-                });
+                interactions.push(super::thread_row(i, index, &docs, old_dir)?);
                 Ok(())
             },
         )?

@@ -430,27 +430,9 @@ impl Builder {
         let (dir, corpus) = (&self.dir, self.shard.as_ref().map(|(_, plan)| &plan.view));
         let (staged, written) = rayon::join(
             || -> Result<(tag::threads::ThreadStats, u64)> {
-                let stats = if threads.is_empty() {
-                    tag::threads::interactions(&threads, corpus, &mut |_, _| Ok(()))?
-                } else {
-                    // Thread interactions name their posts by id: their numbers come from
-                    // their positions in the store.
-                    tag::threads::interactions(&threads, corpus, &mut |i, index| {
-                        let number = |id: &str| index.get(id).map(|&i| thread_docs[i as usize]);
-                        let doc = number(&i.doc_id).ok_or_else(|| Error::Index {
-                            path: dir.clone(),
-                            message: format!(
-                                "thread interaction {:?}: its post is not in the corpus",
-                                i.id
-                            ),
-                        })?;
-                        interactions.push(tables::InteractionRow {
-                            doc,
-                            evidence_docs: i.evidence.iter().map(|e| number(&e.doc)).collect(),
-                            interaction: i,
-                        })
-                    })?
-                };
+                let stats = tag::threads::interactions(&threads, corpus, &mut |i, index| {
+                    interactions.push(thread_row(i, index, &thread_docs, dir)?)
+                })?;
                 Ok((stats, interactions.finish()?))
             },
             || -> Result<u64> {
@@ -472,6 +454,30 @@ impl Builder {
             self.kept,
         ))
     }
+}
+
+/// The interactions-table row of a thread interaction, which names its posts by id: their
+/// numbers are `docs` at their positions in the thread store (`index`). `dir` is the index
+/// named when a post is missing.
+pub(crate) fn thread_row(
+    i: crate::model::Interaction,
+    index: &tag::threads::Positions,
+    docs: &[u32],
+    dir: &Path,
+) -> Result<tables::InteractionRow> {
+    let number = |id: &str| index.get(id).map(|&i| docs[i as usize]);
+    let doc = number(&i.doc_id).ok_or_else(|| Error::Index {
+        path: dir.to_path_buf(),
+        message: format!(
+            "thread interaction {:?}: its post is not in the corpus",
+            i.id
+        ),
+    })?;
+    Ok(tables::InteractionRow {
+        doc,
+        evidence_docs: i.evidence.iter().map(|e| number(&e.doc)).collect(),
+        interaction: i,
+    })
 }
 
 /// Tags a document and makes its index entry and table rows.

@@ -933,6 +933,9 @@ impl Names {
     /// Of `names`, each found as its position there; no two may be the same text in ASCII
     /// lower case (`Gazetteer::load` keeps one pattern per lower-case text).
     fn new(names: &[impl AsRef<str>]) -> Result<Names, String> {
+        if names.len() >= Self::NONE as usize {
+            return Err("too many names".into());
+        }
         let mut keyed: Vec<(Vec<u8>, u32)> = names
             .iter()
             .enumerate()
