@@ -603,9 +603,6 @@ impl Sink for Builder {
     }
 
     fn kept(&mut self, file: &ingest::FileSummary) -> Result<()> {
-        if self.out.update.is_none() {
-            return Ok(());
-        }
         // The kept file's documents are numbered after those read before it.
         self.flush()?;
         let Some((log, _)) = &mut self.out.update else {
