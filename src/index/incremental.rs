@@ -1332,6 +1332,7 @@ fn thread_update(
     let old_has = |id: &str| known.contains_key(id);
     let before_stats = tthreads::interactions_in(
         &old_store,
+        &old_store.links(),
         &Corpus::Larger {
             end: None,
             has: &old_has,
@@ -1343,9 +1344,11 @@ fn thread_update(
     let new_has = |id: &str| fresh_ids.contains(id) || known.get(id).is_some_and(|&d| !removed(d));
     let end = end_ms.and_then(chrono::DateTime::from_timestamp_millis);
     let mut interactions = Vec::new();
+    let links = store.links();
     let after_stats = {
         tthreads::interactions_in(
             &store,
+            &links,
             &Corpus::Larger { end, has: &new_has },
             &mut |i, index| {
                 interactions.push(super::thread_row(i, index, &docs, old_dir)?);
@@ -1353,7 +1356,7 @@ fn thread_update(
             },
         )?
     };
-    let rows: Vec<Row> = super::threads::rows(&store, &docs).collect();
+    let rows: Vec<Row> = super::threads::rows(&store, &links.parents, &docs).collect();
     let o = old.tables.threads;
     let stats = ThreadStats {
         posts: o.posts - before_stats.posts + after_stats.posts,

@@ -408,7 +408,7 @@ impl Builder {
             mut writer,
             documents,
             mentions,
-            mut interactions,
+            interactions,
             threads,
             thread_docs,
             ..
@@ -426,20 +426,24 @@ impl Builder {
         );
         committed?;
         let tags = finished?;
-        // The thread stage, and beside it the threads table (both read the store only).
+        // The thread stage, and beside it the threads table (both read the store and its
+        // links only); the stage's rows are encoded on another thread as it makes them.
         let (dir, corpus) = (&self.dir, self.shard.as_ref().map(|(_, plan)| &plan.view));
+        let links = threads.links();
         let (staged, written) = rayon::join(
             || -> Result<(tag::threads::ThreadStats, u64)> {
-                let stats = tag::threads::interactions(&threads, corpus, &mut |i, index| {
-                    interactions.push(thread_row(i, index, &thread_docs, dir)?)
-                })?;
-                Ok((stats, interactions.finish()?))
+                interactions.finish_beside(|push| {
+                    tag::threads::interactions(&threads, &links, corpus, &mut |i, index| {
+                        push(thread_row(i, index, &thread_docs, dir)?)
+                    })
+                })
             },
             || -> Result<u64> {
                 if threads.is_empty() {
                     return Ok(0);
                 }
-                threads::write(&threads, &thread_docs, &Table::Threads.path(dir))
+                let path = Table::Threads.path(dir);
+                threads::write(&threads, &links.parents, &thread_docs, &path)
             },
         );
         let (stats, interactions) = staged?;

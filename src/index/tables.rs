@@ -72,6 +72,74 @@ impl<T> TableWriter<T> {
     }
 }
 
+impl<T> TableWriter<T> {
+    /// Runs `fill`, which makes rows one by one and hands each to the function it is given,
+    /// while another thread encodes and writes the row groups; then finishes the table.
+    /// Returns what `fill` returned and the number of rows. Rows reach the file in the
+    /// order `fill` made them.
+    ///
+    /// For a stage that makes rows on one thread (the thread stage): encoding its row
+    /// groups there left the other core idle. The rows of a group become its data frame on
+    /// the thread that made them (the frame is far smaller than the rows, and the rows are
+    /// freed where they were allocated); the other thread encodes and compresses it, while
+    /// the next group is made. An error of the writer is returned as it is, and `fill`
+    /// then stops at its next row.
+    pub fn finish_beside<R>(
+        self,
+        fill: impl FnOnce(&mut dyn FnMut(T) -> Result<()>) -> Result<R>,
+    ) -> Result<(R, u64)> {
+        let TableWriter {
+            mut writer,
+            frame,
+            mut pending,
+            group,
+            mut rows,
+        } = self;
+        // One frame is made while the one before is written, no more.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<DataFrame>(0);
+        std::thread::scope(|scope| {
+            let written = scope.spawn(move || -> Result<()> {
+                for df in rx {
+                    writer.write_batch(&df)?;
+                }
+                writer.finish()?;
+                Ok(())
+            });
+            let mut stopped = false;
+            let mut send = |pending: &mut Vec<T>, stopped: &mut bool| -> Result<()> {
+                if pending.is_empty() {
+                    return Ok(());
+                }
+                let df = frame(rows, pending)?;
+                rows += pending.len() as u64;
+                pending.clear();
+                tx.send(df).map_err(|_| {
+                    // The writer failed: its error is returned below.
+                    *stopped = true;
+                    Error::Usage("the table writer stopped".into())
+                })
+            };
+            let filled = fill(&mut |row| {
+                pending.push(row);
+                if pending.len() >= group {
+                    send(&mut pending, &mut stopped)?;
+                }
+                Ok(())
+            });
+            let filled = filled.and_then(|r| send(&mut pending, &mut stopped).map(|()| r));
+            drop(tx);
+            let written = written
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            match (filled, written) {
+                (Ok(r), Ok(())) => Ok((r, rows)),
+                (Err(_), Err(e)) if stopped => Err(e),
+                (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+            }
+        })
+    }
+}
+
 /// The documents table; `given` are the given-label columns every row has (null when
 /// absent). A document's number ([`D::Doc`]) is its row.
 pub fn documents(path: &Path, given: Vec<String>) -> Result<TableWriter<(u32, Document)>> {
@@ -699,5 +767,72 @@ mod tests {
         let mut w = FrameWriter::create(&bad, table, &df.clear()).unwrap();
         w.push(df.slice(0, 10)).unwrap();
         assert!(copy_full_groups(&whole, table, |_| true, |g| w.copy(g)).is_err());
+    }
+
+    /// A writer of rows `i` as the rows `i` of the frame above.
+    fn numbered(path: &Path) -> Result<TableWriter<usize>> {
+        TableWriter::create(path, Table::Documents, move |first, rows: &[usize]| {
+            // One row more: an empty list column would have no item type.
+            Ok(frame(first as usize + rows.len() + 1).slice(first as i64, rows.len()))
+        })
+    }
+
+    #[test]
+    fn rows_written_beside_their_making_give_the_bytes_of_rows_written_in_turn() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = Table::Documents.rows_per_group() * 3 + 1_000;
+        let in_turn = dir.path().join("in_turn.parquet");
+        let mut w = numbered(&in_turn).unwrap();
+        for i in 0..n {
+            w.push(i).unwrap();
+        }
+        assert_eq!(w.finish().unwrap(), n as u64);
+        let beside = dir.path().join("beside.parquet");
+        let (made, rows) = numbered(&beside)
+            .unwrap()
+            .finish_beside(|push| {
+                for i in 0..n {
+                    push(i)?;
+                }
+                Ok("made")
+            })
+            .unwrap();
+        assert_eq!((made, rows), ("made", n as u64));
+        assert!(std::fs::read(&in_turn).unwrap() == std::fs::read(&beside).unwrap());
+    }
+
+    #[test]
+    fn an_error_beside_is_the_writers_or_the_makers() {
+        let dir = tempfile::tempdir().unwrap();
+        let group = Table::Documents.rows_per_group();
+        // The writer cannot write (Linux's device that is always full): the making stops at
+        // the next full group and the writer's error is returned.
+        if cfg!(target_os = "linux") {
+            let mut made = 0;
+            let e = numbered(Path::new("/dev/full"))
+                .unwrap()
+                .finish_beside(|push| {
+                    for i in 0..group * 10 {
+                        push(i)?;
+                        made += 1;
+                    }
+                    Ok(())
+                })
+                .unwrap_err();
+            assert!(e.to_string().contains("space"), "{e}");
+            assert!(
+                made < group * 10,
+                "made {made} rows after the writer failed"
+            );
+        }
+        // The maker fails: its error, whatever the writer did.
+        let e = numbered(&dir.path().join("b.parquet"))
+            .unwrap()
+            .finish_beside(|push| {
+                push(0)?;
+                Err::<(), _>(Error::Usage("no more rows".into()))
+            })
+            .unwrap_err();
+        assert!(e.to_string().contains("no more rows"), "{e}");
     }
 }

@@ -77,10 +77,14 @@ pub fn roots(parents: &[u32]) -> Vec<(u32, u32)> {
     root
 }
 
-/// The rows of a store's posts, in post order; `docs` are the posts' document numbers.
-pub fn rows<'a>(store: &'a ThreadStore, docs: &'a [u32]) -> impl Iterator<Item = Row> + 'a {
-    let (parents, _) = store.parents();
-    let roots = roots(&parents);
+/// The rows of a store's posts, in post order; `parents` are the store's
+/// ([`Links`](crate::tag::threads::Links)), `docs` the posts' document numbers.
+pub fn rows<'a>(
+    store: &'a ThreadStore,
+    parents: &'a [u32],
+    docs: &'a [u32],
+) -> impl Iterator<Item = Row> + 'a {
+    let roots = roots(parents);
     (0..roots.len()).map(move |i| {
         let (root, depth) = roots[i];
         let parent = store.parent_id(i);
@@ -135,13 +139,13 @@ pub fn frame(rows: &[Row]) -> Result<DataFrame> {
     Ok(DataFrame::new(rows.len(), columns)?)
 }
 
-/// Writes `threads.parquet` in row groups; `docs` are the posts' document numbers.
-/// Returns the rows written.
-pub fn write(store: &ThreadStore, docs: &[u32], path: &Path) -> Result<u64> {
+/// Writes `threads.parquet` in row groups; `parents` are the store's ([`Links`](crate::tag::threads::Links)), `docs`
+/// the posts' document numbers. Returns the rows written.
+pub fn write(store: &ThreadStore, parents: &[u32], docs: &[u32], path: &Path) -> Result<u64> {
     let mut w = TableWriter::create(path, crate::schema::Table::Threads, |_, rows: &[Row]| {
         frame(rows)
     })?;
-    for row in rows(store, docs) {
+    for row in rows(store, parents, docs) {
         w.push(row)?;
     }
     w.finish()

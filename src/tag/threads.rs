@@ -242,8 +242,17 @@ struct Post {
 /// wastes at most one chunk.
 const CHUNK: usize = 1 << 16;
 
-/// The position in a [`ThreadStore`] of each post id ([`ThreadStore::parents`]).
-pub type Positions<'a> = HashMap<&'a str, u32>;
+/// The position in a [`ThreadStore`] of each post id ([`Links`]).
+pub type Positions<'a> = foldhash::HashMap<&'a str, u32>;
+
+/// How the posts of a [`ThreadStore`] link ([`ThreadStore::links`]).
+pub struct Links<'a> {
+    /// The in-corpus parent of each post (`u32::MAX` when it replies to nothing, to a post
+    /// outside the corpus, or to itself).
+    pub parents: Vec<u32>,
+    /// The position of every post id.
+    pub index: Positions<'a>,
+}
 
 /// Every reply-linked post of the corpus, kept compactly until ingest ends.
 #[derive(Debug, Default)]
@@ -369,17 +378,17 @@ impl ThreadStore {
         self.len == 0
     }
 
-    /// The in-corpus parent of each post (NONE when it replies to nothing, to a post outside
-    /// the corpus, or to itself), and the index of every id.
-    pub fn parents(&self) -> (Vec<u32>, Positions<'_>) {
-        let ids: Positions = (0..self.len).map(|i| (self.id(i), i as u32)).collect();
+    /// How the posts link: built once after ingest, read by the thread stage and the
+    /// threads table.
+    pub fn links(&self) -> Links<'_> {
+        let index: Positions = (0..self.len).map(|i| (self.id(i), i as u32)).collect();
         let parents = (0..self.len)
-            .map(|i| match self.parent_id(i).and_then(|r| ids.get(r)) {
+            .map(|i| match self.parent_id(i).and_then(|r| index.get(r)) {
                 Some(&q) if q as usize != i => q,
                 _ => NONE,
             })
             .collect();
-        (parents, ids)
+        Links { parents, index }
     }
 
     /// Post id.
@@ -462,22 +471,24 @@ pub struct CorpusView {
 }
 
 /// Builds the interactions of all reply-linked posts and hands each to `emit`, in post
-/// order, so they need not all be held at once. `corpus` is the whole corpus when the
-/// store holds one shard of it; without it, the store is the corpus.
+/// order, so they need not all be held at once; `links` are the store's
+/// ([`ThreadStore::links`]). `corpus` is the whole corpus when the store holds one shard of
+/// it; without it, the store is the corpus.
 pub fn interactions(
     store: &ThreadStore,
+    links: &Links,
     corpus: Option<&CorpusView>,
     emit: &mut dyn FnMut(Interaction, &Positions) -> crate::Result<()>,
 ) -> crate::Result<ThreadStats> {
     match corpus {
-        None => interactions_in(store, &Corpus::Store, emit),
+        None => interactions_in(store, links, &Corpus::Store, emit),
         Some(c) => {
             let has = |id: &str| c.ids.contains(id);
             let larger = Corpus::Larger {
                 end: c.end_ms.and_then(DateTime::from_timestamp_millis),
                 has: &has,
             };
-            interactions_in(store, &larger, emit)
+            interactions_in(store, links, &larger, emit)
         }
     }
 }
@@ -501,6 +512,7 @@ pub enum Corpus<'a> {
 /// whole: every post linked to one of its posts by `in_reply_to` is in the store).
 pub fn interactions_in(
     store: &ThreadStore,
+    links: &Links,
     corpus: &Corpus<'_>,
     emit: &mut dyn FnMut(Interaction, &Positions) -> crate::Result<()>,
 ) -> crate::Result<ThreadStats> {
@@ -509,10 +521,10 @@ pub fn interactions_in(
         posts: n as u64,
         ..ThreadStats::default()
     };
-    let (parents, index) = store.parents();
+    let Links { parents, index } = links;
     // Children in compressed form: child_start[p]..child_start[p + 1] indexes child_list.
     let mut child_start = vec![0u32; n + 1];
-    for &q in &parents {
+    for &q in parents {
         if q != NONE {
             child_start[q as usize + 1] += 1;
         }
@@ -764,7 +776,7 @@ pub fn interactions_in(
                 problem,
                 evidence: ev,
             },
-            &index,
+            index,
         )?;
     }
     Ok(stats)
