@@ -1,5 +1,8 @@
 //! The tantivy schema: text stored with positions for phrase search and snippets; id,
-//! source, kind and author as exact-match filters; created_at as a date.
+//! source, kind and author as exact-match filters; created_at as a date. Of the texts only
+//! id is also a fast (columnar) field: search breaks ties of equal scores by it. Source,
+//! kind and author were fast fields too, read by nothing, at about 1% of `index`'s work
+//! (BENCHMARKS.md); indexes built with them still open and update as they are.
 
 use tantivy::schema::{
     DateOptions, DateTimePrecision, Field, Schema, FAST, INDEXED, STORED, STRING, TEXT,
@@ -41,9 +44,9 @@ pub fn build() -> (Schema, Fields) {
     let date = DateOptions::from(INDEXED | STORED | FAST).set_precision(DateTimePrecision::Seconds);
     let fields = Fields {
         id: sb.add_text_field("id", STRING | STORED | FAST),
-        source: sb.add_text_field("source", STRING | STORED | FAST),
-        kind: sb.add_text_field("kind", STRING | STORED | FAST),
-        author: sb.add_text_field("author", STRING | STORED | FAST),
+        source: sb.add_text_field("source", STRING | STORED),
+        kind: sb.add_text_field("kind", STRING | STORED),
+        author: sb.add_text_field("author", STRING | STORED),
         title: sb.add_text_field("title", TEXT | STORED),
         text: sb.add_text_field("text", TEXT | STORED),
         created_at: sb.add_date_field("created_at", date),
