@@ -1350,8 +1350,8 @@ fn thread_update(
             &store,
             &links,
             &Corpus::Larger { end, has: &new_has },
-            &mut |i, index| {
-                interactions.push(super::thread_row(i, index, &docs, old_dir)?);
+            &mut |i, at| {
+                interactions.push(super::thread_row(i, at, &docs));
                 Ok(())
             },
         )?

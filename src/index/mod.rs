@@ -433,8 +433,8 @@ impl Builder {
         let (staged, written) = rayon::join(
             || -> Result<(tag::threads::ThreadStats, u64)> {
                 interactions.finish_beside(|push| {
-                    tag::threads::interactions(&threads, &links, corpus, &mut |i, index| {
-                        push(thread_row(i, index, &thread_docs, dir)?)
+                    tag::threads::interactions(&threads, &links, corpus, &mut |i, at| {
+                        push(thread_row(i, at, &thread_docs))
                     })
                 })
             },
@@ -460,28 +460,25 @@ impl Builder {
     }
 }
 
-/// The interactions-table row of a thread interaction, which names its posts by id: their
-/// numbers are `docs` at their positions in the thread store (`index`). `dir` is the index
-/// named when a post is missing.
+/// The interactions-table row of a thread interaction; `at` are the store positions of its
+/// post and of each of its evidence's posts ([`tag::threads::interactions`]), `docs` the
+/// document numbers of the store's posts.
 pub(crate) fn thread_row(
     i: crate::model::Interaction,
-    index: &tag::threads::Positions,
+    at: &[u32],
     docs: &[u32],
-    dir: &Path,
-) -> Result<tables::InteractionRow> {
-    let number = |id: &str| index.get(id).map(|&i| docs[i as usize]);
-    let doc = number(&i.doc_id).ok_or_else(|| Error::Index {
-        path: dir.to_path_buf(),
-        message: format!(
-            "thread interaction {:?}: its post is not in the corpus",
-            i.id
-        ),
-    })?;
-    Ok(tables::InteractionRow {
-        doc,
-        evidence_docs: i.evidence.iter().map(|e| number(&e.doc)).collect(),
+) -> tables::InteractionRow {
+    debug_assert_eq!(
+        at.len(),
+        1 + i.evidence.len(),
+        "a position for each evidence"
+    );
+    let number = |&p: &u32| docs[p as usize];
+    tables::InteractionRow {
+        doc: number(&at[0]),
+        evidence_docs: at[1..].iter().map(|p| Some(number(p))).collect(),
         interaction: i,
-    })
+    }
 }
 
 /// Tags a document and makes its index entry and table rows.

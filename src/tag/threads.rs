@@ -471,14 +471,14 @@ pub struct CorpusView {
 }
 
 /// Builds the interactions of all reply-linked posts and hands each to `emit`, in post
-/// order, so they need not all be held at once; `links` are the store's
-/// ([`ThreadStore::links`]). `corpus` is the whole corpus when the store holds one shard of
+/// order, so they need not all be held at once, with the store positions of its post and
+/// then of each of its evidence's posts; `links` are the store's ([`ThreadStore::links`]). `corpus` is the whole corpus when the store holds one shard of
 /// it; without it, the store is the corpus.
 pub fn interactions(
     store: &ThreadStore,
     links: &Links,
     corpus: Option<&CorpusView>,
-    emit: &mut dyn FnMut(Interaction, &Positions) -> crate::Result<()>,
+    emit: &mut dyn FnMut(Interaction, &[u32]) -> crate::Result<()>,
 ) -> crate::Result<ThreadStats> {
     match corpus {
         None => interactions_in(store, links, &Corpus::Store, emit),
@@ -514,7 +514,7 @@ pub fn interactions_in(
     store: &ThreadStore,
     links: &Links,
     corpus: &Corpus<'_>,
-    emit: &mut dyn FnMut(Interaction, &Positions) -> crate::Result<()>,
+    emit: &mut dyn FnMut(Interaction, &[u32]) -> crate::Result<()>,
 ) -> crate::Result<ThreadStats> {
     let n = store.len();
     let mut stats = ThreadStats {
@@ -581,6 +581,8 @@ pub fn interactions_in(
         });
         let first_reply = below.iter().copied().find(|&c| store.is_company(c));
         let mut ev = Vec::new();
+        // The store positions of the opening and of each evidence's post.
+        let mut at = vec![i as u32];
         let company = match first_reply {
             Some(r) => {
                 ev.push(Evidence {
@@ -590,6 +592,7 @@ pub fn interactions_in(
                     end: 0,
                     rule: "thread.first_company_reply".into(),
                 });
+                at.push(r as u32);
                 let c = store.post(r).company;
                 if c == NONE {
                     String::new()
@@ -606,6 +609,7 @@ pub fn interactions_in(
                         end: e as usize,
                         rule: store.name(rule).to_string().into(),
                     });
+                    at.push(i as u32);
                     store.name(c).to_string()
                 }
                 _ => {
@@ -629,6 +633,7 @@ pub fn interactions_in(
                     end: 0,
                     rule: "thread.reply_link".into(),
                 });
+                at.push(r as u32);
                 Responded::Yes
             }
             None if listed_outside() => {
@@ -639,6 +644,7 @@ pub fn interactions_in(
                     end: 0,
                     rule: "thread.reply_outside_corpus".into(),
                 });
+                at.push(i as u32);
                 Responded::Unknown
             }
             None => {
@@ -649,6 +655,7 @@ pub fn interactions_in(
                     end: 0,
                     rule: "thread.no_company_reply".into(),
                 });
+                at.push(i as u32);
                 Responded::No
             }
         };
@@ -657,7 +664,7 @@ pub fn interactions_in(
         let mut problem = None;
         let latency = match (first_reply, opened_at, responded_at) {
             (None, ..) => None,
-            (Some(_), Some(open), Some(reply)) => {
+            (Some(r), Some(open), Some(reply)) => {
                 let secs = (reply - open).num_milliseconds() as f64 / 1000.0;
                 if secs < 0.0 {
                     problem = Some(format!(
@@ -668,11 +675,12 @@ pub fn interactions_in(
                 } else {
                     ev.push(Evidence {
                         field: "latency".into(),
-                        doc: store.id(first_reply.expect("some")).to_string(),
+                        doc: store.id(r).to_string(),
                         start: 0,
                         end: 0,
                         rule: "thread.timestamps".into(),
                     });
+                    at.push(r as u32);
                     Some(secs)
                 }
             }
@@ -686,7 +694,7 @@ pub fn interactions_in(
         }
         let mut moves: Vec<String> = Vec::new();
         let mut redirect_to: Vec<String> = Vec::new();
-        let mut resolution: Option<(u32, &str, u32, u32, u32)> = None;
+        let mut resolution: Option<(u32, usize, u32, u32, u32)> = None;
         let (mut pos, mut neg) = (u32::from(p.pos), u32::from(p.neg));
         for &c in &below {
             let post = store.post(c);
@@ -702,6 +710,7 @@ pub fn interactions_in(
                             end: e as usize,
                             rule: store.name(rule).to_string().into(),
                         });
+                        at.push(c as u32);
                     }
                     if target != NONE {
                         let t = store.name(target);
@@ -715,20 +724,21 @@ pub fn interactions_in(
                 neg += u32::from(post.neg);
                 let [label, s, e, rule] = post.resolution;
                 if label != NONE {
-                    resolution = Some((label, store.id(c), s, e, rule));
+                    resolution = Some((label, c, s, e, rule));
                 }
             }
         }
         moves.sort();
         let resolution = match resolution {
-            Some((label, doc, s, e, rule)) => {
+            Some((label, c, s, e, rule)) => {
                 ev.push(Evidence {
                     field: "resolution".into(),
-                    doc: doc.to_string(),
+                    doc: store.id(c).to_string(),
                     start: s as usize,
                     end: e as usize,
                     rule: store.name(rule).to_string().into(),
                 });
+                at.push(c as u32);
                 store.name(label).to_string()
             }
             None => "unknown".into(),
@@ -776,7 +786,7 @@ pub fn interactions_in(
                 problem,
                 evidence: ev,
             },
-            index,
+            &at,
         )?;
     }
     Ok(stats)
