@@ -70,9 +70,7 @@ impl<T> TableWriter<T> {
         self.writer.finish()?;
         Ok(self.rows)
     }
-}
 
-impl<T> TableWriter<T> {
     /// Runs `fill`, which makes rows one by one and hands each to the function it is given,
     /// while another thread encodes and writes the row groups; then finishes the table.
     /// Returns what `fill` returned and the number of rows. Rows reach the file in the

@@ -139,8 +139,9 @@ pub fn frame(rows: &[Row]) -> Result<DataFrame> {
     Ok(DataFrame::new(rows.len(), columns)?)
 }
 
-/// Writes `threads.parquet` in row groups; `parents` are the store's ([`Links`](crate::tag::threads::Links)), `docs`
-/// the posts' document numbers. Returns the rows written.
+/// Writes `threads.parquet` in row groups; `parents` are the store's
+/// ([`Links`](crate::tag::threads::Links)), `docs` the posts' document numbers. Returns the
+/// rows written.
 pub fn write(store: &ThreadStore, parents: &[u32], docs: &[u32], path: &Path) -> Result<u64> {
     let mut w = TableWriter::create(path, crate::schema::Table::Threads, |_, rows: &[Row]| {
         frame(rows)

@@ -472,8 +472,9 @@ pub struct CorpusView {
 
 /// Builds the interactions of all reply-linked posts and hands each to `emit`, in post
 /// order, so they need not all be held at once, with the store positions of its post and
-/// then of each of its evidence's posts; `links` are the store's ([`ThreadStore::links`]). `corpus` is the whole corpus when the store holds one shard of
-/// it; without it, the store is the corpus.
+/// then of each of its evidence's posts. `links` are the store's ([`ThreadStore::links`]).
+/// `corpus` is the whole corpus when the store holds one shard of it; without it, the
+/// store is the corpus.
 pub fn interactions(
     store: &ThreadStore,
     links: &Links,
