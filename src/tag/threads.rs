@@ -14,8 +14,8 @@
 
 use crate::model::{Document, Evidence, Interaction, Responded, Role, Tag, TagSet};
 use chrono::{DateTime, Utc};
+use foldhash::HashMap;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// What the thread stage needs of one reply-linked post, as made by the tagging workers.
 /// [`ThreadStore::push`] keeps it in a compact form.
@@ -243,7 +243,7 @@ struct Post {
 const CHUNK: usize = 1 << 16;
 
 /// The position in a [`ThreadStore`] of each post id ([`Links`]).
-pub type Positions<'a> = foldhash::HashMap<&'a str, u32>;
+pub type Positions<'a> = HashMap<&'a str, u32>;
 
 /// How the posts of a [`ThreadStore`] link ([`ThreadStore::links`]).
 pub struct Links<'a> {
