@@ -473,10 +473,9 @@ pub(crate) fn thread_row(
         1 + i.evidence.len(),
         "a position for each evidence"
     );
-    let number = |&p: &u32| docs[p as usize];
     tables::InteractionRow {
-        doc: number(&at[0]),
-        evidence_docs: at[1..].iter().map(|p| Some(number(p))).collect(),
+        doc: docs[at[0] as usize],
+        evidence_docs: at[1..].iter().map(|&p| Some(docs[p as usize])).collect(),
         interaction: i,
     }
 }

@@ -582,18 +582,22 @@ pub fn interactions_in(
         });
         let first_reply = below.iter().copied().find(|&c| store.is_company(c));
         let mut ev = Vec::new();
-        // The store positions of the opening and of each evidence's post.
+        // The store positions of the opening and of each evidence's post: evidence is
+        // added by `cite` only, so the two stay in step.
         let mut at = vec![i as u32];
+        let mut cite = |field: &'static str, post: usize, start: u32, end: u32, rule| {
+            ev.push(Evidence {
+                field: field.into(),
+                doc: store.id(post).to_string(),
+                start: start as usize,
+                end: end as usize,
+                rule,
+            });
+            at.push(post as u32);
+        };
         let company = match first_reply {
             Some(r) => {
-                ev.push(Evidence {
-                    field: "company".into(),
-                    doc: store.id(r).to_string(),
-                    start: 0,
-                    end: 0,
-                    rule: "thread.first_company_reply".into(),
-                });
-                at.push(r as u32);
+                cite("company", r, 0, 0, "thread.first_company_reply".into());
                 let c = store.post(r).company;
                 if c == NONE {
                     String::new()
@@ -603,14 +607,7 @@ pub fn interactions_in(
             }
             None => match p.addressee {
                 [c, s, e, rule] if c != NONE => {
-                    ev.push(Evidence {
-                        field: "company".into(),
-                        doc: store.id(i).to_string(),
-                        start: s as usize,
-                        end: e as usize,
-                        rule: store.name(rule).to_string().into(),
-                    });
-                    at.push(i as u32);
+                    cite("company", i, s, e, store.name(rule).to_string().into());
                     store.name(c).to_string()
                 }
                 _ => {
@@ -627,36 +624,15 @@ pub fn interactions_in(
         };
         let responded = match first_reply {
             Some(r) => {
-                ev.push(Evidence {
-                    field: "responded".into(),
-                    doc: store.id(r).to_string(),
-                    start: 0,
-                    end: 0,
-                    rule: "thread.reply_link".into(),
-                });
-                at.push(r as u32);
+                cite("responded", r, 0, 0, "thread.reply_link".into());
                 Responded::Yes
             }
             None if listed_outside() => {
-                ev.push(Evidence {
-                    field: "responded".into(),
-                    doc: store.id(i).to_string(),
-                    start: 0,
-                    end: 0,
-                    rule: "thread.reply_outside_corpus".into(),
-                });
-                at.push(i as u32);
+                cite("responded", i, 0, 0, "thread.reply_outside_corpus".into());
                 Responded::Unknown
             }
             None => {
-                ev.push(Evidence {
-                    field: "responded".into(),
-                    doc: store.id(i).to_string(),
-                    start: 0,
-                    end: 0,
-                    rule: "thread.no_company_reply".into(),
-                });
-                at.push(i as u32);
+                cite("responded", i, 0, 0, "thread.no_company_reply".into());
                 Responded::No
             }
         };
@@ -674,14 +650,7 @@ pub fn interactions_in(
                     ));
                     None
                 } else {
-                    ev.push(Evidence {
-                        field: "latency".into(),
-                        doc: store.id(r).to_string(),
-                        start: 0,
-                        end: 0,
-                        rule: "thread.timestamps".into(),
-                    });
-                    at.push(r as u32);
+                    cite("latency", r, 0, 0, "thread.timestamps".into());
                     Some(secs)
                 }
             }
@@ -704,14 +673,7 @@ pub fn interactions_in(
                     let label = store.name(label);
                     if !moves.iter().any(|m| m == label) {
                         moves.push(label.to_string());
-                        ev.push(Evidence {
-                            field: "move".into(),
-                            doc: store.id(c).to_string(),
-                            start: s as usize,
-                            end: e as usize,
-                            rule: store.name(rule).to_string().into(),
-                        });
-                        at.push(c as u32);
+                        cite("move", c, s, e, store.name(rule).to_string().into());
                     }
                     if target != NONE {
                         let t = store.name(target);
@@ -732,14 +694,7 @@ pub fn interactions_in(
         moves.sort();
         let resolution = match resolution {
             Some((label, c, s, e, rule)) => {
-                ev.push(Evidence {
-                    field: "resolution".into(),
-                    doc: store.id(c).to_string(),
-                    start: s as usize,
-                    end: e as usize,
-                    rule: store.name(rule).to_string().into(),
-                });
-                at.push(c as u32);
+                cite("resolution", c, s, e, store.name(rule).to_string().into());
                 store.name(label).to_string()
             }
             None => "unknown".into(),
