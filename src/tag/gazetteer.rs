@@ -327,7 +327,13 @@ impl Gazetteer {
             }
             // The character before the name, for the checks below too: the search is
             // anchored, so a match starts here.
-            let before = near_byte(text[..at].chars().next_back());
+            let before = match at.checked_sub(1).map(|p| bytes[p]) {
+                Some(p) if p.is_ascii() => Some(p),
+                _ => near_byte(text[..at].chars().next_back()),
+            };
+            // After a name that cannot be taken here, where the search goes on: after the
+            // word it starts, or the next byte.
+            let mut next = at + 1;
             if b.is_ascii_alphanumeric() {
                 if is_word(before) {
                     at += 1;
@@ -344,9 +350,10 @@ impl Gazetteer {
                     at = word;
                     continue;
                 }
+                next = word;
             }
             let Some((len, k)) = self.names.longest(&bytes[at..]) else {
-                at += 1;
+                at = next;
                 continue;
             };
             out.extend(self.accept(text, before, at, at + len, k));
@@ -1007,9 +1014,11 @@ impl Names {
             self.child[node as usize] as usize,
             self.child[node as usize + 1] as usize,
         );
+        // A node's labels are in byte order (its keys are sorted): near the root a node
+        // has dozens of children, a scan read half of them.
         self.label[from..to]
-            .iter()
-            .position(|&l| l == b)
+            .binary_search(&b)
+            .ok()
             .map(|i| (from + i) as u32)
     }
 

@@ -388,6 +388,7 @@ impl Scratch {
             }
             // URL
             if !prev_alnum
+                && matches!(c, 'h' | 'H' | 'w' | 'W')
                 && (starts_with_at(&self.chars, i, "http://", true)
                     || starts_with_at(&self.chars, i, "https://", true)
                     || starts_with_at(&self.chars, i, "www.", true))
