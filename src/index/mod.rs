@@ -404,7 +404,8 @@ impl Builder {
         // The search index commits (its threads write their last segments, then one merges
         // them) while the tables ingest filled are finished and the store's links are built
         // for the thread stage (a map of every post id: at 3M tweets about a second on one
-        // core, which the commit's last merge leaves idle).
+        // core, which the commit's last merge leaves idle; the peak did not rise,
+        // BENCHMARKS.md).
         let Out {
             mut writer,
             documents,
