@@ -556,6 +556,9 @@ pub fn interactions_in(
         Corpus::Larger { has, .. } => index.contains_key(id) || has(id),
     };
     let mut seen = vec![false; n];
+    // The store positions of an opening and of each of its evidence's posts, for `emit`
+    // (one buffer for all openings).
+    let mut at: Vec<u32> = Vec::new();
     for i in 0..n {
         let p = store.post(i);
         if store.is_company(i) || parents[i] != NONE {
@@ -582,9 +585,9 @@ pub fn interactions_in(
         });
         let first_reply = below.iter().copied().find(|&c| store.is_company(c));
         let mut ev = Vec::new();
-        // The store positions of the opening and of each evidence's post: evidence is
-        // added by `cite` only, so the two stay in step.
-        let mut at = vec![i as u32];
+        // Evidence is added by `cite` only, so it and `at` stay in step.
+        at.clear();
+        at.push(i as u32);
         let mut cite = |field: &'static str, post: usize, start: u32, end: u32, rule| {
             ev.push(Evidence {
                 field: field.into(),
