@@ -258,7 +258,7 @@ impl Metric {
     /// gets one per value of `values`.
     pub fn aggs(self, prefix: &str, within: &[(String, f64)], values: &[String]) -> Vec<Expr> {
         let name = |part: &str| format!("{prefix}{part}");
-        let count = |e: Expr, part: &str| e.cast(DataType::UInt64).sum().alias(name(part));
+        let count = |e: Expr, part: &str| e.sum().alias(name(part));
         match self {
             Metric::Stories => Vec::new(),
             Metric::ResponseRate => vec![
