@@ -262,6 +262,9 @@ pub struct Tables {
 struct Pending<T> {
     cols: Vec<String>,
     keep: Vec<(String, Vec<String>)>,
+    /// Text fields the queries group on, read as codes ([`Coded`]), each with whether its
+    /// text column is also read (a query filters on it or aggregates it).
+    coded: Vec<(String, bool)>,
     read: std::sync::OnceLock<std::result::Result<T, String>>,
 }
 
@@ -270,6 +273,7 @@ impl<T> Pending<T> {
         Pending {
             cols,
             keep,
+            coded: Vec::new(),
             read: std::sync::OnceLock::new(),
         }
     }
@@ -284,7 +288,7 @@ impl<T> Pending<T> {
     ) -> Result<&T> {
         self.read
             .get_or_init(|| {
-                load_all(indexes, table, &self.cols, &self.keep)
+                load_all(indexes, table, &self.cols, &self.keep, &self.coded)
                     .map(read)
                     .map_err(|e| e.to_string())
             })
@@ -298,7 +302,90 @@ struct Loaded {
     df: DataFrame,
     /// Every column the file has (a query asking for another fails, naming it).
     columns: Vec<String>,
+    /// The text fields read as codes, each with its values ([`Coded`]).
+    coded: HashMap<String, Coded>,
 }
+
+/// A text field that queries group on, read as one code per row: the rank of the row's
+/// text among the field's distinct texts, a missing value read as "(none)", the key's
+/// text for it. Grouping on the codes gives the groups of the texts (polars hashed every
+/// row's text once per query that grouped on it: an eighth of a batch), in the same order.
+struct Coded {
+    /// The distinct texts, sorted: code `i` is `values[i]`.
+    values: Vec<String>,
+}
+
+/// The column holding a field's codes ([`Coded`]).
+fn code_column(field: &str) -> String {
+    format!("__code:{field}")
+}
+
+/// Codes of a text column ([`Coded`]), as a column named [`code_column`]. Each chunk (a
+/// row group as read) is coded on its own, in parallel, and its codes then mapped to the
+/// ranks among all the column's values.
+fn encode(field: &str, c: &Column) -> Result<(Column, Coded)> {
+    use rayon::prelude::*;
+    let texts = c.str()?;
+    let chunks: Vec<_> = texts.downcast_iter().collect();
+    let local: Vec<(Vec<u32>, Vec<&str>)> =
+        chunks.par_iter().map(|arr| encode_chunk(arr)).collect();
+    let mut values: Vec<&str> = local.iter().flat_map(|(_, v)| v.iter().copied()).collect();
+    values.sort_unstable();
+    values.dedup();
+    let mut codes: Vec<u32> = Vec::with_capacity(texts.len());
+    for (first, seen) in &local {
+        let rank: Vec<u32> = (seen.iter())
+            .map(|v| values.binary_search(v).expect("a value of the chunk") as u32)
+            .collect();
+        codes.extend(first.iter().map(|f| rank[*f as usize]));
+    }
+    Ok((
+        Column::new(code_column(field).into(), codes),
+        Coded {
+            values: values.into_iter().map(str::to_string).collect(),
+        },
+    ))
+}
+
+/// One chunk's codes, in the order each value first occurs, and its values in that order.
+/// A text short enough to be held in its view (every label is) is found by the view's 16
+/// bytes; a longer one, or one whose view differs, by its text.
+fn encode_chunk(arr: &polars_arrow::array::Utf8ViewArray) -> (Vec<u32>, Vec<&str>) {
+    use polars_arrow::array::Array;
+    type Map<K> = HashMap<K, u32, foldhash::fast::RandomState>;
+    fn code<'a>(v: &'a str, by_text: &mut Map<&'a str>, seen: &mut Vec<&'a str>) -> u32 {
+        *by_text.entry(v).or_insert_with(|| {
+            seen.push(v);
+            seen.len() as u32 - 1
+        })
+    }
+    let (mut by_view, mut by_text): (Map<u128>, Map<&str>) = Default::default();
+    let mut seen: Vec<&str> = Vec::new();
+    let views = arr.views();
+    let first = (0..arr.len())
+        .map(|i| {
+            if !arr.is_valid(i) {
+                return code(NONE, &mut by_text, &mut seen);
+            }
+            let view = views[i];
+            if !view.is_inline() {
+                return code(arr.value(i), &mut by_text, &mut seen);
+            }
+            match by_view.get(&view.as_u128()) {
+                Some(c) => *c,
+                None => {
+                    let c = code(arr.value(i), &mut by_text, &mut seen);
+                    by_view.insert(view.as_u128(), c);
+                    c
+                }
+            }
+        })
+        .collect();
+    (first, seen)
+}
+
+/// How a group key reads where its field has no value.
+const NONE: &str = "(none)";
 
 /// The document number column (the same name in every table).
 fn doc() -> Expr {
@@ -323,6 +410,11 @@ fn uses_doc_id(q: &Query) -> bool {
 /// field whose filter the read already applied (`kept`, [`implied`]) is not among them
 /// unless the query reads the field otherwise.
 fn needed_columns(q: &Query, cells: bool, kept: &[(String, Vec<String>)]) -> Vec<String> {
+    needed(q, cells, kept, true)
+}
+
+/// [`needed_columns`], with or without the columns of the group keys.
+fn needed(q: &Query, cells: bool, kept: &[(String, Vec<String>)], keys: bool) -> Vec<String> {
     let mut cols: Vec<&str> = Vec::new();
     fn stored(f: &str) -> &str {
         if f == DOC_ID {
@@ -331,7 +423,7 @@ fn needed_columns(q: &Query, cells: bool, kept: &[(String, Vec<String>)]) -> Vec
             f
         }
     }
-    for k in &q.keys {
+    for k in q.keys.iter().filter(|_| keys) {
         match k {
             GroupKey::Field(f) | GroupKey::Bucket(_, f) => cols.push(stored(f)),
         }
@@ -387,7 +479,18 @@ impl Tables {
                         }
                     }
                 }
-                (t, Pending::new(cols, keep))
+                let mut pending = Pending::new(cols, keep);
+                for q in &of_table {
+                    for f in q.keys.iter().filter_map(|k| coded_key(t, k)) {
+                        if pending.coded.iter().all(|(c, _)| c != f) {
+                            let also_text = of_table
+                                .iter()
+                                .any(|q| needed(q, cells, &pending.keep, false).contains(f));
+                            pending.coded.push((f.clone(), also_text));
+                        }
+                    }
+                }
+                (t, pending)
             })
             .collect();
         let ids = queries.iter().any(|q| needs_ids(q, cells)).then(|| {
@@ -423,6 +526,12 @@ impl Tables {
         Ok(loaded.df.clone().lazy())
     }
 
+    /// The text fields of a query's table read as codes ([`Coded`]), once it is read.
+    fn coded(&self, q: &Query) -> Option<&HashMap<String, Coded>> {
+        let p = self.frames.get(&q.table)?;
+        p.read.get()?.as_ref().ok().map(|l| &l.coded)
+    }
+
     /// The filters the read of a query's table applied to every row ([`common_filters`]).
     fn kept(&self, q: &Query) -> &[(String, Vec<String>)] {
         self.frames.get(&q.table).map_or(&[], |p| &p.keep)
@@ -433,6 +542,14 @@ impl Tables {
             return Err(Error::Usage("document ids were not loaded".into()));
         };
         p.get(&self.indexes, Stored::Documents, |l| l.df)
+    }
+}
+
+/// The field of a group key that is read as codes ([`Coded`]): a text field of the table.
+fn coded_key(table: Stored, k: &GroupKey) -> Option<&String> {
+    match k {
+        GroupKey::Field(f) if f != DOC_ID && table.dtype_of(f) == Some(DataType::String) => Some(f),
+        _ => None,
     }
 }
 
@@ -480,6 +597,7 @@ fn load_all(
     table: Stored,
     cols: &[String],
     keep: &[(String, Vec<String>)],
+    coded: &[(String, bool)],
 ) -> Result<Loaded> {
     let [first, rest @ ..] = indexes else {
         return Err(Error::Usage("no index directory given".into()));
@@ -498,6 +616,17 @@ fn load_all(
         }
         all.df.vstack_mut(&l.df)?;
         offset += crate::index::read_manifest(index)?.counts.documents;
+    }
+    for (field, also_text) in coded {
+        let Ok(c) = all.df.column(field) else {
+            continue;
+        };
+        let (codes, values) = encode(field, c)?;
+        all.df.with_column(codes)?;
+        if !also_text {
+            all.df.drop_in_place(field)?;
+        }
+        all.coded.insert(field.clone(), values);
     }
     // One chunk per column, joined once here: polars' group_by joins the chunks of every
     // column a query groups or aggregates (`rechunk_mut_par`), so a table left in its row
@@ -578,7 +707,11 @@ fn load(
             }
         }
         let df = lf.select(present).collect()?;
-        Ok(Loaded { df, columns })
+        Ok(Loaded {
+            df,
+            columns,
+            coded: HashMap::new(),
+        })
     };
     read().map_err(|e| match e {
         Error::Polars(e) => Error::Index {
@@ -780,12 +913,20 @@ fn execute(indexes: &[PathBuf], tables: &Tables, q: &Query) -> Result<Table> {
     };
     // Group keys as text: "(none)" for a missing value.
     let key_name = |i: usize| format!("__k{i}");
+    let coded = tables.coded(q);
+    // The values of each key read as codes.
+    let decode: Vec<Option<&Coded>> = (q.keys.iter())
+        .map(|k| coded_key(q.table, k).and_then(|f| coded?.get(f)))
+        .collect();
     let mut keys: Vec<Expr> = q
         .keys
         .iter()
         .enumerate()
         .map(|(i, k)| {
             let e = match k {
+                GroupKey::Field(f) if decode[i].is_some() => {
+                    return col(code_column(f)).alias(key_name(i));
+                }
                 GroupKey::Field(f) if f == DOC_ID => col(DOC_ID),
                 GroupKey::Field(f) => as_text(q.table, f),
                 // The bucket's first instant; written as text once per group below
@@ -797,7 +938,7 @@ fn execute(indexes: &[PathBuf], tables: &Tables, q: &Query) -> Result<Table> {
                         .alias(key_name(i));
                 }
             };
-            e.fill_null(lit("(none)")).alias(key_name(i))
+            e.fill_null(lit(NONE)).alias(key_name(i))
         })
         .collect();
     if keys.is_empty() {
@@ -836,7 +977,7 @@ fn execute(indexes: &[PathBuf], tables: &Tables, q: &Query) -> Result<Table> {
                 col(key_name(i))
                     .dt()
                     .strftime(bucket(b).1)
-                    .fill_null(lit("(none)")),
+                    .fill_null(lit(NONE)),
             ),
             _ => None,
         })
@@ -850,6 +991,7 @@ fn execute(indexes: &[PathBuf], tables: &Tables, q: &Query) -> Result<Table> {
         .iter()
         .filter(|c| c.dtype().is_integer() && c.dtype() != &DataType::UInt64)
         .map(|c| c.name().to_string())
+        .filter(|c| !(0..q.keys.len()).any(|i| *c == key_name(i)))
         .collect();
     for name in counts {
         let c = df.column(&name)?.cast(&DataType::UInt64)?;
@@ -857,13 +999,21 @@ fn execute(indexes: &[PathBuf], tables: &Tables, q: &Query) -> Result<Table> {
     }
     // Groups in key order, as text.
     let key_texts: Vec<Vec<Option<String>>> = (0..q.keys.len())
-        .map(|i| crate::schema::texts(df.column(&key_name(i))?))
+        .map(|i| {
+            let c = df.column(&key_name(i))?;
+            match decode[i] {
+                Some(coded) => Ok((c.u32()?.iter())
+                    .map(|code| code.map(|code| coded.values[code as usize].clone()))
+                    .collect()),
+                None => crate::schema::texts(c),
+            }
+        })
         .collect::<Result<_>>()?;
     let mut order: Vec<(Vec<String>, Option<usize>)> = (0..df.height())
         .map(|r| {
             let key = key_texts
                 .iter()
-                .map(|k| k[r].clone().unwrap_or_else(|| "(none)".into()))
+                .map(|k| k[r].clone().unwrap_or_else(|| NONE.into()))
                 .collect();
             (key, Some(r))
         })
@@ -1126,4 +1276,27 @@ fn any_of(mut terms: Vec<Expr>) -> Option<Expr> {
         terms = next;
     }
     terms.pop()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_the_ranks_of_the_texts_over_every_chunk() {
+        let long = "a company name longer than a view holds";
+        let mut texts = StringChunked::new("f".into(), &[Some("b"), None, Some(long), Some("b")]);
+        texts
+            .append(&StringChunked::new(
+                "f".into(),
+                &[Some(NONE), Some("a"), Some(long)],
+            ))
+            .unwrap();
+        assert_eq!(texts.chunks().len(), 2);
+        let (codes, coded) = encode("f", &texts.into_column()).unwrap();
+        assert_eq!(coded.values, [NONE, "a", long, "b"]);
+        // A missing value reads as "(none)": one group with the text "(none)", as before.
+        let codes: Vec<u32> = codes.u32().unwrap().into_no_null_iter().collect();
+        assert_eq!(codes, [3, 0, 2, 3, 0, 1, 2]);
+    }
 }
