@@ -9,12 +9,21 @@ static START: OnceLock<Option<Instant>> = OnceLock::new();
 
 /// Marks the end of a stage named `name`.
 pub fn stage(name: &str) {
-    let start = START.get_or_init(|| {
+    if let Some(t0) = start() {
+        eprintln!("timing: {:8.3} s  {name}", t0.elapsed().as_secs_f64());
+    }
+}
+
+/// Whether stages are timed: a name that costs work to write (a frame's size) is written
+/// only then.
+pub fn enabled() -> bool {
+    start().is_some()
+}
+
+fn start() -> &'static Option<Instant> {
+    START.get_or_init(|| {
         std::env::var_os("REPLYSCOPE_TIMINGS")
             .filter(|v| !v.is_empty() && v != "0")
             .map(|_| Instant::now())
-    });
-    if let Some(t0) = start {
-        eprintln!("timing: {:8.3} s  {name}", t0.elapsed().as_secs_f64());
-    }
+    })
 }
