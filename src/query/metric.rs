@@ -421,7 +421,7 @@ impl Metric {
             }
             Metric::Latency => {
                 let mut l = g.floats(&name("delays"))?;
-                l.sort_by(f64::total_cmp);
+                l.sort_unstable_by(f64::total_cmp);
                 let num = |v: Option<f64>| v.map_or(Value::Null, Value::Num);
                 (
                     vec![
@@ -676,26 +676,35 @@ impl Group<'_> {
 
 /// The distinct values in a column of lists of text (nulls left out), sorted: walked in
 /// place, where exploding the lists and taking their unique values took a third of a query
-/// with three list shares.
+/// with three list shares. A text held in its view (every label is) is looked up by the
+/// view's 16 bytes.
 pub fn list_values(c: &Column) -> PolarsResult<BTreeSet<String>> {
-    let mut seen = BTreeSet::new();
-    for arr in c.list()?.downcast_iter() {
-        let values =
-            Series::try_from((PlSmallStr::EMPTY, arr.values().clone()))?.cast(&DataType::String)?;
-        let values = values.str()?;
-        for row in 0..arr.len() {
-            if arr.validity().is_some_and(|valid| !valid.get_bit(row)) {
-                continue;
-            }
+    use polars_arrow::array::Array;
+    let lists = c.list()?;
+    let values: Vec<StringChunked> = (lists.downcast_iter())
+        .map(|arr| {
+            let s = Series::try_from((PlSmallStr::EMPTY, arr.values().clone()))?;
+            Ok(s.cast(&DataType::String)?.str()?.rechunk().into_owned())
+        })
+        .collect::<PolarsResult<_>>()?;
+    let mut seen: foldhash::HashSet<&str> = Default::default();
+    let mut inline: foldhash::HashSet<u128> = Default::default();
+    for (arr, values) in lists.downcast_iter().zip(&values) {
+        let Some(texts) = values.downcast_iter().next() else {
+            continue;
+        };
+        let views = texts.views();
+        for row in (0..arr.len()).filter(|row| arr.is_valid(*row)) {
             let (a, b) = arr.offsets().start_end(row);
-            for v in (a..b).filter_map(|i| values.get(i)) {
-                if !seen.contains(v) {
-                    seen.insert(v.to_string());
+            for i in (a..b).filter(|i| texts.is_valid(*i)) {
+                let view = views[i];
+                if !view.is_inline() || inline.insert(view.as_u128()) {
+                    seen.insert(texts.value(i));
                 }
             }
         }
     }
-    Ok(seen)
+    Ok(seen.into_iter().map(str::to_string).collect())
 }
 
 /// The switch path of each row that switched (null for the others): the customer's first

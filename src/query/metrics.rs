@@ -77,7 +77,7 @@ pub fn kaplan_meier(events: &[f64], censored: &[f64]) -> Survival {
         .map(|&t| (t, true))
         .chain(censored.iter().map(|&t| (t, false)))
         .collect();
-    obs.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
+    obs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
     let mut at_risk = obs.len() as f64;
     let mut s = 1.0;
     let mut steps = Vec::new();
