@@ -676,8 +676,9 @@ impl Group<'_> {
 
 /// The distinct values in a column of lists of text (nulls left out), sorted: walked in
 /// place, where exploding the lists and taking their unique values took a third of a query
-/// with three list shares. A text held in its view (every label is) is looked up by the
-/// view's 16 bytes.
+/// with three list shares. A text whose view was seen before in the same array is not read
+/// again (equal views of one array are equal texts: a short text is held in its view, a
+/// longer one named by its buffer, offset and length).
 pub fn list_values(c: &Column) -> PolarsResult<BTreeSet<String>> {
     use polars_arrow::array::Array;
     let lists = c.list()?;
@@ -688,7 +689,7 @@ pub fn list_values(c: &Column) -> PolarsResult<BTreeSet<String>> {
         })
         .collect::<PolarsResult<_>>()?;
     let mut seen: foldhash::HashSet<&str> = Default::default();
-    let mut inline: foldhash::HashSet<u128> = Default::default();
+    let mut looked_at: foldhash::HashSet<u128> = Default::default();
     for (arr, values) in lists.downcast_iter().zip(&values) {
         let Some(texts) = values.downcast_iter().next() else {
             continue;
@@ -697,8 +698,7 @@ pub fn list_values(c: &Column) -> PolarsResult<BTreeSet<String>> {
         for row in (0..arr.len()).filter(|row| arr.is_valid(*row)) {
             let (a, b) = arr.offsets().start_end(row);
             for i in (a..b).filter(|i| texts.is_valid(*i)) {
-                let view = views[i];
-                if !view.is_inline() || inline.insert(view.as_u128()) {
+                if looked_at.insert(views[i].as_u128()) {
                     seen.insert(texts.value(i));
                 }
             }

@@ -348,18 +348,32 @@ fn encode(field: &str, c: &Column) -> Result<(Column, Coded)> {
 }
 
 /// One chunk's codes, in the order each value first occurs, and its values in that order.
-/// A text short enough to be held in its view (every label is) is found by the view's 16
-/// bytes; a longer one, or one whose view differs, by its text.
+/// A row is looked up by its view's 16 bytes in a small cache of recent views, and by its
+/// text when the cache does not hold the view. Within one array equal views are equal
+/// texts: a short text is held in its view, a longer one is named by its length, buffer
+/// and offset (a column read from a Parquet dictionary points every row of a value at the
+/// same bytes).
 fn encode_chunk(arr: &polars_arrow::array::Utf8ViewArray) -> (Vec<u32>, Vec<&str>) {
     use polars_arrow::array::Array;
-    type Map<K> = HashMap<K, u32, foldhash::fast::RandomState>;
-    fn code<'a>(v: &'a str, by_text: &mut Map<&'a str>, seen: &mut Vec<&'a str>) -> u32 {
+    fn code<'a>(
+        v: &'a str,
+        by_text: &mut HashMap<&'a str, u32, foldhash::fast::RandomState>,
+        seen: &mut Vec<&'a str>,
+    ) -> u32 {
         *by_text.entry(v).or_insert_with(|| {
             seen.push(v);
             seen.len() as u32 - 1
         })
     }
-    let (mut by_view, mut by_text): (Map<u128>, Map<&str>) = Default::default();
+    // Slots of the cache, by a hash of the view; an empty slot's code is u32::MAX.
+    const SLOTS: usize = 256;
+    const EMPTY: u32 = u32::MAX;
+    let mut cache = [(0u128, EMPTY); SLOTS];
+    let slot = |view: u128| {
+        let h = ((view as u64) ^ ((view >> 64) as u64)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> 56) as usize
+    };
+    let mut by_text = HashMap::default();
     let mut seen: Vec<&str> = Vec::new();
     let views = arr.views();
     let first = (0..arr.len())
@@ -367,18 +381,14 @@ fn encode_chunk(arr: &polars_arrow::array::Utf8ViewArray) -> (Vec<u32>, Vec<&str
             if !arr.is_valid(i) {
                 return code(NONE, &mut by_text, &mut seen);
             }
-            let view = views[i];
-            if !view.is_inline() {
-                return code(arr.value(i), &mut by_text, &mut seen);
+            let view = views[i].as_u128();
+            let s = slot(view);
+            if cache[s].1 != EMPTY && cache[s].0 == view {
+                return cache[s].1;
             }
-            match by_view.get(&view.as_u128()) {
-                Some(c) => *c,
-                None => {
-                    let c = code(arr.value(i), &mut by_text, &mut seen);
-                    by_view.insert(view.as_u128(), c);
-                    c
-                }
-            }
+            let c = code(arr.value(i), &mut by_text, &mut seen);
+            cache[s] = (view, c);
+            c
         })
         .collect();
     (first, seen)
