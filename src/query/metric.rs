@@ -676,9 +676,7 @@ impl Group<'_> {
 
 /// The distinct values in a column of lists of text (nulls left out), sorted: walked in
 /// place, where exploding the lists and taking their unique values took a third of a query
-/// with three list shares. A text whose view was seen before in the same array is not read
-/// again (equal views of one array are equal texts: a short text is held in its view, a
-/// longer one named by its buffer, offset and length).
+/// with three list shares.
 pub fn list_values(c: &Column) -> PolarsResult<BTreeSet<String>> {
     use polars_arrow::array::Array;
     let lists = c.list()?;
@@ -688,23 +686,47 @@ pub fn list_values(c: &Column) -> PolarsResult<BTreeSet<String>> {
             Ok(s.cast(&DataType::String)?.str()?.rechunk().into_owned())
         })
         .collect::<PolarsResult<_>>()?;
-    let mut seen: foldhash::HashSet<&str> = Default::default();
-    let mut looked_at: foldhash::HashSet<u128> = Default::default();
+    let mut seen = Default::default();
     for (arr, values) in lists.downcast_iter().zip(&values) {
         let Some(texts) = values.downcast_iter().next() else {
             continue;
         };
-        let views = texts.views();
-        for row in (0..arr.len()).filter(|row| arr.is_valid(*row)) {
-            let (a, b) = arr.offsets().start_end(row);
-            for i in (a..b).filter(|i| texts.is_valid(*i)) {
-                if looked_at.insert(views[i].as_u128()) {
-                    seen.insert(texts.value(i));
-                }
-            }
-        }
+        let elements = (0..arr.len())
+            .filter(|row| arr.is_valid(*row))
+            .flat_map(|row| {
+                let (a, b) = arr.offsets().start_end(row);
+                a..b
+            });
+        distinct(texts, elements, &mut seen);
     }
     Ok(seen.into_iter().map(str::to_string).collect())
+}
+
+/// The distinct values in a column of text (nulls left out), sorted.
+pub fn text_values(c: &Column) -> PolarsResult<BTreeSet<String>> {
+    let mut seen = Default::default();
+    for texts in c.str()?.downcast_iter() {
+        distinct(texts, 0..texts.len(), &mut seen);
+    }
+    Ok(seen.into_iter().map(str::to_string).collect())
+}
+
+/// Adds the texts at `at` in `texts` to `seen`, nulls left out. A text whose view was seen
+/// before in the array is not read again: equal views of one array are equal texts (a
+/// short text is held in its view, a longer one named by its buffer, offset and length).
+fn distinct<'a>(
+    texts: &'a polars_arrow::array::Utf8ViewArray,
+    at: impl Iterator<Item = usize>,
+    seen: &mut foldhash::HashSet<&'a str>,
+) {
+    use polars_arrow::array::Array;
+    let mut looked_at: foldhash::HashSet<u128> = Default::default();
+    let views = texts.views();
+    for i in at.filter(|i| texts.is_valid(*i)) {
+        if looked_at.insert(views[i].as_u128()) {
+            seen.insert(texts.value(i));
+        }
+    }
 }
 
 /// The switch path of each row that switched (null for the others): the customer's first
@@ -738,43 +760,48 @@ fn switch_paths(cols: &[Column]) -> PolarsResult<StringChunked> {
     Ok(out.finish())
 }
 
-/// A column of lists of texts, read chunk by chunk without a series per row.
+/// A column of lists of texts, read chunk by chunk without a series per row; a row is
+/// looked up in its chunk when asked for (only switched stories are).
 struct Lists {
-    /// Each row's chunk and where its values start and end in that chunk's values; an
-    /// empty range for a null list.
-    rows: Vec<(usize, usize, usize)>,
-    values: Vec<StringChunked>,
+    /// Each chunk's first row, its lists and its values as texts.
+    chunks: Vec<(usize, polars_arrow::array::ListArray<i64>, StringChunked)>,
 }
 
 impl Lists {
     fn new(c: &Column) -> PolarsResult<Lists> {
-        let lists = c.list()?;
-        let mut rows = Vec::with_capacity(lists.len());
-        let mut values = Vec::new();
-        for (chunk, arr) in lists.downcast_iter().enumerate() {
-            let offsets = arr.offsets();
-            for row in 0..arr.len() {
-                let (a, b) = offsets.start_end(row);
-                let null = arr.validity().is_some_and(|v| !v.get_bit(row));
-                rows.push(if null { (chunk, 0, 0) } else { (chunk, a, b) });
-            }
+        let mut chunks = Vec::new();
+        let mut start = 0;
+        for arr in c.list()?.downcast_iter() {
             let v = Series::try_from((PlSmallStr::EMPTY, arr.values().clone()))?
                 .cast(&DataType::String)?;
-            values.push(v.str()?.clone());
+            chunks.push((start, arr.clone(), v.str()?.clone()));
+            start += arr.len();
         }
-        Ok(Lists { rows, values })
+        Ok(Lists { chunks })
+    }
+
+    /// The row's chunk and where its values start and end in that chunk's values; an empty
+    /// range for a null list.
+    fn range(&self, row: usize) -> (&StringChunked, usize, usize) {
+        let k = self.chunks.partition_point(|(start, _, _)| *start <= row) - 1;
+        let (start, arr, values) = &self.chunks[k];
+        let row = row - start;
+        if arr.validity().is_some_and(|v| !v.get_bit(row)) {
+            return (values, 0, 0);
+        }
+        let (a, b) = arr.offsets().start_end(row);
+        (values, a, b)
     }
 
     /// Values in the row's list (nulls in it included).
     fn len(&self, row: usize) -> usize {
-        let (_, a, b) = self.rows[row];
+        let (_, a, b) = self.range(row);
         b - a
     }
 
     /// Appends the row's values, `>` between them, nulls left out.
     fn join(&self, row: usize, out: &mut String) {
-        let (chunk, a, b) = self.rows[row];
-        let values = &self.values[chunk];
+        let (values, a, b) = self.range(row);
         let mut first = true;
         for v in (a..b).filter_map(|i| values.get(i)) {
             if !first {
@@ -830,15 +857,17 @@ mod tests {
                 .collect();
             Series::new("l".into(), rows)
         };
+        // The first long value of each chunk has the same length, prefix, buffer and offset:
+        // equal views of different arrays.
         let mut s = lists(vec![
-            Some(vec![Some("zeta"), Some("phone")]),
+            Some(vec![Some("zeta"), Some("a long value one"), Some("phone")]),
             None,
             Some(vec![]),
             Some(vec![None, Some("email")]),
         ]);
         s.append(&lists(vec![
             Some(vec![Some("email")]),
-            Some(vec![Some("a long value here")]),
+            Some(vec![Some("a long value two"), Some("a long value here")]),
             Some(vec![Some("last")]),
         ]))
         .unwrap();
@@ -871,8 +900,25 @@ mod tests {
                 .unwrap()
                 .into_iter()
                 .collect::<Vec<_>>(),
-            ["a long value here", "email"]
+            ["a long value here", "a long value two", "email"]
         );
+    }
+
+    #[test]
+    fn text_values_are_the_distinct_texts_of_every_chunk() {
+        let mut s = Series::new("t".into(), [Some("a long value one"), None, Some("b")]);
+        s.append(&Series::new(
+            "t".into(),
+            [
+                Some("a long value two"),
+                Some("b"),
+                Some("a long value one"),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(s.chunks().len(), 2);
+        let got: Vec<String> = text_values(&s.into_column()).unwrap().into_iter().collect();
+        assert_eq!(got, ["a long value one", "a long value two", "b"]);
     }
 
     /// Each case of a path, against the expressions the paths were first built with

@@ -848,16 +848,17 @@ fn share_values(lf: &LazyFrame, f: ShareField) -> Result<Vec<String>> {
             .into_iter()
             .collect());
     }
-    let df = c
-        .drop_nulls(None)
-        .unique(None, UniqueKeepStrategy::Any)
-        .collect()?;
-    let mut v: Vec<String> = crate::schema::texts(df.column(f.name())?)?
-        .into_iter()
-        .flatten()
-        .collect();
-    v.sort();
-    Ok(v)
+    let df = c.collect()?;
+    let c = df.column(f.name())?;
+    Ok(match c.dtype() {
+        DataType::String => metric::text_values(c)?.into_iter().collect(),
+        _ => {
+            let mut v: Vec<String> = crate::schema::texts(c)?.into_iter().flatten().collect();
+            v.sort();
+            v.dedup();
+            v
+        }
+    })
 }
 
 /// Runs one query over the batch's tables.
