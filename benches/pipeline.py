@@ -133,7 +133,11 @@ def main():
     kinds = ("replyscope", "replyscope-no-cells", "duckdb", "pandas")
     m = {k: [r for r in qruns if r["kind"] == k] for k in kinds}
     result["queries"] = {"index": str(ix), "query_files": len(queries), "duckdb_version": duckdb.__version__,
-                         "pandas_version": __import__("pandas").__version__, "runs": qruns,
+                         "pandas_version": __import__("pandas").__version__,
+                         # The script's time moved by half with its environment (BENCHMARKS.md,
+                         # 2026-12-05 night): what it ran on is recorded with it.
+                         "numpy_version": __import__("numpy").__version__,
+                         "python_version": platform.python_version(), "runs": qruns,
                          "sql_check": check.stdout.strip().splitlines(), "sql_check_ok": check.returncode == 0}
     r, nc, d, p = med(m["replyscope"]), med(m["replyscope-no-cells"]), med(m["duckdb"]), med(m["pandas"])
     print(f"\nQuery batch ({len(queries)} query files) on the {top}x index, medians of {a.runs} (wall / CPU / peak RSS):")
