@@ -17,6 +17,11 @@ use std::sync::Arc;
 /// Bytes one record (a CSV record, a JSON line) may have by default; `--max-record-bytes`.
 pub const MAX_RECORD_BYTES: u64 = 256 << 20;
 
+/// The largest buffer a CSV record is read into before its bytes are seen (see
+/// `RecordReader::Csv::last_size`): one long narrative does not make every later record's
+/// buffer as large.
+const RECORD_HINT_MAX: usize = 64 << 10;
+
 /// One record as read from the file, not yet checked.
 #[derive(Debug)]
 pub struct RawRecord {
@@ -67,6 +72,9 @@ pub enum RecordReader {
         max_record: u64,
         /// A record went over the limit: the rest of the file is not read.
         done: bool,
+        /// Bytes of the last record read (at most [`RECORD_HINT_MAX`]): each record is read
+        /// into a buffer of that size, so a file of like records reads without regrowing one.
+        last_size: usize,
     },
     /// JSON lines.
     Jsonl {
@@ -306,6 +314,7 @@ pub fn open_with(
                 boundary,
                 max_record,
                 done: false,
+                last_size: 0,
             };
             Ok(Ok((
                 reader,
@@ -378,11 +387,12 @@ impl RecordReader {
                 boundary,
                 max_record,
                 done,
+                last_size,
             } => {
                 if *done {
                     return Ok(None);
                 }
-                let mut rec = csv::ByteRecord::new();
+                let mut rec = csv::ByteRecord::with_capacity(*last_size, *width);
                 let more = match reader.read_byte_record(&mut rec) {
                     Ok(more) => more,
                     Err(e) if is_too_long(&e) => {
@@ -412,6 +422,7 @@ impl RecordReader {
                 *count += 1;
                 let line = lines.record_line(rec.position().map(|p| p.byte()).unwrap_or(0))?;
                 let size = rec.as_slice().len();
+                *last_size = size.min(RECORD_HINT_MAX);
                 // The line holding the record's last byte (its terminator).
                 let end = lines
                     .line_at(reader.position().byte().saturating_sub(1))?
