@@ -72,7 +72,7 @@ pub enum RecordReader {
         max_record: u64,
         /// A record went over the limit: the rest of the file is not read.
         done: bool,
-        /// Bytes of the last record read (at most [`RECORD_HINT_MAX`]): each record is read
+        /// Bytes of the last record read (at most `RECORD_HINT_MAX`): each record is read
         /// into a buffer of that size, so a file of like records reads without regrowing one.
         last_size: usize,
     },
