@@ -9,10 +9,10 @@
 //! predicates the metrics count with ([`Metric::cells`]); `read` turns them into items.
 //! A test checks that every cell lists exactly as many rows as its number says.
 
-use super::metric::{Behind, Docs, Metric};
+use super::metric::{self, Behind, Docs, Metric};
 use super::{ColumnDef, Row, Value};
 use crate::error::Result;
-use crate::schema::{value, Table as Stored, D, I, M};
+use crate::schema::{Table as Stored, D, I, M};
 use polars::prelude::*;
 use std::collections::BTreeSet;
 
@@ -166,7 +166,7 @@ pub(super) fn aggs(
         exprs.push(
             M::Doc
                 .col()
-                .filter(M::Role.col().neq(lit(value::MENTION)).fill_null(lit(false)))
+                .filter(metric::party().fill_null(lit(false)))
                 .unique()
                 .alias("__c_party"),
         );

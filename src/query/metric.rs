@@ -150,6 +150,20 @@ impl Metric {
         matches!(self, Metric::KaplanMeier | Metric::LatencyBound)
     }
 
+    /// The stored columns it reads only through the tests of their values ([`tests`]):
+    /// a batch that reads them no other way drops them once their tests are computed.
+    pub fn tested(self) -> Vec<&'static str> {
+        let i = |cols: &[I]| cols.iter().map(|c| c.name()).collect();
+        match self {
+            Metric::ResponseRate => i(&[I::Responded]),
+            Metric::Latency | Metric::KaplanMeier => i(&[I::Responded, I::LatencyKind]),
+            Metric::LatencyBound => i(&[I::Basis, I::LatencyKind]),
+            Metric::ResolutionRate => i(&[I::Resolution]),
+            Metric::Roles => vec![M::Role.name()],
+            _ => Vec::new(),
+        }
+    }
+
     /// The stored columns it reads.
     pub fn inputs(self) -> Vec<&'static str> {
         let i = |cols: &[I]| cols.iter().map(|c| c.name()).collect();
@@ -308,11 +322,7 @@ impl Metric {
             ],
             Metric::Roles => vec![
                 M::Doc.col().n_unique().alias(name("named")),
-                M::Doc
-                    .col()
-                    .filter(M::Role.col().neq(lit(value::MENTION)))
-                    .n_unique()
-                    .alias(name("party")),
+                M::Doc.col().filter(party()).n_unique().alias(name("party")),
             ],
             Metric::Share(f) => values
                 .iter()
@@ -560,9 +570,64 @@ const YES: &str = "yes";
 const NO: &str = "no";
 const UNKNOWN: &str = "unknown";
 
-/// True where a text column has the value.
+/// The (column, value) tests the metrics make, with the table of the column. Each is
+/// computed once, as a column of the table a batch reads ([`tests`]), not once per query
+/// and metric that makes it: comparing texts row by row for every metric was 8% of a
+/// batch's CPU.
+const TESTS: [(Table, &str, &str); 11] = [
+    (Table::Interactions, I::Responded.name(), YES),
+    (Table::Interactions, I::Responded.name(), NO),
+    (Table::Interactions, I::Responded.name(), UNKNOWN),
+    (Table::Interactions, I::Resolution.name(), "resolved"),
+    (Table::Interactions, I::Resolution.name(), "unresolved"),
+    (Table::Interactions, I::LatencyKind.name(), "exact"),
+    (Table::Interactions, I::LatencyKind.name(), "approximate"),
+    (Table::Interactions, I::LatencyKind.name(), "at_most"),
+    (Table::Interactions, I::LatencyKind.name(), "at_least"),
+    (Table::Interactions, I::Basis.name(), "text"),
+    (Table::Mentions, M::Role.name(), value::MENTION),
+];
+
+/// The name of the column [`tests`] adds for `c == v`: not a stored column's name.
+fn test_name(c: &str, v: &str) -> String {
+    format!("__is:{c}={v}")
+}
+
+/// The columns holding the [`TESTS`] of a table's columns that a frame of it has (`has`):
+/// true where the text column has the value, false where it has another, null where it is
+/// null, as the comparison itself reads.
+pub(super) fn tests(table: Table, has: impl Fn(&str) -> bool) -> Vec<Expr> {
+    (TESTS.iter())
+        .filter(|&&(t, c, _)| t == table && has(c))
+        .map(|&(_, c, v)| col(c).eq(lit(v.to_string())).alias(test_name(c, v)))
+        .collect()
+}
+
+/// True where the text column `c` has the value: the column of the test ([`tests`]).
+fn is(c: &str, v: &str) -> Expr {
+    debug_assert!(
+        TESTS.iter().any(|&(_, t, u)| t == c && u == v),
+        "{c} = {v} is not one of TESTS"
+    );
+    col(test_name(c, v))
+}
+
+/// True where an interactions text column has the value ([`is`]).
 fn eq(c: I, v: &str) -> Expr {
-    c.col().eq(lit(v.to_string()))
+    is(c.name(), v)
+}
+
+/// True where a tested column is not null: where its tests are not ([`tests`]).
+fn known(c: I) -> Expr {
+    let (_, _, v) = (TESTS.iter())
+        .find(|&&(_, t, _)| t == c.name())
+        .expect("a tested column");
+    eq(c, v).is_not_null()
+}
+
+/// A mentions row of a party to the story: its role is not `mention`.
+pub(super) fn party() -> Expr {
+    is(M::Role.name(), value::MENTION).not()
 }
 
 /// An answered story with an exact time to first response (an event of Kaplan-Meier).
@@ -584,7 +649,7 @@ fn censored() -> Expr {
 
 /// A text story that states a response time (`latency_bound`).
 fn stated() -> Expr {
-    eq(I::Basis, "text").and(I::LatencyKind.col().is_not_null())
+    eq(I::Basis, "text").and(known(I::LatencyKind))
 }
 
 /// Whether a stated time decides "answered within `t` seconds": (yes, no); neither when it
@@ -827,6 +892,47 @@ const NOTE_SHARE: &str = "field:value columns: share of the cell's stories with 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tests_read_as_the_comparisons_and_tested_columns_are_inputs() {
+        let df = df!(
+            I::Responded.name() => [Some("yes"), Some("no"), None, Some("unknown")],
+            I::LatencyKind.name() => [Some("exact"), None, Some("at_most"), None],
+        )
+        .unwrap();
+        let has = |c: &str| df.column(c).is_ok();
+        let tested = df
+            .clone()
+            .lazy()
+            .with_columns(tests(Table::Interactions, has));
+        let out = tested
+            .select([
+                eq(I::Responded, YES).alias("yes"),
+                eq(I::Responded, NO).alias("no"),
+                known(I::LatencyKind).alias("known"),
+            ])
+            .collect()
+            .unwrap();
+        let bools = |c: &str| -> Vec<Option<bool>> {
+            out.column(c).unwrap().bool().unwrap().iter().collect()
+        };
+        assert_eq!(bools("yes"), [Some(true), Some(false), None, Some(false)]);
+        assert_eq!(bools("no"), [Some(false), Some(true), None, Some(false)]);
+        assert_eq!(
+            bools("known"),
+            [Some(true), Some(false), Some(true), Some(false)]
+        );
+        // A table without the column gets none of its tests; the mentions' role is tested
+        // on mentions only.
+        assert_eq!(tests(Table::Interactions, |_| false).len(), 0);
+        assert_eq!(tests(Table::Mentions, |c| c == M::Role.name()).len(), 1);
+        for m in Metric::all() {
+            for c in m.tested() {
+                assert!(m.inputs().contains(&c), "{m:?} tests {c}, not an input");
+                assert!(TESTS.iter().any(|&(_, t, _)| t == c), "{c} has no test");
+            }
+        }
+    }
 
     #[test]
     fn names_parse_back_and_tables_have_their_inputs() {

@@ -265,6 +265,9 @@ struct Pending<T> {
     /// Text fields the queries group on, read as codes ([`Coded`]), each with whether its
     /// text column is also read (a query filters on it or aggregates it).
     coded: Vec<(String, bool)>,
+    /// Columns the queries read only through the tests of their values
+    /// ([`metric::Metric::tested`]): dropped once the tests are computed.
+    tested_only: Vec<String>,
     read: std::sync::OnceLock<std::result::Result<T, String>>,
 }
 
@@ -274,6 +277,7 @@ impl<T> Pending<T> {
             cols,
             keep,
             coded: Vec::new(),
+            tested_only: Vec::new(),
             read: std::sync::OnceLock::new(),
         }
     }
@@ -288,9 +292,16 @@ impl<T> Pending<T> {
     ) -> Result<&T> {
         self.read
             .get_or_init(|| {
-                load_all(indexes, table, &self.cols, &self.keep, &self.coded)
-                    .map(read)
-                    .map_err(|e| e.to_string())
+                load_all(
+                    indexes,
+                    table,
+                    &self.cols,
+                    &self.keep,
+                    &self.coded,
+                    &self.tested_only,
+                )
+                .map(read)
+                .map_err(|e| e.to_string())
             })
             .as_ref()
             .map_err(|e| Error::Usage(e.clone()))
@@ -420,11 +431,24 @@ fn uses_doc_id(q: &Query) -> bool {
 /// field whose filter the read already applied (`kept`, [`implied`]) is not among them
 /// unless the query reads the field otherwise.
 fn needed_columns(q: &Query, cells: bool, kept: &[(String, Vec<String>)]) -> Vec<String> {
-    needed(q, cells, kept, true)
+    needed(q, cells, kept, Reads::All)
 }
 
-/// [`needed_columns`], with or without the columns of the group keys.
-fn needed(q: &Query, cells: bool, kept: &[(String, Vec<String>)], keys: bool) -> Vec<String> {
+/// Which of a query's reads [`needed`] counts.
+#[derive(Clone, Copy, PartialEq)]
+enum Reads {
+    /// Every read.
+    All,
+    /// Every read but that of the group keys: whether a field read as codes is also read
+    /// as text.
+    NotKeys,
+    /// Every read but those only through the tests of a column's values
+    /// ([`metric::Metric::tested`]): whether the column is kept once they are computed.
+    NotTested,
+}
+
+/// [`needed_columns`], of the reads `reads`.
+fn needed(q: &Query, cells: bool, kept: &[(String, Vec<String>)], reads: Reads) -> Vec<String> {
     let mut cols: Vec<&str> = Vec::new();
     fn stored(f: &str) -> &str {
         if f == DOC_ID {
@@ -433,7 +457,7 @@ fn needed(q: &Query, cells: bool, kept: &[(String, Vec<String>)], keys: bool) ->
             f
         }
     }
-    for k in q.keys.iter().filter(|_| keys) {
+    for k in q.keys.iter().filter(|_| reads != Reads::NotKeys) {
         match k {
             GroupKey::Field(f) | GroupKey::Bucket(_, f) => cols.push(stored(f)),
         }
@@ -447,7 +471,8 @@ fn needed(q: &Query, cells: bool, kept: &[(String, Vec<String>)], keys: bool) ->
         cols.extend(q.table.time_column());
     }
     for m in &q.metrics {
-        cols.extend(m.inputs());
+        let tested = |c: &&str| reads == Reads::NotTested && m.tested().contains(c);
+        cols.extend(m.inputs().into_iter().filter(|c| !tested(c)));
     }
     if needs_ids(q, cells) {
         cols.push(D::Doc.name());
@@ -493,13 +518,20 @@ impl Tables {
                 for q in &of_table {
                     for f in q.keys.iter().filter_map(|k| coded_key(t, k)) {
                         if pending.coded.iter().all(|(c, _)| c != f) {
-                            let also_text = of_table
-                                .iter()
-                                .any(|q| needed(q, cells, &pending.keep, false).contains(f));
+                            let also_text = of_table.iter().any(|q| {
+                                needed(q, cells, &pending.keep, Reads::NotKeys).contains(f)
+                            });
                             pending.coded.push((f.clone(), also_text));
                         }
                     }
                 }
+                let as_text: BTreeSet<String> = (of_table.iter())
+                    .flat_map(|q| needed(q, cells, &pending.keep, Reads::NotTested))
+                    .collect();
+                pending.tested_only = (pending.cols.iter())
+                    .filter(|c| !as_text.contains(*c))
+                    .cloned()
+                    .collect();
                 (t, pending)
             })
             .collect();
@@ -608,6 +640,7 @@ fn load_all(
     cols: &[String],
     keep: &[(String, Vec<String>)],
     coded: &[(String, bool)],
+    tested_only: &[String],
 ) -> Result<Loaded> {
     let [first, rest @ ..] = indexes else {
         return Err(Error::Usage("no index directory given".into()));
@@ -637,6 +670,17 @@ fn load_all(
             all.df.drop_in_place(field)?;
         }
         all.coded.insert(field.clone(), values);
+    }
+    // The metrics' tests of text values, once for the batch; the columns no query reads
+    // but through them are not kept.
+    let tests = metric::tests(table, |c| all.df.column(c).is_ok());
+    if !tests.is_empty() {
+        all.df = all.df.lazy().with_columns(tests).collect()?;
+    }
+    for c in tested_only {
+        if all.df.get_column_index(c).is_some() {
+            all.df.drop_in_place(c)?;
+        }
     }
     // One chunk per column, joined once here: polars' group_by joins the chunks of every
     // column a query groups or aggregates (`rechunk_mut_par`), so a table left in its row
