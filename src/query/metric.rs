@@ -593,14 +593,20 @@ fn test_name(c: &str, v: &str) -> String {
     format!("__is:{c}={v}")
 }
 
-/// The columns holding the [`TESTS`] of a table's columns that a frame of it has (`has`):
-/// true where the text column has the value, false where it has another, null where it is
-/// null, as the comparison itself reads.
-pub(super) fn tests(table: Table, has: impl Fn(&str) -> bool) -> Vec<Expr> {
-    (TESTS.iter())
-        .filter(|&&(t, c, _)| t == table && has(c))
-        .map(|&(_, c, v)| col(c).eq(lit(v.to_string())).alias(test_name(c, v)))
-        .collect()
+/// Adds to `df`, a frame of `table`, the columns holding the [`TESTS`] of the columns it
+/// has: true where the text column has the value, false where it has another, null where it
+/// is null, as the comparison reads in an expression. Chunk by chunk: the frame's columns
+/// are not joined into one chunk here (a lazy `with_columns` joined every column, also
+/// those dropped next).
+pub(super) fn add_tests(table: Table, df: &mut DataFrame) -> PolarsResult<()> {
+    for &(_, c, v) in TESTS.iter().filter(|&&(t, _, _)| t == table) {
+        let Ok(column) = df.column(c) else {
+            continue;
+        };
+        let test = column.str()?.equal(v).with_name(test_name(c, v).into());
+        df.with_column(test.into_column())?;
+    }
+    Ok(())
 }
 
 /// True where the text column `c` has the value: the column of the test ([`tests`]).
@@ -900,12 +906,19 @@ mod tests {
             I::LatencyKind.name() => [Some("exact"), None, Some("at_most"), None],
         )
         .unwrap();
-        let has = |c: &str| df.column(c).is_ok();
-        let tested = df
-            .clone()
+        let mut tested = df.clone();
+        add_tests(Table::Interactions, &mut tested).unwrap();
+        // The tests read as the comparisons in expressions do.
+        let expected = df
             .lazy()
-            .with_columns(tests(Table::Interactions, has));
+            .select([
+                I::Responded.col().eq(lit(YES)).alias("yes"),
+                I::Responded.col().eq(lit(NO)).alias("no"),
+            ])
+            .collect()
+            .unwrap();
         let out = tested
+            .lazy()
             .select([
                 eq(I::Responded, YES).alias("yes"),
                 eq(I::Responded, NO).alias("no"),
@@ -918,14 +931,23 @@ mod tests {
         };
         assert_eq!(bools("yes"), [Some(true), Some(false), None, Some(false)]);
         assert_eq!(bools("no"), [Some(false), Some(true), None, Some(false)]);
+        for c in ["yes", "no"] {
+            assert!(out
+                .column(c)
+                .unwrap()
+                .equals_missing(expected.column(c).unwrap()));
+        }
         assert_eq!(
             bools("known"),
             [Some(true), Some(false), Some(true), Some(false)]
         );
-        // A table without the column gets none of its tests; the mentions' role is tested
+        // A frame without the column gets none of its tests; the mentions' role is tested
         // on mentions only.
-        assert_eq!(tests(Table::Interactions, |_| false).len(), 0);
-        assert_eq!(tests(Table::Mentions, |c| c == M::Role.name()).len(), 1);
+        let mut roles = df!(M::Role.name() => [Some("mention"), None]).unwrap();
+        add_tests(Table::Interactions, &mut roles).unwrap();
+        assert_eq!(roles.width(), 1);
+        add_tests(Table::Mentions, &mut roles).unwrap();
+        assert_eq!(roles.width(), 2);
         for m in Metric::all() {
             for c in m.tested() {
                 assert!(m.inputs().contains(&c), "{m:?} tests {c}, not an input");

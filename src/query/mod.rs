@@ -673,10 +673,7 @@ fn load_all(
     }
     // The metrics' tests of text values, once for the batch; the columns no query reads
     // but through them are not kept.
-    let tests = metric::tests(table, |c| all.df.column(c).is_ok());
-    if !tests.is_empty() {
-        all.df = all.df.lazy().with_columns(tests).collect()?;
-    }
+    metric::add_tests(table, &mut all.df)?;
     for c in tested_only {
         if all.df.get_column_index(c).is_some() {
             all.df.drop_in_place(c)?;
