@@ -150,7 +150,7 @@ impl Metric {
         matches!(self, Metric::KaplanMeier | Metric::LatencyBound)
     }
 
-    /// The stored columns it reads only through the tests of their values ([`tests`]):
+    /// The stored columns it reads only through the tests of their values (`add_tests`):
     /// a batch that reads them no other way drops them once their tests are computed.
     pub fn tested(self) -> Vec<&'static str> {
         let i = |cols: &[I]| cols.iter().map(|c| c.name()).collect();
@@ -571,7 +571,7 @@ const NO: &str = "no";
 const UNKNOWN: &str = "unknown";
 
 /// The (column, value) tests the metrics make, with the table of the column. Each is
-/// computed once, as a column of the table a batch reads ([`tests`]), not once per query
+/// computed once, as a column of the table a batch reads ([`add_tests`]), not once per query
 /// and metric that makes it: comparing texts row by row for every metric was 8% of a
 /// batch's CPU.
 const TESTS: [(Table, &str, &str); 11] = [
@@ -588,7 +588,7 @@ const TESTS: [(Table, &str, &str); 11] = [
     (Table::Mentions, M::Role.name(), value::MENTION),
 ];
 
-/// The name of the column [`tests`] adds for `c == v`: not a stored column's name.
+/// The name of the column [`add_tests`] adds for `c == v`: not a stored column's name.
 fn test_name(c: &str, v: &str) -> String {
     format!("__is:{c}={v}")
 }
@@ -609,7 +609,7 @@ pub(super) fn add_tests(table: Table, df: &mut DataFrame) -> PolarsResult<()> {
     Ok(())
 }
 
-/// True where the text column `c` has the value: the column of the test ([`tests`]).
+/// True where the text column `c` has the value: the column of the test ([`add_tests`]).
 fn is(c: &str, v: &str) -> Expr {
     debug_assert!(
         TESTS.iter().any(|&(_, t, u)| t == c && u == v),
@@ -623,7 +623,7 @@ fn eq(c: I, v: &str) -> Expr {
     is(c.name(), v)
 }
 
-/// True where a tested column is not null: where its tests are not ([`tests`]).
+/// True where a tested column is not null: where its tests are not ([`add_tests`]).
 fn known(c: I) -> Expr {
     let (_, _, v) = (TESTS.iter())
         .find(|&&(_, t, _)| t == c.name())
