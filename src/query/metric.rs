@@ -151,17 +151,15 @@ impl Metric {
     }
 
     /// The stored columns it reads only through the tests of their values (`add_tests`):
-    /// a batch that reads them no other way drops them once their tests are computed.
+    /// a batch that reads them no other way drops them once their tests are computed. Every
+    /// input that has tests, but for a share, which counts the column's own values.
     pub fn tested(self) -> Vec<&'static str> {
-        let i = |cols: &[I]| cols.iter().map(|c| c.name()).collect();
-        match self {
-            Metric::ResponseRate => i(&[I::Responded]),
-            Metric::Latency | Metric::KaplanMeier => i(&[I::Responded, I::LatencyKind]),
-            Metric::LatencyBound => i(&[I::Basis, I::LatencyKind]),
-            Metric::ResolutionRate => i(&[I::Resolution]),
-            Metric::Roles => vec![M::Role.name()],
-            _ => Vec::new(),
+        if matches!(self, Metric::Share(_)) {
+            return Vec::new();
         }
+        (self.inputs().into_iter())
+            .filter(|c| TESTS.iter().any(|&(_, t, _)| t == *c))
+            .collect()
     }
 
     /// The stored columns it reads.
@@ -948,6 +946,14 @@ mod tests {
         assert_eq!(roles.width(), 1);
         add_tests(Table::Mentions, &mut roles).unwrap();
         assert_eq!(roles.width(), 2);
+        assert_eq!(Metric::ResponseRate.tested(), [I::Responded.name()]);
+        assert_eq!(
+            Metric::LatencyBound.tested(),
+            [I::Basis.name(), I::LatencyKind.name()]
+        );
+        assert_eq!(Metric::Roles.tested(), [M::Role.name()]);
+        assert!(Metric::Share(ShareField::Responded).tested().is_empty());
+        assert!(Metric::SwitchPaths.tested().is_empty());
         for m in Metric::all() {
             for c in m.tested() {
                 assert!(m.inputs().contains(&c), "{m:?} tests {c}, not an input");
