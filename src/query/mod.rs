@@ -471,8 +471,12 @@ fn needed(q: &Query, cells: bool, kept: &[(String, Vec<String>)], reads: Reads) 
         cols.extend(q.table.time_column());
     }
     for m in &q.metrics {
-        let tested = |c: &&str| reads == Reads::NotTested && m.tested().contains(c);
-        cols.extend(m.inputs().into_iter().filter(|c| !tested(c)));
+        let tested = if reads == Reads::NotTested {
+            m.tested()
+        } else {
+            Vec::new()
+        };
+        cols.extend(m.inputs().into_iter().filter(|c| !tested.contains(c)));
     }
     if needs_ids(q, cells) {
         cols.push(D::Doc.name());
