@@ -5,8 +5,9 @@
 //! returns the probabilities of (negative, neutral, positive), which add up to 1;
 //! [`Model::classify`] returns the most probable [`Polarity`]. The caller splits a story into
 //! sentences and aggregates their polarities into a story label. Inference allocates nothing
-//! per call beyond per-thread buffers it reuses, never panics (empty, huge or any Unicode text),
-//! and runs at about 26 MB/s of tweets on one core (3.9 µs a tweet; 22 MB/s on one long text).
+//! per call beyond per-thread buffers it reuses (among them a 2 MiB cache of what it makes of
+//! each word), never panics (empty, huge or any Unicode text), and runs at about 47 MB/s of
+//! tweets on one core (2.1 µs a tweet; BENCHMARKS.md, 2026-12-06).
 //!
 //! # Training data and licence
 //! The 2,000-tweet sample of the crowd-labelled "Twitter US Airline Sentiment" data
@@ -281,13 +282,51 @@ struct Scratch {
     bounds: Vec<usize>,
     /// (bucket, value) of the features of the last text.
     feats: Vec<(u32, f32)>,
-    /// The built-in model's summed weights of each word's character n-grams (at most
-    /// [`WORD_CACHE`] words; emptied when full).
-    words: foldhash::HashMap<Box<str>, [i64; 8]>,
+    /// The built-in model's part of each word seen ([`WORD_CACHE`] slots, a word in the slot
+    /// of its hash, replacing the one there; allocated on first use).
+    words: Vec<WordEntry>,
+    /// The model's part of each token of the last text (words only; see [`Model::scores`]).
+    parts: Vec<WordPart>,
 }
 
-/// Words whose character n-gram sums a thread keeps (about 100 bytes each).
-const WORD_CACHE: usize = 1 << 16;
+/// Slots of a thread's cache of words ([`Scratch::words`]): 2 MiB.
+const WORD_CACHE: usize = 1 << 15;
+
+/// The longest word (bytes) the cache keeps: its character n-grams' sum fits an `i32` (at most
+/// four n-grams per character, each weight at most 2^15 in size).
+const WORD_CACHE_LEN: usize = 4096;
+
+/// What the built-in model makes of one word wherever it occurs: its valence, the weights of
+/// its unigram bucket (plain and negated) and the sum of its character n-grams' quantised
+/// weights. A word's features are a cache miss each in the 4 MiB weight table; most words
+/// recur, and a cached word is one line ([`WordEntry`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct WordPart {
+    /// Lexicon valence.
+    val: Option<f32>,
+    /// The unigram bucket's weights, plain (0) and negated (1).
+    uni: [[i16; STRIDE]; 2],
+    /// Sum of the character n-grams' quantised weights.
+    grams: [i64; STRIDE],
+    /// Characters in the word.
+    chars: usize,
+}
+
+/// A [`WordPart`] in the cache, one 64-byte line.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[repr(C, align(64))]
+struct WordEntry {
+    /// FNV-1a of the normalised word ([`Tok::hash`], by which the lexicon and the unigram
+    /// buckets know a word too).
+    hash: u64,
+    /// Bytes in the word, checked with the hash; 0 = an empty slot.
+    len: u16,
+    chars: u16,
+    /// Valence; NaN = none.
+    val: f32,
+    uni: [[i16; STRIDE]; 2],
+    grams: [i32; STRIDE],
+}
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
@@ -612,12 +651,13 @@ fn has_char_grams(fo: &FeatureOptions) -> bool {
     fo.char_min > 0 && fo.char_max >= fo.char_min && fo.char_weight > 0.0
 }
 
-/// How many character n-grams the words of a text have: the group is scaled to unit length.
-fn char_gram_count(fo: &FeatureOptions, toks: &[Tok], norm: &str) -> usize {
+/// How many character n-grams the words of a text have, given their lengths in characters:
+/// the group is scaled to unit length.
+fn char_gram_count(fo: &FeatureOptions, words: impl Iterator<Item = usize>) -> usize {
     let (lo, hi) = (usize::from(fo.char_min), usize::from(fo.char_max));
     let mut count = 0usize;
-    for t in toks.iter().filter(|t| t.kind == Kind::Word) {
-        let k = norm[t.start..t.end].chars().count() + 2;
+    for chars in words {
+        let k = chars + 2;
         for n in lo..=hi.min(k) {
             count += k + 1 - n;
         }
@@ -660,7 +700,6 @@ fn for_each_char_gram(
 /// (bucket, value) for every feature of `text` (a bucket may come more than once; values add),
 /// the character n-grams only with [`Chars::Emit`].
 fn extract(fo: &FeatureOptions, lexicon: &Lexicon, text: &str, sc: &mut Scratch, chars: Chars) {
-    let bucket = |h: u64| bucket_index(fo, h);
     sc.tokenize(text, fo.negation);
     if fo.lex_weight > 0.0 {
         for t in sc.toks.iter_mut().filter(|t| t.kind == Kind::Word) {
@@ -669,10 +708,94 @@ fn extract(fo: &FeatureOptions, lexicon: &Lexicon, text: &str, sc: &mut Scratch,
     }
     let feats = &mut sc.feats;
     feats.clear();
-    let mut emit = |b: u32, v: f32| feats.push((b, v));
-    let toks = &sc.toks;
-    let norm = sc.norm.as_str();
+    let (toks, norm, bounds) = (&sc.toks, sc.norm.as_str(), &mut sc.bounds);
+    word_features(fo, toks, norm, feats, |feats| {
+        // character n-grams inside words (inference sums them per word instead, see
+        // `Model::add_char_grams`)
+        if chars == Chars::Emit && has_char_grams(fo) {
+            let words = toks.iter().filter(|t| t.kind == Kind::Word);
+            let count = char_gram_count(fo, words.map(|t| norm[t.start..t.end].chars().count()));
+            if count > 0 {
+                let v = fo.char_weight / (count as f32).sqrt();
+                for t in toks.iter().filter(|t| t.kind == Kind::Word) {
+                    for_each_char_gram(fo, &norm[t.start..t.end], bounds, |h| {
+                        feats.push((bucket_index(fo, h ^ NS_CHAR), v))
+                    });
+                }
+            }
+        }
+    });
+}
 
+/// Where [`word_features`] puts the features it makes, in the order training sums them.
+trait Sink {
+    /// A feature: its hash bucket and value.
+    fn feature(&mut self, bucket: u32, value: f32);
+    /// The unigram feature of token `i` (negated or not), in its bucket.
+    fn unigram(&mut self, _i: usize, _neg: bool, bucket: u32, value: f32) {
+        self.feature(bucket, value)
+    }
+}
+
+impl Sink for Vec<(u32, f32)> {
+    fn feature(&mut self, bucket: u32, value: f32) {
+        self.push((bucket, value));
+    }
+}
+
+/// Adds the weights `q` (none: zero) times `v` to `acc`, lane by lane.
+#[inline]
+fn add(acc: &mut [f32; 8], q: Option<&[i16]>, v: f32) {
+    if let Some(q) = q {
+        for (a, &q) in acc.iter_mut().zip(q) {
+            *a += f32::from(q) * v;
+        }
+    }
+}
+
+/// The weighted sum of features as [`word_features`] makes them, a word's unigram from its
+/// [`WordPart`].
+struct ByWord<'a> {
+    weights: &'a [Bucket],
+    toks: &'a [Tok],
+    /// One per token (words only).
+    parts: &'a [WordPart],
+    acc: [f32; 8],
+}
+
+impl Sink for ByWord<'_> {
+    fn feature(&mut self, bucket: u32, value: f32) {
+        add(
+            &mut self.acc,
+            self.weights.get(bucket as usize).map(|q| &q.0[..]),
+            value,
+        );
+    }
+
+    fn unigram(&mut self, i: usize, neg: bool, bucket: u32, value: f32) {
+        if self.toks[i].kind == Kind::Word {
+            add(
+                &mut self.acc,
+                Some(&self.parts[i].uni[usize::from(neg)]),
+                value,
+            );
+        } else {
+            self.feature(bucket, value);
+        }
+    }
+}
+
+/// The features of tokenised text (`toks` over `norm`, valences filled) into `sink`, in the
+/// order training sums them: the word group (unigrams, bigrams, lexicon buckets), what
+/// `char_grams` adds (the character n-grams, or nothing), the lexicon sums, the punctuation.
+fn word_features<S: Sink>(
+    fo: &FeatureOptions,
+    toks: &[Tok],
+    norm: &str,
+    sink: &mut S,
+    char_grams: impl FnOnce(&mut S),
+) {
+    let bucket = |h: u64| bucket_index(fo, h);
     // word group: unigrams, bigrams, lexicon buckets
     let n_uni = toks.len();
     let n_bi = if fo.bigrams { toks.len() + 1 } else { 0 };
@@ -701,48 +824,35 @@ fn extract(fo: &FeatureOptions, lexicon: &Lexicon, text: &str, sc: &mut Scratch,
         let v = fo.word_weight / (n_word as f32).sqrt();
         let th = |t: &Tok| if t.neg { t.hash ^ NEG_SALT } else { t.hash };
         let mut prev = BOS;
-        for t in toks {
+        for (i, t) in toks.iter().enumerate() {
             let h = th(t);
-            emit(bucket(h ^ NS_WORD), v);
+            sink.unigram(i, t.neg, bucket(h ^ NS_WORD), v);
             if fo.bigrams {
-                emit(bucket(prev.wrapping_mul(FNV_PRIME) ^ h ^ NS_BIGRAM), v);
+                sink.feature(bucket(prev.wrapping_mul(FNV_PRIME) ^ h ^ NS_BIGRAM), v);
             }
             prev = h;
             if fo.lex_weight > 0.0 {
                 if let Some(val) = t.val {
                     let b = (val.round().clamp(-4.0, 4.0) as i64 + 8) as u64;
-                    emit(bucket(NS_LEXB ^ b ^ if t.neg { NEG_SALT } else { 0 }), v);
+                    sink.feature(bucket(NS_LEXB ^ b ^ if t.neg { NEG_SALT } else { 0 }), v);
                 }
             }
         }
         if fo.bigrams {
-            emit(bucket(prev.wrapping_mul(FNV_PRIME) ^ EOS ^ NS_BIGRAM), v);
+            sink.feature(bucket(prev.wrapping_mul(FNV_PRIME) ^ EOS ^ NS_BIGRAM), v);
         }
     }
-
-    // character n-grams inside words (inference sums them per word instead, see
-    // `Model::add_char_grams`)
-    if chars == Chars::Emit && has_char_grams(fo) {
-        let count = char_gram_count(fo, toks, norm);
-        if count > 0 {
-            let v = fo.char_weight / (count as f32).sqrt();
-            for t in toks.iter().filter(|t| t.kind == Kind::Word) {
-                for_each_char_gram(fo, &norm[t.start..t.end], &mut sc.bounds, |h| {
-                    emit(bucket(h ^ NS_CHAR), v)
-                });
-            }
-        }
-    }
+    char_grams(sink);
 
     // lexicon aggregates
     if fo.lex_weight > 0.0 {
         let l = fo.lex_weight;
-        emit(bucket(NS_META ^ 1), l * pos.ln_1p());
-        emit(bucket(NS_META ^ 2), l * neg.ln_1p());
-        emit(bucket(NS_META ^ 3), l * npos.min(4) as f32 / 2.0);
-        emit(bucket(NS_META ^ 4), l * nneg.min(4) as f32 / 2.0);
+        sink.feature(bucket(NS_META ^ 1), l * pos.ln_1p());
+        sink.feature(bucket(NS_META ^ 2), l * neg.ln_1p());
+        sink.feature(bucket(NS_META ^ 3), l * npos.min(4) as f32 / 2.0);
+        sink.feature(bucket(NS_META ^ 4), l * nneg.min(4) as f32 / 2.0);
         if npos == 0 && nneg == 0 {
-            emit(bucket(NS_META ^ 5), l);
+            sink.feature(bucket(NS_META ^ 5), l);
         }
     }
 
@@ -753,16 +863,16 @@ fn extract(fo: &FeatureOptions, lexicon: &Lexicon, text: &str, sc: &mut Scratch,
         let q = toks.iter().filter(|t| is(t, "?")).count();
         let e = toks.iter().filter(|t| is(t, "!")).count();
         if q > 0 {
-            emit(bucket(NS_META ^ 11), p);
+            sink.feature(bucket(NS_META ^ 11), p);
         }
         if q > 1 {
-            emit(bucket(NS_META ^ 12), p);
+            sink.feature(bucket(NS_META ^ 12), p);
         }
         if e > 0 {
-            emit(bucket(NS_META ^ 13), p);
+            sink.feature(bucket(NS_META ^ 13), p);
         }
         if e > 1 {
-            emit(bucket(NS_META ^ 14), p);
+            sink.feature(bucket(NS_META ^ 14), p);
         }
         if toks
             .iter()
@@ -770,7 +880,7 @@ fn extract(fo: &FeatureOptions, lexicon: &Lexicon, text: &str, sc: &mut Scratch,
             .find(|t| t.kind != Kind::Special)
             .is_some_and(|t| is(t, "?"))
         {
-            emit(bucket(NS_META ^ 15), p);
+            sink.feature(bucket(NS_META ^ 15), p);
         }
     }
 }
@@ -820,18 +930,13 @@ impl Model {
 
     /// Raw scores of `text`: three per head.
     fn scores(&self, text: &str) -> [f32; STRIDE] {
+        let cached = BUILTIN.get().is_some_and(|b| std::ptr::eq(b, self));
         let run = |sc: &mut Scratch| {
-            extract(&self.features, &self.lexicon, text, sc, Chars::Skip);
-            let mut acc = [0f32; 8];
-            for &(b, v) in &sc.feats {
-                if let Some(q) = self.weights.get(b as usize) {
-                    for (a, &q) in acc.iter_mut().zip(&q.0) {
-                        *a += f32::from(q) * v;
-                    }
-                }
+            if cached {
+                self.sum_by_word(text, sc)
+            } else {
+                self.sum_features(text, sc)
             }
-            self.add_char_grams(sc, &mut acc);
-            acc
         };
         let acc = SCRATCH.with(|cell| match cell.try_borrow_mut() {
             Ok(mut sc) => run(&mut sc),
@@ -844,55 +949,153 @@ impl Model {
         s
     }
 
-    /// Adds the character n-gram group of the text tokenised in `sc` to `acc`. The group
-    /// scales every n-gram by the same value, so a word contributes that value times the sum
-    /// of its n-grams' quantised weights, an integer. The built-in model, which lives as long
-    /// as the process and so as long as any thread's cache, keeps those sums per word: most
-    /// words recur, and a word's 10 to 30 n-grams are each a cache miss in the weight table.
-    fn add_char_grams(&self, sc: &mut Scratch, acc: &mut [f32; 8]) {
+    /// The weighted sum of `text`'s features, each looked up: the word group, the lexicon
+    /// sums and the punctuation feature by feature, then the character n-grams word by word
+    /// (the group scales every n-gram by the same value, so a word adds that value times the
+    /// sum of its n-grams' quantised weights, an integer).
+    fn sum_features(&self, text: &str, sc: &mut Scratch) -> [f32; 8] {
+        extract(&self.features, &self.lexicon, text, sc, Chars::Skip);
+        let mut acc = [0f32; 8];
+        for &(b, v) in &sc.feats {
+            add(&mut acc, self.weights.get(b as usize).map(|q| &q.0[..]), v);
+        }
+        let Scratch {
+            toks, norm, bounds, ..
+        } = sc;
+        let words: Vec<(usize, [i64; STRIDE])> = toks
+            .iter()
+            .filter(|t| t.kind == Kind::Word)
+            .map(|t| {
+                let word = &norm[t.start..t.end];
+                (word.chars().count(), self.gram_sum(word, bounds))
+            })
+            .collect();
+        self.add_char_grams(words.into_iter(), &mut acc);
+        acc
+    }
+
+    /// [`Model::sum_features`] with each word's part from the thread's cache of words
+    /// (the built-in model only, which lives as long as any thread's cache): the same
+    /// values added in the same order, so the same sum to the bit.
+    fn sum_by_word(&self, text: &str, sc: &mut Scratch) -> [f32; 8] {
         let fo = &self.features;
-        if !has_char_grams(fo) {
-            return;
-        }
-        let count = char_gram_count(fo, &sc.toks, &sc.norm);
-        if count == 0 {
-            return;
-        }
-        let v = fo.char_weight / (count as f32).sqrt();
-        let cached = BUILTIN.get().is_some_and(|b| std::ptr::eq(b, self));
+        sc.tokenize(text, fo.negation);
         let Scratch {
             toks,
             norm,
             bounds,
             words,
+            parts,
             ..
         } = sc;
-        let sum_of = |word: &str, bounds: &mut Vec<usize>| {
-            let mut sum = [0i64; 8];
-            for_each_char_gram(fo, word, bounds, |h| {
-                if let Some(q) = self.weights.get(bucket_index(fo, h ^ NS_CHAR) as usize) {
-                    for (a, &q) in sum.iter_mut().zip(&q.0) {
-                        *a += i64::from(q);
-                    }
-                }
-            });
-            sum
-        };
-        for t in toks.iter().filter(|t| t.kind == Kind::Word) {
-            let word = &norm[t.start..t.end];
-            let sum = match cached.then(|| words.get(word)).flatten() {
-                Some(sum) => *sum,
-                None => {
-                    let sum = sum_of(word, bounds);
-                    if cached {
-                        if words.len() >= WORD_CACHE {
-                            words.clear();
-                        }
-                        words.insert(word.into(), sum);
-                    }
-                    sum
-                }
+        if words.is_empty() {
+            words.resize(WORD_CACHE, WordEntry::default());
+        }
+        parts.clear();
+        for t in toks.iter_mut() {
+            let part = if t.kind == Kind::Word {
+                self.word_part(t.hash, &norm[t.start..t.end], words, bounds)
+            } else {
+                WordPart::default()
             };
+            if fo.lex_weight > 0.0 {
+                t.val = part.val;
+            }
+            parts.push(part);
+        }
+        let mut sum = ByWord {
+            weights: &self.weights,
+            toks,
+            parts,
+            acc: [0f32; 8],
+        };
+        word_features(fo, toks, norm, &mut sum, |_| {});
+        let mut acc = sum.acc;
+        let words = toks
+            .iter()
+            .zip(parts.iter())
+            .filter(|(t, _)| t.kind == Kind::Word)
+            .map(|(_, p)| (p.chars, p.grams));
+        self.add_char_grams(words, &mut acc);
+        acc
+    }
+
+    /// The part of the word `word` (hashed `hash`), from the cache `words` or made and kept
+    /// there.
+    fn word_part(
+        &self,
+        hash: u64,
+        word: &str,
+        words: &mut [WordEntry],
+        bounds: &mut Vec<usize>,
+    ) -> WordPart {
+        let slot = &mut words[mix(hash) as usize & (WORD_CACHE - 1)];
+        if slot.hash == hash && usize::from(slot.len) == word.len() && slot.len > 0 {
+            return WordPart {
+                val: (!slot.val.is_nan()).then_some(slot.val),
+                uni: slot.uni,
+                grams: slot.grams.map(i64::from),
+                chars: usize::from(slot.chars),
+            };
+        }
+        let fo = &self.features;
+        let uni = |h: u64| -> [i16; STRIDE] {
+            let b = &self.weights[bucket_index(fo, h ^ NS_WORD) as usize].0;
+            std::array::from_fn(|k| b[k])
+        };
+        let part = WordPart {
+            val: self.lexicon.get(hash),
+            uni: [uni(hash), uni(hash ^ NEG_SALT)],
+            grams: self.gram_sum(word, bounds),
+            chars: word.chars().count(),
+        };
+        if !word.is_empty() && word.len() <= WORD_CACHE_LEN {
+            *slot = WordEntry {
+                hash,
+                len: word.len() as u16,
+                chars: part.chars as u16,
+                val: part.val.unwrap_or(f32::NAN),
+                uni: part.uni,
+                grams: part.grams.map(|g| g as i32),
+            };
+        }
+        part
+    }
+
+    /// The sum of the quantised weights of `word`'s character n-grams.
+    fn gram_sum(&self, word: &str, bounds: &mut Vec<usize>) -> [i64; STRIDE] {
+        let fo = &self.features;
+        let mut sum = [0i64; STRIDE];
+        if !has_char_grams(fo) {
+            return sum;
+        }
+        for_each_char_gram(fo, word, bounds, |h| {
+            if let Some(q) = self.weights.get(bucket_index(fo, h ^ NS_CHAR) as usize) {
+                for (a, &q) in sum.iter_mut().zip(&q.0) {
+                    *a += i64::from(q);
+                }
+            }
+        });
+        sum
+    }
+
+    /// Adds the character n-gram group of a text's words, given as (characters, sum of
+    /// n-gram weights), to `acc`; the group is scaled to unit length.
+    fn add_char_grams(
+        &self,
+        words: impl Iterator<Item = (usize, [i64; STRIDE])> + Clone,
+        acc: &mut [f32; 8],
+    ) {
+        let fo = &self.features;
+        if !has_char_grams(fo) {
+            return;
+        }
+        let count = char_gram_count(fo, words.clone().map(|(chars, _)| chars));
+        if count == 0 {
+            return;
+        }
+        let v = fo.char_weight / (count as f32).sqrt();
+        for (_, sum) in words {
             for (a, &s) in acc.iter_mut().zip(&sum) {
                 *a += s as f32 * v;
             }
@@ -1648,8 +1851,15 @@ mod tests {
         // Twice, the second time from the cache; and a text whose words fill and empty it.
         texts.extend(texts.clone());
         texts.push((0..WORD_CACHE + 10).map(|i| format!("w{i}x ")).collect());
+        // Words the cache does not keep (too long), negated words, words outside ASCII, and
+        // one word in two texts, negated in one.
+        texts.push(format!("not {} good", "ab".repeat(WORD_CACHE_LEN)));
+        texts.push("I don't love it. Love it! Crème brûlée, ÜBER-nice, naïve 😀 :)".into());
+        texts.push("never happy, happy happy".into());
         for text in &texts {
             let want = scores_by_feature(m, text);
+            // The cache's sums are the looked-up ones to the bit.
+            assert_eq!(m.scores(text), copy.scores(text), "{text:?}");
             for got in [m.scores(text), copy.scores(text)] {
                 for k in 0..STRIDE {
                     let tol = 1e-4 * want[k].abs().max(1.0);
