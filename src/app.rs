@@ -789,7 +789,7 @@ fn print_tagged(
     Ok(())
 }
 
-fn list(v: &[String]) -> String {
+fn list(v: &[crate::model::Label]) -> String {
     if v.is_empty() {
         "-".into()
     } else {

@@ -340,6 +340,10 @@ pub struct Evidence {
     pub rule: Cow<'static, str>,
 }
 
+/// A label of an interaction (a company id, a channel, an outcome): one of the tagger's
+/// static strings, or owned when it comes from elsewhere (a data set's own label).
+pub type Label = Cow<'static, str>;
+
 /// One customer-company story: the unit of analysis.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Interaction {
@@ -352,36 +356,36 @@ pub struct Interaction {
     /// Document kind.
     pub kind: String,
     /// `text` (from one document's words) or `thread` (from reply structure).
-    pub basis: String,
+    pub basis: Label,
     /// Canonical company id, rolled up to the parent.
-    pub company: String,
+    pub company: Label,
     /// How the company is known: `text` (named in it), `thread` (the account that
     /// answered, or the one addressed) or `given` (the data set's label; the text hides it).
-    pub company_basis: String,
+    pub company_basis: Label,
     /// The company was discovered in the text (no gazetteer entry names it).
     pub discovered: bool,
     /// Channels in order of first use: customer's and company's.
-    pub channels: Vec<String>,
+    pub channels: Vec<Label>,
     /// The first channel the customer used, if known.
-    pub first_channel: Option<String>,
+    pub first_channel: Option<Label>,
     /// The channel the company answered on, if known.
-    pub response_channel: Option<String>,
+    pub response_channel: Option<Label>,
     /// Whether the company answered.
     pub responded: Responded,
     /// Time to first response in seconds: exact (threads) or a bound from the text.
     pub latency_seconds: Option<f64>,
     /// exact, at_most, at_least, approximate or bounded.
-    pub latency_kind: Option<String>,
+    pub latency_kind: Option<Label>,
     /// The company's moves, sorted, distinct.
-    pub moves: Vec<String>,
+    pub moves: Vec<Label>,
     /// Channels the company redirected the customer to, in order.
-    pub redirect_to: Vec<String>,
+    pub redirect_to: Vec<Label>,
     /// True when the company moved the customer to another channel.
     pub switched: bool,
     /// resolved, unresolved or unknown.
-    pub resolution: String,
+    pub resolution: Label,
     /// positive, negative, neutral or mixed: the customer's.
-    pub sentiment: String,
+    pub sentiment: Label,
     /// When the customer's first post was written.
     pub opened_at: Option<DateTime<Utc>>,
     /// When the company first answered (threads).

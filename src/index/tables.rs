@@ -287,9 +287,7 @@ pub fn interaction_frame(rows: &[InteractionRow]) -> Result<DataFrame> {
                         name.into(),
                         rows.iter().map(|r| it(r).discovered).collect::<Vec<_>>(),
                     ),
-                    I::Channels => {
-                        str_lists(name, rows, |r| it(r).channels.iter().map(String::as_str))
-                    }
+                    I::Channels => str_lists(name, rows, |r| it(r).channels.iter().map(|c| &**c)),
                     I::FirstChannel => text_col(name, rows, |r| it(r).first_channel.as_deref()),
                     I::ResponseChannel => {
                         text_col(name, rows, |r| it(r).response_channel.as_deref())
@@ -302,9 +300,9 @@ pub fn interaction_frame(rows: &[InteractionRow]) -> Result<DataFrame> {
                             .collect::<Vec<_>>(),
                     ),
                     I::LatencyKind => text_col(name, rows, |r| it(r).latency_kind.as_deref()),
-                    I::Moves => str_lists(name, rows, |r| it(r).moves.iter().map(String::as_str)),
+                    I::Moves => str_lists(name, rows, |r| it(r).moves.iter().map(|c| &**c)),
                     I::RedirectTo => {
-                        str_lists(name, rows, |r| it(r).redirect_to.iter().map(String::as_str))
+                        str_lists(name, rows, |r| it(r).redirect_to.iter().map(|c| &**c))
                     }
                     I::Switched => Column::new(
                         name.into(),

@@ -301,8 +301,9 @@ pub fn infer(t: &TaggedDoc) -> Inferred {
         inf.channels = BTreeSet::new();
     }
     for i in &t.interactions {
-        inf.channels.extend(i.channels.iter().cloned());
-        inf.moves.extend(i.moves.iter().cloned());
+        inf.channels
+            .extend(i.channels.iter().map(|c| c.to_string()));
+        inf.moves.extend(i.moves.iter().map(|m| m.to_string()));
     }
     inf.responded = first.map_or("none".into(), |i| i.responded.as_str().to_string());
     inf.latency = t
@@ -311,14 +312,14 @@ pub fn infer(t: &TaggedDoc) -> Inferred {
         .find(|i| i.latency_kind.is_some())
         .map(|i| {
             (
-                i.latency_kind.clone().unwrap_or_default(),
+                i.latency_kind.as_deref().unwrap_or_default().to_string(),
                 i.latency_seconds,
             )
         });
-    inf.resolution = first.map_or("none".into(), |i| i.resolution.clone());
+    inf.resolution = first.map_or("none".into(), |i| i.resolution.to_string());
     inf.sentiment = first.map_or_else(
         || super::sentiment_of(t.tags.iter()),
-        |i| i.sentiment.clone(),
+        |i| i.sentiment.to_string(),
     );
     inf
 }

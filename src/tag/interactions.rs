@@ -7,7 +7,7 @@ use super::rules::Group;
 use super::text::sentence_of;
 use super::{Lexicons, ROLES};
 use crate::model::{
-    Actor, Document, Evidence, Found, Interaction, Responded, Role, Shape, Tag, TagSet,
+    Actor, Document, Evidence, Found, Interaction, Label, Responded, Role, Shape, Tag, TagSet,
 };
 
 /// Sentences a story may span when a text tells several.
@@ -92,7 +92,7 @@ pub(crate) fn text_interactions(
         let lo = tags.partition_point(|t| t.start < from).max(whole);
         let hi = tags.partition_point(|t| t.start < to).max(lo);
         let window: Vec<&Tag> = tags[..whole].iter().chain(&tags[lo..hi]).collect();
-        let mut inter = summarise(doc, &p.company, p.basis, &window, story);
+        let mut inter = summarise(doc, p.company, p.basis, &window, story);
         inter.discovered = p.discovered;
         out.push(inter);
     }
@@ -117,7 +117,7 @@ impl Basis {
 
 /// A company party to a text.
 struct Party {
-    company: String,
+    company: &'static str,
     /// Where it is first named as a party (0 when the text does not name it).
     first: usize,
     /// Occurrences as a party.
@@ -145,7 +145,7 @@ fn parties(tags: &[Tag], given: Option<&str>) -> Vec<Party> {
             None => {
                 at.insert(t.label, out.len());
                 out.push(Party {
-                    company: t.label.to_string(),
+                    company: t.label,
                     first: t.start,
                     count: 1,
                     basis: if given { Basis::Given } else { Basis::Text },
@@ -155,7 +155,7 @@ fn parties(tags: &[Tag], given: Option<&str>) -> Vec<Party> {
         }
     }
     // The company the data set gives is the main story's, named or not.
-    if let Some(p) = out.iter_mut().find(|p| Some(p.company.as_str()) == given) {
+    if let Some(p) = out.iter_mut().find(|p| Some(p.company) == given) {
         p.count = usize::MAX;
     }
     out.sort_by_key(|p| p.first);
@@ -173,7 +173,7 @@ fn parties(tags: &[Tag], given: Option<&str>) -> Vec<Party> {
 
 fn summarise(
     doc: &Document,
-    company: &str,
+    company: &'static str,
     basis: Basis,
     window: &[&Tag],
     story: Story,
@@ -194,19 +194,19 @@ fn summarise(
     }) {
         note("company", t);
     }
-    let mut channels: Vec<String> = Vec::new();
+    let mut channels: Vec<Label> = Vec::new();
     let (mut first_channel, mut response_channel) = (None, None);
     for t in window.iter().filter(|t| t.set == TagSet::Channel) {
         if !channels.iter().any(|c| c == t.label) {
-            channels.push(t.label.to_string());
+            channels.push(t.label.into());
             note("channel", t);
         }
         match t.actor {
             Some(Actor::Customer) if first_channel.is_none() => {
-                first_channel = Some(t.label.to_string())
+                first_channel = Some(Label::from(t.label))
             }
             Some(Actor::Company) if response_channel.is_none() => {
-                response_channel = Some(t.label.to_string())
+                response_channel = Some(Label::from(t.label))
             }
             _ => {}
         }
@@ -247,15 +247,15 @@ fn summarise(
     if let Some(t) = latency {
         note("latency", t);
     }
-    let mut moves: Vec<String> = Vec::new();
-    let mut redirect_to: Vec<String> = Vec::new();
+    let mut moves: Vec<Label> = Vec::new();
+    let mut redirect_to: Vec<Label> = Vec::new();
     for t in window.iter().filter(|t| t.set == TagSet::Move) {
         if !moves.iter().any(|m| m == t.label) {
-            moves.push(t.label.to_string());
+            moves.push(t.label.into());
         }
         if let Some(target) = t.target {
             if !redirect_to.iter().any(|r| r == target) {
-                redirect_to.push(target.to_string());
+                redirect_to.push(target.into());
             }
         }
         note("move", t);
@@ -264,19 +264,19 @@ fn summarise(
     let resolution = match window.iter().rev().find(|t| t.set == TagSet::Resolution) {
         Some(t) => {
             note("resolution", t);
-            t.label.to_string()
+            Label::from(t.label)
         }
         // A customer still waiting for any answer has nothing solved.
         None if responded == Responded::No => "unresolved".into(),
         None => "unknown".into(),
     };
     // A company's reply does not carry the customer's voice.
-    let sentiment = if company_post {
-        "neutral".to_string()
+    let sentiment = Label::from(if company_post {
+        "neutral"
     } else {
         let (pos, neg) = sentiment_counts(window.iter().copied());
-        sentiment_label(pos, neg).to_string()
-    };
+        sentiment_label(pos, neg)
+    });
     // The evidence: the sentences of the winning side (both for mixed), at most three.
     for t in window
         .iter()
@@ -296,7 +296,7 @@ fn summarise(
         source: doc.source.clone(),
         kind: doc.kind.clone(),
         basis: "text".into(),
-        company: company.to_string(),
+        company: company.into(),
         company_basis: basis.as_str().into(),
         discovered: false,
         channels,
@@ -304,7 +304,7 @@ fn summarise(
         response_channel,
         responded,
         latency_seconds: latency.and_then(|t| t.seconds),
-        latency_kind: latency.map(|t| t.label.to_string()),
+        latency_kind: latency.map(|t| t.label.into()),
         moves,
         redirect_to,
         switched,

@@ -200,9 +200,7 @@ fn tweets_customer_unknown_company_reply_yes_headline_none() {
         Some("ChipotleTweets"),
         "@115737 My apologies for that. Just sent you a DM to help.",
     );
-    assert!(t.interactions[0]
-        .channels
-        .contains(&"twitter_dm".to_string()));
+    assert!(t.interactions[0].channels.contains(&"twitter_dm".into()));
     // A possessive handle in a headline is no exchange at all.
     let t = tag_text(
         "tweet",
@@ -383,9 +381,7 @@ fn third_party_channel_is_a_mention_and_names_next_to_quotes_match() {
     assert!(!roles(&t, "better_business_bureau")
         .iter()
         .any(|r| r.is_party()));
-    assert!(t.interactions[0]
-        .channels
-        .contains(&"third_party".to_string()));
+    assert!(t.interactions[0].channels.contains(&"third_party".into()));
     assert!(roles(&t, "comcast").contains(&Role::Subject));
     let i = &t.interactions[0];
     assert_eq!(i.company, "comcast");

@@ -12,7 +12,7 @@
 //!   exact. A negative or missing delay is left empty with the reason in `problem`.
 //! - An unanswered conversation is censored at the corpus's last timestamp.
 
-use crate::model::{Document, Evidence, Interaction, Responded, Role, Tag, TagSet};
+use crate::model::{Document, Evidence, Interaction, Label, Responded, Role, Tag, TagSet};
 use chrono::{DateTime, Utc};
 use foldhash::HashMap;
 use serde::Serialize;
@@ -665,8 +665,8 @@ pub fn interactions_in(
         if problem.is_some() {
             stats.bad_delays += 1;
         }
-        let mut moves: Vec<String> = Vec::new();
-        let mut redirect_to: Vec<String> = Vec::new();
+        let mut moves: Vec<Label> = Vec::new();
+        let mut redirect_to: Vec<Label> = Vec::new();
         let mut resolution: Option<(u32, usize, u32, u32, u32)> = None;
         let (mut pos, mut neg) = (u32::from(p.pos), u32::from(p.neg));
         for &c in &below {
@@ -675,13 +675,13 @@ pub fn interactions_in(
                 for &[label, target, s, e, rule] in store.moves_of(c) {
                     let label = store.name(label);
                     if !moves.iter().any(|m| m == label) {
-                        moves.push(label.to_string());
+                        moves.push(label.to_string().into());
                         cite("move", c, s, e, store.name(rule).to_string().into());
                     }
                     if target != NONE {
                         let t = store.name(target);
                         if !redirect_to.iter().any(|r| r == t) {
-                            redirect_to.push(t.to_string());
+                            redirect_to.push(t.to_string().into());
                         }
                     }
                 }
@@ -724,7 +724,7 @@ pub fn interactions_in(
                 source: store.name(p.source).to_string(),
                 kind: store.name(p.kind).to_string(),
                 basis: "thread".into(),
-                company,
+                company: company.into(),
                 company_basis: "thread".into(),
                 discovered: first_reply.is_some_and(|r| !store.post(r).known_company),
                 channels: vec!["twitter".into()],
@@ -736,7 +736,7 @@ pub fn interactions_in(
                 switched: !redirect_to.is_empty(),
                 moves,
                 redirect_to,
-                resolution,
+                resolution: resolution.into(),
                 sentiment: sentiment.into(),
                 opened_at,
                 responded_at,

@@ -320,7 +320,7 @@ fn a_million_handles_tag_without_blowing_up() {
             assert_eq!(named, companies, "{kind}: every @Delta and nothing else");
             // A tweet to accounts is an exchange (with an unnamed account, or Delta); a blog
             // post that only lists handles tells none.
-            let with: Vec<&str> = t.interactions.iter().map(|i| i.company.as_str()).collect();
+            let with: Vec<&str> = t.interactions.iter().map(|i| &*i.company).collect();
             let expected: &[&str] = match (kind, companies) {
                 ("tweet", 0) => &["unnamed"],
                 ("tweet", _) => &["delta"],
