@@ -6,6 +6,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use replyscope::ingest::manifest::{Format, ManifestFile};
 use replyscope::ingest::{structured, whole_file};
 use replyscope::model::Document;
+use replyscope::tag::sentiment::Polarity;
 use replyscope::tag::Lexicons;
 use std::hint::black_box;
 
@@ -72,6 +73,22 @@ fn tagging(c: &mut Criterion) {
         b.iter(|| {
             let n: usize = tweets.iter().map(|d| lex.tag(d.clone()).tags.len()).sum();
             assert!(n > 1000);
+            black_box(n)
+        })
+    });
+    g.finish();
+    // The sentiment model alone, a part of tagging (one label per tweet).
+    let mut g = c.benchmark_group("sentiment");
+    g.throughput(Throughput::Bytes(
+        tweets.iter().map(|d| d.text.len() as u64).sum(),
+    ));
+    let model = replyscope::tag::sentiment::Model::builtin();
+    g.bench_function("tweets", |b| {
+        b.iter(|| {
+            let n = tweets
+                .iter()
+                .filter(|d| model.classify(&d.text) == Polarity::Negative)
+                .count();
             black_box(n)
         })
     });

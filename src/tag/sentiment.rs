@@ -6,8 +6,8 @@
 //! [`Model::classify`] returns the most probable [`Polarity`]. The caller splits a story into
 //! sentences and aggregates their polarities into a story label. Inference allocates nothing
 //! per call beyond per-thread buffers it reuses (among them a 2 MiB cache of what it makes of
-//! each word), never panics (empty, huge or any Unicode text), and runs at about 47 MB/s of
-//! tweets on one core (2.1 µs a tweet; BENCHMARKS.md, 2026-12-06).
+//! each word), never panics (empty, huge or any Unicode text), and runs at about 42 MiB/s of
+//! tweets on one core (2.3 µs a tweet; criterion `sentiment/tweets`, BENCHMARKS.md, 2026-12-06).
 //!
 //! # Training data and licence
 //! The 2,000-tweet sample of the crowd-labelled "Twitter US Airline Sentiment" data
