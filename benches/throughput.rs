@@ -93,6 +93,31 @@ fn tagging(c: &mut Criterion) {
         })
     });
     g.finish();
+    // Other parts of tagging the tweets, each alone: the gazetteer's names, the sentence
+    // spans.
+    let mut g = c.benchmark_group("tag_part");
+    g.throughput(Throughput::Bytes(
+        tweets.iter().map(|d| d.text.len() as u64).sum(),
+    ));
+    g.bench_function("gazetteer", |b| {
+        b.iter(|| {
+            let n: usize = tweets
+                .iter()
+                .map(|d| lex.gazetteer.find(&d.text).len())
+                .sum();
+            black_box(n)
+        })
+    });
+    g.bench_function("sentences", |b| {
+        b.iter(|| {
+            let n: usize = tweets
+                .iter()
+                .map(|d| replyscope::tag::text::sentences(&d.text).len())
+                .sum();
+            black_box(n)
+        })
+    });
+    g.finish();
 }
 
 fn readers(c: &mut Criterion) {
