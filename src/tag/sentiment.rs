@@ -711,7 +711,7 @@ fn extract(fo: &FeatureOptions, lexicon: &Lexicon, text: &str, sc: &mut Scratch,
     let (toks, norm, bounds) = (&sc.toks, sc.norm.as_str(), &mut sc.bounds);
     word_features(fo, toks, norm, feats, |feats| {
         // character n-grams inside words (inference sums them per word instead, see
-        // `Model::add_char_grams`)
+        // `Model::sum_features`)
         if chars == Chars::Emit && has_char_grams(fo) {
             let words = toks.iter().filter(|t| t.kind == Kind::Word);
             let count = char_gram_count(fo, words.map(|t| norm[t.start..t.end].chars().count()));
@@ -740,6 +740,14 @@ trait Sink {
 impl Sink for Vec<(u32, f32)> {
     fn feature(&mut self, bucket: u32, value: f32) {
         self.push((bucket, value));
+    }
+}
+
+/// Adds a word's sum of n-gram weights `sum` times the n-grams' value `v` to `acc`.
+#[inline]
+fn add_gram_sum(acc: &mut [f32; 8], sum: &[i64; STRIDE], v: f32) {
+    for (a, &s) in acc.iter_mut().zip(sum) {
+        *a += s as f32 * v;
     }
 }
 
@@ -962,15 +970,16 @@ impl Model {
         let Scratch {
             toks, norm, bounds, ..
         } = sc;
-        let words: Vec<(usize, [i64; STRIDE])> = toks
-            .iter()
-            .filter(|t| t.kind == Kind::Word)
-            .map(|t| {
-                let word = &norm[t.start..t.end];
-                (word.chars().count(), self.gram_sum(word, bounds))
-            })
-            .collect();
-        self.add_char_grams(words.into_iter(), &mut acc);
+        let words = || {
+            toks.iter()
+                .filter(|t| t.kind == Kind::Word)
+                .map(|t| &norm[t.start..t.end])
+        };
+        if let Some(v) = self.char_gram_value(words().map(|w| w.chars().count())) {
+            for word in words() {
+                add_gram_sum(&mut acc, &self.gram_sum(word, bounds), v);
+            }
+        }
         acc
     }
 
@@ -1011,12 +1020,17 @@ impl Model {
         };
         word_features(fo, toks, norm, &mut sum, |_| {});
         let mut acc = sum.acc;
-        let words = toks
-            .iter()
-            .zip(parts.iter())
-            .filter(|(t, _)| t.kind == Kind::Word)
-            .map(|(_, p)| (p.chars, p.grams));
-        self.add_char_grams(words, &mut acc);
+        let words = || {
+            toks.iter()
+                .zip(parts.iter())
+                .filter(|(t, _)| t.kind == Kind::Word)
+                .map(|(_, p)| p)
+        };
+        if let Some(v) = self.char_gram_value(words().map(|p| p.chars)) {
+            for p in words() {
+                add_gram_sum(&mut acc, &p.grams, v);
+            }
+        }
         acc
     }
 
@@ -1079,27 +1093,15 @@ impl Model {
         sum
     }
 
-    /// Adds the character n-gram group of a text's words, given as (characters, sum of
-    /// n-gram weights), to `acc`; the group is scaled to unit length.
-    fn add_char_grams(
-        &self,
-        words: impl Iterator<Item = (usize, [i64; STRIDE])> + Clone,
-        acc: &mut [f32; 8],
-    ) {
+    /// The value of each character n-gram of a text whose words have `chars` characters
+    /// each (the group is scaled to unit length), if it has any.
+    fn char_gram_value(&self, chars: impl Iterator<Item = usize>) -> Option<f32> {
         let fo = &self.features;
         if !has_char_grams(fo) {
-            return;
+            return None;
         }
-        let count = char_gram_count(fo, words.clone().map(|(chars, _)| chars));
-        if count == 0 {
-            return;
-        }
-        let v = fo.char_weight / (count as f32).sqrt();
-        for (_, sum) in words {
-            for (a, &s) in acc.iter_mut().zip(&sum) {
-                *a += s as f32 * v;
-            }
-        }
+        let count = char_gram_count(fo, chars);
+        (count > 0).then(|| fo.char_weight / (count as f32).sqrt())
     }
 
     /// Probabilities of (negative, neutral, positive) for `text`; they add up to 1.
@@ -1848,7 +1850,8 @@ mod tests {
         let m = Model::builtin();
         let copy = m.clone(); // not the built-in: no cache
         let mut texts: Vec<String> = heldout().into_iter().map(|(t, _)| t).collect();
-        // Twice, the second time from the cache; and a text whose words fill and empty it.
+        // Twice, the second time from the cache; and a text with more words than the cache has
+        // slots.
         texts.extend(texts.clone());
         texts.push((0..WORD_CACHE + 10).map(|i| format!("w{i}x ")).collect());
         // Words the cache does not keep (too long), negated words, words outside ASCII, and
