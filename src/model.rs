@@ -341,7 +341,8 @@ pub struct Evidence {
 }
 
 /// A label of an interaction (a company id, a channel, an outcome): one of the tagger's
-/// static strings, or owned when it comes from elsewhere (a data set's own label).
+/// interned strings, borrowed, or owned where it is read at run time (the thread stage's
+/// labels come from its own table of names).
 pub type Label = Cow<'static, str>;
 
 /// One customer-company story: the unit of analysis.
