@@ -212,11 +212,17 @@ const CLASS_LIMIT: usize = 8;
 const FOLDS: [char; 2] = ['\u{17F}', '\u{212A}'];
 
 /// What a piece of a pattern says about the text it matches.
+#[derive(Default)]
 struct Info {
     /// The piece matches exactly one of these strings (ASCII-lowercased), when few.
     exact: Option<BTreeSet<Vec<u8>>>,
     /// Every match of the piece contains one of these (never the empty string).
     factor: Option<BTreeSet<Vec<u8>>>,
+    /// Every match of the piece starts with one of these (never the empty string): what a
+    /// string before the piece goes on with ("th" then "ank" or "x" of `th(?:ank\s+you|x)`).
+    prefix: Option<BTreeSet<Vec<u8>>>,
+    /// Every match of the piece ends with one of these (never the empty string).
+    suffix: Option<BTreeSet<Vec<u8>>>,
 }
 
 /// Strings every match of `hir` contains at least one of, or `None` when a match need
@@ -237,23 +243,66 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
-/// The better of a piece's factor set and its exact set (when that has no empty string).
+/// The best of a piece's sets every match contains one of: its exact set (when that has no
+/// empty string), its factor, prefix and suffix sets; of equal ones the first.
 fn best(i: Info) -> Option<BTreeSet<Vec<u8>>> {
-    let exact = i
-        .exact
-        .filter(|e| !e.is_empty() && !e.contains(&Vec::new()));
-    match (exact, i.factor) {
-        (Some(a), Some(b)) => Some(if score(&a) >= score(&b) { a } else { b }),
-        (a, b) => a.or(b),
-    }
+    [nonempty(i.exact), i.factor, i.prefix, i.suffix]
+        .into_iter()
+        .flatten()
+        .reduce(better)
 }
 
-/// How selective a set is: longer shortest strings first, then fewer strings.
-fn score(s: &BTreeSet<Vec<u8>>) -> (usize, std::cmp::Reverse<usize>) {
-    (
-        s.iter().map(Vec::len).min().unwrap_or(0),
-        std::cmp::Reverse(s.len()),
-    )
+/// A set when it has strings and none is empty.
+fn nonempty(set: Option<BTreeSet<Vec<u8>>>) -> Option<BTreeSet<Vec<u8>>> {
+    set.filter(|s| !s.is_empty() && !s.contains(&Vec::new()))
+}
+
+/// Strings every match of a piece starts with: its exact strings when none is empty, else
+/// its prefix set.
+fn starts(i: &Info) -> Option<BTreeSet<Vec<u8>>> {
+    nonempty(i.exact.clone()).or_else(|| i.prefix.clone())
+}
+
+/// Strings every match of a piece ends with: its exact strings when none is empty, else its
+/// suffix set.
+fn ends(i: &Info) -> Option<BTreeSet<Vec<u8>>> {
+    nonempty(i.exact.clone()).or_else(|| i.suffix.clone())
+}
+
+/// The union of some sets, when each is known and they hold at most [`LIMIT`] strings.
+fn union(sets: impl IntoIterator<Item = Option<BTreeSet<Vec<u8>>>>) -> Option<BTreeSet<Vec<u8>>> {
+    let mut all = BTreeSet::new();
+    for set in sets {
+        all.extend(set?);
+        if all.len() > LIMIT {
+            return None;
+        }
+    }
+    Some(all)
+}
+
+/// `a` then `b` (every string of one followed by every string of the other), when that
+/// makes at most [`LIMIT`] strings.
+fn product_within(a: &BTreeSet<Vec<u8>>, b: &BTreeSet<Vec<u8>>) -> Option<BTreeSet<Vec<u8>>> {
+    (a.len() * b.len() <= LIMIT).then(|| product(a, b))
+}
+
+/// How often a set's strings would occur in random text of 27 letters, per byte: the sum
+/// of 27^-len over its strings. Lower is more selective: one longer string beats a shorter
+/// one, and "dm", "drop", "send" beat "dm", "me", "us".
+fn rate(s: &BTreeSet<Vec<u8>>) -> f64 {
+    s.iter()
+        .map(|x| 27f64.powi(-(x.len().min(16) as i32)))
+        .sum()
+}
+
+/// The more selective of two sets ([`rate`]); of equal ones the first.
+fn better(a: BTreeSet<Vec<u8>>, b: BTreeSet<Vec<u8>>) -> BTreeSet<Vec<u8>> {
+    if rate(&b) < rate(&a) {
+        b
+    } else {
+        a
+    }
 }
 
 fn one(s: &[u8]) -> BTreeSet<Vec<u8>> {
@@ -264,17 +313,25 @@ fn info(hir: &Hir) -> Info {
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => Info {
             exact: Some(one(b"")),
-            factor: None,
+            ..Info::default()
         },
-        HirKind::Literal(l) => Info {
-            exact: Some(one(&l.0)),
-            factor: (!l.0.is_empty()).then(|| one(&l.0)),
-        },
+        HirKind::Literal(l) => {
+            let known = (!l.0.is_empty()).then(|| one(&l.0));
+            Info {
+                exact: Some(one(&l.0)),
+                factor: known.clone(),
+                prefix: known.clone(),
+                suffix: known,
+            }
+        }
         HirKind::Class(c) => {
             let set = class_strings(c);
+            let known = set.clone().filter(|s| !s.is_empty());
             Info {
-                factor: set.clone().filter(|s| !s.is_empty()),
                 exact: set,
+                factor: known.clone(),
+                prefix: known.clone(),
+                suffix: known,
             }
         }
         HirKind::Capture(c) => info(&c.sub),
@@ -287,15 +344,15 @@ fn info(hir: &Hir) -> Info {
                         e.insert(Vec::new());
                         e
                     }),
-                    factor: None,
+                    ..Info::default()
                 },
-                (0, _) => Info {
-                    exact: None,
-                    factor: None,
-                },
+                (0, _) => Info::default(),
+                // At least once: a match starts with a match of the piece and ends with one.
                 _ => Info {
-                    exact: None,
+                    prefix: starts(&sub),
+                    suffix: ends(&sub),
                     factor: best(sub),
+                    exact: None,
                 },
             }
         }
@@ -311,6 +368,8 @@ fn info(hir: &Hir) -> Info {
                     _ => None,
                 };
             }
+            let prefix = union(infos.iter().map(starts));
+            let suffix = union(infos.iter().map(ends));
             let mut factor = Some(BTreeSet::new());
             for i in infos {
                 factor = match (factor, best(i)) {
@@ -321,26 +380,35 @@ fn info(hir: &Hir) -> Info {
                     _ => None,
                 };
             }
-            Info { exact, factor }
+            Info {
+                exact,
+                factor,
+                prefix,
+                suffix,
+            }
         }
         HirKind::Concat(pieces) => {
-            // Runs of exact pieces are joined into longer strings (cross products); the
-            // best of those runs and of the other pieces' factors is the concatenation's.
+            let infos: Vec<Info> = pieces.iter().map(info).collect();
+            // Runs of exact pieces are joined into longer strings (cross products), and a
+            // run goes on into the strings the next piece starts with; a run after an
+            // inexact piece starts with the strings that piece ends with. The best of those
+            // runs and of the pieces' own factors is the concatenation's.
             let mut candidates: Vec<BTreeSet<Vec<u8>>> = Vec::new();
             let mut run = one(b"");
             let mut whole = true;
-            for p in pieces {
-                let i = info(p);
-                match i.exact {
-                    Some(e) if run.len() * e.len() <= LIMIT => run = product(&run, &e),
+            for i in &infos {
+                match &i.exact {
+                    Some(e) if run.len() * e.len() <= LIMIT => run = product(&run, e),
                     Some(e) => {
                         whole = false;
-                        candidates.push(std::mem::replace(&mut run, e));
+                        candidates.push(std::mem::replace(&mut run, e.clone()));
                     }
                     None => {
                         whole = false;
-                        candidates.push(std::mem::replace(&mut run, one(b"")));
-                        candidates.extend(i.factor);
+                        candidates.extend(starts(i).and_then(|s| product_within(&run, &s)));
+                        let after = ends(i).unwrap_or_else(|| one(b""));
+                        candidates.push(std::mem::replace(&mut run, after));
+                        candidates.extend(i.factor.clone());
                     }
                 }
             }
@@ -348,11 +416,41 @@ fn info(hir: &Hir) -> Info {
             candidates.push(run);
             let factor = candidates
                 .into_iter()
-                .filter(|c| !c.is_empty() && !c.contains(&Vec::new()))
-                .max_by_key(score);
-            Info { exact, factor }
+                .filter_map(|c| nonempty(Some(c)))
+                .reduce(better);
+            Info {
+                exact,
+                factor,
+                prefix: edge(&infos, starts, product),
+                suffix: edge(infos.iter().rev(), ends, |run, e| product(e, run)),
+            }
         }
     }
+}
+
+/// The strings every match of a concatenation starts with (pieces in order, `outer`
+/// [`starts`], `join` appending a piece's exact strings to a run) or ends with (pieces in
+/// reverse, [`ends`], prepending): the exact pieces at that edge joined, then the strings
+/// the first inexact piece starts (ends) with.
+fn edge<'a>(
+    pieces: impl IntoIterator<Item = &'a Info>,
+    outer: impl Fn(&Info) -> Option<BTreeSet<Vec<u8>>>,
+    join: impl Fn(&BTreeSet<Vec<u8>>, &BTreeSet<Vec<u8>>) -> BTreeSet<Vec<u8>>,
+) -> Option<BTreeSet<Vec<u8>>> {
+    let mut run = one(b"");
+    for i in pieces {
+        match &i.exact {
+            Some(e) if run.len() * e.len() <= LIMIT => run = join(&run, e),
+            Some(_) => break,
+            None => {
+                if let Some(s) = outer(i).filter(|s| run.len() * s.len() <= LIMIT) {
+                    run = join(&run, &s);
+                }
+                break;
+            }
+        }
+    }
+    nonempty(Some(run))
 }
 
 fn product(a: &BTreeSet<Vec<u8>>, b: &BTreeSet<Vec<u8>>) -> BTreeSet<Vec<u8>> {
@@ -422,6 +520,21 @@ mod tests {
             (r"dms?", Some(&["dm"][..])),
             (r"\w+ed", Some(&["ed"][..])),
             (r"(?:in)?to", Some(&["to"][..])),
+            // A string goes on into what the next piece starts with: "th" alone (before an
+            // alternation regex-syntax factors out of "thank..." and "thx") would run the
+            // rule on every "the".
+            (
+                r"\bthank(?:s|\s+you)\b|\bthx\b",
+                Some(&["thank", "thx"][..]),
+            ),
+            // ... and a run starts again with what an inexact piece ends with.
+            (r"x(?:ab|cd)+yz", Some(&["abyz", "cdyz"][..])),
+            // Of two sets, the one rarer in text: three strings of two letters and more
+            // beat three of two.
+            (
+                r"\b(?:dm|drop|send)\s+(?:me|us)\b",
+                Some(&["dm", "drop", "send"][..]),
+            ),
             // "k" also folds to the Kelvin sign in a case-insensitive regex, which
             // [`Prefilter::hits`] looks for instead.
             (r"took", Some(&["took"][..])),
@@ -432,6 +545,68 @@ mod tests {
             let want = want.map(|w| w.iter().map(|s| s.to_string()).collect::<Vec<_>>());
             assert_eq!(strings(pattern), want, "{pattern}");
         }
+    }
+
+    /// Every match of every default rule on the fixture texts holds one of the rule's
+    /// strings (in any case of ASCII).
+    #[test]
+    fn every_match_of_a_default_rule_holds_one_of_its_strings() {
+        let lex = crate::tag::Lexicons::defaults();
+        let texts: Vec<String> = [
+            (
+                include_str!("../../tests/fixtures/corpora/twcs_head1000.csv"),
+                "text",
+            ),
+            (
+                include_str!("../../tests/fixtures/corpora/cfpb_complaints.csv"),
+                "Consumer complaint narrative",
+            ),
+            (
+                include_str!("../../tests/fixtures/corpora/reddit_posts.csv"),
+                "post_text",
+            ),
+        ]
+        .iter()
+        .flat_map(|(file, column)| {
+            let mut rd = csv::Reader::from_reader(file.as_bytes());
+            let at = rd
+                .headers()
+                .unwrap()
+                .iter()
+                .position(|h| h == *column)
+                .unwrap();
+            rd.records()
+                .map(|r| r.unwrap()[at].to_ascii_lowercase())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+        let mut matches = 0;
+        for set in [&lex.channels, &lex.outcomes, &lex.roles] {
+            for rule in set.all() {
+                let (pattern, insensitive) = &set.patterns[rule.index];
+                let hir = regex_syntax::ParserBuilder::new()
+                    .case_insensitive(*insensitive)
+                    .build()
+                    .parse(pattern)
+                    .unwrap();
+                let Some(strings) = factors(&hir) else {
+                    continue;
+                };
+                for text in &texts {
+                    for m in rule.regex.find_iter(text) {
+                        matches += 1;
+                        let found = m.as_str().as_bytes();
+                        assert!(
+                            strings.iter().any(|s| contains(found, s)),
+                            "{}: {:?} holds none of its strings",
+                            rule.id,
+                            m.as_str()
+                        );
+                    }
+                }
+            }
+        }
+        assert!(matches > 1000, "the rules match ({matches} matches)");
     }
 
     #[test]
