@@ -19,6 +19,7 @@ pub mod eval;
 pub mod gazetteer;
 mod interactions;
 pub mod latency;
+mod memory;
 pub(crate) mod names;
 pub mod pos;
 pub mod prefilter;
