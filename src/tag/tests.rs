@@ -23,6 +23,19 @@ fn sentences_skip_abbreviations() {
         .filter(|x| x != &"\n")
         .collect::<Vec<_>>()
     );
+    // A listed word in any case ("DR.", "Etc."), a short word with a dot in it ("E.g.") end
+    // no sentence; an unlisted one ("Drs.") does.
+    let t = "Ask DR. Smith, Etc. and so on. Then E.g. Drs. Lee. End";
+    let s: Vec<&str> = sentences(t).iter().map(|&(a, b)| &t[a..b]).collect();
+    assert_eq!(
+        s,
+        vec![
+            "Ask DR. Smith, Etc. and so on.",
+            " Then E.g. Drs.",
+            " Lee.",
+            " End"
+        ]
+    );
 }
 
 /// The five seed stories of the example corpus.

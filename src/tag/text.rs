@@ -146,41 +146,24 @@ pub fn sentences(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// Whether the full stop after `before` ends an abbreviation ("Mr.", "Jan.", "i.e.", "A."):
+/// the last word of `before` is one of [`ABBREVIATIONS`] in any case of ASCII, a short word
+/// with a dot in it, or one capital letter.
 pub(crate) fn is_abbreviation(before: &str) -> bool {
     let word = before
         .rsplit(|c: char| c.is_whitespace() || c == '(')
         .next()
         .unwrap_or("");
-    let lower = word.to_ascii_lowercase();
     word.contains('.') && word.len() <= 4
-        || matches!(
-            lower.as_str(),
-            "mr" | "mrs"
-                | "ms"
-                | "dr"
-                | "st"
-                | "jan"
-                | "feb"
-                | "mar"
-                | "apr"
-                | "jun"
-                | "jul"
-                | "aug"
-                | "sep"
-                | "sept"
-                | "oct"
-                | "nov"
-                | "dec"
-                | "vs"
-                | "etc"
-                | "inc"
-                | "co"
-                | "corp"
-                | "no"
-                | "approx"
-        )
+        || ABBREVIATIONS.iter().any(|a| word.eq_ignore_ascii_case(a))
         || word.len() == 1 && word.chars().all(|c| c.is_ascii_uppercase())
 }
+
+/// Words a full stop follows without ending a sentence (lower case).
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "st", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
+    "oct", "nov", "dec", "vs", "etc", "inc", "co", "corp", "no", "approx",
+];
 
 pub(crate) fn sentence_of(sentences: &[(usize, usize)], at: usize) -> (usize, usize) {
     let i = sentences.partition_point(|s| s.1 <= at);
