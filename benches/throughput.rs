@@ -66,9 +66,8 @@ fn tagging(c: &mut Criterion) {
             ..Document::default()
         })
         .collect();
-    g.throughput(Throughput::Bytes(
-        tweets.iter().map(|d| d.text.len() as u64).sum(),
-    ));
+    let tweet_bytes: u64 = tweets.iter().map(|d| d.text.len() as u64).sum();
+    g.throughput(Throughput::Bytes(tweet_bytes));
     g.bench_function("tweets", |b| {
         b.iter(|| {
             let n: usize = tweets.iter().map(|d| lex.tag(d.clone()).tags.len()).sum();
@@ -79,9 +78,7 @@ fn tagging(c: &mut Criterion) {
     g.finish();
     // The sentiment model alone, a part of tagging (one label per tweet).
     let mut g = c.benchmark_group("sentiment");
-    g.throughput(Throughput::Bytes(
-        tweets.iter().map(|d| d.text.len() as u64).sum(),
-    ));
+    g.throughput(Throughput::Bytes(tweet_bytes));
     let model = replyscope::tag::sentiment::Model::builtin();
     g.bench_function("tweets", |b| {
         b.iter(|| {
@@ -96,9 +93,7 @@ fn tagging(c: &mut Criterion) {
     // Other parts of tagging the tweets, each alone: the gazetteer's names, the sentence
     // spans.
     let mut g = c.benchmark_group("tag_part");
-    g.throughput(Throughput::Bytes(
-        tweets.iter().map(|d| d.text.len() as u64).sum(),
-    ));
+    g.throughput(Throughput::Bytes(tweet_bytes));
     g.bench_function("gazetteer", |b| {
         b.iter(|| {
             let n: usize = tweets

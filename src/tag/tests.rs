@@ -8,10 +8,12 @@ use crate::model::{Actor, Responded, Role, Shape, TagSet};
 
 #[test]
 fn sentences_skip_abbreviations() {
+    fn cut(t: &str) -> Vec<&str> {
+        sentences(t).iter().map(|&(a, b)| &t[a..b]).collect()
+    }
     let t = "Companies, i.e. www.honda.com or Pepsi. On Jan. 16, a story. Next!\nLine";
-    let s: Vec<&str> = sentences(t).iter().map(|&(a, b)| &t[a..b]).collect();
     assert_eq!(
-        s,
+        cut(t),
         vec![
             "Companies, i.e. www.honda.com or Pepsi.",
             " On Jan. 16, a story.",
@@ -25,10 +27,8 @@ fn sentences_skip_abbreviations() {
     );
     // A listed word in any case ("DR.", "Etc."), a short word with a dot in it ("E.g.") end
     // no sentence; an unlisted one ("Drs.") does.
-    let t = "Ask DR. Smith, Etc. and so on. Then E.g. Drs. Lee. End";
-    let s: Vec<&str> = sentences(t).iter().map(|&(a, b)| &t[a..b]).collect();
     assert_eq!(
-        s,
+        cut("Ask DR. Smith, Etc. and so on. Then E.g. Drs. Lee. End"),
         vec![
             "Ask DR. Smith, Etc. and so on.",
             " Then E.g. Drs.",
