@@ -71,14 +71,7 @@ pub fn build(spec: &SourceSpec, at: Location<'_>, v: Values) -> Result<Document,
             normalize_newlines(s)
         }
     };
-    let text = v
-        .text
-        .iter()
-        .map(|t| t.trim())
-        .filter(|t| !t.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n\n");
-    let text = decode(&text);
+    let text = decode(&joined(&v.text, "\n\n"));
     if text.trim().is_empty() && spec.empty_text == EmptyText::Reject {
         let cols = spec
             .fields
@@ -88,13 +81,7 @@ pub fn build(spec: &SourceSpec, at: Location<'_>, v: Values) -> Result<Document,
             .unwrap_or_default();
         return Err(format!("empty text in {cols:?}; expected text (set empty_text = \"keep\" to keep such records)"));
     }
-    let stamp = v
-        .created_at
-        .iter()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let stamp = joined(&v.created_at, " ");
     let created_at = if stamp.is_empty() {
         None
     } else {
@@ -160,6 +147,22 @@ pub fn build(spec: &SourceSpec, at: Location<'_>, v: Values) -> Result<Document,
     })
 }
 
+/// The pieces of a field read from several columns, trimmed, without the empty ones,
+/// joined by `sep`; the piece itself when there is one (most records: one text column, one
+/// time column), without a copy.
+fn joined<'a>(pieces: &'a [String], sep: &str) -> std::borrow::Cow<'a, str> {
+    let mut kept = pieces.iter().map(|p| p.trim()).filter(|p| !p.is_empty());
+    match (kept.next(), kept.next()) {
+        (None, _) => "".into(),
+        (Some(one), None) => one.into(),
+        (Some(first), Some(second)) => {
+            let mut all = vec![first, second];
+            all.extend(kept);
+            all.join(sep).into()
+        }
+    }
+}
+
 /// A record id as written by exporters: pandas writes integer ids of a column with
 /// missing values as floats ("3.0"), which must still link to tweet 3.
 pub fn normalize_ref(raw: &str) -> String {
@@ -208,6 +211,23 @@ mod tests {
         line: 2,
         record: 1,
     };
+
+    #[test]
+    fn pieces_are_trimmed_and_joined_without_the_empty_ones() {
+        let p = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(joined(&p(&[" a ", "", "  ", "b\n"]), "\n\n"), "a\n\nb");
+        assert_eq!(
+            joined(&p(&["2016-01-01", " 10:00", "UTC"]), " "),
+            "2016-01-01 10:00 UTC"
+        );
+        assert_eq!(joined(&p(&["", " only "]), " "), "only");
+        assert!(matches!(
+            joined(&p(&[" only "]), " "),
+            std::borrow::Cow::Borrowed("only")
+        ));
+        assert_eq!(joined(&p(&["", " "]), " "), "");
+        assert_eq!(joined(&[], " "), "");
+    }
 
     #[test]
     fn thread_ids_are_normalised_and_prefixed() {
