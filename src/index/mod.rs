@@ -249,7 +249,7 @@ struct Out {
 type Prepared = (
     Document,
     tantivy::TantivyDocument,
-    Option<tag::threads::PostDraft>,
+    Option<tag::threads::PostTags>,
     Vec<(crate::model::Tag, String)>,
     Vec<crate::model::Interaction>,
 );
@@ -499,7 +499,7 @@ fn prepare(
     let tdoc = tantivy_doc(fields, &doc, &tags);
     let post = threaded
         .contains(&doc.source)
-        .then(|| tag::threads::PostDraft::from_tagged(author, &doc, &tags));
+        .then(|| tag::threads::PostTags::of(author, &tags));
     let rows: Vec<(crate::model::Tag, String)> = tags
         .into_iter()
         .map(|tag| {
@@ -519,9 +519,11 @@ impl Out {
             self.writer.add_document(tdoc)?;
             if let Some(post) = post {
                 match &mut self.update {
-                    Some((_, drafts)) => drafts.push((number, post)),
+                    Some((_, drafts)) => {
+                        drafts.push((number, tag::threads::PostDraft::new(&doc, post)));
+                    }
                     None => {
-                        self.threads.push(post);
+                        self.threads.push_doc(&doc, &post);
                         self.thread_docs.push(number);
                     }
                 }
@@ -1101,7 +1103,17 @@ fn sync_dir(dir: &Path) {
 
 /// The search-index entry of a tagged document.
 fn tantivy_doc(f: &schema::Fields, doc: &Document, tags: &[crate::model::Tag]) -> TantivyDocument {
-    let mut d = TantivyDocument::default();
+    // Room for every value (a length prefix and the bytes each) up front: the buffer grew by
+    // reallocation, copying the text each time.
+    let optional = [&doc.author, &doc.title, &doc.url];
+    let bytes = [&doc.id, &doc.source, &doc.kind, &doc.text]
+        .into_iter()
+        .chain(optional.into_iter().flatten())
+        .map(|s| s.len() + 8)
+        .sum::<usize>()
+        + tags.len() * 24
+        + 16;
+    let mut d = TantivyDocument::with_capacity(bytes);
     d.add_text(f.id, &doc.id);
     d.add_text(f.source, &doc.source);
     d.add_text(f.kind, &doc.kind);
@@ -1142,7 +1154,11 @@ fn tantivy_doc(f: &schema::Fields, doc: &Document, tags: &[crate::model::Tag]) -
         }
         match tag.set {
             TagSet::Company | TagSet::Channel => d.add_text(field, tag.label),
-            set => d.add_text(field, format!("{}:{}", set.as_str(), tag.label)),
+            // "set:label", interned: no string made per tag.
+            set => d.add_text(
+                field,
+                crate::intern::join(crate::intern::join(set.as_str(), ":"), tag.label),
+            ),
         }
     }
     d

@@ -17,23 +17,15 @@ use chrono::{DateTime, Utc};
 use foldhash::HashMap;
 use serde::Serialize;
 
-/// What the thread stage needs of one reply-linked post, as made by the tagging workers.
-/// [`ThreadStore::push`] keeps it in a compact form.
-#[derive(Debug, Clone)]
-pub struct PostDraft {
-    id: String,
-    source: String,
-    kind: String,
-    author: Option<String>,
+/// What the thread stage reads of one reply-linked post's tags and author, as made by the
+/// tagging workers: no text, so making it copies nothing. [`ThreadStore::push_doc`] keeps it
+/// with the post's document fields.
+#[derive(Debug, Clone, Default)]
+pub struct PostTags {
     /// The author's company, when the author is a company account.
     company: Option<&'static str>,
     /// The gazetteer knows that account (not only a support account's company part).
     company_known: bool,
-    inbound: Option<bool>,
-    created_at: Option<DateTime<Utc>>,
-    in_reply_to: Option<String>,
-    conversation_id: Option<String>,
-    replies: Vec<String>,
     /// Label, span and rule (interned: [`crate::intern`]), as the tags have them.
     addressee: Option<(&'static str, usize, usize, &'static str)>,
     moves: Vec<(
@@ -47,6 +39,58 @@ pub struct PostDraft {
     sentiment: (u32, u32),
 }
 
+impl PostTags {
+    /// Keeps what the thread stage needs of a tagged post's tags.
+    /// `author` is the post's [`super::Lexicons::company_author`] (as [`super::TaggedDoc`] has it).
+    pub fn of(author: Option<(&'static str, bool)>, tags: &[Tag]) -> PostTags {
+        let (company, company_known) = match author {
+            Some((id, known)) => (Some(id), known),
+            None => (None, false),
+        };
+        let mut cues = PostTags {
+            company,
+            company_known,
+            ..PostTags::default()
+        };
+        for tag in tags {
+            match tag.set {
+                TagSet::Company
+                    if cues.addressee.is_none() && tag.role == Some(Role::Addressee) =>
+                {
+                    cues.addressee = Some((tag.label, tag.start, tag.end, tag.rule));
+                }
+                TagSet::Move => {
+                    cues.moves
+                        .push((tag.label, tag.target, tag.start, tag.end, tag.rule));
+                }
+                TagSet::Resolution => {
+                    cues.resolution = Some((tag.label, tag.start, tag.end, tag.rule));
+                }
+                TagSet::Sentiment if tag.label == "positive" => cues.sentiment.0 += 1,
+                TagSet::Sentiment if tag.label == "negative" => cues.sentiment.1 += 1,
+                _ => {}
+            }
+        }
+        cues
+    }
+}
+
+/// One reply-linked post as the thread stage needs it, owning its document fields: what an
+/// incremental build keeps of the posts it tags again ([`ThreadStore::push`]).
+#[derive(Debug, Clone)]
+pub struct PostDraft {
+    id: String,
+    source: String,
+    kind: String,
+    author: Option<String>,
+    inbound: Option<bool>,
+    created_at: Option<DateTime<Utc>>,
+    in_reply_to: Option<String>,
+    conversation_id: Option<String>,
+    replies: Vec<String>,
+    tags: PostTags,
+}
+
 impl PostDraft {
     /// Keeps what the thread stage needs of a tagged post.
     /// `author` is the post's [`super::Lexicons::company_author`] (as [`super::TaggedDoc`] has it).
@@ -55,42 +99,67 @@ impl PostDraft {
         d: &Document,
         tags: &[Tag],
     ) -> PostDraft {
-        let (company, company_known) = match author {
-            Some((id, known)) => (Some(id), known),
-            None => (None, false),
-        };
-        let mut addressee = None;
-        let mut moves = Vec::new();
-        let mut resolution = None;
-        let mut sentiment = (0, 0);
-        for tag in tags {
-            match tag.set {
-                TagSet::Company if addressee.is_none() && tag.role == Some(Role::Addressee) => {
-                    addressee = Some((tag.label, tag.start, tag.end, tag.rule));
-                }
-                TagSet::Move => moves.push((tag.label, tag.target, tag.start, tag.end, tag.rule)),
-                TagSet::Resolution => resolution = Some((tag.label, tag.start, tag.end, tag.rule)),
-                TagSet::Sentiment if tag.label == "positive" => sentiment.0 += 1,
-                TagSet::Sentiment if tag.label == "negative" => sentiment.1 += 1,
-                _ => {}
-            }
-        }
+        PostDraft::new(d, PostTags::of(author, tags))
+    }
+
+    /// The post of `d` with its cues `tags`.
+    pub fn new(d: &Document, tags: PostTags) -> PostDraft {
         PostDraft {
             id: d.id.clone(),
             source: d.source.clone(),
             kind: d.kind.clone(),
             author: d.author.clone(),
-            company,
-            company_known,
             inbound: d.thread.inbound,
             created_at: d.created_at,
             in_reply_to: d.thread.in_reply_to.clone(),
             conversation_id: d.thread.conversation_id.clone(),
             replies: d.thread.replies.clone(),
-            addressee,
-            moves,
-            resolution,
-            sentiment,
+            tags,
+        }
+    }
+
+    /// The document fields, borrowed.
+    fn fields(&self) -> PostFields<'_> {
+        PostFields {
+            id: &self.id,
+            source: &self.source,
+            kind: &self.kind,
+            author: self.author.as_deref(),
+            inbound: self.inbound,
+            created_at: self.created_at,
+            in_reply_to: self.in_reply_to.as_deref(),
+            conversation_id: self.conversation_id.as_deref(),
+            replies: &self.replies,
+        }
+    }
+}
+
+/// The document fields of a post that [`ThreadStore`] keeps, borrowed from a
+/// [`PostDraft`] or from the [`Document`] itself.
+struct PostFields<'a> {
+    id: &'a str,
+    source: &'a str,
+    kind: &'a str,
+    author: Option<&'a str>,
+    inbound: Option<bool>,
+    created_at: Option<DateTime<Utc>>,
+    in_reply_to: Option<&'a str>,
+    conversation_id: Option<&'a str>,
+    replies: &'a [String],
+}
+
+impl<'a> PostFields<'a> {
+    fn of(d: &'a Document) -> PostFields<'a> {
+        PostFields {
+            id: &d.id,
+            source: &d.source,
+            kind: &d.kind,
+            author: d.author.as_deref(),
+            inbound: d.thread.inbound,
+            created_at: d.created_at,
+            in_reply_to: d.thread.in_reply_to.as_deref(),
+            conversation_id: d.thread.conversation_id.as_deref(),
+            replies: &d.thread.replies,
         }
     }
 }
@@ -167,18 +236,15 @@ impl PostDraft {
             rule: rule.to_string(),
         };
         PostCues {
-            company: self
-                .company
-                .map(str::to_string)
+            company: (self.tags.company.map(str::to_string))
                 .or_else(|| self.author.as_ref().map(|a| a.to_ascii_lowercase())),
-            company_known: self.company_known,
+            company_known: self.tags.company_known,
             company_post: match self.inbound {
                 Some(inbound) => !inbound,
-                None => self.company_known,
+                None => self.tags.company_known,
             },
-            addressee: self.addressee.as_ref().map(cue),
-            moves: self
-                .moves
+            addressee: self.tags.addressee.as_ref().map(cue),
+            moves: (self.tags.moves)
                 .iter()
                 .take(u16::MAX as usize)
                 .map(|&(label, target, start, end, rule)| Cue {
@@ -189,9 +255,9 @@ impl PostDraft {
                     rule: rule.to_string(),
                 })
                 .collect(),
-            resolution: self.resolution.as_ref().map(cue),
-            positive: self.sentiment.0.min(u16::MAX as u32),
-            negative: self.sentiment.1.min(u16::MAX as u32),
+            resolution: self.tags.resolution.as_ref().map(cue),
+            positive: self.tags.sentiment.0.min(u16::MAX as u32),
+            negative: self.tags.sentiment.1.min(u16::MAX as u32),
         }
     }
 }
@@ -301,28 +367,42 @@ impl ThreadStore {
 
     /// Keeps one post.
     pub fn push(&mut self, d: PostDraft) {
-        let company = match (&d.company, &d.author) {
+        self.keep_post(d.fields(), &d.tags);
+    }
+
+    /// Keeps one post from its document and cues: the document's fields are copied into the
+    /// store once, with no draft in between.
+    pub fn push_doc(&mut self, d: &Document, tags: &PostTags) {
+        self.keep_post(PostFields::of(d), tags);
+    }
+
+    fn keep_post(&mut self, d: PostFields<'_>, t: &PostTags) {
+        let company = match (t.company, d.author) {
             (Some(c), _) => self.sym(c),
-            (None, Some(a)) => self.sym(&a.to_ascii_lowercase()),
+            // Most handles are lower case already (numeric customer ids): no copy then.
+            (None, Some(a)) if a.bytes().any(|b| b.is_ascii_uppercase()) => {
+                self.sym(&a.to_ascii_lowercase())
+            }
+            (None, Some(a)) => self.sym(a),
             (None, None) => NONE,
         };
         let span = |x: usize| x.min(u32::MAX as usize) as u32;
-        let addressee = match &d.addressee {
+        let addressee = match &t.addressee {
             Some((c, s, e, r)) => [self.sym(c), span(*s), span(*e), self.sym(r)],
             None => [NONE, 0, 0, 0],
         };
         let move_start = self.moves.len() as u32;
-        for (l, t, s, e, r) in d.moves.iter().take(u16::MAX as usize) {
+        for (l, target, s, e, r) in t.moves.iter().take(u16::MAX as usize) {
             let m = [
                 self.sym(l),
-                t.map_or(NONE, |t| self.sym(t)),
+                target.map_or(NONE, |x| self.sym(x)),
                 span(*s),
                 span(*e),
                 self.sym(r),
             ];
             self.moves.push(m);
         }
-        let resolution = match &d.resolution {
+        let resolution = match &t.resolution {
             Some((l, s, e, r)) => [self.sym(l), span(*s), span(*e), self.sym(r)],
             None => [NONE, 0, 0, 0],
         };
@@ -332,16 +412,12 @@ impl ThreadStore {
             self.replies.push(kept);
         }
         let i = self.len as u32;
-        if let Some(c) = &d.conversation_id {
-            self.conversations.insert(i, c.as_str().into());
+        if let Some(c) = d.conversation_id {
+            self.conversations.insert(i, c.into());
         }
         let post = Post {
-            id: self.keep(&d.id),
-            parent: d
-                .in_reply_to
-                .as_deref()
-                .map(|p| self.keep(p))
-                .unwrap_or_default(),
+            id: self.keep(d.id),
+            parent: d.in_reply_to.map(|p| self.keep(p)).unwrap_or_default(),
             reply_start,
             reply_count: d.replies.len().min(u16::MAX as usize) as u16,
             created_ms: d.created_at.map_or(NO_TIME, |t| t.timestamp_millis()),
@@ -350,16 +426,16 @@ impl ThreadStore {
                 Some(true) => 1,
                 Some(false) => 2,
             },
-            known_company: d.company_known,
-            source: self.sym(&d.source),
-            kind: self.sym(&d.kind),
+            known_company: t.company_known,
+            source: self.sym(d.source),
+            kind: self.sym(d.kind),
             company,
             addressee,
             move_start,
-            move_count: d.moves.len().min(u16::MAX as usize) as u16,
+            move_count: t.moves.len().min(u16::MAX as usize) as u16,
             resolution,
-            pos: d.sentiment.0.min(u16::MAX as u32) as u16,
-            neg: d.sentiment.1.min(u16::MAX as u32) as u16,
+            pos: t.sentiment.0.min(u16::MAX as u32) as u16,
+            neg: t.sentiment.1.min(u16::MAX as u32) as u16,
         };
         if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
             self.chunks.push(Vec::with_capacity(CHUNK));
