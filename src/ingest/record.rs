@@ -4,34 +4,37 @@
 use super::decode::normalize_newlines;
 use super::manifest::{EmptyText, SourceSpec};
 use crate::model::{Document, Thread};
+use std::borrow::Cow;
 
-/// The mapped values of one record, before they are checked.
+/// The mapped values of one record, before they are checked: borrowed from the record
+/// where it holds them as they are (a CSV row's fields, a JSON line's strings), owned where
+/// they had to be made (a JSON number).
 #[derive(Debug, Default, Clone)]
-pub struct Values {
+pub struct Values<'a> {
     /// Raw id.
-    pub id: Option<String>,
+    pub id: Option<Cow<'a, str>>,
     /// Text parts, joined with a blank line.
-    pub text: Vec<String>,
+    pub text: Vec<Cow<'a, str>>,
     /// Title.
-    pub title: Option<String>,
+    pub title: Option<Cow<'a, str>>,
     /// Author.
-    pub author: Option<String>,
+    pub author: Option<Cow<'a, str>>,
     /// Timestamp parts, joined with a space.
-    pub created_at: Vec<String>,
+    pub created_at: Vec<Cow<'a, str>>,
     /// Link.
-    pub url: Option<String>,
+    pub url: Option<Cow<'a, str>>,
     /// Raw id of the parent post.
-    pub in_reply_to: Option<String>,
+    pub in_reply_to: Option<Cow<'a, str>>,
     /// Raw ids of the replies.
-    pub replies: Vec<String>,
+    pub replies: Vec<Cow<'a, str>>,
     /// Raw conversation id.
-    pub conversation_id: Option<String>,
+    pub conversation_id: Option<Cow<'a, str>>,
     /// Raw inbound flag.
-    pub inbound: Option<String>,
+    pub inbound: Option<Cow<'a, str>>,
     /// Given labels (label, value).
-    pub given: Vec<(String, String)>,
+    pub given: Vec<(String, Cow<'a, str>)>,
     /// Kept columns (column, value).
-    pub meta: Vec<(String, String)>,
+    pub meta: Vec<(String, Cow<'a, str>)>,
 }
 
 /// Where a record came from.
@@ -49,7 +52,7 @@ pub struct Location<'a> {
 }
 
 /// Checks and converts mapped values into a document, or says why the record cannot be one.
-pub fn build(spec: &SourceSpec, at: Location<'_>, v: Values) -> Result<Document, String> {
+pub fn build(spec: &SourceSpec, at: Location<'_>, v: Values<'_>) -> Result<Document, String> {
     let id_col = spec.fields.id.as_deref().unwrap_or("id");
     let id = match v.id {
         Some(raw) => {
@@ -87,10 +90,10 @@ pub fn build(spec: &SourceSpec, at: Location<'_>, v: Values) -> Result<Document,
     } else {
         Some(super::date::parse(&stamp, spec.date_format.as_deref())?)
     };
-    let reference = |raw: Option<String>| -> Option<String> {
-        raw.map(|r| normalize_ref(&r))
-            .filter(|r| !r.is_empty())
-            .map(|r| format!("{}:{r}", spec.name))
+    let reference = |raw: Option<Cow<'_, str>>| -> Option<String> {
+        let raw = raw?;
+        let r = normalize_ref(&raw);
+        (!r.is_empty()).then(|| format!("{}:{r}", spec.name))
     };
     let inbound = match v.inbound.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -108,7 +111,9 @@ pub fn build(spec: &SourceSpec, at: Location<'_>, v: Values) -> Result<Document,
         conversation_id: reference(v.conversation_id),
         inbound,
     };
-    let mut meta: std::collections::BTreeMap<String, String> = v.meta.into_iter().collect();
+    let mut meta: std::collections::BTreeMap<String, String> = (v.meta.into_iter())
+        .map(|(c, x)| (c, x.into_owned()))
+        .collect();
     let mut given = std::collections::BTreeMap::new();
     for (label, raw) in v.given {
         let raw = raw.trim().to_string();
@@ -127,7 +132,7 @@ pub fn build(spec: &SourceSpec, at: Location<'_>, v: Values) -> Result<Document,
             }
         }
     }
-    let clean = |s: Option<String>| s.map(|s| decode(s.trim())).filter(|s| !s.is_empty());
+    let clean = |s: Option<Cow<'_, str>>| s.map(|s| decode(s.trim())).filter(|s| !s.is_empty());
     Ok(Document {
         id,
         source: spec.name.clone(),
@@ -150,7 +155,7 @@ pub fn build(spec: &SourceSpec, at: Location<'_>, v: Values) -> Result<Document,
 /// The pieces of a field read from several columns, trimmed, without the empty ones,
 /// joined by `sep`; the piece itself when there is one (most records: one text column, one
 /// time column), without a copy.
-fn joined<'a>(pieces: &'a [String], sep: &str) -> std::borrow::Cow<'a, str> {
+fn joined<'a>(pieces: &'a [Cow<'_, str>], sep: &str) -> Cow<'a, str> {
     let mut kept = pieces.iter().map(|p| p.trim()).filter(|p| !p.is_empty());
     match (kept.next(), kept.next()) {
         (None, _) => "".into(),
@@ -165,28 +170,36 @@ fn joined<'a>(pieces: &'a [String], sep: &str) -> std::borrow::Cow<'a, str> {
 
 /// A record id as written by exporters: pandas writes integer ids of a column with
 /// missing values as floats ("3.0"), which must still link to tweet 3.
-pub fn normalize_ref(raw: &str) -> String {
+pub fn normalize_ref(raw: &str) -> &str {
     let raw = raw.trim();
     match raw.strip_suffix(".0") {
-        Some(int) if !int.is_empty() && int.bytes().all(|b| b.is_ascii_digit()) => int.to_string(),
-        _ => raw.to_string(),
+        Some(int) if !int.is_empty() && int.bytes().all(|b| b.is_ascii_digit()) => int,
+        _ => raw,
     }
 }
 
-/// Splits a list of reply ids as CSV exports write them: "9,6,10".
-pub fn split_ids(raw: &str) -> Vec<String> {
-    raw.split([',', ' ', ';'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+/// Splits a list of reply ids as CSV exports write them: "9,6,10". The ids borrow from
+/// `raw` when it is borrowed.
+pub fn split_ids(raw: Cow<'_, str>) -> Vec<Cow<'_, str>> {
+    fn pieces(s: &str) -> impl Iterator<Item = &str> {
+        s.split([',', ' ', ';'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+    match raw {
+        Cow::Borrowed(s) => pieces(s).map(Cow::Borrowed).collect(),
+        Cow::Owned(s) => pieces(&s).map(|p| Cow::Owned(p.to_string())).collect(),
+    }
 }
 
 fn parse_bool(raw: &str) -> Option<bool> {
-    match raw.to_ascii_lowercase().as_str() {
-        "true" | "t" | "yes" | "y" | "1" => Some(true),
-        "false" | "f" | "no" | "n" | "0" => Some(false),
-        _ => None,
+    let is = |words: &[&str]| words.iter().any(|w| raw.eq_ignore_ascii_case(w));
+    if is(&["true", "t", "yes", "y", "1"]) {
+        Some(true)
+    } else if is(&["false", "f", "no", "n", "0"]) {
+        Some(false)
+    } else {
+        None
     }
 }
 
@@ -214,7 +227,7 @@ mod tests {
 
     #[test]
     fn pieces_are_trimmed_and_joined_without_the_empty_ones() {
-        let p = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let p = |v: &[&'static str]| v.iter().map(|&s| Cow::Borrowed(s)).collect::<Vec<_>>();
         assert_eq!(joined(&p(&[" a ", "", "  ", "b\n"]), "\n\n"), "a\n\nb");
         assert_eq!(
             joined(&p(&["2016-01-01", " 10:00", "UTC"]), " "),
@@ -223,7 +236,7 @@ mod tests {
         assert_eq!(joined(&p(&["", " only "]), " "), "only");
         assert!(matches!(
             joined(&p(&[" only "]), " "),
-            std::borrow::Cow::Borrowed("only")
+            Cow::Borrowed("only")
         ));
         assert_eq!(joined(&p(&["", " "]), " "), "");
         assert_eq!(joined(&[], " "), "");
@@ -235,7 +248,7 @@ mod tests {
             id: Some("1".into()),
             text: vec!["@115712 hi &amp; bye".into()],
             in_reply_to: Some("3.0".into()),
-            replies: split_ids("9,6,10"),
+            replies: split_ids("9,6,10".into()),
             inbound: Some("False".into()),
             ..Values::default()
         };
@@ -249,7 +262,7 @@ mod tests {
 
     #[test]
     fn bad_values_are_rejected_with_reasons() {
-        let v = |f: fn(&mut Values)| {
+        let v = |f: fn(&mut Values<'static>)| {
             let mut v = Values {
                 id: Some("1".into()),
                 text: vec!["t".into()],
@@ -277,6 +290,28 @@ mod tests {
         let d = build(&spec("empty_text = \"keep\""), AT, v).unwrap();
         assert_eq!(d.text, "");
         assert_eq!(d.given.get("company").map(String::as_str), Some("Acme"));
+    }
+
+    #[test]
+    fn inbound_flags_read_in_any_case() {
+        for (raw, want) in [("TRUE", true), ("Yes", true), ("t", true), ("1", true)]
+            .into_iter()
+            .chain([("False", false), ("NO", false), ("n", false), ("0", false)])
+        {
+            assert_eq!(parse_bool(raw), Some(want), "{raw}");
+        }
+        for raw in ["", "truth", "2", "oui"] {
+            assert_eq!(parse_bool(raw), None, "{raw}");
+        }
+    }
+
+    #[test]
+    fn split_ids_borrow_when_the_list_is_borrowed() {
+        let ids = split_ids(" 9, 6;10  ".into());
+        assert_eq!(ids, vec!["9", "6", "10"]);
+        assert!(ids.iter().all(|i| matches!(i, Cow::Borrowed(_))));
+        let owned = split_ids(Cow::Owned("7 8".to_string()));
+        assert_eq!(owned, vec!["7", "8"]);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::manifest::{Format, SourceSpec};
 use super::record::{self, split_ids, Location, Values};
 use crate::model::Document;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -713,57 +714,43 @@ impl Mapper {
             line: rec.line,
             record: rec.record,
         };
-        let values = match (&self.kind, rec.raw) {
-            (_, Raw::Bad(reason)) => return Err(reason),
-            (MapKind::Csv, Raw::Csv(row)) => self.csv_values(&row)?,
-            (MapKind::Json, Raw::Json(line)) => self.json_values(&line)?,
+        // The values borrow from the record: the document is built while it is at hand.
+        match (&self.kind, rec.raw) {
+            (_, Raw::Bad(reason)) => Err(reason),
+            (MapKind::Csv, Raw::Csv(row)) => record::build(spec, at, self.csv_values(&row)?),
+            (MapKind::Json, Raw::Json(line)) => {
+                let value = json_object(&line)?;
+                record::build(spec, at, self.json_values(&value)?)
+            }
             _ => unreachable!("reader and mapper are made together"),
-        };
-        record::build(spec, at, values)
+        }
     }
 
-    fn csv_values(&self, row: &csv::ByteRecord) -> Result<Values, String> {
-        let get = |k: &Key| -> Result<String, String> {
+    fn csv_values<'a>(&self, row: &'a csv::ByteRecord) -> Result<Values<'a>, String> {
+        let get = |k: &Key| -> Result<Cow<'a, str>, String> {
             let Key::Col(i, name) = k else { unreachable!() };
             let bytes = row.get(*i).unwrap_or_default();
-            std::str::from_utf8(bytes).map(str::to_string).map_err(|e| {
+            std::str::from_utf8(bytes).map(Cow::Borrowed).map_err(|e| {
                 format!(
                     "invalid UTF-8 in column {name:?} at byte {}; expected UTF-8 text",
                     e.valid_up_to()
                 )
             })
         };
-        self.values(|k| get(k).map(Some), |k| get(k).map(|s| split_ids(&s)))
+        self.values(|k| get(k).map(Some), |k| get(k).map(split_ids))
     }
 
-    fn json_values(&self, line: &str) -> Result<Values, String> {
-        let value: Value = serde_json::from_str(line).map_err(|e| {
-            let what = if e.is_eof() {
-                "truncated JSON"
-            } else {
-                "invalid JSON"
-            };
-            format!(
-                "{what} at column {}: {e}; expected one JSON object per line",
-                e.column()
-            )
-        })?;
-        if !value.is_object() {
-            return Err(format!(
-                "expected a JSON object, found {}",
-                type_name(&value)
-            ));
-        }
-        let lookup = |k: &Key| -> Option<&Value> {
+    fn json_values<'a>(&self, value: &'a Value) -> Result<Values<'a>, String> {
+        let lookup = |k: &Key| -> Option<&'a Value> {
             let Key::Path(path) = k else { unreachable!() };
-            path.iter().try_fold(&value, |v, p| v.get(p))
+            path.iter().try_fold(value, |v, p| v.get(p))
         };
-        let scalar = |k: &Key| -> Result<Option<String>, String> {
+        let scalar = |k: &Key| -> Result<Option<Cow<'a, str>>, String> {
             match lookup(k) {
                 None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.clone())),
-                Some(Value::Number(n)) => Ok(Some(n.to_string())),
-                Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+                Some(Value::String(s)) => Ok(Some(Cow::Borrowed(s))),
+                Some(Value::Number(n)) => Ok(Some(n.to_string().into())),
+                Some(Value::Bool(b)) => Ok(Some(b.to_string().into())),
                 Some(other) => Err(format!(
                     "field {:?} is {}; expected a string or number",
                     k.name(),
@@ -771,13 +758,13 @@ impl Mapper {
                 )),
             }
         };
-        let list = |k: &Key| -> Result<Vec<String>, String> {
+        let list = |k: &Key| -> Result<Vec<Cow<'a, str>>, String> {
             match lookup(k) {
                 Some(Value::Array(items)) => items
                     .iter()
                     .map(|v| match v {
-                        Value::String(s) => Ok(s.clone()),
-                        Value::Number(n) => Ok(n.to_string()),
+                        Value::String(s) => Ok(Cow::Borrowed(s.as_str())),
+                        Value::Number(n) => Ok(n.to_string().into()),
                         other => Err(format!(
                             "field {:?} holds {}; expected ids",
                             k.name(),
@@ -785,7 +772,7 @@ impl Mapper {
                         )),
                     })
                     .collect(),
-                _ => Ok(scalar(k)?.map(|s| split_ids(&s)).unwrap_or_default()),
+                _ => Ok(scalar(k)?.map(split_ids).unwrap_or_default()),
             }
         };
         let mut v = self.values(scalar, list)?;
@@ -810,11 +797,11 @@ impl Mapper {
         Ok(v)
     }
 
-    fn values(
+    fn values<'a>(
         &self,
-        one: impl Fn(&Key) -> Result<Option<String>, String>,
-        list: impl Fn(&Key) -> Result<Vec<String>, String>,
-    ) -> Result<Values, String> {
+        one: impl Fn(&Key) -> Result<Option<Cow<'a, str>>, String>,
+        list: impl Fn(&Key) -> Result<Vec<Cow<'a, str>>, String>,
+    ) -> Result<Values<'a>, String> {
         let s = &self.slots;
         let opt = |k: &Option<Key>| k.as_ref().map(&one).transpose().map(Option::flatten);
         let all = |ks: &[Key]| {
@@ -851,6 +838,28 @@ impl Mapper {
                 .collect::<Result<_, _>>()?,
         })
     }
+}
+
+/// One JSON lines record parsed, or why it is not a JSON object.
+fn json_object(line: &str) -> Result<Value, String> {
+    let value: Value = serde_json::from_str(line).map_err(|e| {
+        let what = if e.is_eof() {
+            "truncated JSON"
+        } else {
+            "invalid JSON"
+        };
+        format!(
+            "{what} at column {}: {e}; expected one JSON object per line",
+            e.column()
+        )
+    })?;
+    if !value.is_object() {
+        return Err(format!(
+            "expected a JSON object, found {}",
+            type_name(&value)
+        ));
+    }
+    Ok(value)
 }
 
 fn type_name(v: &Value) -> &'static str {
