@@ -1103,8 +1103,9 @@ fn sync_dir(dir: &Path) {
 
 /// The search-index entry of a tagged document.
 fn tantivy_doc(f: &schema::Fields, doc: &Document, tags: &[crate::model::Tag]) -> TantivyDocument {
-    // Room for every value (a length prefix and the bytes each) up front: the buffer grew by
-    // reallocation, copying the text each time.
+    // Room for every value (a length prefix and the bytes each) up front: tantivy's default
+    // of 1,024 bytes is more than a tweet needs, and a longer text's buffer grew by
+    // reallocation, copied each time.
     let optional = [&doc.author, &doc.title, &doc.url];
     let bytes = [&doc.id, &doc.source, &doc.kind, &doc.text]
         .into_iter()
