@@ -114,6 +114,10 @@ def main():
     if not shutil.which("perf"):
         sys.exit("profile_stages.py: perf is not installed (Debian: apt-get install linux-perf)")
     data = pathlib.Path(a.csv).resolve()
+    if not data.is_file():
+        sys.exit(f"profile_stages.py: {a.csv}: no such file (expected a tweets CSV in the twcs format)")
+    if not pathlib.Path(a.bin).is_file():
+        sys.exit(f"profile_stages.py: {a.bin}: no such binary (run `cargo build --release`, or pass --bin)")
     with tempfile.TemporaryDirectory(prefix="replyscope-profile-") as tmp:
         tmp = pathlib.Path(tmp)
         record = [
@@ -121,7 +125,9 @@ def main():
             "-o", str(tmp / "perf.data"), a.bin, "index", "--corpus", "corpus/twcs.toml",
             "--data", str(data), "--out", str(tmp / "index"),
         ]
-        subprocess.run(record, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        done = subprocess.run(record, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if done.returncode != 0:
+            sys.exit(f"profile_stages.py: perf record of `replyscope index` failed:\n{done.stderr[-2000:]}")
         script = subprocess.Popen(
             ["perf", "script", "-F", "comm,tid,ip,sym", "-i", str(tmp / "perf.data")],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, errors="replace",
