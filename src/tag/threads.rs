@@ -75,19 +75,13 @@ impl PostTags {
     }
 }
 
-/// One reply-linked post as the thread stage needs it, owning its document fields: what an
-/// incremental build keeps of the posts it tags again ([`ThreadStore::push`]).
+/// One reply-linked post as the thread stage needs it, owning its document's thread fields
+/// (no text): what an incremental build keeps of the posts it tags again
+/// ([`ThreadStore::push`]).
 #[derive(Debug, Clone)]
 pub struct PostDraft {
-    id: String,
-    source: String,
-    kind: String,
-    author: Option<String>,
-    inbound: Option<bool>,
-    created_at: Option<DateTime<Utc>>,
-    in_reply_to: Option<String>,
-    conversation_id: Option<String>,
-    replies: Vec<String>,
+    /// The post's document without its text, title, link, labels or columns.
+    doc: Document,
     tags: PostTags,
 }
 
@@ -104,85 +98,38 @@ impl PostDraft {
 
     /// The post of `d` with its cues `tags`.
     pub fn new(d: &Document, tags: PostTags) -> PostDraft {
-        PostDraft {
+        let doc = Document {
             id: d.id.clone(),
             source: d.source.clone(),
             kind: d.kind.clone(),
             author: d.author.clone(),
-            inbound: d.thread.inbound,
             created_at: d.created_at,
-            in_reply_to: d.thread.in_reply_to.clone(),
-            conversation_id: d.thread.conversation_id.clone(),
-            replies: d.thread.replies.clone(),
-            tags,
-        }
-    }
-
-    /// The document fields, borrowed.
-    fn fields(&self) -> PostFields<'_> {
-        PostFields {
-            id: &self.id,
-            source: &self.source,
-            kind: &self.kind,
-            author: self.author.as_deref(),
-            inbound: self.inbound,
-            created_at: self.created_at,
-            in_reply_to: self.in_reply_to.as_deref(),
-            conversation_id: self.conversation_id.as_deref(),
-            replies: &self.replies,
-        }
-    }
-}
-
-/// The document fields of a post that [`ThreadStore`] keeps, borrowed from a
-/// [`PostDraft`] or from the [`Document`] itself.
-struct PostFields<'a> {
-    id: &'a str,
-    source: &'a str,
-    kind: &'a str,
-    author: Option<&'a str>,
-    inbound: Option<bool>,
-    created_at: Option<DateTime<Utc>>,
-    in_reply_to: Option<&'a str>,
-    conversation_id: Option<&'a str>,
-    replies: &'a [String],
-}
-
-impl<'a> PostFields<'a> {
-    fn of(d: &'a Document) -> PostFields<'a> {
-        PostFields {
-            id: &d.id,
-            source: &d.source,
-            kind: &d.kind,
-            author: d.author.as_deref(),
-            inbound: d.thread.inbound,
-            created_at: d.created_at,
-            in_reply_to: d.thread.in_reply_to.as_deref(),
-            conversation_id: d.thread.conversation_id.as_deref(),
-            replies: &d.thread.replies,
-        }
+            thread: d.thread.clone(),
+            ..Document::default()
+        };
+        PostDraft { doc, tags }
     }
 }
 
 impl PostDraft {
     /// The post's id.
     pub fn id(&self) -> &str {
-        &self.id
+        &self.doc.id
     }
 
     /// The post it replies to, if any.
     pub fn in_reply_to(&self) -> Option<&str> {
-        self.in_reply_to.as_deref()
+        self.doc.thread.in_reply_to.as_deref()
     }
 
     /// The replies the source lists.
     pub fn replies(&self) -> &[String] {
-        &self.replies
+        &self.doc.thread.replies
     }
 
     /// When it was written, in milliseconds.
     pub fn created_ms(&self) -> Option<i64> {
-        self.created_at.map(|t| t.timestamp_millis())
+        self.doc.created_at.map(|t| t.timestamp_millis())
     }
 }
 
@@ -237,9 +184,9 @@ impl PostDraft {
         };
         PostCues {
             company: (self.tags.company.map(str::to_string))
-                .or_else(|| self.author.as_ref().map(|a| a.to_ascii_lowercase())),
+                .or_else(|| self.doc.author.as_ref().map(|a| a.to_ascii_lowercase())),
             company_known: self.tags.company_known,
-            company_post: match self.inbound {
+            company_post: match self.doc.thread.inbound {
                 Some(inbound) => !inbound,
                 None => self.tags.company_known,
             },
@@ -367,17 +314,13 @@ impl ThreadStore {
 
     /// Keeps one post.
     pub fn push(&mut self, d: PostDraft) {
-        self.keep_post(d.fields(), &d.tags);
+        self.push_doc(&d.doc, &d.tags);
     }
 
     /// Keeps one post from its document and cues: the document's fields are copied into the
     /// store once, with no draft in between.
-    pub fn push_doc(&mut self, d: &Document, tags: &PostTags) {
-        self.keep_post(PostFields::of(d), tags);
-    }
-
-    fn keep_post(&mut self, d: PostFields<'_>, t: &PostTags) {
-        let company = match (t.company, d.author) {
+    pub fn push_doc(&mut self, d: &Document, t: &PostTags) {
+        let company = match (t.company, d.author.as_deref()) {
             (Some(c), _) => self.sym(c),
             // Most handles are lower case already (numeric customer ids): no copy then.
             (None, Some(a)) if a.bytes().any(|b| b.is_ascii_uppercase()) => {
@@ -407,28 +350,30 @@ impl ThreadStore {
             None => [NONE, 0, 0, 0],
         };
         let reply_start = self.replies.len() as u32;
-        for r in d.replies.iter().take(u16::MAX as usize) {
+        for r in d.thread.replies.iter().take(u16::MAX as usize) {
             let kept = self.keep(r);
             self.replies.push(kept);
         }
         let i = self.len as u32;
-        if let Some(c) = d.conversation_id {
-            self.conversations.insert(i, c.into());
+        if let Some(c) = &d.thread.conversation_id {
+            self.conversations.insert(i, c.as_str().into());
         }
         let post = Post {
-            id: self.keep(d.id),
-            parent: d.in_reply_to.map(|p| self.keep(p)).unwrap_or_default(),
+            id: self.keep(&d.id),
+            parent: (d.thread.in_reply_to.as_deref())
+                .map(|p| self.keep(p))
+                .unwrap_or_default(),
             reply_start,
-            reply_count: d.replies.len().min(u16::MAX as usize) as u16,
+            reply_count: d.thread.replies.len().min(u16::MAX as usize) as u16,
             created_ms: d.created_at.map_or(NO_TIME, |t| t.timestamp_millis()),
-            inbound: match d.inbound {
+            inbound: match d.thread.inbound {
                 None => 0,
                 Some(true) => 1,
                 Some(false) => 2,
             },
             known_company: t.company_known,
-            source: self.sym(d.source),
-            kind: self.sym(d.kind),
+            source: self.sym(&d.source),
+            kind: self.sym(&d.kind),
             company,
             addressee,
             move_start,
