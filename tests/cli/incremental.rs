@@ -497,8 +497,24 @@ fn issue_14_3_a_full_row_group_of_mentions_is_copied_as_stored() {
 }
 
 /// Starts `index` and kills it (SIGKILL) `after` the start, or when `appears` exists in its
-/// staging directory. Returns whether it was killed.
+/// staging directory (one that was not there before it started: a killed run's staging
+/// directory stays until the next run removes it). Returns whether it was killed while it ran;
+/// a kill can still fall after the run swapped the new index in (the staging directory then
+/// holds the old index, being removed), which the caller must tell apart.
 fn kill_update(t: &TestDir, after: Option<Duration>, appears: Option<&str>) -> bool {
+    let staging = || -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(t.path())
+            .unwrap()
+            .map(|e| e.unwrap())
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(".ix.replyscope-tmp")
+            })
+            .map(|e| e.path())
+            .collect()
+    };
+    let stale = staging();
     let mut child = t
         .command(["index", "--corpus", "corpus.toml", "--out", "ix"])
         .stdout(Stdio::null())
@@ -512,13 +528,9 @@ fn kill_update(t: &TestDir, after: Option<Duration>, appears: Option<&str>) -> b
             return false;
         }
         let staged = |rel: &str| {
-            std::fs::read_dir(t.path()).unwrap().any(|e| {
-                let e = e.unwrap();
-                e.file_name()
-                    .to_string_lossy()
-                    .starts_with(".ix.replyscope-tmp")
-                    && e.path().join(rel).exists()
-            })
+            staging()
+                .iter()
+                .any(|d| !stale.contains(d) && d.join(rel).exists())
         };
         if after.is_some_and(|d| start.elapsed() >= d) || appears.is_some_and(staged) {
             child.kill().unwrap();
@@ -562,17 +574,28 @@ fn issue_14_1_an_update_killed_at_any_point_leaves_the_old_index_whole() {
     t.write("days/2.csv", &parts[1]);
     // The uninterrupted update's time, on a copy of the index: the kills fall at parts of it,
     // inside the update on a fast machine and a slow one alike (fixed delays fell after a
-    // fast update's end, which changed the index as it should).
-    copy_dir(&ix, &t.path().join("probe"));
+    // fast update's end, which changed the index as it should). Its result is the new index
+    // a kill after the swap leaves.
+    let probe = t.path().join("probe");
+    copy_dir(&ix, &probe);
     let start = Instant::now();
     let o = t.run(["index", "--corpus", "corpus.toml", "--out", "probe"]);
     let full = start.elapsed();
     assert!(o.stderr.contains("updated probe"), "{o:?}");
-    std::fs::remove_dir_all(t.path().join("probe")).unwrap();
+    let new: Vec<Vec<u8>> = STABLE
+        .iter()
+        .map(|f| std::fs::read(probe.join(f)).unwrap())
+        .collect();
+    let new_manifest = manifest(&probe);
+    std::fs::remove_dir_all(&probe).unwrap();
     eprintln!("uninterrupted update: {full:.1?}");
     let saved = t.path().join("saved");
     copy_dir(&ix, &saved);
-    let mut killed = 0;
+    let restore = || {
+        std::fs::remove_dir_all(&ix).unwrap();
+        copy_dir(&saved, &ix);
+    };
+    let (mut killed, mut swapped) = (0, 0);
     for (after, appears) in [
         (Some(full / 20), None),
         (Some(full / 5), None),
@@ -581,28 +604,44 @@ fn issue_14_1_an_update_killed_at_any_point_leaves_the_old_index_whole() {
         (None, Some("tables/interactions.parquet")),
         (None, Some("manifest.json")),
     ] {
+        let at = format!("kill at {after:?} or when {appears:?} is staged");
         if !kill_update(&t, after, appears) {
             // The update ended before the kill (on a loaded machine the polling thread can
             // miss a staged file's moment): it changed the index as it should. The next
             // kill starts from the old index again.
-            std::fs::remove_dir_all(&ix).unwrap();
-            copy_dir(&saved, &ix);
+            restore();
             continue;
         }
-        killed += 1;
-        for (f, bytes) in STABLE.iter().zip(&old) {
-            assert!(
-                std::fs::read(ix.join(f)).unwrap() == *bytes,
-                "{f} changed after a kill"
+        let now: Vec<Vec<u8>> = STABLE
+            .iter()
+            .map(|f| std::fs::read(ix.join(f)).unwrap())
+            .collect();
+        if now == old {
+            killed += 1;
+            assert_eq!(
+                std::fs::read(ix.join("manifest.json")).unwrap(),
+                old_manifest,
+                "{at}: the old tables with another manifest"
             );
+        } else {
+            // The kill fell after the swap, while the run removed the old index: the new
+            // index must then be whole, every table and count the update's.
+            swapped += 1;
+            for ((f, bytes), was) in STABLE.iter().zip(&now).zip(&new) {
+                assert!(bytes == was, "{at}: {f} is neither the old nor the new one");
+            }
+            let m = manifest(&ix);
+            for key in ["counts", "tables", "inputs", "fingerprint", "files"] {
+                assert_eq!(m[key], new_manifest[key], "{at}: manifest {key}");
+            }
         }
-        assert_eq!(
-            std::fs::read(ix.join("manifest.json")).unwrap(),
-            old_manifest
-        );
         let o = t.run(["search", "ix", "refund"]);
-        assert_eq!(o.code, 0, "{o:?}");
+        assert_eq!(o.code, 0, "{at}: {o:?}");
+        if now != old {
+            restore();
+        }
     }
+    eprintln!("killed during the update: {killed}, after the swap: {swapped}");
     assert!(killed >= 4, "most kills land during the update ({killed})");
     let o = index(&t, &[]);
     assert_eq!(o.code, 0, "{o:?}");
