@@ -354,8 +354,17 @@ fn build_query(index: &Index, f: &Fields, req: &Request) -> Result<Box<dyn Query
     let q = parser
         .parse_query(&quote_outcomes(&drop_and_before_not(&req.query)))
         .map_err(|e| {
-            let known = "fields: title, text, id, source, kind, author, created_at, \
-                         company, mention, channel, outcome";
+            let known = match &e {
+                // A date is a fast field: read for ranges, with no term per second.
+                tantivy::query::QueryParserError::FieldNotIndexed(f) if f == "created_at" => {
+                    "created_at takes a range: \
+                     created_at:[2017-10-01T00:00:00Z TO 2017-11-01T00:00:00Z}, or --since and --until"
+                }
+                _ => {
+                    "fields: title, text, id, source, kind, author, created_at, \
+                     company, mention, channel, outcome"
+                }
+            };
             Error::Query {
                 query: req.query.clone(),
                 message: format!("{e} ({known})"),

@@ -3,10 +3,13 @@
 //! id is also a fast (columnar) field: search breaks ties of equal scores by it. Source,
 //! kind and author were fast fields too, read by nothing, at about 1% of `index`'s work
 //! (BENCHMARKS.md); indexes built with them still open and update as they are.
+//!
+//! created_at is a fast field and not indexed: tantivy answers a range on a fast field from
+//! its column (`--since`, `--until`, `created_at:[A TO B}` in a query), and indexing it made
+//! a term of nearly every tweet's second, about 5% of `index`'s work (BENCHMARKS.md). An
+//! index built when it was also indexed reads and updates as it is.
 
-use tantivy::schema::{
-    DateOptions, DateTimePrecision, Field, Schema, FAST, INDEXED, STORED, STRING, TEXT,
-};
+use tantivy::schema::{DateOptions, DateTimePrecision, Field, Schema, FAST, STORED, STRING, TEXT};
 
 /// The fields of the search index, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -41,7 +44,7 @@ pub struct Fields {
 /// Builds the schema and its field handles.
 pub fn build() -> (Schema, Fields) {
     let mut sb = Schema::builder();
-    let date = DateOptions::from(INDEXED | STORED | FAST).set_precision(DateTimePrecision::Seconds);
+    let date = DateOptions::from(STORED | FAST).set_precision(DateTimePrecision::Seconds);
     let fields = Fields {
         id: sb.add_text_field("id", STRING | STORED | FAST),
         source: sb.add_text_field("source", STRING | STORED),

@@ -115,6 +115,36 @@ fn filters_by_source_kind_and_date() {
     let late = n(&["--since", "2017-10-11T12:00:00Z"]);
     assert_eq!(early + late, all, "since and until split the hits");
     assert!(early > 0 && late > 0);
+    // The same split written in the query: created_at is a fast field, read for ranges.
+    let ranged = |range: &str| {
+        let o = t.run([
+            "search",
+            "ix",
+            &format!("(dm OR help OR please) AND created_at:{range}"),
+            "--format",
+            "json",
+            "--limit",
+            "1000",
+        ]);
+        assert_eq!(o.code, 0, "{o:?}");
+        o.stdout.lines().count()
+    };
+    assert_eq!(
+        ranged("[2000-01-01T00:00:00Z TO 2017-10-11T12:00:00Z}"),
+        early
+    );
+    assert_eq!(
+        ranged("[2017-10-11T12:00:00Z TO 2100-01-01T00:00:00Z}"),
+        late
+    );
+    // One second is no range: the message says how to write one.
+    let o = t.run(["search", "ix", "created_at:\"2017-10-11T12:00:00Z\""]);
+    assert_eq!(o.code, 2, "{o:?}");
+    assert!(
+        o.stderr.contains("created_at:[2017-10-01T00:00:00Z TO"),
+        "{}",
+        o.stderr
+    );
 }
 
 #[test]
