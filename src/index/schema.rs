@@ -6,8 +6,9 @@
 //!
 //! created_at is a fast field and not indexed: tantivy answers a range on a fast field from
 //! its column (`--since`, `--until`, `created_at:[A TO B}` in a query), and indexing it made
-//! a term of nearly every tweet's second, about 5% of `index`'s work (BENCHMARKS.md). An
-//! index built when it was also indexed reads and updates as it is.
+//! a term of nearly every tweet's second: 5% of `index`'s time at 300,000 tweets, 10% at 3
+//! million (BENCHMARKS.md). An index built when it was also indexed reads and updates as it
+//! is.
 
 use tantivy::schema::{DateOptions, DateTimePrecision, Field, Schema, FAST, STORED, STRING, TEXT};
 
