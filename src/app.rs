@@ -37,86 +37,9 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             let cfg = config::index_config(&a, threads)?;
             index(&cfg, a.quiet)
         }
-        Command::Sql(a) => {
-            let files = if a.queries.is_empty() {
-                query_files(std::path::Path::new("queries"))?
-            } else {
-                a.queries.clone()
-            };
-            let failed = match &a.rows {
-                Some(rows) => sql_table(&a, &files, rows)?,
-                None => sql_print(&a, &files)?,
-            };
-            Ok(Outcome {
-                rejects: 0,
-                failed_queries: failed as u64,
-            })
-        }
-        Command::Tag(a) if a.stream => {
-            let lex = config::lexicons(&a.rule_args, None)?;
-            if a.file.as_os_str() != "-" && a.file.as_os_str() != "/dev/stdin" {
-                anyhow::bail!("--stream reads standard input; drop the file argument");
-            }
-            let s = crate::stream::run(
-                &lex,
-                std::io::stdin(),
-                std::io::stdout().lock(),
-                a.max_line_bytes,
-            )
-            .context("tag --stream")?;
-            if s.errors > 0 {
-                note!(
-                    "replyscope: tag --stream: {} lines, {} answered with an error",
-                    s.lines,
-                    s.errors
-                );
-            }
-            Ok(Outcome::default())
-        }
-        Command::Tag(a) => {
-            let lex = config::lexicons(&a.rule_args, None)?;
-            let limit = crate::files::TEXT_FILE_LIMIT;
-            let text = if a.file.as_os_str() == "-" || a.file.as_os_str() == "/dev/stdin" {
-                let bytes = crate::files::read_capped(std::io::stdin().lock(), limit)
-                    .context("cannot read standard input")?;
-                String::from_utf8(bytes).context("standard input is not UTF-8 text")?
-            } else {
-                crate::files::read_regular_text(&a.file, limit)
-                    .with_context(|| format!("{}: cannot read", a.file.display()))?
-            };
-            if let Some(c) = &a.channel {
-                if !crate::tag::rules::CHANNELS.contains(&c.as_str()) {
-                    anyhow::bail!(
-                        "--channel {c:?} is not a channel label (expected one of {})",
-                        crate::tag::rules::CHANNELS.join(", ")
-                    );
-                }
-            }
-            let mut given = std::collections::BTreeMap::new();
-            for g in &a.given {
-                let Some((label, value)) = g.split_once('=') else {
-                    anyhow::bail!("--given {g:?}: expected LABEL=VALUE, e.g. company=Equifax");
-                };
-                given.insert(label.trim().to_string(), value.trim().to_string());
-            }
-            let doc = Document {
-                id: "input".into(),
-                source: "input".into(),
-                kind: a.kind.clone(),
-                shape: match a.shape {
-                    crate::cli::TagShape::Short => crate::model::Shape::Short,
-                    crate::cli::TagShape::Long => crate::model::Shape::Long,
-                },
-                channel: a.channel.clone(),
-                text: crate::ingest::decode::normalize_newlines(&text),
-                author: a.author.clone(),
-                given,
-                ..Document::default()
-            };
-            let tagged = lex.tag(doc);
-            print_tagged(&tagged.doc, &tagged.tags, &tagged.interactions, a.format)?;
-            Ok(Outcome::default())
-        }
+        Command::Sql(a) => sql(&a),
+        Command::Tag(a) if a.stream => tag_stream(&a),
+        Command::Tag(a) => tag_text(&a),
         Command::Companies(a) => {
             let lex = config::lexicons(&a.rule_args, None)?;
             let mut rows = crate::companies::list(&a.index, &lex, a.discovered)?;
@@ -163,27 +86,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             index,
             queries,
             passes,
-        } => {
-            let mut times = crate::bench::searches(&index, &queries, passes, 10)?;
-            let n = times.len();
-            times.sort_by(|a, b| a.1.total_cmp(&b.1));
-            let ms = |q: f64| {
-                crate::query::metrics::quantile(&times.iter().map(|t| t.1).collect::<Vec<_>>(), q)
-                    .unwrap_or(0.0)
-                    * 1000.0
-            };
-            println!(
-                "searches {n}  median_ms {:.3}  p90_ms {:.3}  p99_ms {:.3}  max_ms {:.3}",
-                ms(0.5),
-                ms(0.9),
-                ms(0.99),
-                ms(1.0)
-            );
-            for (q, t) in times.iter().rev().take(3) {
-                println!("slowest {:.3} ms  {q}", t * 1000.0);
-            }
-            Ok(Outcome::default())
-        }
+        } => bench_search(&index, &queries, passes),
         Command::BenchBaseline { data, out } => {
             let n = crate::bench::baseline(&data, &out, threads)?;
             note!(
@@ -192,33 +95,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             );
             Ok(Outcome::default())
         }
-        Command::Query(a) => {
-            // Directories after the first index are more indexes (the shards of one corpus).
-            let mut indexes = vec![a.index.clone()];
-            let mut files = Vec::new();
-            for p in &a.queries {
-                if p.is_dir() {
-                    indexes.push(p.clone());
-                } else {
-                    files.push(p.clone());
-                }
-            }
-            if files.is_empty() {
-                files = query_files(std::path::Path::new("queries"))?;
-            }
-            let ran = query(
-                &indexes,
-                &files,
-                &a.out,
-                &a.format,
-                crate::mask::Mode::Masked,
-                !a.no_cells,
-            )?;
-            Ok(Outcome {
-                rejects: 0,
-                failed_queries: ran.failed.len() as u64,
-            })
-        }
+        Command::Query(a) => query_command(&a),
         Command::Report(a) => {
             let files = query_files(&a.queries)?;
             let failed = report(&a.index, &files, &a.out, &a.format, &a.report)?;
@@ -227,157 +104,311 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 failed_queries: failed,
             })
         }
-        Command::Run(a) => {
-            let index_args = crate::cli::IndexArgs {
-                corpus: a.corpus.clone(),
-                out: a.index.clone(),
-                data: a.data.clone(),
-                vars: Vec::new(),
-                strict: false,
-                quiet: false,
-                wait: a.wait,
-                full: a.rebuild,
-                max_record_bytes: a.max_record_bytes,
-                max_stdin_bytes: a.max_stdin_bytes,
-                rule_args: a.rule_args.clone(),
-                shard: None,
-            };
-            let cfg = config::index_config(&index_args, threads)?;
-            let current = pipeline::current_fingerprint(&cfg)?;
-            let existing = crate::index::read_manifest(&a.index).ok();
-            // Same inputs are not enough to reuse an index: its files must be whole too.
-            let reusable = existing
-                .filter(|m| !a.rebuild && m.fingerprint == current)
-                .and_then(|m| match crate::index::verify(&a.index, &m) {
-                    Ok(()) => Some(m),
-                    Err(why) => {
-                        note!(
-                            "replyscope: index {} is damaged: {why}; rebuilding it",
-                            a.index.display()
-                        );
-                        None
-                    }
-                });
-            let rejects = match reusable {
-                Some(m) => {
-                    note!(
-                        "replyscope: index {} is up to date (fingerprint {}); reusing it",
-                        a.index.display(),
-                        &current[..12]
-                    );
-                    m.counts.rejects
-                }
-                None => index(&cfg, false)?.rejects,
-            };
-            let files = query_files(&a.queries)?;
-            let failed = report(&a.index, &files, &a.out, &a.format, &a.report)?;
-            Ok(Outcome {
-                rejects,
-                failed_queries: failed,
-            })
-        }
-        Command::Eval(a) => {
-            // The built-in rules and gazetteer only, unless --companies names a study's:
-            // a gold set is scored on what any user gets, not on a study's own list.
-            let lex = config::lexicons(&a.rule_args, None)?;
-            if a.gold.is_none() && a.index.is_none() {
-                anyhow::bail!("eval needs --gold FILE or --index DIR");
-            }
-            if let Some(g) = &a.gold {
-                crate::files::check_regular(g, crate::files::TEXT_FILE_LIMIT)
-                    .with_context(|| format!("{}: cannot read gold file", g.display()))?;
-            }
-            let report = a
-                .gold
-                .as_deref()
-                .map(crate::tag::eval::read_gold)
-                .transpose()?
-                .map(|gold| crate::tag::eval::evaluate(&lex, &gold));
-            let given = a
-                .index
-                .as_deref()
-                .map(crate::index::tables::read_labels)
-                .transpose()?
-                .map(|docs| crate::tag::eval::given_agreement(&lex, &docs));
-            print_eval(report.as_ref(), given.as_deref(), a.format)?;
-            Ok(Outcome::default())
-        }
-        Command::Sample(a) => {
-            let spec = crate::validity::sample::SampleSpec {
-                n: a.n,
-                seed: a.seed,
-                stratify: a.stratify.clone(),
-                table: a.table,
-                with_tags: a.with_tags,
-            };
-            let s = crate::validity::sample::draw(&a.index, &spec)?;
-            crate::validity::sample::write(&a.out, &s, &a.index)?;
-            note!(
-                "replyscope: drew {} of {} {} rows (seed {}) into {}/sample.jsonl and coding.html",
-                s.records.len(),
-                s.population,
-                a.table.as_str(),
-                a.seed,
-                a.out.display()
-            );
-            let mut out = std::io::stdout().lock();
-            writeln!(
-                out,
-                "{:<32} {:>10} {:>8} {:>10}",
-                "stratum", "population", "sampled", "weight"
-            )?;
-            for st in &s.strata {
-                writeln!(
-                    out,
-                    "{:<32} {:>10} {:>8} {:>10}",
-                    st.name,
-                    st.population,
-                    st.sampled,
-                    st.weight.map_or("-".into(), |w| format!("{w:.3}"))
-                )?;
-            }
-            Ok(Outcome::default())
-        }
-        Command::Agree(a) => {
-            let lex = config::lexicons(&a.rule_args, None)?;
-            let coded_a = crate::validity::coded::read(&a.coded)?;
-            let coded_b = a
-                .coded_b
-                .as_deref()
-                .map(crate::validity::coded::read)
-                .transpose()?;
-            let r = crate::validity::agree::agree(
-                &lex,
-                &coded_a,
-                coded_b.as_ref(),
-                a.index.as_deref(),
-            )?;
-            let text = match a.format {
-                crate::cli::AgreeFormat::Table => crate::validity::report::table(&r),
-                crate::cli::AgreeFormat::Csv => crate::validity::report::csv(&r),
-                crate::cli::AgreeFormat::Json => crate::validity::report::json(&r),
-            };
-            std::io::stdout().lock().write_all(text.as_bytes())?;
-            Ok(Outcome::default())
-        }
+        Command::Run(a) => run_command(&a, threads),
+        Command::Eval(a) => eval(&a),
+        Command::Sample(a) => sample(&a),
+        Command::Agree(a) => agree(&a),
         Command::Watch(a) => watch(&a),
-        Command::Search(a) => {
-            let mut req = config::search_request(&a)?;
-            // An index that cannot be opened gets search's own message, not the masker's.
-            if !a.unmask
-                && a.index
-                    .iter()
-                    .all(|i| crate::index::read_manifest(i).is_ok())
-            {
-                req.mask = Some(std::sync::Arc::new(crate::mask::Masker::for_indexes(
-                    &a.index, false,
-                )?));
-            }
-            let (count, hits) = search::search_all(&a.index, &req)?;
-            print_hits(count, &hits, a.format)?;
-            Ok(Outcome::default())
-        }
+        Command::Search(a) => search_command(&a),
     })
+}
+
+/// Times searches of a list of queries on an index and prints the median, p90, p99 and
+/// slowest.
+fn bench_search(
+    index: &std::path::Path,
+    queries: &std::path::Path,
+    passes: usize,
+) -> anyhow::Result<Outcome> {
+    let mut times = crate::bench::searches(index, queries, passes, 10)?;
+    let n = times.len();
+    times.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let ms = |q: f64| {
+        crate::query::metrics::quantile(&times.iter().map(|t| t.1).collect::<Vec<_>>(), q)
+            .unwrap_or(0.0)
+            * 1000.0
+    };
+    println!(
+        "searches {n}  median_ms {:.3}  p90_ms {:.3}  p99_ms {:.3}  max_ms {:.3}",
+        ms(0.5),
+        ms(0.9),
+        ms(0.99),
+        ms(1.0)
+    );
+    for (q, t) in times.iter().rev().take(3) {
+        println!("slowest {:.3} ms  {q}", t * 1000.0);
+    }
+    Ok(Outcome::default())
+}
+
+/// Turns query files into SQL: prints it, or the rows a SQL engine gives for it.
+fn sql(a: &crate::cli::SqlArgs) -> anyhow::Result<Outcome> {
+    let files = if a.queries.is_empty() {
+        query_files(std::path::Path::new("queries"))?
+    } else {
+        a.queries.clone()
+    };
+    let failed = match &a.rows {
+        Some(rows) => sql_table(a, &files, rows)?,
+        None => sql_print(a, &files)?,
+    };
+    Ok(Outcome {
+        rejects: 0,
+        failed_queries: failed as u64,
+    })
+}
+
+/// Tags JSON lines from standard input, one answer line per input line.
+fn tag_stream(a: &crate::cli::TagArgs) -> anyhow::Result<Outcome> {
+    let lex = config::lexicons(&a.rule_args, None)?;
+    if a.file.as_os_str() != "-" && a.file.as_os_str() != "/dev/stdin" {
+        anyhow::bail!("--stream reads standard input; drop the file argument");
+    }
+    let s = crate::stream::run(
+        &lex,
+        std::io::stdin(),
+        std::io::stdout().lock(),
+        a.max_line_bytes,
+    )
+    .context("tag --stream")?;
+    if s.errors > 0 {
+        note!(
+            "replyscope: tag --stream: {} lines, {} answered with an error",
+            s.lines,
+            s.errors
+        );
+    }
+    Ok(Outcome::default())
+}
+
+/// Tags one text (a file or standard input) and prints its tags and interactions.
+fn tag_text(a: &crate::cli::TagArgs) -> anyhow::Result<Outcome> {
+    let lex = config::lexicons(&a.rule_args, None)?;
+    let limit = crate::files::TEXT_FILE_LIMIT;
+    let text = if a.file.as_os_str() == "-" || a.file.as_os_str() == "/dev/stdin" {
+        let bytes = crate::files::read_capped(std::io::stdin().lock(), limit)
+            .context("cannot read standard input")?;
+        String::from_utf8(bytes).context("standard input is not UTF-8 text")?
+    } else {
+        crate::files::read_regular_text(&a.file, limit)
+            .with_context(|| format!("{}: cannot read", a.file.display()))?
+    };
+    if let Some(c) = &a.channel {
+        if !crate::tag::rules::CHANNELS.contains(&c.as_str()) {
+            anyhow::bail!(
+                "--channel {c:?} is not a channel label (expected one of {})",
+                crate::tag::rules::CHANNELS.join(", ")
+            );
+        }
+    }
+    let mut given = std::collections::BTreeMap::new();
+    for g in &a.given {
+        let Some((label, value)) = g.split_once('=') else {
+            anyhow::bail!("--given {g:?}: expected LABEL=VALUE, e.g. company=Equifax");
+        };
+        given.insert(label.trim().to_string(), value.trim().to_string());
+    }
+    let doc = Document {
+        id: "input".into(),
+        source: "input".into(),
+        kind: a.kind.clone(),
+        shape: match a.shape {
+            crate::cli::TagShape::Short => crate::model::Shape::Short,
+            crate::cli::TagShape::Long => crate::model::Shape::Long,
+        },
+        channel: a.channel.clone(),
+        text: crate::ingest::decode::normalize_newlines(&text),
+        author: a.author.clone(),
+        given,
+        ..Document::default()
+    };
+    let tagged = lex.tag(doc);
+    print_tagged(&tagged.doc, &tagged.tags, &tagged.interactions, a.format)?;
+    Ok(Outcome::default())
+}
+
+/// Runs query files over one index or the shards of one corpus.
+fn query_command(a: &crate::cli::QueryArgs) -> anyhow::Result<Outcome> {
+    // Directories after the first index are more indexes (the shards of one corpus).
+    let mut indexes = vec![a.index.clone()];
+    let mut files = Vec::new();
+    for p in &a.queries {
+        if p.is_dir() {
+            indexes.push(p.clone());
+        } else {
+            files.push(p.clone());
+        }
+    }
+    if files.is_empty() {
+        files = query_files(std::path::Path::new("queries"))?;
+    }
+    let ran = query(
+        &indexes,
+        &files,
+        &a.out,
+        &a.format,
+        crate::mask::Mode::Masked,
+        !a.no_cells,
+    )?;
+    Ok(Outcome {
+        rejects: 0,
+        failed_queries: ran.failed.len() as u64,
+    })
+}
+
+/// Builds the index (or reuses a whole one built from the same inputs), then writes the
+/// tables and the report.
+fn run_command(a: &crate::cli::RunArgs, threads: usize) -> anyhow::Result<Outcome> {
+    let index_args = crate::cli::IndexArgs {
+        corpus: a.corpus.clone(),
+        out: a.index.clone(),
+        data: a.data.clone(),
+        vars: Vec::new(),
+        strict: false,
+        quiet: false,
+        wait: a.wait,
+        full: a.rebuild,
+        max_record_bytes: a.max_record_bytes,
+        max_stdin_bytes: a.max_stdin_bytes,
+        rule_args: a.rule_args.clone(),
+        shard: None,
+    };
+    let cfg = config::index_config(&index_args, threads)?;
+    let current = pipeline::current_fingerprint(&cfg)?;
+    let existing = crate::index::read_manifest(&a.index).ok();
+    // Same inputs are not enough to reuse an index: its files must be whole too.
+    let reusable = existing
+        .filter(|m| !a.rebuild && m.fingerprint == current)
+        .and_then(|m| match crate::index::verify(&a.index, &m) {
+            Ok(()) => Some(m),
+            Err(why) => {
+                note!(
+                    "replyscope: index {} is damaged: {why}; rebuilding it",
+                    a.index.display()
+                );
+                None
+            }
+        });
+    let rejects = match reusable {
+        Some(m) => {
+            note!(
+                "replyscope: index {} is up to date (fingerprint {}); reusing it",
+                a.index.display(),
+                &current[..12]
+            );
+            m.counts.rejects
+        }
+        None => index(&cfg, false)?.rejects,
+    };
+    let files = query_files(&a.queries)?;
+    let failed = report(&a.index, &files, &a.out, &a.format, &a.report)?;
+    Ok(Outcome {
+        rejects,
+        failed_queries: failed,
+    })
+}
+
+/// Scores the tagger against a gold file, or the given labels of an index.
+fn eval(a: &crate::cli::EvalArgs) -> anyhow::Result<Outcome> {
+    // The built-in rules and gazetteer only, unless --companies names a study's:
+    // a gold set is scored on what any user gets, not on a study's own list.
+    let lex = config::lexicons(&a.rule_args, None)?;
+    if a.gold.is_none() && a.index.is_none() {
+        anyhow::bail!("eval needs --gold FILE or --index DIR");
+    }
+    if let Some(g) = &a.gold {
+        crate::files::check_regular(g, crate::files::TEXT_FILE_LIMIT)
+            .with_context(|| format!("{}: cannot read gold file", g.display()))?;
+    }
+    let report = a
+        .gold
+        .as_deref()
+        .map(crate::tag::eval::read_gold)
+        .transpose()?
+        .map(|gold| crate::tag::eval::evaluate(&lex, &gold));
+    let given = a
+        .index
+        .as_deref()
+        .map(crate::index::tables::read_labels)
+        .transpose()?
+        .map(|docs| crate::tag::eval::given_agreement(&lex, &docs));
+    print_eval(report.as_ref(), given.as_deref(), a.format)?;
+    Ok(Outcome::default())
+}
+
+/// Draws a coding sample and prints its strata.
+fn sample(a: &crate::cli::SampleArgs) -> anyhow::Result<Outcome> {
+    let spec = crate::validity::sample::SampleSpec {
+        n: a.n,
+        seed: a.seed,
+        stratify: a.stratify.clone(),
+        table: a.table,
+        with_tags: a.with_tags,
+    };
+    let s = crate::validity::sample::draw(&a.index, &spec)?;
+    crate::validity::sample::write(&a.out, &s, &a.index)?;
+    note!(
+        "replyscope: drew {} of {} {} rows (seed {}) into {}/sample.jsonl and coding.html",
+        s.records.len(),
+        s.population,
+        a.table.as_str(),
+        a.seed,
+        a.out.display()
+    );
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{:<32} {:>10} {:>8} {:>10}",
+        "stratum", "population", "sampled", "weight"
+    )?;
+    for st in &s.strata {
+        writeln!(
+            out,
+            "{:<32} {:>10} {:>8} {:>10}",
+            st.name,
+            st.population,
+            st.sampled,
+            st.weight.map_or("-".into(), |w| format!("{w:.3}"))
+        )?;
+    }
+    Ok(Outcome::default())
+}
+
+/// Prints the agreement of coders with each other and with the tagger.
+fn agree(a: &crate::cli::AgreeArgs) -> anyhow::Result<Outcome> {
+    let lex = config::lexicons(&a.rule_args, None)?;
+    let coded_a = crate::validity::coded::read(&a.coded)?;
+    let coded_b = a
+        .coded_b
+        .as_deref()
+        .map(crate::validity::coded::read)
+        .transpose()?;
+    let r = crate::validity::agree::agree(&lex, &coded_a, coded_b.as_ref(), a.index.as_deref())?;
+    let text = match a.format {
+        crate::cli::AgreeFormat::Table => crate::validity::report::table(&r),
+        crate::cli::AgreeFormat::Csv => crate::validity::report::csv(&r),
+        crate::cli::AgreeFormat::Json => crate::validity::report::json(&r),
+    };
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(Outcome::default())
+}
+
+/// Searches one or more indexes and prints the hits.
+fn search_command(a: &crate::cli::SearchArgs) -> anyhow::Result<Outcome> {
+    let mut req = config::search_request(a)?;
+    // An index that cannot be opened gets search's own message, not the masker's.
+    if !a.unmask
+        && a.index
+            .iter()
+            .all(|i| crate::index::read_manifest(i).is_ok())
+    {
+        req.mask = Some(std::sync::Arc::new(crate::mask::Masker::for_indexes(
+            &a.index, false,
+        )?));
+    }
+    let (count, hits) = search::search_all(&a.index, &req)?;
+    print_hits(count, &hits, a.format)?;
+    Ok(Outcome::default())
 }
 
 fn watch(a: &crate::cli::WatchArgs) -> anyhow::Result<Outcome> {
