@@ -287,6 +287,38 @@ fn a_bad_rule_file_stops_the_run_with_file_line_and_reason() {
         !t.path().join("ix").exists(),
         "nothing is built when a rule file is bad"
     );
+    // With two bad files, loaded on different threads, the error named is the first file's
+    // in the order of the list (channels before roles), run after run.
+    t.write("rules/roles.toml", "version = 1\n[[rule]\n");
+    for _ in 0..3 {
+        let o = t.run([
+            "index",
+            "--corpus",
+            corpus.to_str().unwrap(),
+            "--out",
+            "ix",
+            "--rules",
+            "rules",
+        ]);
+        assert_eq!(o.code, 2);
+        assert!(
+            o.stderr.contains("rules/channels.toml: line 3") && !o.stderr.contains("roles.toml"),
+            "{}",
+            o.stderr
+        );
+    }
+    std::fs::remove_file(t.path().join("rules/channels.toml")).unwrap();
+    let o = t.run([
+        "index",
+        "--corpus",
+        corpus.to_str().unwrap(),
+        "--out",
+        "ix",
+        "--rules",
+        "rules",
+    ]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("rules/roles.toml"), "{}", o.stderr);
     t.write(
         "companies.toml",
         "version = 1\n[[company]]\nid = \"acme\"\nname = \"Acme\"\naliasses = [\"Acme\"]\n",
