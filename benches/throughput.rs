@@ -10,6 +10,10 @@ use replyscope::tag::sentiment::Polarity;
 use replyscope::tag::Lexicons;
 use std::hint::black_box;
 
+// Tagging and reading as the binary runs them: with its allocator (src/main.rs).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SEEDS: &[&str] = &[
     include_str!("../corpus/seeds/000_fdbd4c938871ac11.txt"),
     include_str!("../corpus/seeds/001_cf68434358fba99b.txt"),
