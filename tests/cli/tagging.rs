@@ -266,15 +266,18 @@ fn a_bad_rule_file_stops_the_run_with_file_line_and_reason() {
         "version = 1\n[[rule]]\nid = \"channel.phone.x\"\nlabel = \"phone\"\npattern = '(call'\n",
     );
     let corpus = repo().join("corpus/corpus.toml");
-    let o = t.run([
-        "index",
-        "--corpus",
-        corpus.to_str().unwrap(),
-        "--out",
-        "ix",
-        "--rules",
-        "rules",
-    ]);
+    let index_with_rules = || {
+        t.run([
+            "index",
+            "--corpus",
+            corpus.to_str().unwrap(),
+            "--out",
+            "ix",
+            "--rules",
+            "rules",
+        ])
+    };
+    let o = index_with_rules();
     assert_eq!(o.code, 2);
     assert!(
         o.stderr.contains(
@@ -291,15 +294,7 @@ fn a_bad_rule_file_stops_the_run_with_file_line_and_reason() {
     // in the order of the list (channels before roles), run after run.
     t.write("rules/roles.toml", "version = 1\n[[rule]\n");
     for _ in 0..3 {
-        let o = t.run([
-            "index",
-            "--corpus",
-            corpus.to_str().unwrap(),
-            "--out",
-            "ix",
-            "--rules",
-            "rules",
-        ]);
+        let o = index_with_rules();
         assert_eq!(o.code, 2);
         assert!(
             o.stderr.contains("rules/channels.toml: line 3") && !o.stderr.contains("roles.toml"),
@@ -308,15 +303,7 @@ fn a_bad_rule_file_stops_the_run_with_file_line_and_reason() {
         );
     }
     std::fs::remove_file(t.path().join("rules/channels.toml")).unwrap();
-    let o = t.run([
-        "index",
-        "--corpus",
-        corpus.to_str().unwrap(),
-        "--out",
-        "ix",
-        "--rules",
-        "rules",
-    ]);
+    let o = index_with_rules();
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("rules/roles.toml"), "{}", o.stderr);
     t.write(
