@@ -18,6 +18,14 @@ const STABLE: &[&str] = &[
     "rejects.jsonl",
 ];
 
+/// The bytes of the [`STABLE`] files of the index in `dir`, in that order.
+fn stable_bytes(dir: &std::path::Path) -> Vec<Vec<u8>> {
+    STABLE
+        .iter()
+        .map(|f| std::fs::read(dir.join(f)).unwrap())
+        .collect()
+}
+
 /// Reply-linked tweets in `days/`, blog stories in `blogs/`.
 const MANIFEST: &str = r#"version = 1
 name = "growing"
@@ -566,10 +574,7 @@ fn issue_14_1_an_update_killed_at_any_point_leaves_the_old_index_whole() {
     t.write("blogs/a.txt", seed("000_fdbd4c938871ac11.txt"));
     assert_eq!(index(&t, &[]).code, 0);
     let ix = t.path().join("ix");
-    let old: Vec<Vec<u8>> = STABLE
-        .iter()
-        .map(|f| std::fs::read(ix.join(f)).unwrap())
-        .collect();
+    let old = stable_bytes(&ix);
     let old_manifest = std::fs::read(ix.join("manifest.json")).unwrap();
     t.write("days/2.csv", &parts[1]);
     // The uninterrupted update's time, on a copy of the index: the kills fall at parts of it,
@@ -582,10 +587,7 @@ fn issue_14_1_an_update_killed_at_any_point_leaves_the_old_index_whole() {
     let o = t.run(["index", "--corpus", "corpus.toml", "--out", "probe"]);
     let full = start.elapsed();
     assert!(o.stderr.contains("updated probe"), "{o:?}");
-    let new: Vec<Vec<u8>> = STABLE
-        .iter()
-        .map(|f| std::fs::read(probe.join(f)).unwrap())
-        .collect();
+    let new = stable_bytes(&probe);
     let new_manifest = manifest(&probe);
     std::fs::remove_dir_all(&probe).unwrap();
     eprintln!("uninterrupted update: {full:.1?}");
@@ -612,10 +614,7 @@ fn issue_14_1_an_update_killed_at_any_point_leaves_the_old_index_whole() {
             restore();
             continue;
         }
-        let now: Vec<Vec<u8>> = STABLE
-            .iter()
-            .map(|f| std::fs::read(ix.join(f)).unwrap())
-            .collect();
+        let now = stable_bytes(&ix);
         if now == old {
             killed += 1;
             assert_eq!(
