@@ -884,28 +884,6 @@ fn filter_values(lf: LazyFrame, table: Stored, field: &str, values: &[String]) -
     .drop(cols([ROW]))
 }
 
-/// The distinct values of a share field among the rows of `lf`, sorted.
-fn share_values(lf: &LazyFrame, f: ShareField) -> Result<Vec<String>> {
-    let c = lf.clone().select([f.column().col()]);
-    if f.is_list() {
-        let df = c.collect()?;
-        return Ok(metric::list_values(df.column(f.name())?)?
-            .into_iter()
-            .collect());
-    }
-    let df = c.collect()?;
-    let c = df.column(f.name())?;
-    Ok(match c.dtype() {
-        DataType::String => metric::text_values(c)?.into_iter().collect(),
-        _ => {
-            let mut v: Vec<String> = crate::schema::texts(c)?.into_iter().flatten().collect();
-            v.sort();
-            v.dedup();
-            v
-        }
-    })
-}
-
 /// Runs one query over the batch's tables.
 fn execute(indexes: &[PathBuf], tables: &Tables, q: &Query) -> Result<Table> {
     let cal = ppi::for_query(q)?;
@@ -1005,14 +983,35 @@ fn execute(indexes: &[PathBuf], tables: &Tables, q: &Query) -> Result<Table> {
         keys.push(lit(true).alias("__all"));
     }
     // Share columns take their values from the whole filtered table, so every row has the
-    // same columns.
-    let mut share_vals: Vec<Vec<String>> = Vec::new();
+    // same columns; the tests of the values are added to the rows once per field.
+    let mut shares: Vec<(ShareField, Vec<String>)> = Vec::new();
     for m in &q.metrics {
-        share_vals.push(match m {
-            Metric::Share(f) => share_values(&lf, *f)?,
-            _ => Vec::new(),
-        });
+        if let Metric::Share(f) = *m {
+            if shares.iter().all(|(g, _)| *g != f) {
+                shares.push((f, Vec::new()));
+            }
+        }
     }
+    if !shares.is_empty() {
+        let mut df = lf.collect()?;
+        for (f, values) in &mut shares {
+            let (found, tests) = metric::share_tests(*f, df.column(f.name())?)?;
+            for t in tests {
+                df.with_column(t)?;
+            }
+            *values = found;
+        }
+        lf = df.lazy();
+    }
+    let share_vals: Vec<Vec<String>> = (q.metrics.iter())
+        .map(|m| match m {
+            Metric::Share(f) => (shares.iter())
+                .find(|(g, _)| g == f)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        })
+        .collect();
     let mut aggs = vec![len().cast(DataType::UInt64).alias("__n")];
     for (k, m) in q.metrics.iter().enumerate() {
         aggs.extend(m.aggs(&format!("__m{k}_"), &q.within, &share_vals[k]));
