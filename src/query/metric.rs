@@ -607,6 +607,16 @@ pub(super) fn add_tests(table: Table, df: &mut DataFrame) -> PolarsResult<()> {
     Ok(())
 }
 
+/// The [`TESTS`] of column `c` of `table` as expressions, named as [`add_tests`] names
+/// them: for a column read only through its tests, which is then read as its tests.
+pub(super) fn test_exprs(table: Table, c: &str) -> Vec<Expr> {
+    TESTS
+        .iter()
+        .filter(|&&(t, d, _)| t == table && d == c)
+        .map(|&(_, c, v)| col(c).eq(lit(v)).alias(test_name(c, v)))
+        .collect()
+}
+
 /// True where the text column `c` has the value: the column of the test ([`add_tests`]).
 fn is(c: &str, v: &str) -> Expr {
     debug_assert!(
