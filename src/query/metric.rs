@@ -296,24 +296,10 @@ impl Metric {
                 v
             }
             Metric::ChannelSwitchRate => vec![count(I::Switched.col(), "k")],
-            // Each row's path is written by [`switch_paths`] over the whole columns at once:
-            // built with polars' `list().join`, or aggregated as lists per group first, the
-            // paths took a quarter of the batch.
-            Metric::SwitchPaths => {
-                let path = map_multiple(
-                    |c: &mut [Column]| Ok(switch_paths(c)?.into_column()),
-                    [
-                        I::Switched.col(),
-                        I::FirstChannel.col(),
-                        I::RedirectTo.col(),
-                        I::Channels.col(),
-                    ],
-                    |_: &Schema, f: &[Field]| Ok(Field::new(f[0].name().clone(), DataType::String)),
-                );
-                vec![path
-                    .filter(I::Switched.col().eq(lit(true)))
-                    .alias(name("paths"))]
-            }
+            // Each row's path is written by [`path_column`] before the rows are grouped.
+            Metric::SwitchPaths => vec![col(PATHS)
+                .filter(I::Switched.col().eq(lit(true)))
+                .alias(name("paths"))],
             Metric::ResolutionRate => vec![
                 count(eq(I::Resolution, "resolved"), "yes"),
                 count(eq(I::Resolution, "unresolved"), "no"),
@@ -868,6 +854,22 @@ fn distinct<'a>(
             seen.insert(texts.value(i));
         }
     }
+}
+
+/// The name of the column [`path_column`] adds: not a stored column's name.
+const PATHS: &str = "__switch_path";
+
+/// The column `switch_paths` aggregates: each row's switch path ([`switch_paths`]), added
+/// to a query's rows before they are grouped, over the whole columns at once. Built with
+/// polars' `list().join`, or aggregated as lists per group first, the paths took a quarter
+/// of the batch; written inside the group-by, they had the group-by join the chunks of the
+/// three list columns they read.
+pub(super) fn path_column(df: &DataFrame) -> PolarsResult<Column> {
+    let inputs = [I::Switched, I::FirstChannel, I::RedirectTo, I::Channels]
+        .map(|c| df.column(c.name()).cloned())
+        .into_iter()
+        .collect::<PolarsResult<Vec<Column>>>()?;
+    Ok(switch_paths(&inputs)?.with_name(PATHS.into()).into_column())
 }
 
 /// The switch path of each row that switched (null for the others): the customer's first

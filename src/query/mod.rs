@@ -680,8 +680,19 @@ fn load_all(
     metric::add_tests(table, &mut all.df)?;
     // One chunk per column, joined once here: polars' group_by joins the chunks of every
     // column a query groups or aggregates (`rechunk_mut_par`), so a table left in its row
-    // groups' chunks was copied again by each query (a seventh of a batch's samples).
-    all.df.rechunk_mut_par();
+    // groups' chunks was copied again by each query (a seventh of a batch's samples). Not
+    // the texts and lists: the queries read them before grouping (filters, shares, switch
+    // paths), chunk by chunk, and joining them was a fifth of a batch's page faults.
+    use rayon::prelude::*;
+    let height = all.df.height();
+    let columns: Vec<Column> = (std::mem::take(&mut all.df).into_columns())
+        .into_par_iter()
+        .map(|c| match c.dtype() {
+            DataType::String | DataType::List(_) => c,
+            _ => c.rechunk(),
+        })
+        .collect();
+    all.df = DataFrame::new(height, columns)?;
     // The size is estimated only for the timings: it walks every text's view (2% of a
     // batch).
     if crate::timing::enabled() {
@@ -998,7 +1009,8 @@ fn execute(indexes: &[PathBuf], tables: &Tables, q: &Query) -> Result<Table> {
             }
         }
     }
-    if !shares.is_empty() {
+    let paths = q.metrics.contains(&Metric::SwitchPaths);
+    if !shares.is_empty() || paths {
         let mut df = lf.collect()?;
         for (f, values) in &mut shares {
             let (found, tests) = metric::share_tests(*f, df.column(f.name())?)?;
@@ -1006,6 +1018,10 @@ fn execute(indexes: &[PathBuf], tables: &Tables, q: &Query) -> Result<Table> {
                 df.with_column(t)?;
             }
             *values = found;
+        }
+        if paths {
+            let c = metric::path_column(&df)?;
+            df.with_column(c)?;
         }
         lf = df.lazy();
     }
