@@ -8,7 +8,7 @@ use super::{Curve, Kind, Value};
 use crate::error::Result;
 use crate::schema::{value, Table, I, M};
 use polars::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// A field a `share:FIELD` metric counts the values of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -682,61 +682,99 @@ fn has_name(f: ShareField, v: &str) -> String {
 /// The distinct values of a share field in `c`, its column among a query's rows (nulls
 /// left out, sorted), each with the column [`has_value`] reads: true for the rows whose
 /// field has the value (a list: contains it), false for the others, null where the field is
-/// null. One walk of a list column for all its values, where polars' `list().eval` per value
-/// and group took a tenth of a batch with three list shares.
+/// null. One walk of the column for all its values, each text looked up as the group keys'
+/// codes are ([`super::encode_chunk`]), where polars' `list().eval` per value and group took
+/// a tenth of a batch with three list shares.
 pub(super) fn share_tests(f: ShareField, c: &Column) -> PolarsResult<(Vec<String>, Vec<Column>)> {
-    if !f.is_list() {
-        let c = c.cast(&DataType::String)?;
-        let values: Vec<String> = text_values(&c)?.into_iter().collect();
-        let texts = c.str()?;
-        let tests = (values.iter())
-            .map(|v| {
-                (texts.equal(v.as_str()))
-                    .with_name(has_name(f, v).into())
-                    .into_column()
-            })
-            .collect();
-        return Ok((values, tests));
+    use polars_arrow::array::{Array, BooleanArray, Utf8ViewArray};
+    use polars_arrow::bitmap::{Bitmap, MutableBitmap};
+    use polars_arrow::offset::OffsetsBuffer;
+    /// A chunk of the column: its rows, and the texts of each (a text column's row is its
+    /// own text; a list's, the range of its offsets).
+    struct Chunk {
+        rows: usize,
+        validity: Option<Bitmap>,
+        texts: Utf8ViewArray,
+        offsets: Option<OffsetsBuffer<i64>>,
     }
-    use polars_arrow::array::{Array, BooleanArray};
-    use polars_arrow::bitmap::MutableBitmap;
-    let values: Vec<String> = list_values(c)?.into_iter().collect();
-    let index: foldhash::HashMap<&str, usize> = values
-        .iter()
-        .enumerate()
-        .map(|(k, v)| (v.as_str(), k))
-        .collect();
-    let lists = c.list()?;
-    let mut chunks: Vec<Vec<BooleanArray>> = vec![Vec::new(); values.len()];
-    for arr in lists.downcast_iter() {
-        let inner = Series::try_from((PlSmallStr::EMPTY, arr.values().clone()))?;
-        let inner = inner.cast(&DataType::String)?;
-        let inner = inner.str()?.rechunk();
-        let mut bits = vec![MutableBitmap::from_len_zeroed(arr.len()); values.len()];
-        if let Some(texts) = inner.downcast_iter().next() {
-            for row in (0..arr.len()).filter(|row| arr.is_valid(*row)) {
-                let (a, b) = arr.offsets().start_end(row);
-                for e in (a..b).filter(|e| texts.is_valid(*e)) {
-                    if let Some(&k) = index.get(texts.value(e)) {
-                        bits[k].set(row, true);
-                    }
+    fn texts_of(s: Series) -> PolarsResult<Utf8ViewArray> {
+        let s = s.cast(&DataType::String)?;
+        let ca = s.str()?.rechunk();
+        let arr = ca.downcast_iter().next().cloned();
+        Ok(arr.unwrap_or_else(|| Utf8ViewArray::new_empty(ArrowDataType::Utf8View)))
+    }
+    let chunks: Vec<Chunk> = if f.is_list() {
+        (c.list()?.downcast_iter())
+            .map(|arr| {
+                Ok(Chunk {
+                    rows: arr.len(),
+                    validity: arr.validity().cloned(),
+                    texts: texts_of(Series::try_from((PlSmallStr::EMPTY, arr.values().clone()))?)?,
+                    offsets: Some(arr.offsets().clone()),
+                })
+            })
+            .collect::<PolarsResult<_>>()?
+    } else {
+        let c = c.cast(&DataType::String)?;
+        (c.str()?.downcast_iter())
+            .map(|arr| Chunk {
+                rows: arr.len(),
+                validity: arr.validity().cloned(),
+                texts: arr.clone(),
+                offsets: None,
+            })
+            .collect()
+    };
+    // Each chunk's texts as codes of the chunk, and for each code the rows holding it; a
+    // code no valid text of a valid row holds (a null's) is not a value.
+    let mut found: Vec<(Vec<&str>, Vec<MutableBitmap>, Vec<bool>)> = Vec::new();
+    for ch in &chunks {
+        let (codes, seen) = super::encode_chunk(&ch.texts);
+        let mut rows = vec![MutableBitmap::from_len_zeroed(ch.rows); seen.len()];
+        let mut used = vec![false; seen.len()];
+        for row in (0..ch.rows).filter(|r| ch.validity.as_ref().is_none_or(|v| v.get_bit(*r))) {
+            let range = match &ch.offsets {
+                Some(o) => {
+                    let (a, b) = o.start_end(row);
+                    a..b
                 }
+                None => row..row + 1,
+            };
+            for e in range.filter(|e| ch.texts.is_valid(*e)) {
+                let k = codes[e] as usize;
+                rows[k].set(row, true);
+                used[k] = true;
             }
         }
-        for (k, bits) in bits.into_iter().enumerate() {
-            chunks[k].push(BooleanArray::new(
+        found.push((seen, rows, used));
+    }
+    let mut values: Vec<&str> = (found.iter())
+        .flat_map(|(seen, _, used)| seen.iter().zip(used).filter(|(_, u)| **u).map(|(v, _)| *v))
+        .collect();
+    values.sort_unstable();
+    values.dedup();
+    let mut arrays: Vec<Vec<BooleanArray>> = vec![Vec::new(); values.len()];
+    for (ch, (seen, rows, used)) in chunks.iter().zip(found) {
+        let mut of_value: Vec<Option<Bitmap>> = vec![None; values.len()];
+        for ((v, bits), used) in seen.iter().zip(rows).zip(used) {
+            if used {
+                let i = values.binary_search(v).expect("a value of the chunk");
+                of_value[i] = Some(bits.into());
+            }
+        }
+        for (i, bits) in of_value.into_iter().enumerate() {
+            let bits = bits.unwrap_or_else(|| Bitmap::new_zeroed(ch.rows));
+            arrays[i].push(BooleanArray::new(
                 ArrowDataType::Boolean,
-                bits.into(),
-                arr.validity().cloned(),
+                bits,
+                ch.validity.clone(),
             ));
         }
     }
-    let tests = (values.iter().zip(chunks))
-        .map(|(v, arrays)| {
-            BooleanChunked::from_chunk_iter(has_name(f, v).into(), arrays).into_column()
-        })
+    let tests = (values.iter().zip(arrays))
+        .map(|(v, a)| BooleanChunked::from_chunk_iter(has_name(f, v).into(), a).into_column())
         .collect();
-    Ok((values, tests))
+    Ok((values.into_iter().map(str::to_string).collect(), tests))
 }
 
 /// True for a row whose list contains `v` (null for a null list).
@@ -798,61 +836,6 @@ impl Group<'_> {
             Some(s) => crate::schema::texts(&s.into_column())?,
             None => Vec::new(),
         })
-    }
-}
-
-/// The distinct values in a column of lists of text (nulls left out), sorted: walked in
-/// place, where exploding the lists and taking their unique values took a third of a query
-/// with three list shares.
-pub fn list_values(c: &Column) -> PolarsResult<BTreeSet<String>> {
-    use polars_arrow::array::Array;
-    let lists = c.list()?;
-    let values: Vec<StringChunked> = (lists.downcast_iter())
-        .map(|arr| {
-            let s = Series::try_from((PlSmallStr::EMPTY, arr.values().clone()))?;
-            Ok(s.cast(&DataType::String)?.str()?.rechunk().into_owned())
-        })
-        .collect::<PolarsResult<_>>()?;
-    let mut seen = Default::default();
-    for (arr, values) in lists.downcast_iter().zip(&values) {
-        let Some(texts) = values.downcast_iter().next() else {
-            continue;
-        };
-        let elements = (0..arr.len())
-            .filter(|row| arr.is_valid(*row))
-            .flat_map(|row| {
-                let (a, b) = arr.offsets().start_end(row);
-                a..b
-            });
-        distinct(texts, elements, &mut seen);
-    }
-    Ok(seen.into_iter().map(str::to_string).collect())
-}
-
-/// The distinct values in a column of text (nulls left out), sorted.
-pub fn text_values(c: &Column) -> PolarsResult<BTreeSet<String>> {
-    let mut seen = Default::default();
-    for texts in c.str()?.downcast_iter() {
-        distinct(texts, 0..texts.len(), &mut seen);
-    }
-    Ok(seen.into_iter().map(str::to_string).collect())
-}
-
-/// Adds the texts at `at` in `texts` to `seen`, nulls left out. A text whose view was seen
-/// before in the array is not read again: equal views of one array are equal texts (a
-/// short text is held in its view, a longer one named by its buffer, offset and length).
-fn distinct<'a>(
-    texts: &'a polars_arrow::array::Utf8ViewArray,
-    at: impl Iterator<Item = usize>,
-    seen: &mut foldhash::HashSet<&'a str>,
-) {
-    use polars_arrow::array::Array;
-    let mut looked_at: foldhash::HashSet<u128> = Default::default();
-    let views = texts.views();
-    for i in at.filter(|i| texts.is_valid(*i)) {
-        if looked_at.insert(views[i].as_u128()) {
-            seen.insert(texts.value(i));
-        }
     }
 }
 
@@ -1053,11 +1036,16 @@ mod tests {
         assert_eq!(Metric::parse("share:company"), None);
     }
 
-    /// The distinct values of a list column, walked in place, are those of its exploded
-    /// lists: null lists, empty lists and null values left out, over two chunks and a
-    /// slice (whose offsets do not start at 0 and whose arrays hold values outside it).
+    /// The values of a list share, walked in place, are those of its exploded lists: null
+    /// lists, empty lists and null values left out, over two chunks and a slice (whose
+    /// offsets do not start at 0 and whose arrays hold values outside it).
     #[test]
-    fn list_values_are_those_of_the_exploded_lists() {
+    fn list_share_values_are_those_of_the_exploded_lists() {
+        let values = |s: &Series| {
+            share_tests(ShareField::Moves, &s.clone().into_column())
+                .unwrap()
+                .0
+        };
         let lists = |rows: Vec<Option<Vec<Option<&str>>>>| -> Series {
             let rows: Vec<Option<Series>> = rows
                 .into_iter()
@@ -1097,17 +1085,10 @@ mod tests {
             v
         };
         for s in [s.clone(), s.slice(1, 5), s.slice(4, 1)] {
-            let got: Vec<String> = list_values(&s.clone().into_column())
-                .unwrap()
-                .into_iter()
-                .collect();
-            assert_eq!(got, exploded(&s), "{s:?}");
+            assert_eq!(values(&s), exploded(&s), "{s:?}");
         }
         assert_eq!(
-            list_values(&s.slice(1, 5).into_column())
-                .unwrap()
-                .into_iter()
-                .collect::<Vec<_>>(),
+            values(&s.slice(1, 5)),
             ["a long value here", "a long value two", "email"]
         );
     }
@@ -1164,13 +1145,22 @@ mod tests {
         for df in [df.clone(), df.slice(2, 4)] {
             for f in [ShareField::Moves, ShareField::Sentiment] {
                 let (values, tests) = share_tests(f, df.column(f.name()).unwrap()).unwrap();
-                let expected: Vec<String> = if f.is_list() {
-                    list_values(df.column(f.name()).unwrap()).unwrap()
-                } else {
-                    text_values(df.column(f.name()).unwrap()).unwrap()
-                }
-                .into_iter()
-                .collect();
+                let column = df.column(f.name()).unwrap().as_materialized_series();
+                let column = match f.is_list() {
+                    true => column
+                        .explode(ExplodeOptions {
+                            empty_as_null: true,
+                            keep_nulls: true,
+                        })
+                        .unwrap(),
+                    false => column.clone(),
+                };
+                let mut expected: Vec<String> = (column.str().unwrap().iter())
+                    .flatten()
+                    .map(str::to_string)
+                    .collect();
+                expected.sort();
+                expected.dedup();
                 assert_eq!(values, expected);
                 assert!(values.len() >= 2, "{values:?}");
                 let mut with = df.clone();
@@ -1198,8 +1188,9 @@ mod tests {
         }
     }
 
+    /// A text share's values: the distinct texts of every chunk.
     #[test]
-    fn text_values_are_the_distinct_texts_of_every_chunk() {
+    fn text_share_values_are_the_distinct_texts_of_every_chunk() {
         let mut s = Series::new("t".into(), [Some("a long value one"), None, Some("b")]);
         s.append(&Series::new(
             "t".into(),
@@ -1211,7 +1202,7 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(s.chunks().len(), 2);
-        let got: Vec<String> = text_values(&s.into_column()).unwrap().into_iter().collect();
+        let (got, _) = share_tests(ShareField::Sentiment, &s.into_column()).unwrap();
         assert_eq!(got, ["a long value one", "a long value two", "b"]);
     }
 

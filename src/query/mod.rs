@@ -369,7 +369,7 @@ fn encode(field: &str, c: &Column) -> Result<(Column, Coded)> {
 /// texts: a short text is held in its view, a longer one is named by its length, buffer
 /// and offset (a column read from a Parquet dictionary points every row of a value at the
 /// same bytes).
-fn encode_chunk(arr: &polars_arrow::array::Utf8ViewArray) -> (Vec<u32>, Vec<&str>) {
+pub(super) fn encode_chunk(arr: &polars_arrow::array::Utf8ViewArray) -> (Vec<u32>, Vec<&str>) {
     use polars_arrow::array::Array;
     fn code<'a>(
         v: &'a str,
