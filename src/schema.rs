@@ -12,8 +12,8 @@
 
 use crate::error::{Error, Result};
 use polars::prelude::{
-    Column, DataType, ExplodeOptions, Expr, LazyFrame, PlRefPath, PlSmallStr, ScanArgsParquet,
-    Selector, TimeUnit,
+    Column, DataType, ExplodeOptions, Expr, LazyFrame, ParquetCompression, PlRefPath, PlSmallStr,
+    ScanArgsParquet, Selector, TimeUnit,
 };
 use std::path::{Path, PathBuf};
 
@@ -79,6 +79,18 @@ impl Table {
         match self {
             Table::Documents | Table::Threads => 16_384,
             Table::Mentions | Table::Interactions => 131_072,
+        }
+    }
+
+    /// The table's Parquet compression. The tables every query batch reads, mentions and
+    /// interactions, in LZ4, which decodes several times faster than zstd: on the 3M-tweet
+    /// index the example batch took 7% less time and CPU, its two files 34 -> 62 MB
+    /// (BENCHMARKS.md). The documents' texts and the threads stay in zstd, about half the
+    /// size.
+    pub const fn compression(self) -> ParquetCompression {
+        match self {
+            Table::Documents | Table::Threads => ParquetCompression::Zstd(None),
+            Table::Mentions | Table::Interactions => ParquetCompression::Lz4Raw,
         }
     }
 

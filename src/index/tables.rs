@@ -32,7 +32,7 @@ impl<T> TableWriter<T> {
         let file = File::create(path).map_err(Error::io(path, "cannot create"))?;
         let schema = frame(0, &[])?.schema().as_ref().clone();
         let writer = ParquetWriter::new(file)
-            .with_compression(ParquetCompression::Zstd(None))
+            .with_compression(table.compression())
             .set_parallel(false)
             .batched(&schema)?;
         Ok(TableWriter {
@@ -436,7 +436,7 @@ impl FrameWriter {
     pub fn create(path: &Path, table: Table, empty: &DataFrame) -> Result<FrameWriter> {
         let file = File::create(path).map_err(Error::io(path, "cannot create"))?;
         let writer = ParquetWriter::new(file)
-            .with_compression(ParquetCompression::Zstd(None))
+            .with_compression(table.compression())
             .set_parallel(false)
             .batched(empty.schema().as_ref())?;
         Ok(FrameWriter {
