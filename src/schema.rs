@@ -84,7 +84,7 @@ impl Table {
 
     /// The table's Parquet compression. The tables every query batch reads, mentions and
     /// interactions, in LZ4, which decodes several times faster than zstd: on the 3M-tweet
-    /// index the example batch took 7% less time and CPU, its two files 34 -> 62 MB
+    /// index the example batch took 6% less time and CPU, its two files 34 -> 62 MB
     /// (BENCHMARKS.md). The documents' texts and the threads stay in zstd, about half the
     /// size.
     pub const fn compression(self) -> ParquetCompression {
