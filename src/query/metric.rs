@@ -151,7 +151,7 @@ impl Metric {
     }
 
     /// The stored columns it reads only through the tests of their values (`add_tests`):
-    /// a batch that reads them no other way drops them once their tests are computed. Every
+    /// a batch that reads them no other way reads them as their tests (`test_exprs`). Every
     /// input that has tests, but for a share, which counts the column's own values.
     pub fn tested(self) -> Vec<&'static str> {
         if matches!(self, Metric::Share(_)) {
@@ -580,8 +580,7 @@ fn test_name(c: &str, v: &str) -> String {
 /// Adds to `df`, a frame of `table`, the columns holding the [`TESTS`] of the columns it
 /// has: true where the text column has the value, false where it has another, null where it
 /// is null, as the comparison reads in an expression. Chunk by chunk: the frame's columns
-/// are not joined into one chunk here (a lazy `with_columns` joined every column, also
-/// those dropped next).
+/// are not joined into one chunk here (a lazy `with_columns` joined every column).
 pub(super) fn add_tests(table: Table, df: &mut DataFrame) -> PolarsResult<()> {
     for &(_, c, v) in TESTS.iter().filter(|&&(t, _, _)| t == table) {
         let Ok(column) = df.column(c) else {

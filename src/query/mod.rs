@@ -717,8 +717,8 @@ fn load_all(
 }
 
 /// Reads the columns `cols` (those the file has) of one table, those of `tested_only` as
-/// their tests, the rows `keep`. A table that is not as the build wrote it (truncated, replaced) is named, not reported as whatever polars makes of
-/// its bytes.
+/// their tests, the rows `keep`. A table that is not as the build wrote it (truncated,
+/// replaced) is named, not reported as whatever polars makes of its bytes.
 fn load(
     index: &Path,
     table: Stored,
