@@ -214,9 +214,13 @@ impl Lexicons {
         if doc.shape == Shape::Long {
             let known: Vec<(usize, usize)> =
                 tags[first_tag..].iter().map(|t| (t.start, t.end)).collect();
+            // A set: a text naming a company a hundred thousand times searched the list of
+            // them once per name, quadratic in the names.
+            let known_set: std::collections::HashSet<(usize, usize)> =
+                known.iter().copied().collect();
             let soft: Vec<(usize, usize)> = all_found
                 .iter()
-                .filter(|f| !known.contains(&(f.start, f.end)))
+                .filter(|f| !known_set.contains(&(f.start, f.end)))
                 .map(|f| (f.start, f.end))
                 .collect();
             let spans = Spans::new(known.clone());
