@@ -9,10 +9,20 @@ use crate::tag::Lexicons;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// The most worker threads `--threads` may ask for. Each is an operating-system thread with
+/// its own stack, started before any work: 10,000 took minutes to start for one line of
+/// text, and 100,000 failed to start (a panic in the thread library, then a hang).
+pub const MAX_THREADS: usize = 1024;
+
 /// Threads to use: the flag, or every core.
 pub fn threads(flag: Option<usize>) -> Result<usize> {
     match flag {
         Some(0) => Err(Error::Usage("--threads must be at least 1".into())),
+        Some(n) if n > MAX_THREADS => Err(Error::Usage(format!(
+            "--threads {n} is more than the {MAX_THREADS} replyscope starts; this machine has \
+             {} cores",
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        ))),
         Some(n) => Ok(n),
         None => Ok(std::thread::available_parallelism()
             .map(|n| n.get())
@@ -115,4 +125,19 @@ pub fn lexicons(args: &RuleArgs, corpus: Option<&Path>) -> Result<Lexicons> {
     }
     Lexicons::load(args.rules.as_deref(), companies.as_deref())
         .map_err(|e| Error::Rules(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// More threads than replyscope starts is a usage error naming the flag, not minutes of
+    /// starting threads or a panic.
+    #[test]
+    fn threads_are_bounded() {
+        assert_eq!(threads(Some(MAX_THREADS)).unwrap(), MAX_THREADS);
+        let e = threads(Some(MAX_THREADS + 1)).unwrap_err().to_string();
+        assert!(e.contains("--threads 1025"), "{e}");
+        assert!(threads(Some(0)).is_err());
+    }
 }
