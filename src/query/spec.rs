@@ -251,6 +251,17 @@ pub fn parse(path: &str, text: &str) -> Result<Query, String> {
                 ))
             }
         };
+        if values.is_empty() {
+            // Read as no filter by one path and as "no row" by another, it counted different
+            // rows depending on the other files of the batch.
+            return Err(err(
+                field,
+                format!(
+                    "filter {field}: an empty list; give at least one value, or leave the \
+                     filter out to keep every row"
+                ),
+            ));
+        }
         match field.as_str() {
             "since" | "until" => {
                 if time_col.is_empty() {
@@ -531,6 +542,12 @@ mod tests {
         assert_eq!(
             e,
             "q.toml: line 8: filter switched: \"maybe\" is not true or false"
+        );
+        let e = parse("q.toml", &OK.replace("basis = \"thread\"", "kind = []")).unwrap_err();
+        assert_eq!(
+            e,
+            "q.toml: line 8: filter kind: an empty list; give at least one value, or leave \
+             the filter out to keep every row"
         );
         let e = parse(
             "q.toml",
