@@ -1132,6 +1132,7 @@ fn query(
     with_cells: bool,
 ) -> anyhow::Result<Ran> {
     crate::alloc::keep_freed_memory();
+    crate::index::shard::check_together(indexes)?;
     let sha = |bytes: &[u8]| {
         crate::ingest::hex(&sha2::Digest::finalize(
             <sha2::Sha256 as sha2::Digest>::new_with_prefix(bytes),

@@ -84,6 +84,7 @@ pub fn search_all(dirs: &[std::path::PathBuf], req: &Request) -> Result<(usize, 
     if let [one] = dirs {
         return search(one, req);
     }
+    crate::index::shard::check_together(dirs)?;
     let shards: Vec<Searcher> = dirs
         .iter()
         .map(|d| Searcher::open(d))
@@ -252,6 +253,7 @@ fn search_with(
 
 /// Ids of every document matching a query in any of several indexes.
 pub fn matching_ids_all(dirs: &[std::path::PathBuf], query: &str) -> Result<HashSet<String>> {
+    crate::index::shard::check_together(dirs)?;
     let mut ids = HashSet::new();
     for d in dirs {
         ids.extend(matching_ids(d, query)?);

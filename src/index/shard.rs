@@ -186,3 +186,65 @@ mod tests {
         assert!(per.iter().all(|&n| n > 900), "{per:?}");
     }
 }
+
+/// Checks that several index directories, read as one index (`query` and `search` given
+/// more than one), are the shards of one corpus: each built with `--shard K/N` of one corpus
+/// manifest and one N, each K once. The same directory twice counted every story twice;
+/// two indexes of one corpus, or of two corpora, were added up without a word.
+pub fn check_together(dirs: &[std::path::PathBuf]) -> Result<()> {
+    if dirs.len() < 2 {
+        return Ok(());
+    }
+    let usage = |m: String| Err(Error::Usage(m));
+    let mut seen: HashMap<std::path::PathBuf, &std::path::Path> = HashMap::new();
+    let mut first: Option<(&std::path::Path, Shard, super::CorpusInfo)> = None;
+    let mut ks: HashMap<u32, &std::path::Path> = HashMap::new();
+    for d in dirs {
+        let real = std::fs::canonicalize(d).unwrap_or_else(|_| d.clone());
+        if let Some(before) = seen.insert(real, d) {
+            return usage(format!(
+                "{} and {} are the same index directory: give each shard once",
+                before.display(),
+                d.display()
+            ));
+        }
+    }
+    for d in dirs {
+        let m = super::read_manifest(d)?;
+        let Some(s) = m.shard else {
+            return usage(format!(
+                "{} is not a shard (built without --shard K/N): several index directories \
+                 are read as the shards of one corpus, counted as one index",
+                d.display()
+            ));
+        };
+        match &first {
+            None => first = Some((d, s, m.corpus)),
+            Some((f, fs, fc)) => {
+                let same_corpus = if fc.sha256.is_empty() {
+                    fc.name == m.corpus.name && fc.path == m.corpus.path
+                } else {
+                    fc.sha256 == m.corpus.sha256
+                };
+                if fs.n != s.n || !same_corpus {
+                    return usage(format!(
+                        "{} (shard {fs} of corpus {}) and {} (shard {s} of corpus {}) are not \
+                         shards of one corpus build",
+                        f.display(),
+                        fc.name,
+                        d.display(),
+                        m.corpus.name
+                    ));
+                }
+            }
+        }
+        if let Some(before) = ks.insert(s.k, d) {
+            return usage(format!(
+                "{} and {} are both shard {s}: give each shard once",
+                before.display(),
+                d.display()
+            ));
+        }
+    }
+    Ok(())
+}

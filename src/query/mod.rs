@@ -240,6 +240,7 @@ pub fn run(index: &Path, q: &Query) -> Result<Table> {
 /// Runs one query over several index directories (the shards of one corpus, `index
 /// --shard`) as over one index.
 pub fn run_many(indexes: &[PathBuf], q: &Query) -> Result<Table> {
+    crate::index::shard::check_together(indexes)?;
     execute(indexes, &Tables::load(indexes, &[q], false), q)
 }
 

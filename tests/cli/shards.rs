@@ -154,4 +154,36 @@ fn three_shards_give_what_one_index_gives() {
         "--unmask".as_ref(),
     ]);
     assert_eq!((three.code, &three.stdout), (0, &one.stdout));
+
+    // Directories that are not the shards of one build, each once, are refused: the same
+    // shard twice counted every story twice, and two whole indexes were added up.
+    let refused = |dirs: &[&std::path::Path], says: &str| {
+        for cmd in ["query", "search"] {
+            let mut args: Vec<std::ffi::OsString> = vec![cmd.into()];
+            args.extend(dirs.iter().map(|d| d.as_os_str().to_owned()));
+            if cmd == "query" {
+                args.push(qf.clone().into_os_string());
+                args.extend(["--out", "refused"].map(Into::into));
+            } else {
+                args.push("refund".into());
+            }
+            let o = t.run(&args);
+            assert_eq!(o.code, 2, "{cmd} {dirs:?}: {}", o.stderr);
+            assert!(o.stderr.contains(says), "{cmd} {dirs:?}: {}", o.stderr);
+        }
+        let q = replyscope::query::spec::parse(
+            &qf.display().to_string(),
+            &std::fs::read_to_string(&qf).unwrap(),
+        )
+        .unwrap();
+        let dirs: Vec<std::path::PathBuf> = dirs.iter().map(|d| d.to_path_buf()).collect();
+        assert!(replyscope::query::run_many(&dirs, &q).is_err());
+    };
+    refused(
+        &[&shards[0], &shards[1], &shards[0]],
+        "are the same index directory",
+    );
+    refused(&[&ix, &ix], "are the same index directory");
+    refused(&[&ix, &shards[0]], "is not a shard");
+    assert!(!t.path().join("refused").exists(), "no tables written");
 }
