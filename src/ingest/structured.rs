@@ -749,7 +749,7 @@ impl Mapper {
             match lookup(k) {
                 None | Some(Value::Null) => Ok(None),
                 Some(Value::String(s)) => Ok(Some(Cow::Borrowed(s))),
-                Some(Value::Number(n)) => Ok(Some(n.to_string().into())),
+                Some(Value::Number(n)) => Ok(Some(exact_number(k, n)?.into())),
                 Some(Value::Bool(b)) => Ok(Some(b.to_string().into())),
                 Some(other) => Err(format!(
                     "field {:?} is {}; expected a string or number",
@@ -764,7 +764,7 @@ impl Mapper {
                     .iter()
                     .map(|v| match v {
                         Value::String(s) => Ok(Cow::Borrowed(s.as_str())),
-                        Value::Number(n) => Ok(n.to_string().into()),
+                        Value::Number(n) => Ok(exact_number(k, n)?.into()),
                         other => Err(format!(
                             "field {:?} holds {}; expected ids",
                             k.name(),
@@ -860,6 +860,20 @@ fn json_object(line: &str) -> Result<Value, String> {
         ));
     }
     Ok(value)
+}
+
+/// A JSON number as text, when the number read is the number written: one beyond 64 bits
+/// is read as a float, which keeps 53 bits ("123456789012345678901" and
+/// "123456789012345678902" both became "1.2345678901234568e20": two ids as one).
+fn exact_number(k: &Key, n: &serde_json::Number) -> Result<String, String> {
+    match n.as_f64() {
+        Some(f) if n.is_f64() && f.abs() >= 9_007_199_254_740_992.0 => Err(format!(
+            "field {:?} is a number beyond 64 bits, read only approximately (as {n}); write \
+             it as a string",
+            k.name()
+        )),
+        _ => Ok(n.to_string()),
+    }
 }
 
 fn type_name(v: &Value) -> &'static str {
@@ -1057,5 +1071,33 @@ mod tests {
             out[4].as_ref().unwrap_err(),
             "expected a JSON object, found an array"
         );
+    }
+
+    /// A number id is kept as written up to 64 bits; beyond, serde_json reads a float, and
+    /// two ids differing in the last digit became one id: such a record is a reject.
+    #[test]
+    fn jsonl_number_ids_are_exact_or_rejected() {
+        let spec = spec("jsonl", "id = \"id\"\ntext = \"t\"\nreplies = \"r\"");
+        let data = "{\"id\": 18446744073709551615, \"t\": \"a\", \"r\": [-9223372036854775808]}\n\
+                    {\"id\": 123456789012345678901, \"t\": \"b\"}\n\
+                    {\"id\": 7, \"t\": \"c\", \"r\": [123456789012345678902]}\n\
+                    {\"id\": 2.5, \"t\": \"d\"}\n";
+        let out = read_all(data.as_bytes(), &spec).unwrap().unwrap();
+        let d = out[0].as_ref().unwrap();
+        assert_eq!(d.id, "s:18446744073709551615");
+        assert_eq!(d.thread.replies, vec!["s:-9223372036854775808"]);
+        assert_eq!(
+            out[1].as_ref().unwrap_err(),
+            "field \"id\" is a number beyond 64 bits, read only approximately (as \
+             1.2345678901234567e+20); write it as a string"
+        );
+        assert!(
+            out[2]
+                .as_ref()
+                .unwrap_err()
+                .starts_with("field \"r\" is a number beyond 64 bits"),
+            "{out:?}"
+        );
+        assert_eq!(out[3].as_ref().unwrap().id, "s:2.5");
     }
 }
