@@ -76,6 +76,8 @@ pub enum RecordReader {
         /// Bytes of the last record read (at most `RECORD_HINT_MAX`): each record is read
         /// into a buffer of that size, so a file of like records reads without regrowing one.
         last_size: usize,
+        /// The field delimiter.
+        delimiter: u8,
     },
     /// JSON lines.
     Jsonl {
@@ -316,6 +318,7 @@ pub fn open_with(
                 max_record,
                 done: false,
                 last_size: 0,
+                delimiter,
             };
             Ok(Ok((
                 reader,
@@ -389,6 +392,7 @@ impl RecordReader {
                 max_record,
                 done,
                 last_size,
+                delimiter,
             } => {
                 if *done {
                     return Ok(None);
@@ -424,10 +428,16 @@ impl RecordReader {
                 let line = lines.record_line(rec.position().map(|p| p.byte()).unwrap_or(0))?;
                 let size = rec.as_slice().len();
                 *last_size = size.min(RECORD_HINT_MAX);
-                // The line holding the record's last byte (its terminator).
-                let end = lines
-                    .line_at(reader.position().byte().saturating_sub(1))?
-                    .max(line);
+                // The line holding the record's last byte (its terminator). A record over
+                // several lines is kept to check its quotes.
+                let last = reader.position().byte().saturating_sub(1);
+                let mut bytes = Vec::new();
+                let end = if rec.iter().any(|f| f.contains(&b'\n')) {
+                    lines.line_at_keeping(last, &mut bytes)?
+                } else {
+                    lines.line_at(last)?
+                }
+                .max(line);
                 let last_field_multiline =
                     rec.iter().next_back().is_some_and(|f| f.contains(&b'\n'));
                 let raw = if rec.len() != *width {
@@ -451,6 +461,16 @@ impl RecordReader {
                         reason.push_str("; an unbalanced quote may have joined lines");
                     }
                     Raw::Bad(reason)
+                } else if let Some(at) = text_after_closing_quote(&bytes, *delimiter) {
+                    // `2,"I said hi` then `3,"a reply"`: the open quote takes the line end and
+                    // the next record up to its first quote, which then closes mid-field; the
+                    // csv crate keeps the rest of the line in the field, and a record was gone.
+                    let at = line + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64;
+                    Raw::Bad(format!(
+                        "a quote closes a field in the middle of line {at}, with text after it; \
+                         the record runs from line {line} to line {end}: an unbalanced quote \
+                         may have joined lines"
+                    ))
                 } else if let Some(i) = rec.iter().position(|f| f.contains(&0)) {
                     let name = names.get(i).map(String::as_str).unwrap_or("?");
                     Raw::Bad(format!(
@@ -639,6 +659,19 @@ impl LineCounter {
 
     /// The 1-based line holding byte `offset`.
     fn line_at(&mut self, offset: u64) -> std::io::Result<u64> {
+        self.line_at_into(offset, None)
+    }
+
+    /// [`LineCounter::line_at`], appending the bytes passed over to `keep`.
+    fn line_at_keeping(&mut self, offset: u64, keep: &mut Vec<u8>) -> std::io::Result<u64> {
+        self.line_at_into(offset, Some(keep))
+    }
+
+    fn line_at_into(
+        &mut self,
+        offset: u64,
+        mut keep: Option<&mut Vec<u8>>,
+    ) -> std::io::Result<u64> {
         while self.pos < offset {
             let buf = self.reader.fill_buf()?;
             if buf.is_empty() {
@@ -646,6 +679,9 @@ impl LineCounter {
             }
             let n = buf.len().min((offset - self.pos) as usize);
             self.newlines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+            if let Some(k) = keep.as_deref_mut() {
+                k.extend_from_slice(&buf[..n]);
+            }
             self.reader.consume(n);
             self.pos += n as u64;
         }
@@ -862,6 +898,33 @@ fn json_object(line: &str) -> Result<Value, String> {
     Ok(value)
 }
 
+/// Where, in a CSV record's bytes, a quoted field's closing quote is followed by something
+/// other than a delimiter, a line end or another quote (an escaped one): malformed CSV,
+/// which the csv crate reads leniently by keeping the rest in the field.
+fn text_after_closing_quote(record: &[u8], delimiter: u8) -> Option<usize> {
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut state = State::FieldStart;
+    for (i, &b) in record.iter().enumerate() {
+        let ends_field = b == delimiter || b == b'\n' || b == b'\r';
+        state = match state {
+            State::FieldStart | State::Unquoted if ends_field => State::FieldStart,
+            State::FieldStart if b == b'"' => State::Quoted,
+            State::FieldStart | State::Unquoted => State::Unquoted,
+            State::Quoted if b == b'"' => State::QuoteInQuoted,
+            State::Quoted => State::Quoted,
+            State::QuoteInQuoted if b == b'"' => State::Quoted,
+            State::QuoteInQuoted if ends_field => State::FieldStart,
+            State::QuoteInQuoted => return Some(i),
+        };
+    }
+    None
+}
+
 /// A JSON number as text, when the number read is the number written: one beyond 64 bits
 /// is read as a float, which keeps 53 bits ("123456789012345678901" and
 /// "123456789012345678902" both became "1.2345678901234568e20": two ids as one).
@@ -921,6 +984,32 @@ mod tests {
                 Ok(out)
             }
         })
+    }
+
+    /// An open quote that swallows a line end and the next record up to its first quote is
+    /// a reject naming both lines: the csv crate kept the rest of that line in the field, and
+    /// the next record was gone without a word. A quoted field over several lines, with
+    /// escaped quotes, stays a record.
+    #[test]
+    fn csv_quote_closed_mid_field_over_lines_is_a_reject() {
+        let spec = spec("csv", "id = \"id\"\ntext = \"text\"");
+        let data = "id,text\n1,ok\n2,\"I said hi\n3,\"quoted reply text\"\n4,\"one\r\nhe said \"\"hi\"\" ok\"\n5,last\n";
+        let out = read_all(data.as_bytes(), &spec).unwrap().unwrap();
+        assert_eq!(out.len(), 4, "{out:?}");
+        assert_eq!(
+            out[1].as_ref().unwrap_err(),
+            "a quote closes a field in the middle of line 4, with text after it; the record \
+             runs from line 3 to line 4: an unbalanced quote may have joined lines"
+        );
+        let d = out[2].as_ref().unwrap();
+        assert_eq!(
+            (d.id.as_str(), d.text.as_str()),
+            ("s:4", "one\nhe said \"hi\" ok")
+        );
+        assert_eq!(out[3].as_ref().unwrap().line, 7);
+        assert_eq!(text_after_closing_quote(b"2,\"a\"\"b\",c", b','), None);
+        assert_eq!(text_after_closing_quote(b"2,\"a\"b", b','), Some(5));
+        assert_eq!(text_after_closing_quote(b"2;\"a\";b", b';'), None);
     }
 
     #[test]
