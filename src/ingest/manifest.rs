@@ -212,7 +212,7 @@ impl Source {
     pub fn file_id(&self, file: &Path) -> String {
         let rel = file.strip_prefix(&self.root).unwrap_or(file);
         rel.components()
-            .map(|c| c.as_os_str().to_string_lossy())
+            .map(|c| crate::files::escaped(c.as_os_str()))
             .collect::<Vec<_>>()
             .join("/")
     }
@@ -432,10 +432,8 @@ impl Manifest {
         if let Some(s) = self.spooled.iter().find(|s| s.path == file) {
             return s.shown.clone();
         }
-        file.strip_prefix(&self.base)
-            .unwrap_or(file)
-            .display()
-            .to_string()
+        crate::files::escaped(file.strip_prefix(&self.base).unwrap_or(file).as_os_str())
+            .into_owned()
     }
 }
 

@@ -100,7 +100,9 @@ pub fn files(
             if max_depth.is_some_and(|m| depth != m) {
                 continue;
             }
-            if pattern.is_some_and(|p| !p.matches_path_with(&path, match_opts)) {
+            if pattern
+                .is_some_and(|p| !p.matches_with(&files::escaped(path.as_os_str()), match_opts))
+            {
                 continue;
             }
             let id = if meta.is_file() { file_id(&meta) } else { None };
@@ -152,6 +154,24 @@ mod tests {
         symlink("..", r.join("a/up")).unwrap();
         symlink("one.txt", r.join("same.txt")).unwrap();
         t
+    }
+
+    /// Names that are not UTF-8 are listed by a glob too (they matched no pattern, and
+    /// their files were skipped without a word), and stay two names in text.
+    #[test]
+    fn names_that_are_not_utf8_are_listed_and_kept_apart() {
+        use std::os::unix::ffi::OsStrExt;
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        for name in [&b"a_\xff.txt"[..], b"a_\xfe.txt", b"plain.txt"] {
+            std::fs::write(r.join(std::ffi::OsStr::from_bytes(name)), "x").unwrap();
+        }
+        let pat = glob::Pattern::new(&format!("{}/*.txt", r.display())).unwrap();
+        let found = files(r, Some(&pat), Options::default()).unwrap();
+        let shown: Vec<String> = (found.iter())
+            .map(|p| files::escaped(p.strip_prefix(r).unwrap().as_os_str()).into_owned())
+            .collect();
+        assert_eq!(shown, ["a_\\xfe.txt", "a_\\xff.txt", "plain.txt"]);
     }
 
     #[test]
