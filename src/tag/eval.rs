@@ -553,23 +553,87 @@ fn score_rules(
 
 /// Reads a gold file: one JSON object per line; errors name the line.
 pub fn read_gold(path: &std::path::Path) -> crate::Result<Vec<Gold>> {
-    let text =
-        std::fs::read_to_string(path).map_err(crate::Error::io(path, "cannot read gold file"))?;
+    let text = crate::files::read_regular_text(path, crate::files::TEXT_FILE_LIMIT)
+        .map_err(crate::Error::io(path, "cannot read gold file"))?;
+    let err = |message: String| crate::Error::Source {
+        path: path.to_path_buf(),
+        message,
+    };
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, line) in text.trim_start_matches('\u{feff}').lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let g: Gold = serde_json::from_str(line).map_err(|e| crate::Error::Source {
-            path: path.to_path_buf(),
-            message: format!(
+        let g: Gold = serde_json::from_str(line).map_err(|e| {
+            err(format!(
                 "line {}: {e}; expected a gold document (see tests/gold/GUIDE.md)",
                 i + 1
-            ),
+            ))
         })?;
+        check_gold(&g).map_err(|e| err(format!("line {}: {e}", i + 1)))?;
+        if let Some(first) = seen.insert(g.id.clone(), i + 1) {
+            return Err(err(format!(
+                "line {}: {:?} is labelled twice (first on line {first}); it would count twice",
+                i + 1,
+                g.id
+            )));
+        }
         out.push(g);
     }
+    if out.is_empty() {
+        return Err(err(
+            "no gold documents; expected JSON lines (see tests/gold/GUIDE.md)".into(),
+        ));
+    }
     Ok(out)
+}
+
+/// A gold label outside its label set (a typo, "maybe") would count as a disagreement in
+/// every score it enters: refused, naming the field and the labels it may take.
+fn check_gold(g: &Gold) -> std::result::Result<(), String> {
+    let one = |field: &str, v: &Option<String>, allowed: &[&str]| match v {
+        Some(v) if !allowed.contains(&v.as_str()) => Err(format!(
+            "{field}: {v:?} is not one of {} (or null)",
+            allowed.join(", ")
+        )),
+        _ => Ok(()),
+    };
+    let each = |field: &str, vs: &[String], allowed: &[&str]| match vs
+        .iter()
+        .find(|v| !allowed.contains(&v.as_str()))
+    {
+        Some(v) => Err(format!(
+            "{field}: {v:?} is not one of {}",
+            allowed.join(", ")
+        )),
+        None => Ok(()),
+    };
+    one("responded", &g.responded, &["yes", "no", "unknown"])?;
+    one(
+        "resolution",
+        &g.resolution,
+        &["resolved", "unresolved", "unknown"],
+    )?;
+    one(
+        "sentiment",
+        &g.sentiment,
+        &["positive", "negative", "neutral", "mixed"],
+    )?;
+    each("channels", &g.channels, crate::tag::rules::CHANNELS)?;
+    each("redirect_to", &g.redirect_to, crate::tag::rules::CHANNELS)?;
+    each("moves", &g.moves, crate::tag::rules::MOVES)?;
+    if let Some(l) = &g.latency {
+        one(
+            "latency.kind",
+            &Some(l.kind.clone()),
+            crate::tag::rules::LATENCY,
+        )?;
+        if let Some(s) = l.seconds.filter(|s| !s.is_finite() || *s < 0.0) {
+            return Err(format!("latency.seconds: {s} is not a number >= 0"));
+        }
+    }
+    Ok(())
 }
 
 /// Agreement of an inferred label with the label a data set gives, over an index.
@@ -652,4 +716,61 @@ pub fn given_agreement(lex: &Lexicons, docs: &[DocLabels]) -> Vec<GivenAgreement
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> std::result::Result<Vec<Gold>, String> {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("gold.jsonl");
+        std::fs::write(&p, text).unwrap();
+        read_gold(&p).map_err(|e| e.to_string())
+    }
+
+    /// Labels outside their sets, duplicate ids and an empty file are refused with the line;
+    /// a byte-order mark is not part of the first line. They were scored: "maybe" a
+    /// disagreement in every score, a duplicate counted twice.
+    #[test]
+    fn gold_labels_outside_their_sets_are_refused() {
+        let ok = r#"{"id": "a", "text": "t", "responded": "yes", "channels": ["phone"], "moves": ["fix"], "latency": {"kind": "at_most", "seconds": 60}, "sentiment": "mixed"}"#;
+        assert_eq!(read(&format!("\u{feff}{ok}\n")).unwrap().len(), 1);
+        for (bad, says) in [
+            (
+                r#""responded": "yes""#.replace("yes", "maybe"),
+                "responded: \"maybe\" is not one of yes, no, unknown",
+            ),
+            (
+                r#""channels": ["pigeon"]"#.into(),
+                "channels: \"pigeon\" is not one of twitter",
+            ),
+            (
+                r#""moves": ["hug"]"#.into(),
+                "moves: \"hug\" is not one of apology",
+            ),
+            (
+                r#""sentiment": "ecstatic""#.into(),
+                "sentiment: \"ecstatic\"",
+            ),
+            (
+                r#""latency": {"kind": "soon", "seconds": 1}"#.into(),
+                "latency.kind: \"soon\"",
+            ),
+            (
+                r#""latency": {"kind": "at_most", "seconds": -5}"#.into(),
+                "latency.seconds: -5",
+            ),
+        ] {
+            let line = format!(r#"{{"id": "b", "text": "t", {bad}}}"#);
+            let e = read(&format!("{ok}\n{line}\n")).unwrap_err();
+            assert!(e.contains("line 2: ") && e.contains(says), "{e}");
+        }
+        let e = read(&format!("{ok}\n\n{ok}\n")).unwrap_err();
+        assert!(
+            e.contains("line 3: \"a\" is labelled twice (first on line 1)"),
+            "{e}"
+        );
+        assert!(read("\n").unwrap_err().contains("no gold documents"));
+    }
 }

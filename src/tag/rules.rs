@@ -138,27 +138,27 @@ pub const CHANNELS: &[&str] = &[
     "third_party",
 ];
 
+/// The company's moves (DESIGN.md): the labels of the move rules.
+pub const MOVES: &[&str] = &[
+    "apology",
+    "asks_details",
+    "redirect",
+    "fix",
+    "compensate",
+    "thanks",
+];
+
 /// Outcome sets and their labels.
 const OUTCOMES: &[(Group, &[&str])] = &[
     (Group::Responded, &["yes", "no"]),
-    (
-        Group::Move,
-        &[
-            "apology",
-            "asks_details",
-            "redirect",
-            "fix",
-            "compensate",
-            "thanks",
-        ],
-    ),
+    (Group::Move, MOVES),
     (Group::Resolution, &["resolved", "unresolved"]),
     (Group::Sentiment, &["positive", "negative"]),
-    (
-        Group::Latency,
-        &["at_most", "at_least", "approximate", "bounded"],
-    ),
+    (Group::Latency, LATENCY),
 ];
+
+/// The kinds of a latency a text states: the labels of the latency rules.
+pub const LATENCY: &[&str] = &["at_most", "at_least", "approximate", "bounded"];
 
 /// The group a rule belongs to: the channel rules, an outcome set or a role cue. The
 /// tagger asks for the rules of a group ([`RuleSet::get`]).
