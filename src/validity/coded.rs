@@ -137,7 +137,9 @@ impl CodedFile {
 
 /// Reads a coded file. Errors name the file, the line and what was expected.
 pub fn read(path: &Path) -> Result<CodedFile> {
-    let bytes = std::fs::read(path).map_err(Error::io(path, "cannot read"))?;
+    // A regular file of bounded size: `/dev/zero` filled the memory.
+    let bytes = crate::files::read_regular(path, crate::files::TEXT_FILE_LIMIT)
+        .map_err(Error::io(path, "cannot read"))?;
     let sha256 = crate::ingest::hex(&Sha256::digest(&bytes));
     let text = String::from_utf8(bytes).map_err(|e| Error::Source {
         path: path.to_path_buf(),
