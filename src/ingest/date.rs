@@ -55,7 +55,9 @@ pub fn parse(raw: &str, format: Option<&str>) -> Result<DateTime<Utc>, String> {
     let year = chrono::Datelike::year(&parsed);
     if !(MIN_YEAR..=MAX_YEAR).contains(&year) {
         return Err(format!(
-            "created_at {raw:?} is out of range (expected a year from {MIN_YEAR} to {MAX_YEAR})"
+            "created_at {raw:?} is out of range: {} in UTC (expected a year from {MIN_YEAR} \
+             to {MAX_YEAR}, in UTC)",
+            parsed.format("%Y-%m-%dT%H:%M:%SZ")
         ));
     }
     Ok(parsed)
@@ -252,6 +254,12 @@ mod tests {
         assert!(parse("1850-01-01", None)
             .unwrap_err()
             .contains("out of range"));
+        // Where the local time is in range and UTC is not, the message says so.
+        assert_eq!(
+            parse("2100-12-31T23:59:59-05:00", None).unwrap_err(),
+            "created_at \"2100-12-31T23:59:59-05:00\" is out of range: 2101-01-01T04:59:59Z in \
+             UTC (expected a year from 1970 to 2100, in UTC)"
+        );
         assert!(parse("31/31/2015", None).is_err());
         assert!(parse("2015-13-01", Some("%Y-%m-%d"))
             .unwrap_err()
