@@ -297,7 +297,15 @@ pub fn open_with(
                 .collect();
             let slots = slots(spec, |col| {
                 names.iter().position(|n| n == col).map(|i| Key::Col(i, col.to_string())).ok_or_else(|| {
-                    let shown: Vec<_> = names.iter().map(|n| format!("{n:?}")).collect();
+                    // At most 50 columns of at most 60 characters each: a file of one 50 MB
+                    // line made a 52 MB message.
+                    let mut shown: Vec<_> = names.iter().take(50).map(|n| match n.char_indices().nth(60) {
+                        Some((cut, _)) => format!("{:?}...", &n[..cut]),
+                        None => format!("{n:?}"),
+                    }).collect();
+                    if names.len() > 50 {
+                        shown.push(format!("and {} more", names.len() - 50));
+                    }
                     format!("the header has no column {col:?} (columns: {}); fix the mapping in the manifest", shown.join(", "))
                 })
             })
@@ -1056,6 +1064,18 @@ mod tests {
             err.contains("the header has no column \"body\" (columns: \"tweet_id\", \"text\")"),
             "{err}"
         );
+        // A header of a hundred columns, one of them a megabyte long: the message lists 50,
+        // each cut at 60 characters.
+        let mut header: Vec<String> = (0..100).map(|i| format!("c{i}")).collect();
+        header[0] = "x".repeat(1 << 20);
+        let data = format!("{}\n", header.join(","));
+        let err = read_all(data.as_bytes(), &spec).unwrap_err().to_string();
+        assert!(err.len() < 2_000, "{} bytes", err.len());
+        assert!(
+            err.contains(&format!("{:?}..., \"c1\"", "x".repeat(60))),
+            "{err}"
+        );
+        assert!(err.contains("\"c49\", and 50 more)"), "{err}");
     }
 
     #[test]
