@@ -261,6 +261,31 @@ pub fn inside_ours(path: &Path) -> Option<(PathBuf, Ours)> {
     None
 }
 
+/// A file name or path as text: as it is when it is UTF-8; otherwise each byte that is not
+/// part of a UTF-8 character written `\xNN`. Two names that differ only in such bytes stay
+/// two names (shown with U+FFFD both read `a_�.txt`, one file the other's duplicate), and a
+/// glob's `*` matches them (a path that is not UTF-8 matched no pattern, and its file was
+/// skipped without a word).
+pub fn escaped(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, str> {
+    if let Some(s) = name.to_str() {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in name.as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                out.push_str(&format!("\\x{b:02x}"));
+            }
+        }
+        std::borrow::Cow::Owned(out)
+    }
+    #[cfg(not(unix))]
+    name.to_string_lossy()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,29 +323,4 @@ mod tests {
             assert!(e.to_string().contains("a character device"), "{e}");
         }
     }
-}
-
-/// A file name or path as text: as it is when it is UTF-8; otherwise each byte that is not
-/// part of a UTF-8 character written `\xNN`. Two names that differ only in such bytes stay
-/// two names (shown with U+FFFD both read `a_�.txt`, one file the other's duplicate), and a
-/// glob's `*` matches them (a path that is not UTF-8 matched no pattern, and its file was
-/// skipped without a word).
-pub fn escaped(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, str> {
-    if let Some(s) = name.to_str() {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        let mut out = String::new();
-        for chunk in name.as_bytes().utf8_chunks() {
-            out.push_str(chunk.valid());
-            for b in chunk.invalid() {
-                out.push_str(&format!("\\x{b:02x}"));
-            }
-        }
-        std::borrow::Cow::Owned(out)
-    }
-    #[cfg(not(unix))]
-    name.to_string_lossy()
 }

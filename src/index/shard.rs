@@ -162,31 +162,6 @@ pub fn plan(manifest: &Manifest, opts: &ingest::Options) -> Result<Plan> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shards_parse_and_split_keys_between_them() {
-        assert_eq!("2/3".parse::<Shard>(), Ok(Shard { k: 2, n: 3 }));
-        assert!("0/3".parse::<Shard>().is_err());
-        assert!("4/3".parse::<Shard>().is_err());
-        assert_eq!(
-            "x".parse::<Shard>().unwrap_err(),
-            "\"x\": expected K/N with 1 <= K <= N, e.g. 2/8"
-        );
-        let shards: Vec<Shard> = (1..=3).map(|k| Shard { k, n: 3 }).collect();
-        let mut per = [0; 3];
-        for i in 0..3000 {
-            let key = format!("twcs:{i}");
-            let owners: Vec<usize> = (0..3).filter(|&s| shards[s].owns(&key)).collect();
-            assert_eq!(owners.len(), 1, "{key} belongs to exactly one shard");
-            per[owners[0]] += 1;
-        }
-        assert!(per.iter().all(|&n| n > 900), "{per:?}");
-    }
-}
-
 /// Checks that several index directories, read as one index (`query` and `search` given
 /// more than one), are the shards of one corpus: each built with `--shard K/N` of one corpus
 /// manifest and one N, each K once. The same directory twice counted every story twice;
@@ -247,4 +222,29 @@ pub fn check_together(dirs: &[std::path::PathBuf]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_and_split_keys_between_them() {
+        assert_eq!("2/3".parse::<Shard>(), Ok(Shard { k: 2, n: 3 }));
+        assert!("0/3".parse::<Shard>().is_err());
+        assert!("4/3".parse::<Shard>().is_err());
+        assert_eq!(
+            "x".parse::<Shard>().unwrap_err(),
+            "\"x\": expected K/N with 1 <= K <= N, e.g. 2/8"
+        );
+        let shards: Vec<Shard> = (1..=3).map(|k| Shard { k, n: 3 }).collect();
+        let mut per = [0; 3];
+        for i in 0..3000 {
+            let key = format!("twcs:{i}");
+            let owners: Vec<usize> = (0..3).filter(|&s| shards[s].owns(&key)).collect();
+            assert_eq!(owners.len(), 1, "{key} belongs to exactly one shard");
+            per[owners[0]] += 1;
+        }
+        assert!(per.iter().all(|&n| n > 900), "{per:?}");
+    }
 }
