@@ -314,6 +314,9 @@ pub enum Responded {
 }
 
 impl Responded {
+    /// Every name, as written in tables and gold and coded files.
+    pub const LABELS: [&'static str; 3] = ["yes", "no", "unknown"];
+
     /// Name as written in tables.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -323,6 +326,9 @@ impl Responded {
         }
     }
 }
+
+/// Every resolution, as written in tables and gold and coded files.
+pub const RESOLUTION_LABELS: [&str; 3] = ["resolved", "unresolved", "unknown"];
 
 /// A piece of evidence behind an interaction field.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]

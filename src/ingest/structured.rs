@@ -440,7 +440,7 @@ impl RecordReader {
                 // several lines is kept to check its quotes.
                 let last = reader.position().byte().saturating_sub(1);
                 let mut bytes = Vec::new();
-                let end = if rec.iter().any(|f| f.contains(&b'\n')) {
+                let end = if rec.as_slice().contains(&b'\n') {
                     lines.line_at_keeping(last, &mut bytes)?
                 } else {
                     lines.line_at(last)?

@@ -159,6 +159,18 @@ pub fn run_all(
     files: &[std::path::PathBuf],
     with_cells: bool,
 ) -> Vec<std::result::Result<Table, Failure>> {
+    // Directories that are not the shards of one build fail every file, once for the batch.
+    if let Err(e) = crate::index::shard::check_together(indexes) {
+        return (files.iter())
+            .map(|f| {
+                let path = f.display().to_string();
+                Err(Failure {
+                    message: format!("{path}: {e}"),
+                    path,
+                })
+            })
+            .collect();
+    }
     let parsed: Vec<std::result::Result<Query, Failure>> =
         files.iter().map(|f| parse_file(f)).collect();
     let queries: Vec<&Query> = parsed.iter().filter_map(|p| p.as_ref().ok()).collect();

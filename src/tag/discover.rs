@@ -241,34 +241,8 @@ impl Names {
                     continue;
                 }
                 let (end, cut) = match last_run {
-                    Some((end, cut)) if i < end => (end, cut),
-                    _ => {
-                        // Extend the run: names, and "&", "and", "of", "'s" between two of
-                        // them.
-                        let mut j = i + 1;
-                        while j < sent.len() {
-                            if self.nameish(words[j], tags[j], false) {
-                                j += 1;
-                            } else if j + 1 < sent.len()
-                                && matches!(words[j], "&" | "and" | "of" | "'s" | "’s" | "de" | "-")
-                                && self.nameish(words[j + 1], tags[j + 1], false)
-                                && (words[j] != "and"
-                                    || words[j + 1].chars().next().is_some_and(char::is_uppercase))
-                            {
-                                j += 2;
-                            } else {
-                                break;
-                            }
-                        }
-                        // A staff or platform word ends the name, it is not part of it ("GM
-                        // Twitter Specialist" is GM's specialist).
-                        let mut cut = j;
-                        while cut > i + 1 && self.trailing_not_name(words[cut - 1]) {
-                            cut -= 1;
-                        }
-                        last_run = Some((j, cut));
-                        (j, cut)
-                    }
+                    Some(run) if i < run.0 => run,
+                    _ => *last_run.insert(self.run_from(&words, &tags, i)),
                 };
                 debug_assert!(i < end);
                 let j = cut.max(i + 1);
@@ -391,6 +365,33 @@ impl Names {
             && !self.common.contains(&w.to_lowercase())
             && !tokens::is_redaction(w)
             && !tokens::is_url_or_email(w)
+    }
+
+    /// The run of name words from `i` (a name word): where it ends, and where the staff and
+    /// platform words that end it begin (they are not part of the name: "GM Twitter
+    /// Specialist" is GM's specialist), at least `i + 1`. Names, and "&", "and", "of", "'s"
+    /// between two of them, extend it.
+    fn run_from(&self, words: &[&str], tags: &[Upos], i: usize) -> (usize, usize) {
+        let mut j = i + 1;
+        while j < words.len() {
+            if self.nameish(words[j], tags[j], false) {
+                j += 1;
+            } else if j + 1 < words.len()
+                && matches!(words[j], "&" | "and" | "of" | "'s" | "’s" | "de" | "-")
+                && self.nameish(words[j + 1], tags[j + 1], false)
+                && (words[j] != "and"
+                    || words[j + 1].chars().next().is_some_and(char::is_uppercase))
+            {
+                j += 2;
+            } else {
+                break;
+            }
+        }
+        let mut cut = j;
+        while cut > i + 1 && self.trailing_not_name(words[cut - 1]) {
+            cut -= 1;
+        }
+        (j, cut)
     }
 
     /// A word that may be part of a name: a proper noun, or a capitalised word the tagger

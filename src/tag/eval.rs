@@ -609,11 +609,11 @@ fn check_gold(g: &Gold) -> std::result::Result<(), String> {
         )),
         None => Ok(()),
     };
-    one("responded", &g.responded, &["yes", "no", "unknown"])?;
+    one("responded", &g.responded, &crate::model::Responded::LABELS)?;
     one(
         "resolution",
         &g.resolution,
-        &["resolved", "unresolved", "unknown"],
+        &crate::model::RESOLUTION_LABELS,
     )?;
     one(
         "sentiment",

@@ -178,6 +178,8 @@ fn three_shards_give_what_one_index_gives() {
         .unwrap();
         let dirs: Vec<std::path::PathBuf> = dirs.iter().map(|d| d.to_path_buf()).collect();
         assert!(replyscope::query::run_many(&dirs, &q).is_err());
+        let batch = replyscope::query::run_all(&dirs, std::slice::from_ref(&qf), false);
+        assert!(batch.iter().all(|r| r.is_err()), "run_all over {dirs:?}");
     };
     refused(
         &[&shards[0], &shards[1], &shards[0]],
